@@ -1,0 +1,80 @@
+"""England's working days (bank holidays) and school closures: built once by the CLI, passed to the rules."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+from sendtrack.domain import Closure
+
+#: Years for which bank holidays are generated; wide enough for every date of birth and review we hold.
+DEFAULT_YEARS = range(1995, 2061)
+
+
+@dataclass(frozen=True, slots=True)
+class Calendar:
+    """Working days in England: Monday to Friday, not a bank holiday (observed days included, C5)."""
+
+    bank_holidays: frozenset[date]
+    first_year: int
+    last_year: int
+
+    def is_working_day(self, day: date) -> bool:
+        if not self.first_year <= day.year <= self.last_year:
+            raise ValueError(f"{day.isoformat()} is outside the bank-holiday calendar")
+        return day.weekday() < 5 and day not in self.bank_holidays
+
+    def act_by(self, due: date) -> date:
+        """The last working day on or before `due` (the statutory date itself never moves)."""
+        day = due
+        while not self.is_working_day(day):
+            day -= timedelta(days=1)
+        return day
+
+    def working_day(self, first: date, n: int) -> date:
+        """The n-th working day of a period beginning with `first` (C5: `first` counts if working)."""
+        if n < 1:
+            raise ValueError("n must be at least 1")
+        day, count = first, 0
+        while True:
+            if self.is_working_day(day):
+                count += 1
+                if count == n:
+                    return day
+            day += timedelta(days=1)
+
+
+def england(years: Iterable[int] = DEFAULT_YEARS) -> Calendar:
+    """England's bank holidays from `holidays` (subdiv ENG: without it Easter Monday is missing)."""
+    import holidays  # ~85 ms: only the commands that compute deadlines pay for it
+
+    years = list(years)
+    table = holidays.country_holidays("GB", subdiv="ENG", years=years)
+    return Calendar(frozenset(table), min(years), max(years))
+
+
+DEFAULT_CLOSURES = Path(__file__).with_name("data") / "school-closures.csv"
+
+
+def load_closures(path: Path | None = None) -> tuple[Closure, ...]:
+    """School closures from a CSV file: institution, closed_from, reopens, estimated, note."""
+    path = path or DEFAULT_CLOSURES
+    closures = []
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = (row for row in handle if not row.startswith("#"))
+        for number, row in enumerate(csv.DictReader(rows), start=2):
+            try:
+                closures.append(
+                    Closure(
+                        institution=row["institution"].strip() or "*",
+                        closed_from=date.fromisoformat(row["closed_from"]),
+                        reopens=date.fromisoformat(row["reopens"]),
+                        estimated=row.get("estimated", "").strip().lower() in {"yes", "true", "1"},
+                    )
+                )
+            except (KeyError, ValueError) as exc:
+                raise ValueError(f"{path.name}: row {number}: {exc}") from None
+    return tuple(closures)

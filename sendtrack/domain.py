@@ -1,0 +1,231 @@
+"""Immutable case, event and deadline values that the rules work on (no I/O, no clock)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    MET = "met"
+    LATE = "late"
+    OPEN = "open"
+    OVERDUE = "overdue"
+    EXCEPTED = "excepted"
+    NOT_APPLICABLE = "not-applicable"
+
+
+#: Event kinds, in the users' words; each is one `sendtrack record KIND` (request comes from add-request).
+EVENT_KINDS = (
+    "request",
+    "decision",
+    "advice-requested",
+    "advice-received",
+    "draft",
+    "representations",
+    "consultation-sent",
+    "consultation-reply",
+    "no-plan",
+    "final",
+    "exception",
+    "review-scheduled",
+    "invitations-sent",
+    "review-meeting",
+    "review-report",
+    "review-decision",
+    "amendment-notice",
+    "amended-plan",
+    "no-amendment",
+    "transfer",
+    "contact",
+    "withdrawn",
+    "cease",
+    "assign",
+    "void",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One dated thing that happened to a case. `details` holds the kind's own fields."""
+
+    id: int
+    kind: str
+    date: date
+    details: tuple[tuple[str, str], ...] = ()
+
+    def get(self, key: str, default: str | None = None) -> str | None:
+        for k, v in self.details:
+            if k == key:
+                return v
+        return default
+
+    def get_date(self, key: str) -> date | None:
+        value = self.get(key)
+        return date.fromisoformat(value) if value else None
+
+    @staticmethod
+    def make(id: int, kind: str, when: date, **details: object) -> Event:
+        pairs = tuple(
+            sorted((k, v.isoformat() if isinstance(v, date) else str(v))
+                   for k, v in details.items() if v is not None)
+        )
+        return Event(id=id, kind=kind, date=when, details=pairs)
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """A request for an EHC needs assessment and everything that follows it."""
+
+    ref: str
+    dob: date
+    received: date
+    looked_after: bool = False
+    alternative_provision: bool = False
+    setting: str | None = None
+    events: tuple[Event, ...] = ()
+
+    def as_of(self, when: date) -> Case:
+        """The case as it was known on `when`: later events are ignored (spec 8.2)."""
+        return replace(self, events=tuple(e for e in self.events if e.date <= when))
+
+    def of_kind(self, *kinds: str) -> list[Event]:
+        return [e for e in self.events if e.kind in kinds]
+
+    def first(self, *kinds: str, on_or_after: date | None = None) -> Event | None:
+        for e in self.events:
+            if e.kind in kinds and (on_or_after is None or e.date >= on_or_after):
+                return e
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Deadline:
+    """A statutory (or guidance, or local) deadline, with everything needed to judge it on any date.
+
+    The dates beyond `due` make the status a pure function of the as-of date, so a deadline computed
+    from every event and stored once can be evaluated for any day without recomputing:
+    `known_from`/`known_until` bound the days it exists, `completed_on`, `excepted_from` and
+    `ended_on` say when it was done, disapplied or made not applicable.
+    """
+
+    rule: str
+    owner: str  # la | partner | family
+    kind: str  # statutory | guidance | local
+    source: str
+    trigger: date
+    due: date
+    act_by: date
+    subject: str | None = None
+    completed_on: date | None = None
+    excepted_from: date | None = None
+    exception_limb: str | None = None
+    ended_on: date | None = None
+    known_from: date | None = None
+    known_until: date | None = None
+
+    @property
+    def is_window(self) -> bool:
+        """Family windows run out rather than get completed (spec 8.3)."""
+        return self.owner == "family"
+
+    def visible_on(self, when: date) -> bool:
+        start = self.known_from or self.trigger
+        return start <= when and (self.known_until is None or when < self.known_until)
+
+    def status_on(self, when: date) -> Status:
+        return Status(
+            status_on(
+                when,
+                due=self.due,
+                window=self.is_window,
+                completed_on=self.completed_on,
+                excepted_from=self.excepted_from,
+                ended_on=self.ended_on,
+            )
+        )
+
+    def completed_on_as_of(self, when: date) -> date | None:
+        if self.is_window:
+            return self.due if when > self.due and not self._ended_by(when) else None
+        if self.completed_on is not None and self.completed_on <= when:
+            return self.completed_on
+        return None
+
+    def _ended_by(self, when: date) -> bool:
+        return self.ended_on is not None and self.ended_on <= when and self.ended_on <= self.due
+
+
+def status_on(
+    when: date,
+    *,
+    due: date,
+    window: bool,
+    completed_on: date | None,
+    excepted_from: date | None,
+    ended_on: date | None,
+) -> str:
+    """The status of a deadline on `when` (spec section 2). Mirrored in SQL by storage.queries."""
+    if window:
+        if ended_on is not None and ended_on <= when and ended_on <= due:
+            return Status.NOT_APPLICABLE
+        return Status.OPEN if when <= due else Status.MET
+    if completed_on is not None and completed_on <= when:
+        if completed_on <= due:
+            return Status.MET
+        return Status.EXCEPTED if excepted_from is not None else Status.LATE
+    if ended_on is not None and ended_on <= when:
+        return Status.NOT_APPLICABLE
+    if when <= due:
+        return Status.OPEN
+    if excepted_from is not None and excepted_from <= when:
+        return Status.EXCEPTED
+    return Status.OVERDUE
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """Something a case's events break besides a deadline (spec 4.1 checks)."""
+
+    code: str
+    message: str
+    date: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Transfer:
+    """A move between phases in September of `year` (or on `on` for a post-16 move)."""
+
+    rule: str  # phase-transfer | post16-transfer | post16-move
+    on: date
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Closure:
+    """A school closure: first day closed and the day it re-opens."""
+
+    institution: str  # "*" for the authority's default calendar
+    closed_from: date
+    reopens: date
+    estimated: bool = False
+
+    @property
+    def days(self) -> int:
+        return (self.reopens - self.closed_from).days
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Configurable thresholds of the rules (spec sections 4.2 and 5)."""
+
+    annual_review_from: str = "meeting"  # meeting | decision
+    under5_review_months: int = 6
+    at_risk_days: int = 14
+    draft_by_weeks: int = 14
+    advice_chase_weeks: int = 5
+    review_scheduled_weeks: int = 8
+    phase_transfer_meeting_weeks: int = 12
+    contact_weeks: int = 6
+    closures: tuple[Closure, ...] = field(default_factory=tuple)

@@ -1,0 +1,146 @@
+"""Needs assessment and new plans (spec 4.1) and their local milestones (spec 5)."""
+
+from __future__ import annotations
+
+from sendtrack.calendar import Calendar
+from sendtrack.domain import Case, Deadline, Settings
+from sendtrack.rules.catalogue import deadline
+from sendtrack.rules.counting import days_after, days_beginning_with, weeks_after
+from sendtrack.rules.paths import (
+    assessment_ends_on,
+    earliest,
+    first_date,
+    plan_issued_on,
+    refused_on,
+    settle,
+    withdrawn_on,
+)
+
+
+def assessment_decision(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
+    """Decide whether to assess within 6 weeks of the request: reg 5(1), CFA s.36; exceptions reg 5(4)."""
+    completed, ended = settle(first_date(case, "decision"), withdrawn_on(case))
+    return [
+        deadline("assessment-decision", trigger=case.received, due=weeks_after(case.received, 6),
+                 calendar=calendar, completed_on=completed, ended_on=ended)
+    ]
+
+
+def issue_decision(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
+    """Draft plan or notice of no plan within 16 weeks of the request: reg 10(1); exceptions reg 10(4)."""
+    completed, ended = settle(
+        first_date(case, "draft", "no-plan"), earliest(refused_on(case), withdrawn_on(case))
+    )
+    return [
+        deadline("issue-decision", trigger=case.received, due=weeks_after(case.received, 16),
+                 calendar=calendar, completed_on=completed, ended_on=ended)
+    ]
+
+
+def final_plan(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
+    """Final plan within 20 weeks of the request: reg 13(2); exceptions reg 13(3) -> reg 10(4)."""
+    completed, ended = settle(plan_issued_on(case), assessment_ends_on(case))
+    return [
+        deadline("final-plan", trigger=case.received, due=weeks_after(case.received, 20),
+                 calendar=calendar, completed_on=completed, ended_on=ended)
+    ]
+
+
+def draft_representations(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
+    """The family's window of at least 15 days beginning with service of the draft: reg 13(1) (C2)."""
+    drafted = first_date(case, "draft")
+    if drafted is None:
+        return []
+    return [
+        deadline("draft-representations", trigger=drafted, due=days_beginning_with(drafted, 15),
+                 calendar=calendar, ended_on=withdrawn_on(case))
+    ]
+
+
+def _advice_requests(case: Case):
+    """Each advice request with the date its answer came (answers matched to requests in order)."""
+    answered: set[int] = set()
+    for request in case.of_kind("advice-requested"):
+        party, institution = request.get("from"), request.get("institution")
+        reply = None
+        for event in case.of_kind("advice-received"):
+            if (event.id not in answered and event.date >= request.date
+                    and (event.get("from") or "") == (party or "")
+                    and (event.get("institution") or "").casefold()
+                    == (institution or "").casefold()):
+                reply = event
+                answered.add(event.id)
+                break
+        yield request, institution or party, reply.date if reply else None
+
+
+def _advice_ends_on(case: Case):
+    """Outstanding advice is no longer needed once the plan is final or the assessment stopped."""
+    return earliest(plan_issued_on(case), assessment_ends_on(case))
+
+
+def advice(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
+    """Advice within 6 weeks of the body receiving the LA's request: reg 8(1); exceptions reg 8(2)."""
+    out = []
+    for request, subject, answered in _advice_requests(case):
+        trigger = request.get_date("received") or request.date
+        completed, ended = settle(answered, _advice_ends_on(case))
+        out.append(deadline("advice", trigger=trigger, due=weeks_after(trigger, 6), calendar=calendar,
+                            subject=subject, completed_on=completed, ended_on=ended,
+                            known_from=request.date))
+    return out
+
+
+def advice_chase(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
+    """Local milestone: advice still unanswered some weeks (default 5) after it was requested."""
+    out = []
+    for request, subject, answered in _advice_requests(case):
+        completed, ended = settle(answered, _advice_ends_on(case))
+        out.append(deadline("advice-chase", trigger=request.date,
+                            due=weeks_after(request.date, settings.advice_chase_weeks),
+                            calendar=calendar, subject=subject, completed_on=completed,
+                            ended_on=ended))
+    return out
+
+
+def school_consultation(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
+    """An institution's reply within 15 days of being consulted: CFA s.39-40, CoP 9.80-9.83."""
+    out = []
+    for sent in case.of_kind("consultation-sent"):
+        institution = sent.get("institution")
+        reply = first_date(case, "consultation-reply", on_or_after=sent.date, institution=institution)
+        completed, ended = settle(reply, _advice_ends_on(case))
+        out.append(deadline("school-consultation", trigger=sent.date, due=days_after(sent.date, 15),
+                            calendar=calendar, subject=institution, completed_on=completed,
+                            ended_on=ended))
+    return out
+
+
+def draft_by_week_14(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
+    """Local milestone: no draft at week 14 leaves no room for the 15-day window before week 20."""
+    completed, ended = settle(
+        first_date(case, "draft", "no-plan"), earliest(refused_on(case), withdrawn_on(case))
+    )
+    return [
+        deadline("draft-by-week-14", trigger=case.received,
+                 due=weeks_after(case.received, settings.draft_by_weeks), calendar=calendar,
+                 completed_on=completed, ended_on=ended)
+    ]
+
+
+def contact(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
+    """Local milestone: contact with the family at least every 6 weeks while the assessment is open."""
+    closed = earliest(plan_issued_on(case), assessment_ends_on(case))
+    contacts = sorted({e.date for e in case.of_kind("contact") if e.date > case.received})
+    out, trigger = [], case.received
+    for next_contact in [*contacts, None]:
+        if closed is not None and trigger >= closed:
+            break
+        completed, ended = settle(next_contact, closed)
+        out.append(deadline("contact", trigger=trigger,
+                            due=weeks_after(trigger, settings.contact_weeks), calendar=calendar,
+                            completed_on=completed, ended_on=ended))
+        if next_contact is None:
+            break
+        trigger = next_contact
+    return out

@@ -1,0 +1,92 @@
+"""Every rule id with its owner, kind and legal source: the one table JSON, CSV and the tests name."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sendtrack.calendar import Calendar
+from sendtrack.domain import Deadline
+
+
+@dataclass(frozen=True, slots=True)
+class RuleInfo:
+    rule: str
+    owner: str
+    kind: str
+    source: str
+    summary: str
+    exception_limbs: frozenset[str] = frozenset()
+
+
+LA_LIMBS = frozenset({"a", "b", "c", "d"})
+
+RULES: dict[str, RuleInfo] = {
+    info.rule: info
+    for info in (
+        RuleInfo("assessment-decision", "la", "statutory", "reg 5(1); CFA s.36",
+                 "decide whether to assess within 6 weeks of the request", LA_LIMBS),
+        RuleInfo("advice", "partner", "statutory", "reg 8(1)",
+                 "advice within 6 weeks of the LA's request",
+                 frozenset({"c", "d", "missed-appointment"})),
+        RuleInfo("issue-decision", "la", "statutory", "reg 10(1)",
+                 "draft plan or notice of no plan within 16 weeks of the request", LA_LIMBS),
+        RuleInfo("draft-representations", "family", "statutory", "reg 13(1); CFA s.38(4)",
+                 "the family's 15 days to comment on the draft plan"),
+        RuleInfo("school-consultation", "partner", "guidance", "CFA s.39-40; CoP 9.80-9.83",
+                 "institution's reply within 15 days of consultation"),
+        RuleInfo("final-plan", "la", "statutory", "reg 13(2)",
+                 "final plan within 20 weeks of the request", LA_LIMBS),
+        RuleInfo("annual-review", "la", "statutory", "CFA s.44(1); CoP 9.168-9.169",
+                 "review meeting within each 12 months"),
+        RuleInfo("review-notice", "la", "statutory", "reg 20(3)-(4), 21(3)-(4)",
+                 "invitations and advice out 2 weeks before the review meeting"),
+        RuleInfo("review-report", "la", "statutory", "reg 20(7), 21(7)",
+                 "review report within 2 weeks of the meeting"),
+        RuleInfo("review-decision", "la", "statutory", "reg 20(10); CoP 9.176, 9.169; Devon",
+                 "decision within 4 weeks of the meeting and inside the 12 months"),
+        RuleInfo("amendment-representations", "family", "statutory", "reg 22(2)(c)",
+                 "the family's 15 days to comment on proposed amendments"),
+        RuleInfo("amended-plan", "la", "statutory", "reg 22(3)-(4); Devon",
+                 "amended plan within 8 weeks of the notice and 12 weeks of the meeting"),
+        RuleInfo("phase-transfer", "la", "statutory", "reg 18(1)(b); CoP 9.179",
+                 "plan amended for the next phase before 15 February"),
+        RuleInfo("post16-transfer", "la", "statutory", "reg 18(1)(a)",
+                 "plan amended for post-16 before 31 March"),
+        RuleInfo("post16-move", "la", "statutory", "reg 18(2)",
+                 "plan amended 5 months before a move between post-16 institutions"),
+        RuleInfo("under5-review", "la", "guidance", "CoP 9.178",
+                 "review every 3-6 months while under 5"),
+        RuleInfo("draft-by-week-14", "la", "local", "local milestone",
+                 "no draft plan at week 14: the 15-day window no longer fits before week 20"),
+        RuleInfo("advice-chase", "la", "local", "local milestone",
+                 "advice still unanswered 5 weeks after it was requested"),
+        RuleInfo("review-scheduled", "la", "local", "local milestone",
+                 "annual review due within 8 weeks and no meeting scheduled"),
+        RuleInfo("phase-transfer-meeting", "la", "local", "local milestone",
+                 "transfer deadline within 12 weeks and no review held in the transfer year"),
+        RuleInfo("contact", "la", "local", "local milestone (communication standard)",
+                 "no contact with the family for 6 weeks while an assessment is open"),
+    )
+}
+
+#: Rules an exception may name (spec 8.4); none exist for reviews, amendments or transfers.
+EXCEPTABLE = frozenset(rule for rule, info in RULES.items() if info.exception_limbs)
+
+
+def deadline(
+    rule: str, *, trigger: date, due: date, calendar: Calendar, **fields: object
+) -> Deadline:
+    """A deadline of `rule` with its owner, kind, source and act-by filled in from the table."""
+    info = RULES[rule]
+    fields.setdefault("known_from", trigger)
+    return Deadline(
+        rule=rule,
+        owner=info.owner,
+        kind=info.kind,
+        source=info.source,
+        trigger=trigger,
+        due=due,
+        act_by=calendar.act_by(due),
+        **fields,  # type: ignore[arg-type]
+    )

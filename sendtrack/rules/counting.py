@@ -1,0 +1,42 @@
+"""The counting conventions C1-C6 of the spec: calendar arithmetic only, no working days but C5."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from dateutil.relativedelta import relativedelta
+
+
+def weeks_after(event: date, weeks: int) -> date:
+    """C1 "within N weeks of": event + 7N days; acting on the day itself is in time."""
+    return event + timedelta(weeks=weeks)
+
+
+def days_after(event: date, days: int) -> date:
+    """Plain calendar days after an event (school consultation, reg 25, mediation)."""
+    return event + timedelta(days=days)
+
+
+def days_beginning_with(first: date, days: int) -> date:
+    """C2 "at least N days beginning with": the last day is first + N - 1."""
+    return first + timedelta(days=days - 1)
+
+
+def twelve_months_starting(start: date) -> date:
+    """C3 "the period of 12 months starting with": start + 12 months - 1 day, month ends clipped."""
+    return start + relativedelta(months=12) - timedelta(days=1)
+
+
+def months_after(event: date, months: int) -> date:
+    """C4 "within N months after": calendar months, clipped to the month's end (31 Dec + 2 = 28/29 Feb)."""
+    return event + relativedelta(months=months)
+
+
+def months_before(event: date, months: int) -> date:
+    """C4 counted backwards (reg 18(2): at least 5 months before a post-16 move)."""
+    return event - relativedelta(months=months)
+
+
+def day_before(year: int, month: int, day: int) -> date:
+    """C6 "before 15 February in the calendar year": the last day on which it is still before."""
+    return date(year, month, day) - timedelta(days=1)

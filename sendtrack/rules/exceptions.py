@@ -1,0 +1,82 @@
+"""Statutory exceptions (regs 5(4), 8(2), 10(4), 13(3)): which deadlines a recorded one disapplies."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from sendtrack.domain import Case, Deadline, Event
+from sendtrack.rules.catalogue import EXCEPTABLE, RULES
+
+LIMBS = ("a", "b", "c", "d", "missed-appointment")
+DEFAULT_COVER = ("assessment-decision", "issue-decision", "final-plan")
+LIMB_TEXT = {
+    "a": "school or post-16 institution closed for 4+ weeks (reg 10(4)(a))",
+    "b": "early years provider closed for 4+ weeks (reg 10(4)(b))",
+    "c": "exceptional personal circumstances (reg 10(4)(c))",
+    "d": "absent from the area for 4+ weeks (reg 10(4)(d))",
+    "missed-appointment": "failed to keep an appointment (reg 8(2))",
+}
+
+
+def open_on(item: Deadline, day: date) -> bool:
+    """Not completed, not ended and not yet due on `day`: only then can a circumstance excuse it."""
+    return (
+        day <= item.due
+        and (item.completed_on is None or item.completed_on > day)
+        and (item.ended_on is None or item.ended_on > day)
+        and item.visible_on(day)
+    )
+
+
+def covered(exception: Event, items: list[Deadline]) -> list[int]:
+    """Indexes of the deadlines a recorded exception disapplies (spec 3 and 8.4)."""
+    start = exception.date
+    rule, subject = exception.get("rule"), exception.get("subject")
+    rules = (rule,) if rule else DEFAULT_COVER
+    return [
+        index for index, item in enumerate(items)
+        if item.rule in rules
+        and (subject is None or (item.subject or "").casefold() == subject.casefold())
+        and open_on(item, start)
+    ]
+
+
+def apply_exceptions(case: Case, items: list[Deadline]) -> list[Deadline]:
+    """Mark the deadlines each exception covers; a date never moves (the time limit is disapplied)."""
+    items = list(items)
+    for exception in case.of_kind("exception"):
+        for index in covered(exception, items):
+            item = items[index]
+            if item.excepted_from is None or exception.date < item.excepted_from:
+                items[index] = replace(item, excepted_from=exception.date,
+                                       exception_limb=exception.get("limb"))
+    return items
+
+
+def exception_problem(exception: Event, items: list[Deadline]) -> str | None:
+    """Why a new exception must be refused, or None (spec 3, 8.4, 8.5)."""
+    limb, rule = exception.get("limb"), exception.get("rule")
+    start, end = exception.date, exception.get_date("end")
+    if limb not in LIMBS:
+        return f"unknown exception limb {limb!r}: use one of {', '.join(LIMBS)}"
+    if end is not None and end < start:
+        return f"the exception ends ({end}) before it starts ({start})"
+    if limb == "d" and end is not None and (end - start).days < 28:
+        return "limb d needs an absence of at least 4 weeks: the end is less than 28 days after the start"
+    if rule is not None and rule not in RULES:
+        return f"unknown rule id {rule!r}"
+    if rule is not None and rule not in EXCEPTABLE:
+        return f"no statutory exception applies to {rule} (regs 18-22 have none)"
+    if rule is not None and limb not in RULES[rule].exception_limbs:
+        allowed = ", ".join(sorted(RULES[rule].exception_limbs))
+        return f"limb {limb} does not apply to {rule} (its limbs: {allowed})"
+    if rule is None and limb == "missed-appointment":
+        return "a missed appointment excuses only advice: give --rule advice (and --subject)"
+    targets = covered(exception, items)
+    if not targets:
+        scope = rule or "assessment-decision, issue-decision or final-plan"
+        return f"no {scope} deadline is open on {start} for this exception to cover"
+    if rule == "advice" and exception.get("subject") is None and len(targets) > 1:
+        return "several advice requests are open: name one with --subject"
+    return None

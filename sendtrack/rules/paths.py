@@ -1,0 +1,61 @@
+"""When a case's paths end and which events complete what: shared by every rule module."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sendtrack.domain import Case, Event
+
+
+def first_date(case: Case, *kinds: str, on_or_after: date | None = None, **match: str) -> date | None:
+    """The date of the first event of `kinds` on or after a day whose details match `match`."""
+    for event in case.events:
+        if event.kind not in kinds or (on_or_after is not None and event.date < on_or_after):
+            continue
+        if all(_same(event.get(key), value) for key, value in match.items()):
+            return event.date
+    return None
+
+
+def _same(a: str | None, b: str | None) -> bool:
+    return (a or "").strip().casefold() == (b or "").strip().casefold()
+
+
+def earliest(*days: date | None) -> date | None:
+    known = [d for d in days if d is not None]
+    return min(known) if known else None
+
+
+def decision(case: Case) -> Event | None:
+    return case.first("decision")
+
+
+def refused_on(case: Case) -> date | None:
+    event = decision(case)
+    return event.date if event is not None and event.get("outcome") == "refuse" else None
+
+
+def withdrawn_on(case: Case) -> date | None:
+    return first_date(case, "withdrawn")
+
+
+def plan_issued_on(case: Case) -> date | None:
+    return first_date(case, "final")
+
+
+def ceased_on(case: Case) -> date | None:
+    return first_date(case, "cease")
+
+
+def assessment_ends_on(case: Case) -> date | None:
+    """The day the assessment stopped without a plan: refused, withdrawn or a no-plan notice."""
+    return earliest(refused_on(case), withdrawn_on(case), first_date(case, "no-plan"))
+
+
+def settle(completed: date | None, ended: date | None) -> tuple[date | None, date | None]:
+    """Whichever came first wins: a completion after the path ended does not complete it (spec 8.6)."""
+    if completed is not None and ended is not None:
+        if completed <= ended:
+            return completed, None
+        return None, ended
+    return completed, ended

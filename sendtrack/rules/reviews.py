@@ -1,0 +1,183 @@
+"""Reviews and amendments of a plan (spec 4.2): annual cycle, notices, decisions, amended plans."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from dateutil.relativedelta import relativedelta
+
+from sendtrack.calendar import Calendar
+from sendtrack.domain import Case, Deadline, Settings
+from sendtrack.rules.catalogue import deadline
+from sendtrack.rules.counting import (
+    days_beginning_with,
+    months_after,
+    twelve_months_starting,
+    weeks_after,
+)
+from sendtrack.rules.paths import ceased_on, first_date, plan_issued_on, settle
+
+
+@dataclass(frozen=True, slots=True)
+class Cycle:
+    """One annual-review period: what started it, when its review was due, and the meeting held."""
+
+    start: date
+    due: date
+    meeting: date | None
+
+
+def meetings(case: Case) -> list[date]:
+    issued = plan_issued_on(case)
+    if issued is None:
+        return []
+    return sorted({e.date for e in case.of_kind("review-meeting") if e.date > issued})
+
+
+def cycles(case: Case, settings: Settings) -> Iterator[Cycle]:
+    """The annual cycle: from the plan's issue, then from each review (meeting or decision date)."""
+    start = plan_issued_on(case)
+    ceased = ceased_on(case)
+    held = meetings(case)
+    while start is not None and (ceased is None or start < ceased):
+        meeting = next((m for m in held if m > start), None)
+        yield Cycle(start, twelve_months_starting(start), meeting)
+        if meeting is None:
+            return
+        if settings.annual_review_from == "decision":
+            start = first_date(case, "review-decision", on_or_after=meeting)
+        else:
+            start = meeting
+
+
+def annual_review(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
+    """A review meeting within each 12 months starting with the plan or the last review: CFA s.44(1)."""
+    ceased = ceased_on(case)
+    out = []
+    for cycle in cycles(case, settings):
+        completed, ended = settle(cycle.meeting, ceased)
+        out.append(deadline("annual-review", trigger=cycle.start, due=cycle.due, calendar=calendar,
+                            completed_on=completed, ended_on=ended))
+    return out
+
+
+def review_scheduled(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
+    """Local milestone: a review meeting scheduled by some weeks (default 8) before the review is due."""
+    ceased = ceased_on(case)
+    out = []
+    for cycle in cycles(case, settings):
+        scheduled = first_date(case, "review-scheduled", "review-meeting",
+                               on_or_after=cycle.start + timedelta(days=1))
+        completed, ended = settle(scheduled, ceased)
+        due = max(cycle.start, cycle.due - timedelta(weeks=settings.review_scheduled_weeks))
+        out.append(deadline("review-scheduled", trigger=cycle.start, due=due, calendar=calendar,
+                            completed_on=completed, ended_on=ended))
+    return out
+
+
+def review_notice(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
+    """Invitations out and advice circulated 2 weeks before the meeting: reg 20(3)-(4), 21(3)-(4).
+
+    Exists only once a meeting date M is scheduled; a re-scheduling replaces the earlier row from the
+    day it is recorded (spec 8.8), so the table still answers "what was due on day T".
+    """
+    issued = plan_issued_on(case)
+    if issued is None:
+        return []
+    ceased = ceased_on(case)
+    bounds = [issued, *meetings(case)]
+    out = []
+    for lower, upper in zip(bounds, [*bounds[1:], None], strict=True):
+        group = [e for e in case.of_kind("review-scheduled")
+                 if e.date > lower and (upper is None or e.date <= upper)]
+        invited = first_date(case, "invitations-sent", on_or_after=lower + timedelta(days=1))
+        completed, ended = settle(invited, ceased)
+        for index, scheduled in enumerate(group):
+            meeting = scheduled.get_date("meeting")
+            if meeting is None:
+                continue
+            replaced = group[index + 1].date if index + 1 < len(group) else None
+            if replaced == scheduled.date:
+                continue  # two schedulings on one day: the later one counts
+            out.append(deadline("review-notice", trigger=scheduled.date,
+                                due=meeting - timedelta(days=14), calendar=calendar,
+                                completed_on=completed, ended_on=ended, known_until=replaced))
+    return out
+
+
+def review_report(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
+    """The review report within 2 weeks of the meeting: reg 20(7), 21(7)."""
+    ceased = ceased_on(case)
+    out = []
+    for meeting in meetings(case):
+        completed, ended = settle(first_date(case, "review-report", on_or_after=meeting), ceased)
+        out.append(deadline("review-report", trigger=meeting, due=weeks_after(meeting, 2),
+                            calendar=calendar, completed_on=completed, ended_on=ended))
+    return out
+
+
+def review_decision(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
+    """Decision within 4 weeks of the meeting and inside the 12 months: reg 20(10), CoP 9.169, Devon."""
+    ceased = ceased_on(case)
+    out = []
+    for cycle in cycles(case, settings):
+        if cycle.meeting is None:
+            continue
+        due = min(weeks_after(cycle.meeting, 4), cycle.due)
+        decided = first_date(case, "review-decision", on_or_after=cycle.meeting)
+        completed, ended = settle(decided, ceased)
+        out.append(deadline("review-decision", trigger=cycle.meeting, due=due, calendar=calendar,
+                            completed_on=completed, ended_on=ended))
+    return out
+
+
+def amendment_representations(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
+    """The family's 15 days beginning with the amendment notice: reg 22(2)(c) (C2)."""
+    return [
+        deadline("amendment-representations", trigger=notice.date,
+                 due=days_beginning_with(notice.date, 15), calendar=calendar,
+                 ended_on=ceased_on(case))
+        for notice in case.of_kind("amendment-notice")
+    ]
+
+
+def amended_plan(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
+    """Amended plan (or notice of no amendment) by notice + 8 weeks and meeting + 12 weeks: reg 22."""
+    ceased = ceased_on(case)
+    held = [e.date for e in case.of_kind("review-meeting")]
+    out = []
+    for notice in case.of_kind("amendment-notice"):
+        due = weeks_after(notice.date, 8)
+        meeting = max((m for m in held if m <= notice.date), default=None)
+        if meeting is not None:
+            due = min(due, weeks_after(meeting, 12))
+        done = first_date(case, "amended-plan", "no-amendment", on_or_after=notice.date)
+        completed, ended = settle(done, ceased)
+        out.append(deadline("amended-plan", trigger=notice.date, due=due, calendar=calendar,
+                            completed_on=completed, ended_on=ended))
+    return out
+
+
+def under5_review(case: Case, dob: date, calendar: Calendar, settings: Settings) -> list[Deadline]:
+    """Reviews every 3-6 months (default 6) while the child is under 5: CoP 9.178 (guidance)."""
+    start = plan_issued_on(case)
+    ceased = ceased_on(case)
+    fifth_birthday = dob + relativedelta(years=5)
+    held = meetings(case)
+    out = []
+    while start is not None and (ceased is None or start < ceased):
+        due = months_after(start, settings.under5_review_months)
+        if due >= fifth_birthday:
+            break
+        meeting = next((m for m in held if m > start), None)
+        completed, ended = settle(meeting, ceased)
+        out.append(deadline("under5-review", trigger=start, due=due, calendar=calendar,
+                            completed_on=completed, ended_on=ended))
+        start = meeting
+    return out
+
+
+def under5(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
+    return under5_review(case, case.dob, calendar, settings)

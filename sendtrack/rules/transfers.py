@@ -1,0 +1,109 @@
+"""Phase transfers (spec 4.2, reg 18): school year from date of birth, and the amendment deadlines."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+
+from sendtrack.calendar import Calendar
+from sendtrack.domain import Case, Deadline, Settings, Transfer
+from sendtrack.rules.catalogue import deadline
+from sendtrack.rules.counting import day_before, months_before, weeks_after
+from sendtrack.rules.paths import ceased_on, first_date, plan_issued_on, settle
+
+TRANSFER_KINDS = {"phase": "phase-transfer", "post16": "post16-transfer", "post16-move": "post16-move"}
+
+
+def reception_year(dob: date) -> int:
+    """A child born 1 Sept Y to 31 Aug Y+1 enters Reception (NCY 0) in September Y+5."""
+    return (dob.year if dob.month >= 9 else dob.year - 1) + 5
+
+
+def curriculum_year(dob: date, on: date) -> int:
+    """National curriculum year on a date (NCY 0 = Reception; negative before school)."""
+    school_year = on.year if on.month >= 9 else on.year - 1
+    return school_year - reception_year(dob)
+
+
+def default_transfers(dob: date) -> list[Transfer]:
+    """Reception entry, Year 6 -> 7 and Year 11 -> 12 (spec 4.2 notes)."""
+    reception = reception_year(dob)
+    return [
+        Transfer("phase-transfer", date(reception, 9, 1), "early years to Reception"),
+        Transfer("phase-transfer", date(reception + 7, 9, 1), "primary to secondary (Year 6 to 7)"),
+        Transfer("post16-transfer", date(reception + 12, 9, 1), "secondary to post-16 (Year 11 to 12)"),
+    ]
+
+
+def transfers(case: Case) -> list[tuple[Transfer, date]]:
+    """The case's transfers with the day each became known.
+
+    Recorded `transfer` events replace the defaults entirely: an authority with first and middle
+    schools (or a child held back a year) records every transfer of that child explicitly.
+    """
+    recorded = case.of_kind("transfer")
+    if not recorded:
+        return [(t, case.received) for t in default_transfers(case.dob)]
+    out = []
+    for event in recorded:
+        rule = TRANSFER_KINDS[event.get("transfer", "phase")]
+        on = event.get_date("on") or event.date
+        out.append((Transfer(rule, on, event.get("description") or ""), event.date))
+    return out
+
+
+def transfer_due(transfer: Transfer) -> date:
+    if transfer.rule == "phase-transfer":
+        return day_before(transfer.on.year, 2, 15)  # C6: before 15 February
+    if transfer.rule == "post16-transfer":
+        return day_before(transfer.on.year, 3, 31)  # C6: before 31 March
+    return months_before(transfer.on, 5)  # reg 18(2): at least 5 months before the move
+
+
+def _window_start(transfer: Transfer) -> date:
+    """Amendments count from 1 September of the year before (spec 8.7); for a move, 12 months before."""
+    if transfer.rule == "post16-move":
+        return transfer.on - relativedelta(months=12)
+    return date(transfer.on.year - 1, 9, 1)
+
+
+def _subject(transfer: Transfer) -> str:
+    """Names the move and its date, so two transfers of one child are told apart."""
+    what = transfer.description or transfer.rule
+    return f"{what} on {transfer.on.isoformat()}"
+
+
+def _live_transfers(case: Case):
+    issued = plan_issued_on(case)
+    if issued is None:
+        return
+    for transfer, known in transfers(case):
+        due = transfer_due(transfer)
+        if issued < due:  # spec 8.7: the case has a plan issued before the transfer deadline
+            yield transfer, due, max(issued, known)
+
+
+def phase_transfer(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
+    """The plan amended to name the next placement: reg 18(1)(b) 15 Feb, 18(1)(a) 31 Mar, 18(2)."""
+    ceased = ceased_on(case)
+    out = []
+    for transfer, due, known in _live_transfers(case):
+        amended = first_date(case, "amended-plan", "final", on_or_after=_window_start(transfer))
+        completed, ended = settle(amended, ceased)
+        out.append(deadline(transfer.rule, trigger=known, due=due, calendar=calendar,
+                            subject=_subject(transfer), completed_on=completed, ended_on=ended))
+    return out
+
+
+def phase_transfer_meeting(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
+    """Local milestone: no review held in the transfer year some weeks (default 12) before the deadline."""
+    ceased = ceased_on(case)
+    out = []
+    for transfer, due, known in _live_transfers(case):
+        held = first_date(case, "review-meeting", on_or_after=_window_start(transfer))
+        completed, ended = settle(held, ceased)
+        signal = max(known, weeks_after(due, -settings.phase_transfer_meeting_weeks))
+        out.append(deadline("phase-transfer-meeting", trigger=known, due=signal, calendar=calendar,
+                            subject=_subject(transfer), completed_on=completed, ended_on=ended))
+    return out
