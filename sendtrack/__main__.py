@@ -1,0 +1,5 @@
+"""`python -m sendtrack`."""
+
+from sendtrack.cli.app import main
+
+main()

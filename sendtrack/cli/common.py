@@ -1,0 +1,156 @@
+"""What every command shares: the error edge, options declared once, dates, and the database."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from dataclasses import dataclass
+from datetime import date
+from enum import Enum
+from typing import Annotated, Any
+
+import typer
+
+from sendtrack.errors import RefusedError, SendtrackError
+
+
+@dataclass
+class State:
+    """Global options, set by the app callback."""
+
+    db: str | None = None
+    debug: bool = False
+    config: str | None = None
+
+
+state = State()
+
+
+def error(message: str) -> None:
+    sys.stderr.write(message.replace("\n", " ") + "\n")
+    sys.stderr.flush()
+
+
+def edge(fn):
+    """The one handler at the command edge: a SendtrackError becomes one stderr line and its exit code;
+    anything unexpected becomes one line and a hint, never a traceback with a child's data in it."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except SendtrackError as exc:
+            error(f"sendtrack: {exc}")
+            raise typer.Exit(exc.exit_code) from None
+        except (typer.Exit, typer.Abort):
+            raise
+        except KeyboardInterrupt:
+            error("sendtrack: interrupted; nothing was written")
+            raise typer.Exit(130) from None
+        except BrokenPipeError:
+            sys.stderr.close()  # the reader went away (`| head`): not an error worth a message
+            raise typer.Exit(0) from None
+        except Exception as exc:
+            if state.debug:
+                raise
+            error(f"sendtrack: unexpected error ({type(exc).__name__}); nothing was written. "
+                  "Run again with --debug for the details")
+            raise typer.Exit(1) from None
+
+    return wrapper
+
+
+def command(app: typer.Typer, name: str | None = None, **kwargs: Any):
+    """Register a command behind the error edge."""
+
+    def register(fn):
+        return app.command(name, **kwargs)(edge(fn))
+
+    return register
+
+
+def parse_date(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        if len(value) != 10:
+            raise ValueError
+        return date.fromisoformat(value)
+    except ValueError:
+        raise RefusedError(f"{option} {value!r} is not a real date in the form YYYY-MM-DD") from None
+
+
+def required_date(value: str, option: str) -> date:
+    parsed = parse_date(value, option)
+    assert parsed is not None
+    return parsed
+
+
+def today() -> date:
+    """The real today: only the CLI reads the clock (rules take it as a parameter)."""
+    return date.today()
+
+
+def as_of_date(value: str | None) -> date:
+    return parse_date(value, "--as-of") or today()
+
+
+class Format(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+# Options declared once and stacked on every command that needs them.
+AsOf = Annotated[str | None, typer.Option("--as-of", metavar="DATE",
+                                          help="Judge deadlines as on this day (default today).")]
+FormatOpt = Annotated[Format | None, typer.Option("--format", "-f",
+                                                  help="table (default on a terminal), csv (default "
+                                                       "in a pipe) or json.")]
+TeamOpt = Annotated[str | None, typer.Option("--team", metavar="TEAM", help="Only this team.")]
+CoordinatorOpt = Annotated[str | None, typer.Option("--coordinator", metavar="NAME",
+                                                    help="Only this coordinator.")]
+NamesOpt = Annotated[bool, typer.Option("--names", help="Show children's full names, not initials.")]
+ByOpt = Annotated[str | None, typer.Option("--by", metavar="NAME",
+                                           help="Who is recording (default SENDTRACK_USER or login).")]
+
+
+def fmt_value(fmt: Format | None) -> str | None:
+    return fmt.value if fmt is not None else None
+
+
+def location():
+    from sendtrack.storage.db import locate
+
+    return locate(state.db)
+
+
+def open_db(**kwargs: Any):
+    from sendtrack.storage.db import open_database
+
+    return open_database(location(), **kwargs)
+
+
+def config():
+    from sendtrack import config as config_module
+
+    return config_module.load(state.config)
+
+
+def check_team(team: str | None) -> None:
+    if team is not None:
+        config().team(team)
+
+
+@dataclass(frozen=True)
+class Engine:
+    """What the rules need, built once per command: the calendar and the configured settings."""
+
+    calendar: Any
+    settings: Any
+
+
+def engine() -> Engine:
+    from sendtrack.calendar import england
+
+    return Engine(england(), config().settings())

@@ -1,0 +1,53 @@
+"""Reading commands for one case or the list of cases: timeline and cases."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from sendtrack.cli.common import (
+    AsOf,
+    CoordinatorOpt,
+    FormatOpt,
+    NamesOpt,
+    as_of_date,
+    check_team,
+    command,
+    engine,
+    fmt_value,
+    open_db,
+)
+
+
+def register(app: typer.Typer) -> None:
+    @command(app, "timeline")
+    def timeline(ref: Annotated[str, typer.Argument(metavar="REF")], as_of: AsOf = None,
+                 format: FormatOpt = None, names: NamesOpt = False) -> None:
+        """One case: its events, every deadline with status and source, and the checks."""
+        from sendtrack.reports.timeline import case_timeline, render_timeline
+
+        day = as_of_date(as_of)
+        rules = engine()
+        db = open_db()
+        try:
+            view = case_timeline(db, ref, day, rules.calendar, rules.settings)
+        finally:
+            db.close()
+        render_timeline(view, fmt_value(format) or "table", names=names)
+
+    @command(app, "cases")
+    def cases(as_of: AsOf = None, team: Annotated[str | None, typer.Option(metavar="TEAM")] = None,
+              coordinator: CoordinatorOpt = None, format: FormatOpt = None,
+              names: NamesOpt = False) -> None:
+        """One row per case: holder, stage, next statutory deadline and overdue count."""
+        from sendtrack.reports.cases import CASE_COLUMNS, case_rows
+        from sendtrack.render import render
+
+        check_team(team)
+        db = open_db()
+        try:
+            rows = case_rows(db, day=as_of_date(as_of), team=team, coordinator=coordinator, names=names)
+        finally:
+            db.close()
+        render(rows, CASE_COLUMNS, fmt_value(format), title="Cases", empty="no cases")

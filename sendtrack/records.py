@@ -1,0 +1,186 @@
+"""Recording: add a request, record an event, void one, re-assign; each in one write transaction that
+also rebuilds the case's materialised deadlines, so a refused write leaves nothing behind."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+
+from sendtrack.calendar import Calendar
+from sendtrack.domain import Event, Settings, Status
+from sendtrack.errors import RefusedError
+from sendtrack.rules.engine import Judged, compute, judge, refusal
+from sendtrack.storage import cases as store
+from sendtrack.storage.db import Database
+
+SOURCES = ("parent", "young-person", "school", "health", "social-care", "other")
+REF_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+MAX_TEXT = 200
+
+
+def recorder(by: str | None) -> str:
+    """Who is recording: --by, else SENDTRACK_USER, else the login name."""
+    who = by or os.environ.get("SENDTRACK_USER")
+    if not who:
+        try:
+            who = getpass.getuser()
+        except (KeyError, OSError):
+            who = "unknown"
+    return clean_text(who, "recorded by")
+
+
+def clean_text(value: str, what: str, *, limit: int = MAX_TEXT) -> str:
+    """Refuse empty, over-long or control-character text; keep accents and every script."""
+    value = value.strip()
+    if not value:
+        raise RefusedError(f"{what} is empty")
+    if CONTROL.search(value):
+        raise RefusedError(f"{what} contains a control character")
+    if len(value) > limit:
+        raise RefusedError(f"{what} is longer than {limit} characters")
+    return value
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What a write did to the case's deadlines, judged on `today`."""
+
+    ref: str
+    event_id: int | None
+    before: list[Judged]
+    after: list[Judged]
+
+    def lines(self) -> list[str]:
+        def key(j: Judged):
+            return (j.deadline.rule, j.deadline.subject, j.deadline.trigger)
+
+        old = {key(j): j for j in self.before}
+        out = []
+        for j in self.after:
+            d, was = j.deadline, old.pop(key(j), None)
+            label = d.rule + (f" [{d.subject}]" if d.subject else "")
+            if was is None:
+                out.append(f"+ {label}: due {d.due} ({j.status})")
+            elif was.status != j.status or was.deadline.due != d.due:
+                done = f", completed {j.completed_on}" if j.completed_on else ""
+                out.append(f"~ {label}: due {d.due}: {was.status} -> {j.status}{done}")
+        out.extend(f"- {j.deadline.rule}: due {j.deadline.due} no longer applies" for j in old.values())
+        return out
+
+
+def _materialise(db: Database, case_row: store.CaseRow, *, calendar: Calendar, settings: Settings,
+                 today: date) -> list[Judged]:
+    case = store.to_case(case_row, store.event_rows(db, case_row.id))
+    items = compute(case, calendar, settings)
+    store.replace_deadlines(db, case_row.id, items)
+    return judge(items, today)
+
+
+def next_ref(db: Database, prefix: str = "SEN") -> str:
+    row = db.one("SELECT COALESCE(MAX(id), 0) FROM cases")
+    number = (row[0] if row else 0) + 1
+    while db.one("SELECT 1 FROM cases WHERE ref = ?", (f"{prefix}-{number:06d}",)):
+        number += 1
+    return f"{prefix}-{number:06d}"
+
+
+def add_request(db: Database, *, name: str, dob: date, received: date, ref: str | None, source: str,
+                team: str, coordinator: str | None, looked_after: bool, alternative_provision: bool,
+                setting: str | None, by: str, today: date, calendar: Calendar,
+                settings: Settings) -> Change:
+    name = clean_text(name, "name")
+    if ref is not None and not REF_PATTERN.match(ref):
+        raise RefusedError(f"case reference {ref!r} must be 1-40 letters, digits, '.', '_', '/' or '-'")
+    if source not in SOURCES:
+        raise RefusedError(f"unknown source {source!r}: use one of {', '.join(SOURCES)}")
+    coordinator = clean_text(coordinator, "coordinator") if coordinator is not None else None
+    setting = clean_text(setting, "setting") if setting is not None else None
+    if dob > today:
+        raise RefusedError(f"date of birth {dob} is in the future (today is {today})")
+    if received > today:
+        raise RefusedError(f"request date {received} is in the future (today is {today})")
+    if received < dob:
+        raise RefusedError(f"request date {received} is before the date of birth {dob}")
+    with db.write():
+        ref = ref or next_ref(db)
+        if db.one("SELECT 1 FROM cases WHERE ref = ?", (ref,)):
+            raise RefusedError(f"case {ref!r} already exists")
+        stamp = now()
+        case_id = store.insert_case(db, ref=ref, name=name, dob=dob, received=received, source=source,
+                                    team=team, coordinator=coordinator, looked_after=looked_after,
+                                    alternative_provision=alternative_provision, setting=setting,
+                                    now=stamp)
+        event_id = store.insert_event(db, case_id=case_id, kind="request", when=received,
+                                      details={"source": source}, recorded_by=by, now=stamp)
+        after = _materialise(db, store.find_case(db, ref), calendar=calendar, settings=settings,
+                             today=today)
+    return Change(ref, event_id, [], after)
+
+
+def record(db: Database, *, ref: str, kind: str, when: date, details: dict, by: str, today: date,
+           calendar: Calendar, settings: Settings) -> Change:
+    """Add one event to a case after the rules have judged it possible."""
+    for key, value in details.items():
+        if isinstance(value, str):
+            details[key] = clean_text(value, key.replace("_", " "))
+    with db.write():
+        case_row = store.find_case(db, ref)
+        rows = store.event_rows(db, case_row.id)
+        case = store.to_case(case_row, rows)
+        event = Event.make(-1, kind, when, **details)
+        problem = refusal(case, event, today=today, calendar=calendar, settings=settings)
+        if problem:
+            raise RefusedError(f"{ref}: {problem}")
+        before = judge(compute(case, calendar, settings), today)
+        event_id = store.insert_event(db, case_id=case_row.id, kind=kind, when=when, details=details,
+                                      recorded_by=by, now=now())
+        after = _materialise(db, case_row, calendar=calendar, settings=settings, today=today)
+    return Change(ref, event_id, before, after)
+
+
+def void(db: Database, *, ref: str, event_id: int, reason: str, by: str, today: date,
+         calendar: Calendar, settings: Settings) -> Change:
+    """Void a mistaken event with a new event; the voided one stays in the history."""
+    reason = clean_text(reason, "reason")
+    with db.write():
+        case_row = store.find_case(db, ref)
+        rows = store.event_rows(db, case_row.id)
+        target = next((r for r in rows if r.id == event_id), None)
+        if target is None:
+            raise RefusedError(f"{ref} has no event {event_id}")
+        if target.kind in {"void", "request"}:
+            raise RefusedError(f"event {event_id} is a {target.kind} and cannot be voided")
+        if event_id in store.voided_ids(rows):
+            raise RefusedError(f"event {event_id} is already voided")
+        before = judge(compute(store.to_case(case_row, rows), calendar, settings), today)
+        new_id = store.insert_event(db, case_id=case_row.id, kind="void", when=today,
+                                    details={"reason": reason, "event": event_id}, recorded_by=by,
+                                    now=now(), voids=event_id)
+        after = _materialise(db, case_row, calendar=calendar, settings=settings, today=today)
+    return Change(ref, new_id, before, after)
+
+
+def assign(db: Database, *, ref: str, team: str, coordinator: str | None, by: str, today: date) -> int:
+    """Move a case to a team (and coordinator), recorded as an event."""
+    coordinator = clean_text(coordinator, "coordinator") if coordinator is not None else None
+    with db.write():
+        case_row = store.find_case(db, ref)
+        db.execute("UPDATE cases SET team = ?, coordinator = ? WHERE id = ?",
+                   (team, coordinator, case_row.id))
+        return store.insert_event(db, case_id=case_row.id, kind="assign", when=today,
+                                  details={"team": team, "coordinator": coordinator,
+                                           "from_team": case_row.team,
+                                           "from_coordinator": case_row.coordinator},
+                                  recorded_by=by, now=now())
+
+
+def overdue_count(items: list[Judged]) -> int:
+    return sum(1 for j in items if j.status == Status.OVERDUE and j.deadline.kind != "local")

@@ -1,0 +1,1 @@
+"""Reports: queries over materialised deadlines, folded into rows for render()."""

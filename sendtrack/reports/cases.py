@@ -1,0 +1,31 @@
+"""The list of cases, one row each."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sendtrack.render import Column, initials
+from sendtrack.storage.db import Database
+from sendtrack.storage.queries import list_cases
+
+CASE_COLUMNS = [
+    Column("ref", "Ref"),
+    Column("initials", "Child"),
+    Column("team", "Team"),
+    Column("coordinator", "Coordinator"),
+    Column("received", "Requested"),
+    Column("stage", "Stage"),
+    Column("next_due", "Next due"),
+    Column("overdue", "Overdue", "right"),
+]
+
+
+def case_rows(db: Database, *, day: date, team: str | None, coordinator: str | None,
+              names: bool) -> list[dict]:
+    rows = []
+    for ref, name, team_id, coord, received, stage, next_due, overdue in list_cases(
+            db, day=day, team=team, coordinator=coordinator):
+        rows.append({"ref": ref, "initials": name if names else initials(name), "team": team_id,
+                     "coordinator": coord, "received": str(received)[:10], "stage": stage,
+                     "next_due": str(next_due)[:10] if next_due else None, "overdue": int(overdue)})
+    return rows

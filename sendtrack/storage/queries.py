@@ -1,0 +1,77 @@
+"""Read queries over the materialised deadlines: a deadline's status on a day, in SQL.
+
+`status_sql` mirrors `domain.status_on` line for line; tests/test_storage.py holds the two equal.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sendtrack.storage.db import Database
+
+#: Status of deadline row `d` on the day bound to every `?` (pass `STATUS_PARAMS` copies of it).
+STATUS_SQL = """CASE
+  WHEN d.owner = 'family' THEN CASE
+      WHEN d.ended_on IS NOT NULL AND d.ended_on <= ? AND d.ended_on <= d.due THEN 'not-applicable'
+      WHEN ? <= d.due THEN 'open' ELSE 'met' END
+  WHEN d.completed_on IS NOT NULL AND d.completed_on <= ? THEN CASE
+      WHEN d.completed_on <= d.due THEN 'met'
+      WHEN d.excepted_from IS NOT NULL THEN 'excepted' ELSE 'late' END
+  WHEN d.ended_on IS NOT NULL AND d.ended_on <= ? THEN 'not-applicable'
+  WHEN ? <= d.due THEN 'open'
+  WHEN d.excepted_from IS NOT NULL AND d.excepted_from <= ? THEN 'excepted'
+  ELSE 'overdue' END"""
+STATUS_PARAMS = 6
+
+#: The deadline row `d` exists on the day bound to its two `?`.
+VISIBLE_SQL = "d.known_from <= ? AND (d.known_until IS NULL OR ? < d.known_until)"
+
+
+def status_params(day: date) -> tuple[date, ...]:
+    return (day,) * STATUS_PARAMS
+
+
+def visible_params(day: date) -> tuple[date, date]:
+    return (day, day)
+
+
+def deadline_statuses(db: Database, case_id: int, day: date) -> list[tuple[str, str | None, date, str]]:
+    """(rule, subject, due, status) of a case's deadlines visible on `day`: used by checks and tests."""
+    rows = db.all(
+        f"SELECT d.rule, d.subject, d.due, {STATUS_SQL} FROM deadlines d "
+        f"WHERE d.case_id = ? AND {VISIBLE_SQL} ORDER BY d.due, d.rule, d.subject",
+        (*status_params(day), case_id, *visible_params(day)),
+    )
+    return [(r[0], r[1], r[2] if isinstance(r[2], date) else date.fromisoformat(r[2]), r[3]) for r in rows]
+
+
+def list_cases(db: Database, *, day: date, team: str | None, coordinator: str | None) -> list[tuple]:
+    """One row per case: who holds it, its stage, its next open deadline and its overdue count."""
+    where, params = [], []
+    if team:
+        where.append("c.team = ?")
+        params.append(team)
+    if coordinator:
+        where.append("c.coordinator = ?")
+        params.append(coordinator)
+    clause = f"WHERE {' AND '.join(where)}" if where else ""
+    sql = f"""
+    WITH s AS (
+      SELECT d.case_id, d.rule, d.kind, d.owner, d.due, d.completed_on, d.ended_on, {STATUS_SQL} AS status
+      FROM deadlines d WHERE {VISIBLE_SQL}
+    )
+    SELECT c.ref, c.name, c.team, c.coordinator, c.received,
+      CASE
+        WHEN EXISTS (SELECT 1 FROM s WHERE s.case_id = c.id AND s.rule = 'annual-review'
+                     AND s.status = 'not-applicable') THEN 'ceased'
+        WHEN EXISTS (SELECT 1 FROM s WHERE s.case_id = c.id AND s.rule = 'final-plan'
+                     AND s.status IN ('met', 'late', 'excepted') AND s.completed_on IS NOT NULL) THEN 'plan'
+        WHEN EXISTS (SELECT 1 FROM s WHERE s.case_id = c.id AND s.rule = 'final-plan'
+                     AND s.status = 'not-applicable') THEN 'closed'
+        ELSE 'assessment' END AS stage,
+      (SELECT MIN(s.due) FROM s WHERE s.case_id = c.id AND s.status = 'open' AND s.kind <> 'local'
+         AND s.owner = 'la') AS next_due,
+      (SELECT COUNT(*) FROM s WHERE s.case_id = c.id AND s.status = 'overdue' AND s.kind <> 'local'
+         AND s.owner = 'la') AS overdue
+    FROM cases c {clause} ORDER BY c.ref"""
+    return db.all(sql, (*status_params(day), *visible_params(day), *params))

@@ -1,0 +1,73 @@
+"""The database schema as SQLModel tables: the one definition Alembic migrations are checked against.
+
+Only `init`, migrations and the schema tests import this module (sqlmodel costs ~0.5 s to import);
+the commands read and write through `storage.db` with plain SQL on the same tables.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Index
+from sqlmodel import Field, SQLModel
+
+from sendtrack.storage.version import HEAD  # noqa: F401  (re-exported for the schema tests)
+
+class CaseRow(SQLModel, table=True):
+    """A child or young person's request and plan, with who holds it now."""
+
+    __tablename__ = "cases"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ref: str = Field(unique=True, index=True)
+    name: str
+    dob: date
+    received: date
+    source: str = Field(default="parent")
+    team: str = Field(index=True)
+    coordinator: str | None = Field(default=None, index=True)
+    looked_after: bool = Field(default=False)
+    alternative_provision: bool = Field(default=False)
+    setting: str | None = None
+    created_at: datetime
+
+class EventRow(SQLModel, table=True):
+    """The append-only log: every write to a case, with who recorded it and when."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_case_date", "case_id", "date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id")
+    kind: str
+    date: date
+    details: str = Field(default="{}")  # JSON object of the kind's own fields
+    voids: int | None = Field(default=None, foreign_key="events.id", index=True)
+    recorded_by: str
+    recorded_at: datetime
+
+class DeadlineRow(SQLModel, table=True):
+    """Deadlines materialised from the events, rebuilt for a case in the transaction of every write."""
+
+    __tablename__ = "deadlines"
+    __table_args__ = (
+        Index("ix_deadlines_due", "due"),
+        Index("ix_deadlines_rule_due", "rule", "due"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    rule: str
+    owner: str
+    kind: str
+    subject: str | None = None
+    source: str
+    trigger: date
+    due: date
+    act_by: date
+    completed_on: date | None = None
+    excepted_from: date | None = None
+    exception_limb: str | None = None
+    ended_on: date | None = None
+    known_from: date
+    known_until: date | None = None
