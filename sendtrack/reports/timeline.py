@@ -86,7 +86,9 @@ def render_timeline(view: CaseView, fmt: str, *, names: bool) -> None:
                              Column("details", "Details"), Column("recorded_by", "By"),
                              Column("note", "")], title="Events", limit=None))
     marks = {"overdue": "OVERDUE", "late": "late", "excepted": "excepted"}
-    rows = [{**d, "status": marks.get(d["status"], d["status"]),
+    # a local milestone past its date is a warning, never a breach (spec 5)
+    rows = [{**d, "status": "at risk" if d["kind"] == "local" and d["status"] == "overdue"
+             else marks.get(d["status"], d["status"]),
              "rule": d["rule"] + (f" [{d['subject']}]" if d["subject"] else "")}
             for d in data["deadlines"]]
     out.print(table(rows, [Column("rule", "Deadline"), Column("kind", "Kind"), Column("due", "Due"),

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sendtrack.domain import Case, Check, Deadline, Settings
 from sendtrack.rules.counting import days_beginning_with
+from sendtrack.rules.exceptions import DEFAULT_COVER, open_on
 from sendtrack.rules.paths import first_date, plan_issued_on
 
 
@@ -67,10 +68,11 @@ def closure_window(case: Case, items: list[Deadline], settings: Settings) -> lis
     """Advice asked of a school in the week before a 4+ week closure: exception (a) may apply."""
     if any(e.get("limb") in {"a", "b"} for e in case.of_kind("exception")):
         return []
-    final = plan_issued_on(case)
+    limits = [d for d in items if d.rule in DEFAULT_COVER]
     out = []
     for request in case.of_kind("advice-requested"):
-        if request.get("from") != "education" or (final is not None and request.date >= final):
+        # only while a limit is still open: a closure after a deadline passed cannot excuse it
+        if request.get("from") != "education" or not any(open_on(d, request.date) for d in limits):
             continue
         school = request.get("institution") or case.setting or ""
         own = [c for c in settings.closures if c.institution.casefold() == school.casefold()]
