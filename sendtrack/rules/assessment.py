@@ -53,7 +53,7 @@ def draft_representations(case: Case, calendar: Calendar, settings: Settings) ->
         return []
     return [
         deadline("draft-representations", trigger=drafted, due=days_beginning_with(drafted, 15),
-                 calendar=calendar, ended_on=withdrawn_on(case))
+                 calendar=calendar, ended_on=assessment_ends_on(case))
     ]
 
 
@@ -64,10 +64,11 @@ def _advice_requests(case: Case):
         party, institution = request.get("from"), request.get("institution")
         reply = None
         for event in case.of_kind("advice-received"):
+            replied_for = event.get("institution")
             if (event.id not in answered and event.date >= request.date
                     and (event.get("from") or "") == (party or "")
-                    and (event.get("institution") or "").casefold()
-                    == (institution or "").casefold()):
+                    and (replied_for is None
+                         or replied_for.casefold() == (institution or "").casefold())):
                 reply = event
                 answered.add(event.id)
                 break

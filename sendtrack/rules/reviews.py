@@ -63,13 +63,20 @@ def annual_review(case: Case, calendar: Calendar, settings: Settings) -> list[De
     return out
 
 
+def _scheduled_after(case: Case, start: date) -> date | None:
+    """The first scheduling of a meeting after `start` (recorded on that day or later) or meeting held."""
+    scheduled = next((e.date for e in case.of_kind("review-scheduled")
+                      if e.date >= start and (e.get_date("meeting") or e.date) > start), None)
+    held = first_date(case, "review-meeting", on_or_after=start + timedelta(days=1))
+    return min((d for d in (scheduled, held) if d is not None), default=None)
+
+
 def review_scheduled(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
     """Local milestone: a review meeting scheduled by some weeks (default 8) before the review is due."""
     ceased = ceased_on(case)
     out = []
     for cycle in cycles(case, settings):
-        scheduled = first_date(case, "review-scheduled", "review-meeting",
-                               on_or_after=cycle.start + timedelta(days=1))
+        scheduled = _scheduled_after(case, cycle.start)
         completed, ended = settle(scheduled, ceased)
         due = max(cycle.start, cycle.due - timedelta(weeks=settings.review_scheduled_weeks))
         out.append(deadline("review-scheduled", trigger=cycle.start, due=due, calendar=calendar,
@@ -89,9 +96,18 @@ def review_notice(case: Case, calendar: Calendar, settings: Settings) -> list[De
     ceased = ceased_on(case)
     bounds = [issued, *meetings(case)]
     out = []
-    for lower, upper in zip(bounds, [*bounds[1:], None], strict=True):
-        group = [e for e in case.of_kind("review-scheduled")
-                 if e.date > lower and (upper is None or e.date <= upper)]
+    def cycle_of(event) -> int:
+        """The cycle a scheduling belongs to: the first meeting held on or after the day it was
+        recorded, unless it was recorded on a meeting's day for a later date (the next review)."""
+        meeting = event.get_date("meeting") or event.date
+        for index, held in enumerate(bounds[1:]):
+            if event.date < held or (event.date == held and meeting <= held):
+                return index
+        return len(bounds) - 1
+
+    schedulings = case.of_kind("review-scheduled")
+    for number, lower in enumerate(bounds):
+        group = [e for e in schedulings if e.date >= lower and cycle_of(e) == number]
         invited = first_date(case, "invitations-sent", on_or_after=lower + timedelta(days=1))
         completed, ended = settle(invited, ceased)
         for index, scheduled in enumerate(group):
@@ -151,7 +167,10 @@ def amended_plan(case: Case, calendar: Calendar, settings: Settings) -> list[Dea
     for notice in case.of_kind("amendment-notice"):
         due = weeks_after(notice.date, 8)
         meeting = max((m for m in held if m <= notice.date), default=None)
-        if meeting is not None:
+        # Devon: the 12 weeks run from the review the amendments come from. A notice sent more than 12
+        # weeks after the last meeting starts a mid-year amendment: only its own 8 weeks apply
+        # (reading spec 8.9 this way avoids a due date before the notice itself).
+        if meeting is not None and notice.date <= weeks_after(meeting, 12):
             due = min(due, weeks_after(meeting, 12))
         done = first_date(case, "amended-plan", "no-amendment", on_or_after=notice.date)
         completed, ended = settle(done, ceased)

@@ -36,21 +36,21 @@ def default_transfers(dob: date) -> list[Transfer]:
     ]
 
 
-def transfers(case: Case) -> list[tuple[Transfer, date]]:
-    """The case's transfers with the day each became known.
+def transfers(case: Case) -> list[tuple[Transfer, date, date | None]]:
+    """The case's transfers with the days each is known from and until.
 
-    Recorded `transfer` events replace the defaults entirely: an authority with first and middle
-    schools (or a child held back a year) records every transfer of that child explicitly.
+    Recorded `transfer` events replace the defaults entirely, from the day the first one is recorded:
+    an authority with first and middle schools (or a child held back a year) records every transfer
+    of that child explicitly. Before that day the defaults stand, so `--as-of` still shows them.
     """
     recorded = case.of_kind("transfer")
-    if not recorded:
-        return [(t, case.received) for t in default_transfers(case.dob)]
-    out = []
+    replaced = recorded[0].date if recorded else None
+    out = [(t, case.received, replaced) for t in default_transfers(case.dob)]
     for event in recorded:
         rule = TRANSFER_KINDS[event.get("transfer", "phase")]
         on = event.get_date("on") or event.date
-        out.append((Transfer(rule, on, event.get("description") or ""), event.date))
-    return out
+        out.append((Transfer(rule, on, event.get("description") or ""), event.date, None))
+    return [item for item in out if item[2] is None or item[1] < item[2]]
 
 
 def transfer_due(transfer: Transfer) -> date:
@@ -78,21 +78,28 @@ def _live_transfers(case: Case):
     issued = plan_issued_on(case)
     if issued is None:
         return
-    for transfer, known in transfers(case):
+    for transfer, known, until in transfers(case):
         due = transfer_due(transfer)
-        if issued < due:  # spec 8.7: the case has a plan issued before the transfer deadline
-            yield transfer, due, max(issued, known)
+        start = max(issued, known)
+        if issued < due and (until is None or start < until):  # spec 8.7: a plan before the deadline
+            yield transfer, due, start, until
+
+
+def _amended_for(case: Case, transfer: Transfer) -> date | None:
+    """The first amended or final plan in the 12 months before the move (spec 8.7); none after it."""
+    day = first_date(case, "amended-plan", "final", on_or_after=_window_start(transfer))
+    return day if day is not None and day < transfer.on else None
 
 
 def phase_transfer(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
     """The plan amended to name the next placement: reg 18(1)(b) 15 Feb, 18(1)(a) 31 Mar, 18(2)."""
     ceased = ceased_on(case)
     out = []
-    for transfer, due, known in _live_transfers(case):
-        amended = first_date(case, "amended-plan", "final", on_or_after=_window_start(transfer))
-        completed, ended = settle(amended, ceased)
+    for transfer, due, known, until in _live_transfers(case):
+        completed, ended = settle(_amended_for(case, transfer), ceased)
         out.append(deadline(transfer.rule, trigger=known, due=due, calendar=calendar,
-                            subject=_subject(transfer), completed_on=completed, ended_on=ended))
+                            subject=_subject(transfer), completed_on=completed, ended_on=ended,
+                            known_until=until))
     return out
 
 
@@ -100,10 +107,11 @@ def phase_transfer_meeting(case: Case, calendar: Calendar, settings: Settings) -
     """Local milestone: no review held in the transfer year some weeks (default 12) before the deadline."""
     ceased = ceased_on(case)
     out = []
-    for transfer, due, known in _live_transfers(case):
+    for transfer, due, known, until in _live_transfers(case):
         held = first_date(case, "review-meeting", on_or_after=_window_start(transfer))
         completed, ended = settle(held, ceased)
         signal = max(known, weeks_after(due, -settings.phase_transfer_meeting_weeks))
         out.append(deadline("phase-transfer-meeting", trigger=known, due=signal, calendar=calendar,
-                            subject=_subject(transfer), completed_on=completed, ended_on=ended))
+                            subject=_subject(transfer), completed_on=completed, ended_on=ended,
+                            known_until=until))
     return out

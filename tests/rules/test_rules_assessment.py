@@ -304,10 +304,6 @@ def test_advice_one_deadline_per_request(make_case, judged):
     assert got == {("psychology", date(2025, 4, 3), LATE), ("health", date(2025, 4, 3), MET)}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "reg 8(1): advice received completes the request; refusal() accepts `advice-received --from "
-    "education` without --institution as the answer to the Oak Primary request (it matches on `from` "
-    "alone), but advice() requires equal institutions, so the accepted reply never completes it"))
 def test_advice_reply_without_institution(make_case, one):
     # asked Thu 20 Feb 2025 (due Thu 3 Apr); reply recorded Thu 20 Mar with --from education only
     case = make_case(date(2025, 1, 6), [
@@ -358,11 +354,7 @@ ASSESSED = [("decision", date(2025, 7, 1), ASSESS)]
                      date(2025, 9, 20), date(2025, 9, 15), MET, id="withdrawn-after-window"),
         # a no-plan notice ends the path (spec 8.6): the window is not-applicable
         pytest.param([*ASSESSED, ("draft", date(2025, 9, 1)), ("no-plan", date(2025, 9, 5))],
-                     date(2025, 9, 10), date(2025, 9, 15), NA, id="no-plan-inside-window",
-                     marks=pytest.mark.xfail(strict=True, reason=(
-                         "spec 8.6: a no-plan notice ends the path and every deadline of it not yet "
-                         "completed becomes not-applicable; draft_representations only ends on a "
-                         "withdrawal, so the window stays open (then met)"))),
+                     date(2025, 9, 10), date(2025, 9, 15), NA, id="no-plan-inside-window"),
     ],
 )
 def test_draft_representations(make_case, one, events, as_of, due, status):

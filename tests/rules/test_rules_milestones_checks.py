@@ -297,10 +297,6 @@ def test_out_of_order(make_case, cal, settings, events, expected):
     assert codes(cal, case, date(2025, 6, 1), settings) == expected
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "spec 5 review-scheduled: a meeting for the next cycle scheduled on the day of the last meeting "
-    "(the usual practice) is ignored: review_scheduled looks from cycle.start + 1 day, so the signal "
-    "fires although the meeting is scheduled"))
 def test_review_scheduled_at_the_previous_meeting(make_case, judged):
     # plan Fri 27 Sep 2024; meeting Mon 4 Aug 2025 -> annual due Mon 3 Aug 2026 - 56 = Mon 8 Jun 2026;
     # the next meeting (Mon 20 Jul 2026) was scheduled on 4 Aug 2025 -> met on Wed 10 Jun 2026

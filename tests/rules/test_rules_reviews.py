@@ -366,10 +366,6 @@ def test_under5_review_every_3_months(make_case, judged):
     assert got == [date(2025, 4, 15)]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "reg 20(3)-(4), spec 8.8: the next review scheduled at the meeting itself (same day) is grouped with "
-    "that meeting (review_notice takes schedulings dated <= the meeting), so last year's invitations "
-    "(Fri 18 Jul 2025, sent before the 2026 meeting was fixed) complete the 2026 notice"))
 def test_review_notice_for_next_meeting_scheduled_at_the_meeting(make_case, judged):
     # plan Fri 27 Sep 2024; meeting Mon 4 Aug 2025, at which the next is fixed for Mon 20 Jul 2026:
     # 20 Jul 2026 - 14 = Mon 6 Jul 2026; no invitations since -> overdue on Fri 10 Jul 2026
@@ -391,3 +387,20 @@ def test_review_notice_for_next_meeting_scheduled_the_day_after(make_case, judge
     found = [(j.deadline.due, j.status, j.completed_on) for j in judged(case, date(2026, 7, 10), "review-notice")
              if j.deadline.due > date(2025, 8, 4)]
     assert found == [(date(2026, 7, 6), OVERDUE, None)]
+
+
+@pytest.mark.parametrize(
+    ("events", "as_of", "due"),
+    [
+        # meeting Mon 4 Aug 2025 + 12 weeks = Mon 27 Oct 2025; notice Sun 1 Mar 2026 is after that, so it is
+        # a mid-year amendment: notice + 8 weeks = Sun 26 Apr 2026 (not 27 Oct 2025, before the notice)
+        pytest.param([("review-meeting", date(2025, 8, 4)), ("amendment-notice", date(2026, 3, 1))],
+                     date(2026, 3, 2), date(2026, 4, 26), id="mid-year-amendment"),
+        # notice Mon 27 Oct 2025 = meeting + 12 weeks exactly: still from that review -> min(22 Dec, 27 Oct)
+        pytest.param([("review-meeting", date(2025, 8, 4)), ("amendment-notice", date(2025, 10, 27))],
+                     date(2025, 10, 28), date(2025, 10, 27), id="notice-on-the-twelfth-week"),
+    ],
+)
+def test_amended_plan_mid_year(make_case, judged, events, as_of, due):
+    case = plan_case(make_case, date(2024, 9, 27), events)
+    assert [j.deadline.due for j in judged(case, as_of, "amended-plan")] == [due]

@@ -163,10 +163,6 @@ def test_materialised_table_equivalence(make_case, cal, settings, history, first
     assert_equivalent(history(make_case), cal, settings_ or settings, first, last)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "spec 8.2 + Deadline docstring: a recorded `transfer` event replaces the default transfers "
-    "(transfers.transfers), but the default rows get no known_until, so the table computed from every "
-    "event loses the defaults that `timeline` shows for days before the transfer was recorded"))
 def test_materialised_table_equivalence_with_recorded_transfer(make_case, cal, settings):
     # born 3 Nov 2008: Year 12 in Sept 2025 (default post16-transfer due Sun 30 Mar 2025); on Wed 1 Oct
     # 2025 a move between post-16 institutions on Tue 1 Sep 2026 is recorded (due Wed 1 Apr 2026)
