@@ -105,3 +105,37 @@ def test_missing_database_exits_3(private_db, tmp_path):
     result = Cli().fails(f"--db {tmp_path / 'nothing.db'} cases", code=3)
     assert "sendtrack init" in result.stderr
     assert not (tmp_path / "nothing.db").exists()
+
+
+def test_back_dated_events_are_judged_by_their_own_date(case):
+    # late data entry: a report dated before the plan ceased is still accepted after the cease is recorded
+    case.ok("record draft R1 --date 2025-04-01")
+    case.ok("record final R1 --date 2025-05-01")
+    case.ok("record review-meeting R1 --date 2026-04-20")
+    case.ok("record cease R1 --date 2026-08-31 --reason moved-out-of-area")
+    case.ok("record review-report R1 --date 2026-04-30")
+    assert "ceased on 2026-08-31" in case.fails("record review-report R1 --date 2026-09-01").stderr
+    assert "already ceased" in case.fails("record cease R1 --date 2026-09-02 --reason again").stderr
+
+
+def test_decision_dated_before_a_recorded_withdrawal_is_accepted(cli):
+    cli.ok("add-request --ref W1 --name 'Test Child' --dob 2015-03-15 --received 2026-01-05")
+    cli.ok("record withdrawn W1 --date 2026-03-02")
+    cli.ok("record decision W1 --date 2026-02-10 --outcome assess")
+    assert "withdrawn on 2026-03-02" in cli.fails("record draft W1 --date 2026-03-03").stderr
+    assert "withdrawn on 2026-03-02" in cli.fails("record withdrawn W1 --date 2026-03-04").stderr
+    assert "already withdrawn on 2026-03-02" in cli.fails("record withdrawn W1 --date 2026-02-20").stderr
+
+
+def test_unknown_case_suggests_the_reference_in_other_letters(case):
+    assert "did you mean R1?" in case.fails("record draft r1 --date 2025-04-01").stderr
+
+
+def test_a_file_that_is_not_a_database_is_named_not_a_traceback(tmp_path):
+    from tests.conftest import Cli
+
+    junk = tmp_path / "notes.db"
+    junk.write_text("these are not the droids\n" * 200)
+    result = Cli().fails(f"--db {junk} cases")
+    assert "cannot be opened as a SQLite database" in result.stderr
+    assert Cli().fails(f"--db {tmp_path} cases").stderr.strip().endswith("is a directory, not a database file")

@@ -130,3 +130,10 @@ def test_table_golden_text(amelia):
     # +16w Mon 28 Apr; +20w Mon 26 May (Spring bank holiday: act by Fri 23 May); no contact in 6 weeks
     out = amelia.ok("timeline HCC-0001 --as-of 2025-03-01 --format table")
     assert "\n".join(line.rstrip() for line in out.splitlines()) + "\n" == TABLE
+
+
+def test_as_of_before_a_request_lists_and_shows_nothing_of_it(amelia):
+    amelia.ok("add-request --ref LATER --name 'Later Test' --dob 2016-01-01 --received 2025-04-14")
+    refs = [row.split(",")[0] for row in amelia.ok("cases --as-of 2025-03-01 --format csv").splitlines()[1:]]
+    assert refs == ["HCC-0001"]
+    assert "received on 2025-04-14, after 2025-03-01" in amelia.fails("timeline LATER --as-of 2025-03-01").stderr

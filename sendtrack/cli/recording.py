@@ -20,6 +20,8 @@ from sendtrack.cli.common import (
 )
 
 Ref = Annotated[str, typer.Argument(metavar="REF", help="The case reference.")]
+TEAM_HELP = ("Holding team, from the configuration; Hertfordshire's: front-door, early-years, school-age, "
+             "young-people, virtual-school, access-inclusion.")
 When = Annotated[str, typer.Option("--date", metavar="DATE", help="The day it happened (YYYY-MM-DD).")]
 Institution = Annotated[str, typer.Option("--institution", metavar="NAME", help="The school or college.")]
 
@@ -163,9 +165,10 @@ def exception(
     start: Annotated[str, typer.Option(metavar="DATE", help="When the circumstance began.")],
     reason: Annotated[str, typer.Option(help="Why, in words (kept for the record).")],
     end: Annotated[str | None, typer.Option(metavar="DATE", help="When it ended, if known.")] = None,
-    rule: Annotated[str | None, typer.Option(metavar="RULE_ID",
-                                             help="Only this rule (default: the request's LA "
-                                                  "deadlines open on the start date).")] = None,
+    rule: Annotated[str | None, typer.Option(
+        metavar="RULE_ID",
+        help="Only this rule: assessment-decision, issue-decision, final-plan or advice (default: "
+             "the request's LA deadlines open on the start date).")] = None,
     subject: Annotated[str | None, typer.Option(metavar="NAME",
                                                 help="Which advice request, when several are open.")] = None,
     by: ByOpt = None,
@@ -215,7 +218,10 @@ _simple("withdrawn", "The request was withdrawn.")
 
 
 @command(record_app, "cease")
-def cease(ref: Ref, when: When, reason: Annotated[str, typer.Option(metavar="CODE", help="Why it ceased.")],
+def cease(ref: Ref, when: When,
+          reason: Annotated[str, typer.Option(metavar="CODE",
+                                              help="Why it ceased, in your authority's codes (free text, "
+                                                   "kept for the SEN2 return).")],
           by: ByOpt = None) -> None:
     """The plan ceased (CFA s.45)."""
     _record(ref, "cease", when, by, reason=reason)
@@ -259,7 +265,7 @@ def register(app: typer.Typer) -> None:
         received: Annotated[str, typer.Option(metavar="DATE", help="Day the request was received.")],
         ref: Annotated[str | None, typer.Option(help="Case reference (generated if not given).")] = None,
         source: Annotated[Source, typer.Option(help="Who asked.")] = Source.parent,
-        team: Annotated[str, typer.Option(metavar="TEAM", help="Holding team.")] = "front-door",
+        team: Annotated[str, typer.Option(metavar="TEAM", help=TEAM_HELP)] = "front-door",
         coordinator: Annotated[str | None, typer.Option(metavar="NAME")] = None,
         looked_after: Annotated[bool, typer.Option("--looked-after", help="Looked after by the LA.")] = False,
         alternative_provision: Annotated[bool, typer.Option("--alternative-provision",
@@ -286,7 +292,7 @@ def register(app: typer.Typer) -> None:
         typer.echo(change.ref)
 
     @command(app, "assign")
-    def assign(ref: Ref, team: Annotated[str, typer.Option(metavar="TEAM", help="The team to hold it.")],
+    def assign(ref: Ref, team: Annotated[str, typer.Option(metavar="TEAM", help=TEAM_HELP)],
                coordinator: Annotated[str | None, typer.Option(metavar="NAME")] = None,
                by: ByOpt = None) -> None:
         """Move a case to a team (and coordinator); kept as an event."""

@@ -7,6 +7,7 @@ from datetime import date
 
 from sendtrack.calendar import Calendar
 from sendtrack.domain import Settings
+from sendtrack.errors import RefusedError
 from sendtrack.render import Column, console, initials, table, write_json
 from sendtrack.rules.engine import Timeline, timeline
 from sendtrack.storage import cases as store
@@ -23,6 +24,8 @@ class CaseView:
 
 def case_timeline(db: Database, ref: str, day: date, calendar: Calendar, settings: Settings) -> CaseView:
     case_row = store.find_case(db, ref)
+    if day < case_row.received:
+        raise RefusedError(f"{ref}: the request was received on {case_row.received}, after {day}")
     rows = store.event_rows(db, case_row.id)
     voids = {r.voids: r for r in rows if r.kind == "void" and r.voids is not None}
     view = timeline(store.to_case(case_row, rows), day, calendar, settings)

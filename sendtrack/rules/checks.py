@@ -85,8 +85,8 @@ def closure_window(case: Case, items: list[Deadline], settings: Settings) -> lis
                     f"exception (a) may apply: advice asked of {school or 'the school'} on "
                     f"{request.date}, within the window of its closure {closure.closed_from} to "
                     f"{closure.reopens}{estimated} (reg 10(4)(a)); record it with "
-                    f"`sendtrack record exception {case.ref} --limb a` if the closure made the "
-                    "deadline impractical", request.date))
+                    f"`sendtrack record exception {case.ref} --limb a --start {request.date} "
+                    "--reason TEXT` if the closure made the deadline impractical", request.date))
                 break
     return out
 

@@ -101,7 +101,9 @@ def refusal(case: Case, event: Event, *, today: date, calendar: Calendar,
     if day < case.received and event.kind not in {"assign", "transfer"}:
         return f"{event.kind} date {day} is before the request was received ({case.received})"
     earlier = case.as_of(day)
-    withdrawn, final, ceased = withdrawn_on(case), plan_issued_on(case), ceased_on(case)
+    # a back-dated entry is judged by what had happened by its own date (late data entry is routine)
+    withdrawn, ceased = withdrawn_on(earlier), ceased_on(earlier)
+    final = plan_issued_on(case)
     decision = first_date(case, "decision")
     assessed = first_date(earlier, "decision") is not None and refused_on(earlier) is None
     if event.kind in ASSESSMENT_KINDS and withdrawn is not None:
@@ -119,6 +121,10 @@ def refusal(case: Case, event: Event, *, today: date, calendar: Calendar,
         return f"a notice that no plan will be issued was given on {first_date(case, 'no-plan')}"
     if event.kind == "withdrawn" and final is not None:
         return f"a plan was issued on {final}: cease it instead of withdrawing the request"
+    if event.kind == "withdrawn" and withdrawn_on(case) is not None:
+        return f"the request was already withdrawn on {withdrawn_on(case)}"
+    if event.kind == "cease" and ceased_on(case) is not None:
+        return f"the plan already ceased on {ceased_on(case)}"
     if event.kind in PLAN_KINDS:
         if final is None or final > day:
             return f"no final plan was issued on or before {day}"

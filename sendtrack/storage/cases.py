@@ -74,7 +74,9 @@ class EventRow:
 def find_case(db: Database, ref: str) -> CaseRow:
     row = db.one(f"SELECT {CASE_COLUMNS} FROM cases WHERE ref = ?", (ref,))
     if row is None:
-        raise RefusedError(f"unknown case {ref!r}")
+        near = db.one("SELECT ref FROM cases WHERE UPPER(ref) = UPPER(?)", (ref,))
+        hint = f" (did you mean {near[0]}?)" if near else ""
+        raise RefusedError(f"unknown case {ref!r}{hint}")
     return CaseRow.from_row(row)
 
 

@@ -151,13 +151,18 @@ def connect_sqlite(path: Path, *, create: bool = False) -> sqlite3.Connection:
         create_private_file(path)
     elif not path.exists():
         raise SchemaError(f"no sendtrack database at {path}: run `sendtrack init`")
-    raw = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000,
-                          check_same_thread=False)
-    raw.execute("PRAGMA foreign_keys = ON")
-    raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    raw.execute("PRAGMA journal_mode = WAL")
-    # NORMAL is safe with WAL: a power cut may lose the last commits, never corrupt the file
-    raw.execute("PRAGMA synchronous = NORMAL")
+    if path.is_dir():
+        raise DatabaseError(f"{path} is a directory, not a database file")
+    try:
+        raw = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000,
+                              check_same_thread=False)
+        raw.execute("PRAGMA foreign_keys = ON")
+        raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        raw.execute("PRAGMA journal_mode = WAL")
+        # NORMAL is safe with WAL: a power cut may lose the last commits, never corrupt the file
+        raw.execute("PRAGMA synchronous = NORMAL")
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseError(f"{path} cannot be opened as a SQLite database ({exc})") from None
     return raw
 
 
