@@ -85,15 +85,16 @@ def register(app: typer.Typer) -> None:
             db.close()
         rows = [report.overdue_row(i, scope, names=names) for i in found]
         fmt = resolve_format(fmt_value(format))
-        columns = report.columns(names=names)
-        if fmt == "table" and include_excepted:
-            late = [r for r in rows if r["status"] == "overdue"]
-            render(late, columns, fmt, title=f"Overdue on {scope.day}", empty="nothing overdue")
-            render([r for r in rows if r["status"] == "excepted"], columns, fmt,
-                   title="Excepted, outstanding (time limit disapplied: to do as soon as practicable)",
-                   empty="nothing excepted outstanding")
+        if fmt != "table":
+            render(rows, report.columns(names=names), fmt)
         else:
-            render(rows, columns, fmt, title=f"Overdue on {scope.day}", empty="nothing overdue")
+            render([r for r in rows if r["status"] == "overdue"], report.table_columns(names=names), fmt,
+                   title=f"Overdue on {scope.day}", empty="nothing overdue")
+            if include_excepted:
+                render([r for r in rows if r["status"] == "excepted"],
+                       report.table_columns(names=names, excepted=True), fmt,
+                       title="Excepted, outstanding (time limit disapplied: to do as soon as practicable)",
+                       empty="nothing excepted outstanding")
         if fail_on_overdue:
             _fail_if_overdue(sum(1 for r in rows if r["status"] == "overdue"))
 
@@ -107,7 +108,7 @@ def register(app: typer.Typer) -> None:
         format: FormatOpt = None, names: NamesOpt = False,
     ) -> None:
         """Open deadlines due within the warning window, and local milestones reached, with the reason."""
-        from sendtrack.render import render
+        from sendtrack.render import render, resolve_format
         from sendtrack.reports import atrisk as report
 
         scope = _scope(as_of, team, coordinator)
@@ -118,8 +119,9 @@ def register(app: typer.Typer) -> None:
         finally:
             db.close()
         rows = [report.at_risk_row(i, scope.day, settings, names=names) for i in found]
-        render(rows, report.columns(names=names), fmt_value(format), title=f"At risk on {scope.day}",
-               empty="nothing at risk")
+        fmt = resolve_format(fmt_value(format))
+        columns = report.table_columns(names=names) if fmt == "table" else report.columns(names=names)
+        render(rows, columns, fmt, title=f"At risk on {scope.day}", empty="nothing at risk")
 
     @command(app, "caseload")
     def caseload(as_of: AsOf = None, team: TeamOpt = None, coordinator: CoordinatorOpt = None,

@@ -36,7 +36,8 @@ def rule_team(state: CaseState, day: date) -> tuple[str, str]:
     year = curriculum_year(state.dob, day)
     if year >= YOUNG_PEOPLE_FROM_YEAR:
         return "young-people", f"in Year {year} (Year 9 or above)"
-    return "school-age", "school age" if year >= 0 else "turned 5, before Reception"
+    stage = f"Year {year}" if year > 0 else "Reception" if year == 0 else "aged 5, before Reception"
+    return "school-age", f"school age ({stage})"
 
 
 @dataclass(frozen=True, slots=True)

@@ -80,10 +80,27 @@ def at_risk_row(item: Item, day: date, settings: Settings, *, names: bool) -> di
         "days_left": (item.due - day).days,
         "reason": reason(item, day, settings),
         "source": item.source,
+        "deadline": item.label(),
     }
     if names:
         row["name"] = item.name
     return row
+
+
+def table_columns(*, names: bool) -> list[Column]:
+    """Fewer, wider columns for a terminal; CSV and JSON keep every field."""
+    return [
+        Column("ref", "Ref"),
+        Column("initials", "Child"),
+        *([Column("name", "Name")] if names else []),
+        Column("team", "Team"),
+        Column("coordinator", "Coordinator"),
+        Column("deadline", "Deadline"),
+        Column("due", "Due"),
+        Column("act_by", "Act by"),
+        Column("days_left", "Days left", "right"),
+        Column("reason", "Why"),
+    ]
 
 
 def columns(*, names: bool) -> list[Column]:
@@ -95,9 +112,11 @@ def columns(*, names: bool) -> list[Column]:
         Column("coordinator", "Coordinator"),
         Column("rule", "Deadline"),
         Column("subject", "For"),
+        Column("owner", "Owner"),
         Column("kind", "Kind"),
         Column("due", "Due"),
         Column("act_by", "Act by"),
         Column("days_left", "Days left", "right"),
         Column("reason", "Why"),
+        Column("source", "Source"),
     ]

@@ -7,22 +7,25 @@ Written as plain text (a mail body), Markdown or one self-contained HTML file; J
 from __future__ import annotations
 
 import html
+import textwrap
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sendtrack.config import Config
 from sendtrack.domain import Settings
 from sendtrack.reports.atrisk import at_risk_items, at_risk_row, reason
+from sendtrack.reports.atrisk import columns as at_risk_columns
 from sendtrack.reports.base import OUTSTANDING_SQL, Item, Scope, describe_measure, items
 from sendtrack.reports.kpi import Tally, combined, tallies
+from sendtrack.reports.overdue import columns as overdue_columns
 from sendtrack.reports.overdue import overdue_items, overdue_row
 from sendtrack.reports.workdays import WorkingDays
 from sendtrack.storage.db import Database
 
 #: "Deadlines falling in the next 5 working days" (issue 3).
 SOON_WORKING_DAYS = 5
-#: Items listed per section and team in text, Markdown and HTML (counts are always complete).
-DEFAULT_LIMIT = 20
+#: Notes under a row are wrapped to this width in text (a mail body).
+TEXT_WIDTH = 100
 
 
 @dataclass
@@ -92,13 +95,23 @@ def build(db: Database, scope: Scope, config: Config) -> Digest:
 # --- JSON ---------------------------------------------------------------------------------------
 
 def as_data(digest: Digest, *, names: bool) -> dict:
+    """The digest for scripts: item objects have the same keys as `overdue` and `at-risk` JSON."""
     scope = Scope(digest.day)
+    late_keys = [c.key for c in overdue_columns(names=names)]
+    risk_keys = [c.key for c in at_risk_columns(names=names)]
+    soon_keys = [k for k in late_keys if k not in ("days_overdue", "exception_limb")] + ["days_left"]
+
+    def late_row(item: Item) -> dict:
+        row = overdue_row(item, scope, names=names)
+        return {k: row[k] for k in late_keys}
 
     def soon_row(item: Item) -> dict:
-        row = overdue_row(item, scope, names=names)
-        row.pop("days_overdue")
-        row.pop("exception_limb")
-        return {**row, "days_left": (item.due - digest.day).days}
+        row = {**overdue_row(item, scope, names=names), "days_left": (item.due - digest.day).days}
+        return {k: row[k] for k in soon_keys}
+
+    def risk_row(item: Item) -> dict:
+        row = at_risk_row(item, digest.day, digest.settings, names=names)
+        return {k: row[k] for k in risk_keys}
 
     return {
         "as_of": digest.day,
@@ -112,10 +125,10 @@ def as_data(digest: Digest, *, names: bool) -> dict:
                 "name": t.name,
                 "overdue_count": len(t.overdue),
                 "newly_overdue_count": len(t.newly_overdue),
-                "overdue": [overdue_row(i, scope, names=names) for i in t.overdue],
-                "newly_overdue": [overdue_row(i, scope, names=names) for i in t.newly_overdue],
+                "overdue": [late_row(i) for i in t.overdue],
+                "newly_overdue": [late_row(i) for i in t.newly_overdue],
                 "due_soon": [soon_row(i) for i in t.due_soon],
-                "at_risk": [at_risk_row(i, digest.day, digest.settings, names=names) for i in t.at_risk],
+                "at_risk": [risk_row(i) for i in t.at_risk],
                 "final_plan_20_weeks": t.tally.final_plan_20_weeks(),
             }
             for t in digest.teams
@@ -129,7 +142,7 @@ def as_data(digest: Digest, *, names: bool) -> dict:
 class Section:
     title: str
     rows: list[list[str]]  # cells: ref, child, deadline, due, act by, when, coordinator
-    notes: list[str]  # one line under each row (at-risk reasons), or empty
+    notes: list[str]  # what to print under each row ("" for nothing): a long subject, the reason
     more: int  # rows left out by the limit
     more_hint: str
 
@@ -141,9 +154,21 @@ def _days(n: int) -> str:
     return "1 day" if n == 1 else f"{n} days"
 
 
+#: A subject longer than this ("primary to secondary (Year 6 to 7) on 2025-09-01") goes under the row.
+SHORT_SUBJECT = 24
+
+
 def _cells(item: Item, when: str, names: bool) -> list[str]:
-    return [item.ref, item.who(names), item.label(), item.due.isoformat(), item.act_by.isoformat(), when,
+    label = item.label() if len(item.subject or "") <= SHORT_SUBJECT else item.rule
+    return [item.ref, item.who(names), label, item.due.isoformat(), item.act_by.isoformat(), when,
             item.coordinator or "-"]
+
+
+def _note(item: Item, why: str | None) -> str:
+    long_subject = item.subject if len(item.subject or "") > SHORT_SUBJECT else None
+    if why:
+        return why if not long_subject or long_subject in why else f"{long_subject}: {why}"
+    return long_subject or ""
 
 
 def _weekday(day: date) -> str:
@@ -155,9 +180,9 @@ def sections(digest: Digest, team: TeamDigest, *, names: bool, limit: int) -> li
 
     def section(title: str, found: list[Item], when, hint: str, with_reason: bool = False) -> Section:
         shown = found if limit <= 0 else found[:limit]
+        notes = [_note(i, reason(i, day, digest.settings) if with_reason else None) for i in shown]
         return Section(f"{title} ({len(found)})", [_cells(i, when(i), names) for i in shown],
-                       [reason(i, day, digest.settings) for i in shown] if with_reason else [],
-                       len(found) - len(shown), hint)
+                       notes if any(notes) else [], len(found) - len(shown), hint)
 
     def over(i: Item) -> str:
         return f"{_days((day - i.due).days)} over"
@@ -176,8 +201,9 @@ def sections(digest: Digest, team: TeamDigest, *, names: bool, limit: int) -> li
         out.append(section("Overdue before that" if team.newly_overdue else "Overdue", earlier, over,
                            f"sendtrack overdue {scope_hint}"))
     if team.due_soon:
-        out.append(section(f"To act on by {_weekday(digest.soon_until)} (next {SOON_WORKING_DAYS} "
-                           "working days)", team.due_soon, left, f"sendtrack at-risk {scope_hint}"))
+        out.append(section(f"To act on in the next {SOON_WORKING_DAYS} working days, by "
+                           f"{_weekday(digest.soon_until)}", team.due_soon, left,
+                           f"sendtrack at-risk {scope_hint}"))
     if team.at_risk:
         out.append(section("At risk", team.at_risk, left, f"sendtrack at-risk {scope_hint}",
                            with_reason=True))
@@ -210,6 +236,12 @@ def intro(digest: Digest) -> str:
             f"{_weekday(digest.soon_until)}.")
 
 
+def footer(names: bool) -> str:
+    shown = "Children's names shown (--names): do not forward." if names else (
+        "Case references and initials only.")
+    return f"{shown} Every deadline of a case: sendtrack timeline REF."
+
+
 # --- text ------------------------------------------------------------------------------------------
 
 def _aligned(rows: list[list[str]]) -> list[str]:
@@ -229,22 +261,26 @@ def text(digest: Digest, *, names: bool, limit: int) -> str:
             lines = _aligned(sec.rows)
             for index, line in enumerate(lines):
                 out.append("  " + line)
-                if sec.notes:
-                    out.append("      " + sec.notes[index])
+                if sec.notes and sec.notes[index]:
+                    out += textwrap.wrap(sec.notes[index], TEXT_WIDTH, initial_indent=" " * 6,
+                                         subsequent_indent=" " * 8)
             if sec.more:
                 out.append(f"  ... and {sec.more} more: {sec.more_hint}")
         out.append("")
-    out.append("Case references and initials only. Deadlines: sendtrack timeline REF.")
+    out.append(footer(names))
     return "\n".join(out) + "\n"
 
 
 # --- Markdown --------------------------------------------------------------------------------------
 
 def _md(value: str) -> str:
-    """A Markdown table cell: every character that could start markup or end the cell escaped."""
+    """Text for Markdown: characters that would become markup, HTML or a cell boundary escaped.
+
+    Only inline markup matters: every line the digest writes starts with its own `#`, `-` or `|`.
+    """
     out = []
     for char in value:
-        out.append("\\" + char if char in "\\`*_{}[]<>()#+-.!|~" else char)
+        out.append("\\" + char if char in "\\`*_[]<>|" else char)
     return "".join(out).replace("\n", " ")
 
 
@@ -255,16 +291,16 @@ def markdown(digest: Digest, *, names: bool, limit: int) -> str:
         out += [f"## {_md(heading)}", ""]
         out += [f"- {_md(line)}" for line in summary_lines(digest, team)]
         for sec in sections(digest, team, names=names, limit=limit):
-            headers = HEADERS + (["Why"] if sec.notes else [])
+            headers = HEADERS + (["Note"] if sec.notes else [])
             out += ["", f"### {_md(sec.title)}", "", "| " + " | ".join(headers) + " |",
                     "|" + "---|" * len(headers)]
             for index, row in enumerate(sec.rows):
                 cells = row + ([sec.notes[index]] if sec.notes else [])
                 out.append("| " + " | ".join(_md(c) for c in cells) + " |")
             if sec.more:
-                out += ["", f"… and {sec.more} more: `{sec.more_hint}`"]
+                out += ["", _md(f"… and {sec.more} more: {sec.more_hint}")]
         out.append("")
-    out.append("*Case references and initials only. Deadlines: `sendtrack timeline REF`.*")
+    out.append(f"*{_md(footer(names))}*")
     return "\n".join(out) + "\n"
 
 
@@ -299,7 +335,7 @@ def html_page(digest: Digest, *, names: bool, limit: int) -> str:
         for sec in sections(digest, team, names=names, limit=limit):
             style = s["h3"] + (s["new"] if sec.title.startswith("Newly") else "")
             out.append(f'<h3 style="{style}">{_e(sec.title)}</h3>')
-            headers = HEADERS + (["Why"] if sec.notes else [])
+            headers = HEADERS + (["Note"] if sec.notes else [])
             out.append(f'<table style="{s["table"]}"><tr>'
                        + "".join(f'<th style="{s["th"]}">{_e(h)}</th>' for h in headers) + "</tr>")
             for index, row in enumerate(sec.rows):
@@ -308,8 +344,7 @@ def html_page(digest: Digest, *, names: bool, limit: int) -> str:
             out.append("</table>")
             if sec.more:
                 out.append(f'<p style="{s["p"]}">… and {sec.more} more: <code>{_e(sec.more_hint)}</code></p>')
-    out += [f'<p style="{s["p"]}"><em>Case references and initials only. Deadlines: '
-            "<code>sendtrack timeline REF</code>.</em></p>", "</body>", "</html>"]
+    out += [f'<p style="{s["p"]}"><em>{_e(footer(names))}</em></p>', "</body>", "</html>"]
     return "\n".join(out) + "\n"
 
 

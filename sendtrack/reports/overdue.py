@@ -46,10 +46,28 @@ def overdue_row(item: Item, scope: Scope, *, names: bool) -> dict:
         "days_overdue": (scope.day - item.due).days,
         "exception_limb": item.exception_limb if item.status == "excepted" else None,
         "source": item.source,
+        "deadline": item.label(),
     }
     if names:
         row["name"] = item.name
     return row
+
+
+def table_columns(*, names: bool, excepted: bool = False) -> list[Column]:
+    """Fewer, wider columns for a terminal; CSV and JSON keep every field."""
+    return [
+        Column("ref", "Ref"),
+        Column("initials", "Child"),
+        *([Column("name", "Name")] if names else []),
+        Column("team", "Team"),
+        Column("coordinator", "Coordinator"),
+        Column("deadline", "Deadline"),
+        Column("due", "Due"),
+        Column("act_by", "Act by"),
+        Column("days_overdue", "Days past due" if excepted else "Days over", "right"),
+        *([Column("exception_limb", "Limb")] if excepted else []),
+        Column("source", "Source"),
+    ]
 
 
 def columns(*, names: bool) -> list[Column]:
