@@ -113,7 +113,8 @@ def test_every_command_has_help_and_a_readme_entry(path):
     assert result.exit_code == 0 and "Usage:" in result.stdout, result.output
     assert command.help.strip().splitlines()[0][:40] in " ".join(result.stdout.split())
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert f"sendtrack {' '.join(path)}" in readme, f"README.md does not document `sendtrack {' '.join(path)}`"
+    usage = f"sendtrack {' '.join(path)}"
+    assert usage in readme, f"README.md does not document `{usage}`: add it to the Commands section"
 
 
 def installed_sendtrack() -> str | None:
