@@ -157,3 +157,26 @@ def test_caseload_fixture_covers_every_status(db):
         view = Cli().json(["--db", db, "timeline", ref, "--as-of", AS_OF, "--format", "json"])
         seen |= {d["status"] for d in view["deadlines"]}
     assert seen == {"met", "late", "open", "overdue", "excepted", "not-applicable"}
+
+
+HEAVY = ("sqlmodel", "sqlalchemy", "alembic", "holidays", "sendtrack.rules.engine")
+
+
+@pytest.mark.parametrize("line", ["overdue --format json", "at-risk --format json", "caseload --format json",
+                                  "allocate --format json", "kpi --format json", "digest --format json"])
+def test_reports_do_not_import_the_heavy_modules(db, line):
+    """Reports stay fast at council scale: no ORM, no rules engine, no holiday tables (README, Reports).
+
+    On a table this small the digest finds weekdays near the day that are nobody's due date and builds
+    the bank-holiday calendar (tests/test_workdays.py covers both ways), so holidays is not checked
+    for it here.
+    """
+    heavy = HEAVY if not line.startswith("digest") else tuple(m for m in HEAVY if m != "holidays")
+    code = ("import sys; from typer.testing import CliRunner; from sendtrack.cli.app import app; "
+            f"r = CliRunner().invoke(app, {['--db', db, *line.split(), '--as-of', AS_OF]!r}); "
+            "assert r.exit_code == 0, r.output; "
+            f"print(sorted(m for m in {heavy!r} if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                            cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
