@@ -54,9 +54,7 @@ def misallocated(db: Database, scope: Scope, config: Config) -> list[Move]:
     """
     known = {t.id for t in config.teams}
     moves = []
-    for state in case_states(db, scope):
-        if not state.held:
-            continue
+    for state in case_states(db, scope, held_only=True):
         team, why = rule_team(state, scope.day)
         if team != state.team and team in known:
             moves.append(Move(state, team, why))

@@ -32,7 +32,7 @@ def at_risk_items(db: Database, scope: Scope, config: Config, *, within: int | N
                   [scope.day, last, scope.day, scope.day], ("open",))
     found = [i for i in found if (i.due - scope.day).days <= window(config, within, i.rule)]
     reached = items(db, scope, ["d.kind = 'local'", "d.due <= ?", OUTSTANDING_SQL],
-                    [scope.day, scope.day, scope.day], ("open", "overdue"))
+                    [scope.day, scope.day, scope.day], ("open", "overdue"), scan=True)
     reached.sort(key=lambda i: (i.due, i.ref, i.rule, i.subject or ""))
     found.sort(key=lambda i: (i.due, i.ref, i.rule, i.subject or ""))
     return reached + found

@@ -70,8 +70,19 @@ class Item:
 ITEM_SQL = f"""
 SELECT c.ref, c.name, c.team, c.coordinator, d.rule, d.subject, d.owner, d.kind, d.source, d.trigger,
        d.due, d.act_by, d.completed_on, d.excepted_from, d.exception_limb, {STATUS_SQL} AS status
-FROM deadlines d JOIN cases c ON c.id = d.case_id
+FROM {{table}} JOIN cases c ON c.id = d.case_id
 WHERE {VISIBLE_SQL}"""
+
+def deadlines_table(db: Database, *, scan: bool) -> str:
+    """`deadlines d`, told to read the whole table on SQLite when a query wants most of its rows.
+
+    SQLite's planner takes the due-date index for any range on `due`, even `due < day`, which
+    matches nearly every row (statistics from ANALYZE do not change that): reading the rows in index
+    order costs 5 times a plain scan on a council's 300,000 deadlines (0.37 s against 0.08 s).
+    PostgreSQL plans from its statistics and needs no hint.
+    """
+    return "deadlines d NOT INDEXED" if scan and db.dialect == "sqlite" else "deadlines d"
+
 
 #: Not completed and not ended on the day bound to the two `?`: still to be done.
 OUTSTANDING_SQL = ("(d.completed_on IS NULL OR d.completed_on > ?) "
@@ -79,10 +90,12 @@ OUTSTANDING_SQL = ("(d.completed_on IS NULL OR d.completed_on > ?) "
 
 
 def items(db: Database, scope: Scope, conditions: Sequence[str] = (), params: Sequence[Any] = (),
-          statuses: Sequence[str] | None = None) -> list[Item]:
-    """Deadline rows visible on the scope's day that meet `conditions` (SQL on `d` and `c`)."""
+          statuses: Sequence[str] | None = None, *, scan: bool = False) -> list[Item]:
+    """Deadline rows visible on the scope's day that meet `conditions` (SQL on `d` and `c`); `scan`
+    when the conditions keep most of the table (see `deadlines_table`)."""
     where, case_params = scope.case_conditions()
-    sql = ITEM_SQL + "".join(f" AND {cond}" for cond in [*conditions, *where])
+    sql = ITEM_SQL.format(table=deadlines_table(db, scan=scan))
+    sql += "".join(f" AND {cond}" for cond in [*conditions, *where])
     rows = db.all(sql, (*status_params(scope.day), *visible_params(scope.day), *params, *case_params))
     out = []
     for row in rows:

@@ -16,7 +16,7 @@ from sendtrack.domain import Settings
 from sendtrack.reports.atrisk import at_risk_items, at_risk_row, reason
 from sendtrack.reports.atrisk import columns as at_risk_columns
 from sendtrack.reports.base import OUTSTANDING_SQL, Item, Scope, describe_measure, items
-from sendtrack.reports.kpi import Tally, combined, tallies
+from sendtrack.reports.kpi import Tally, combined, final_plans_by_team
 from sendtrack.reports.overdue import columns as overdue_columns
 from sendtrack.reports.overdue import overdue_items, overdue_row
 from sendtrack.reports.workdays import WorkingDays
@@ -86,7 +86,7 @@ def build(db: Database, scope: Scope, config: Config) -> Digest:
     for item in at_risk_items(db, scope, config):
         if _key(item) not in listed:
             team(item.team).at_risk.append(item)
-    for team_id, tally in tallies(db, scope, date(scope.day.year, 1, 1), scope.day).items():
+    for team_id, tally in final_plans_by_team(db, scope, date(scope.day.year, 1, 1), scope.day).items():
         team(team_id).tally = tally
     return Digest(scope.day, previous, soon_until, list(teams.values()),
                   config.settings(with_closures=False))

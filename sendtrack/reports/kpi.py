@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from sendtrack.errors import RefusedError, UsageError
 from sendtrack.render import Column
-from sendtrack.reports.base import Scope, measure, one_place
+from sendtrack.reports.base import Scope, deadlines_table, measure, one_place
 from sendtrack.storage.cases import as_date
 from sendtrack.storage.db import Database
 
@@ -23,17 +23,28 @@ from sendtrack.storage.db import Database
 #: whatever the `review-decision` deadline's due date (which may be earlier: the end of the 12 months).
 REVIEW_DECISION_DAYS = 28
 
-#: A request refused: its issue-decision ended, not completed, on the day of the 6-week decision
-#: (the engine ends it on the refusal). A withdrawal dated the same day as a decision to assess reads
-#: the same; the deadlines cannot tell them apart and the README says so.
 COMPLETIONS_SQL = """
-SELECT c.team, d.rule, d.trigger, d.due, d.completed_on, d.excepted_from,
-  CASE WHEN d.rule = 'assessment-decision' AND EXISTS (
-      SELECT 1 FROM deadlines i WHERE i.case_id = d.case_id AND i.rule = 'issue-decision'
-        AND i.completed_on IS NULL AND i.ended_on = d.completed_on) THEN 1 ELSE 0 END AS refused
-FROM deadlines d JOIN cases c ON c.id = d.case_id
+SELECT c.team, d.case_id, d.rule, d.trigger, d.due, d.completed_on, d.excepted_from
+FROM {table} JOIN cases c ON c.id = d.case_id
 WHERE d.rule IN ('final-plan', 'assessment-decision', 'review-decision', 'annual-review')
   AND d.completed_on IS NOT NULL AND d.completed_on >= ? AND d.completed_on <= ?"""
+
+#: Requests refused in the period: the engine ends a refused request's issue-decision, not completed,
+#: on the day of the decision, so a 6-week decision made that day was a refusal. A withdrawal dated the
+#: same day as a decision to assess reads the same; the deadlines cannot tell them apart (README).
+REFUSED_SQL = """
+SELECT d.case_id, d.ended_on FROM deadlines d
+WHERE d.rule = 'issue-decision' AND d.completed_on IS NULL AND d.ended_on >= ? AND d.ended_on <= ?"""
+
+#: 20-week timeliness per team, counted in SQL (the digest needs nothing else of the KPIs).
+FINAL_PLANS_SQL = """
+SELECT c.team, COUNT(*),
+  SUM(CASE WHEN d.completed_on <= d.due THEN 1 ELSE 0 END),
+  SUM(CASE WHEN d.excepted_from IS NOT NULL AND d.excepted_from <= ? THEN 1 ELSE 0 END),
+  SUM(CASE WHEN d.excepted_from IS NOT NULL AND d.excepted_from <= ? AND d.completed_on <= d.due
+      THEN 1 ELSE 0 END)
+FROM deadlines d JOIN cases c ON c.id = d.case_id
+WHERE d.rule = 'final-plan' AND d.completed_on IS NOT NULL AND d.completed_on >= ? AND d.completed_on <= ?"""
 
 REQUESTS_SQL = "SELECT c.team, COUNT(*) FROM cases c WHERE c.received >= ? AND c.received <= ?"
 
@@ -107,12 +118,27 @@ def tallies(db: Database, scope: Scope, start: date, end: date) -> dict[str, Tal
     where, params = scope.case_conditions()
     extra = "".join(f" AND {cond}" for cond in where)
     out: dict[str, Tally] = defaultdict(Tally)
-    for team, rule, trigger, due, completed, excepted_from, refused in db.all(
-            COMPLETIONS_SQL + extra, (start, last, *params)):
+    refusals = {(case_id, as_date(ended)) for case_id, ended in db.all(REFUSED_SQL, (start, last))}
+    sql = COMPLETIONS_SQL.format(table=deadlines_table(db, scan=True)) + extra
+    for team, case_id, rule, trigger, due, completed, excepted_from in db.all(sql, (start, last, *params)):
         excepted = excepted_from is not None and as_date(excepted_from) <= scope.day
-        out[team].add(rule, as_date(trigger), as_date(due), as_date(completed), excepted, bool(refused))
+        completed = as_date(completed)
+        refused = rule == "assessment-decision" and (case_id, completed) in refusals
+        out[team].add(rule, as_date(trigger), as_date(due), completed, excepted, refused)
     for team, count in db.all(REQUESTS_SQL + extra + " GROUP BY c.team", (start, last, *params)):
         out[team].requests += count
+    return out
+
+
+def final_plans_by_team(db: Database, scope: Scope, start: date, end: date) -> dict[str, Tally]:
+    """Tallies holding only the 20-week counts, per team, for completions dated start..end."""
+    where, params = scope.case_conditions()
+    sql = FINAL_PLANS_SQL + "".join(f" AND {cond}" for cond in where) + " GROUP BY c.team"
+    out: dict[str, Tally] = {}
+    for team, plans, within, excepted, excepted_within in db.all(
+            sql, (scope.day, scope.day, start, min(end, scope.day), *params)):
+        out[team] = Tally(plans=int(plans), plans_within=int(within or 0), plans_excepted=int(excepted or 0),
+                          plans_excepted_within=int(excepted_within or 0))
     return out
 
 

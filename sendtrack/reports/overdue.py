@@ -25,7 +25,7 @@ def overdue_items(db: Database, scope: Scope, *, owner: str = "la", rule: str | 
         conditions.append("d.rule = ?")
         params.append(rule)
     statuses = ("overdue", "excepted") if include_excepted else ("overdue",)
-    found = items(db, scope, conditions, params, statuses)
+    found = items(db, scope, conditions, params, statuses, scan=True)
     found.sort(key=lambda i: (i.status != "overdue", i.due, i.ref, i.rule, i.subject or ""))
     return found
 
