@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from sendtrack.config import Config
 from sendtrack.domain import Settings
 from sendtrack.render import Column
-from sendtrack.reports.base import OUTSTANDING_SQL, Item, Scope, items
+from sendtrack.reports.base import OUTSTANDING_SQL, Item, Scope, items, past_due
 from sendtrack.rules.catalogue import RULES
 from sendtrack.storage.db import Database
 
@@ -17,13 +17,15 @@ def window(config: Config, within: int | None, rule: str) -> int:
     return within if within is not None else config.at_risk_days(rule)
 
 
-def at_risk_items(db: Database, scope: Scope, config: Config, *, within: int | None = None) -> list[Item]:
+def at_risk_items(db: Database, scope: Scope, config: Config, *, within: int | None = None,
+                  past: list[Item] | None = None) -> list[Item]:
     """Open LA and partner deadlines due within their window, then local milestones already reached.
 
     Family windows are left out: they run out on their own and nobody can breach them. A local
     milestone (spec 5) is "reached" once its date has come and its completing event has not: no draft
     at week 14, advice unanswered at week 5, no review meeting scheduled 8 weeks before the review is
     due, no transfer review 12 weeks before the transfer deadline, no family contact for 6 weeks.
+    `past` is `past_due(db, scope)` when the caller already has it.
     """
     widest = max(window(config, within, rule) for rule in ["", *RULES])
     last = scope.day + timedelta(days=widest)
@@ -31,8 +33,8 @@ def at_risk_items(db: Database, scope: Scope, config: Config, *, within: int | N
                               OUTSTANDING_SQL],
                   [scope.day, last, scope.day, scope.day], ("open",))
     found = [i for i in found if (i.due - scope.day).days <= window(config, within, i.rule)]
-    reached = items(db, scope, ["d.kind = 'local'", "d.due <= ?", OUTSTANDING_SQL],
-                    [scope.day, scope.day, scope.day], ("open", "overdue"), scan=True)
+    reached = [i for i in (past_due(db, scope) if past is None else past)
+               if i.kind == "local" and i.status in ("open", "overdue")]
     reached.sort(key=lambda i: (i.due, i.ref, i.rule, i.subject or ""))
     found.sort(key=lambda i: (i.due, i.ref, i.rule, i.subject or ""))
     return reached + found

@@ -112,6 +112,14 @@ def one_place(value: Decimal) -> float:
     return float(value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
+def past_due(db: Database, scope: Scope) -> list[Item]:
+    """Every deadline due on or before the day and still outstanding: overdue, excepted outstanding and
+    local milestones reached, in one pass over the table that `overdue`, `at-risk` and the digest share.
+    """
+    return items(db, scope, ["d.due <= ?", OUTSTANDING_SQL], [scope.day, scope.day, scope.day],
+                 ("overdue", "excepted", "open"), scan=True)
+
+
 def percent(within: int, total: int) -> float | None:
     """Percentage to one decimal place (41 of 90 -> 45.6); None when nothing was counted."""
     if total == 0:

@@ -15,7 +15,7 @@ from sendtrack.config import Config
 from sendtrack.domain import Settings
 from sendtrack.reports.atrisk import at_risk_items, at_risk_row, reason
 from sendtrack.reports.atrisk import columns as at_risk_columns
-from sendtrack.reports.base import OUTSTANDING_SQL, Item, Scope, describe_measure, items
+from sendtrack.reports.base import OUTSTANDING_SQL, Item, Scope, describe_measure, items, past_due
 from sendtrack.reports.kpi import Tally, combined, final_plans_by_team
 from sendtrack.reports.overdue import columns as overdue_columns
 from sendtrack.reports.overdue import overdue_items, overdue_row
@@ -71,7 +71,8 @@ def build(db: Database, scope: Scope, config: Config) -> Digest:
         return teams.setdefault(team_id, TeamDigest(team_id, team_id))
 
     yesterday = scope.day - timedelta(days=1)
-    for item in overdue_items(db, scope):
+    past = past_due(db, scope)
+    for item in overdue_items(db, scope, past=past):
         team(item.team).overdue.append(item)
         # overdue today, not overdue on the previous working day: due on it or on a day since
         if previous <= item.due <= yesterday:
@@ -83,7 +84,7 @@ def build(db: Database, scope: Scope, config: Config) -> Digest:
     for item in soon:
         team(item.team).due_soon.append(item)
     listed = {_key(i) for i in soon}
-    for item in at_risk_items(db, scope, config):
+    for item in at_risk_items(db, scope, config, past=past):
         if _key(item) not in listed:
             team(item.team).at_risk.append(item)
     for team_id, tally in final_plans_by_team(db, scope, date(scope.day.year, 1, 1), scope.day).items():

@@ -3,29 +3,24 @@
 from __future__ import annotations
 
 from sendtrack.render import Column
-from sendtrack.reports.base import OUTSTANDING_SQL, Item, Scope, items
+from sendtrack.reports.base import Item, Scope, past_due
 from sendtrack.storage.db import Database
 
 OWNERS = ("la", "partner", "family", "all")
 
 
 def overdue_items(db: Database, scope: Scope, *, owner: str = "la", rule: str | None = None,
-                  include_excepted: bool = False) -> list[Item]:
+                  include_excepted: bool = False, past: list[Item] | None = None) -> list[Item]:
     """Statutory and guidance deadlines past due and outstanding on the day, most overdue first.
 
     Local milestones are never breaches (spec 5) and never appear here. Excepted deadlines are not
     overdue (spec 2): with `include_excepted` the outstanding ones are listed too, with their status.
+    `past` is `past_due(db, scope)` when the caller already has it.
     """
-    conditions = ["d.kind <> 'local'", "d.due < ?", OUTSTANDING_SQL]
-    params: list = [scope.day, scope.day, scope.day]
-    if owner != "all":
-        conditions.append("d.owner = ?")
-        params.append(owner)
-    if rule:
-        conditions.append("d.rule = ?")
-        params.append(rule)
     statuses = ("overdue", "excepted") if include_excepted else ("overdue",)
-    found = items(db, scope, conditions, params, statuses, scan=True)
+    found = [i for i in (past_due(db, scope) if past is None else past)
+             if i.kind != "local" and i.due < scope.day and i.status in statuses
+             and owner in ("all", i.owner) and rule in (None, i.rule)]
     found.sort(key=lambda i: (i.status != "overdue", i.due, i.ref, i.rule, i.subject or ""))
     return found
 
