@@ -73,6 +73,7 @@ SELECT c.ref, c.name, c.team, c.coordinator, d.rule, d.subject, d.owner, d.kind,
 FROM {{table}} JOIN cases c ON c.id = d.case_id
 WHERE {VISIBLE_SQL}"""
 
+
 def deadlines_table(db: Database, *, scan: bool) -> str:
     """`deadlines d`, told to read the whole table on SQLite when a query wants most of its rows.
 

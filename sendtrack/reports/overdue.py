@@ -6,8 +6,6 @@ from sendtrack.render import Column
 from sendtrack.reports.base import Item, Scope, past_due
 from sendtrack.storage.db import Database
 
-OWNERS = ("la", "partner", "family", "all")
-
 
 def overdue_items(db: Database, scope: Scope, *, owner: str = "la", rule: str | None = None,
                   include_excepted: bool = False, past: list[Item] | None = None) -> list[Item]:
