@@ -75,6 +75,8 @@ def test_overdue_filters(run):
     assert run.json(["overdue", "--format", "json", "--coordinator", "Ann Brown"]) == [R17_TRANSFER]
     assert run.json("overdue --format json --rule final-plan") == [A01_FINAL]
     assert run.json("overdue --format json --owner family") == []
+    run.fails("overdue --rule no-such-rule", 1)
+    run.fails("overdue --team no-such-team", 1)
     # psychology advice asked 12 Feb 2025: due 12 Feb + 42 = 26 Mar; 5 + 30 + 27 = 62 days
     assert run.json("overdue --format json --owner partner") == [
         item("A01", "A.J.", "front-door", "Sam Patel", "advice", "2025-03-26", "2025-03-26", 62, "reg 8(1)",

@@ -77,6 +77,11 @@ def register(app: typer.Typer) -> None:
         from sendtrack.reports import overdue as report
 
         scope = _scope(as_of, team, coordinator)
+        if rule is not None:
+            from sendtrack.rules.catalogue import RULES
+
+            if rule not in RULES:
+                raise RefusedError(f"unknown rule id {rule!r}")
         db = open_db()
         try:
             found = report.overdue_items(db, scope, owner=owner.value, rule=rule,
