@@ -1,0 +1,242 @@
+"""Team reports: overdue, at-risk, caseload, allocate, kpi and the daily digest.
+
+Each command parses its options, calls one function of sendtrack.reports and renders the result; the
+heavy modules are imported inside the commands so `sendtrack --help` stays quick.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from sendtrack.cli.common import (
+    AsOf,
+    ByOpt,
+    CoordinatorOpt,
+    FormatOpt,
+    NamesOpt,
+    TeamOpt,
+    as_of_date,
+    check_team,
+    command,
+    config,
+    fmt_value,
+    open_db,
+    parse_date,
+    today,
+)
+from sendtrack.errors import OverdueFound, RefusedError
+
+FailOnOverdue = Annotated[bool, typer.Option("--fail-on-overdue",
+                                             help="Exit 4 after printing when anything is overdue "
+                                                  "(for cron and monitoring).")]
+
+
+class Owner(StrEnum):
+    la = "la"
+    partner = "partner"
+    family = "family"
+    all = "all"
+
+
+class DigestFormat(StrEnum):
+    text = "text"
+    markdown = "markdown"
+    html = "html"
+    json = "json"
+
+
+def _scope(as_of: str | None, team: str | None, coordinator: str | None):
+    from sendtrack.reports.base import Scope
+
+    check_team(team)
+    return Scope(as_of_date(as_of), team, coordinator)
+
+
+def _fail_if_overdue(count: int) -> None:
+    if count:
+        raise OverdueFound(f"{count} overdue deadline{'s' if count != 1 else ''}")
+
+
+def register(app: typer.Typer) -> None:
+    @command(app, "overdue")
+    def overdue(
+        as_of: AsOf = None, team: TeamOpt = None, coordinator: CoordinatorOpt = None,
+        rule: Annotated[str | None, typer.Option(metavar="RULE_ID", help="Only this rule.")] = None,
+        owner: Annotated[Owner, typer.Option(help="Whose duty: la (default), partner, family or all.")]
+        = Owner.la,
+        include_excepted: Annotated[bool, typer.Option(
+            "--include-excepted", help="Also list excepted deadlines still outstanding (not overdue: "
+                                       "the time limit is disapplied).")] = False,
+        format: FormatOpt = None, names: NamesOpt = False, fail_on_overdue: FailOnOverdue = False,
+    ) -> None:
+        """Deadlines past due and not done, most overdue first (local milestones are never overdue)."""
+        from sendtrack.render import render, resolve_format
+        from sendtrack.reports import overdue as report
+
+        scope = _scope(as_of, team, coordinator)
+        if rule is not None:
+            from sendtrack.rules.catalogue import RULES
+
+            if rule not in RULES:
+                raise RefusedError(f"unknown rule id {rule!r}")
+        db = open_db()
+        try:
+            found = report.overdue_items(db, scope, owner=owner.value, rule=rule,
+                                         include_excepted=include_excepted)
+        finally:
+            db.close()
+        rows = [report.overdue_row(i, scope, names=names) for i in found]
+        fmt = resolve_format(fmt_value(format))
+        if fmt != "table":
+            render(rows, report.columns(names=names), fmt)
+        else:
+            render([r for r in rows if r["status"] == "overdue"], report.table_columns(names=names), fmt,
+                   title=f"Overdue on {scope.day}", empty="nothing overdue")
+            if include_excepted:
+                render([r for r in rows if r["status"] == "excepted"],
+                       report.table_columns(names=names, excepted=True), fmt,
+                       title="Excepted, outstanding (time limit disapplied: to do as soon as practicable)",
+                       empty="nothing excepted outstanding")
+        if fail_on_overdue:
+            _fail_if_overdue(sum(1 for r in rows if r["status"] == "overdue"))
+
+    @command(app, "at-risk")
+    def at_risk(
+        within: Annotated[int | None, typer.Option(metavar="DAYS", min=0,
+                                                   help="Warning window in days for every rule "
+                                                        "(default: 14, or the rule's configured one).")]
+        = None,
+        as_of: AsOf = None, team: TeamOpt = None, coordinator: CoordinatorOpt = None,
+        format: FormatOpt = None, names: NamesOpt = False,
+    ) -> None:
+        """Open deadlines due within the warning window, and local milestones reached, with the reason."""
+        from sendtrack.render import render, resolve_format
+        from sendtrack.reports import atrisk as report
+
+        scope = _scope(as_of, team, coordinator)
+        settings = config().settings(with_closures=False)
+        db = open_db()
+        try:
+            found = report.at_risk_items(db, scope, config(), within=within)
+        finally:
+            db.close()
+        rows = [report.at_risk_row(i, scope.day, settings, names=names) for i in found]
+        fmt = resolve_format(fmt_value(format))
+        columns = report.table_columns(names=names) if fmt == "table" else report.columns(names=names)
+        render(rows, columns, fmt, title=f"At risk on {scope.day}", empty="nothing at risk")
+
+    @command(app, "caseload")
+    def caseload(as_of: AsOf = None, team: TeamOpt = None, coordinator: CoordinatorOpt = None,
+                 format: FormatOpt = None) -> None:
+        """Cases held per team and coordinator against the team's caseload ambition."""
+        from sendtrack.render import render, resolve_format
+        from sendtrack.reports import caseload as report
+
+        scope = _scope(as_of, team, coordinator)
+        db = open_db()
+        try:
+            rows = report.caseload_rows(db, scope, config())
+        finally:
+            db.close()
+        fmt = resolve_format(fmt_value(format))
+        if fmt == "table":
+            render(report.table_rows(rows), report.TABLE_COLUMNS, fmt, title=f"Caseloads on {scope.day}",
+                   empty="no cases held")
+        else:
+            render(rows, report.COLUMNS, fmt)
+
+    @command(app, "allocate")
+    def allocate(
+        apply: Annotated[bool, typer.Option("--apply", help="Move the listed cases to the rule's team "
+                                                            "(as assign events; coordinator cleared).")]
+        = False,
+        as_of: AsOf = None, team: TeamOpt = None, coordinator: CoordinatorOpt = None,
+        format: FormatOpt = None, names: NamesOpt = False, by: ByOpt = None,
+    ) -> None:
+        """Cases held by another team than the allocation rule gives; --apply moves them."""
+        from sendtrack.render import render
+        from sendtrack.reports import allocate as report
+
+        scope = _scope(as_of, team, coordinator)
+        if apply and scope.day != today():
+            raise RefusedError("--apply moves cases today: leave out --as-of")
+        db = open_db()
+        try:
+            moves = report.misallocated(db, scope, config())
+            if apply and moves:
+                from sendtrack import records
+
+                who = records.recorder(by)
+                for move in moves:
+                    records.assign(db, ref=move.state.ref, team=move.to_team, coordinator=None, by=who,
+                                   today=scope.day)
+        finally:
+            db.close()
+        rows = [report.move_row(m, names=names) for m in moves]
+        render(rows, report.columns(names=names), fmt_value(format),
+               title=("Moved" if apply else "Held by another team than the rule gives")
+               + f" ({scope.day})", empty="every case is with the team the rule gives")
+
+    @command(app, "kpi")
+    def kpi(
+        year: Annotated[int | None, typer.Option(metavar="YYYY", min=1990, max=2100,
+                                                 help="Calendar year (default: the as-of day's).")] = None,
+        start: Annotated[str | None, typer.Option("--from", metavar="DATE",
+                                                  help="First day of the period (with --to).")] = None,
+        end: Annotated[str | None, typer.Option("--to", metavar="DATE",
+                                                help="Last day of the period (with --from).")] = None,
+        as_of: AsOf = None, team: TeamOpt = None, coordinator: CoordinatorOpt = None,
+        format: FormatOpt = None,
+    ) -> None:
+        """Timeliness with DfE's definitions: 20 weeks (incl./excl. exceptions), 6-week decisions, reviews."""
+        from sendtrack.render import render, resolve_format, write_json
+        from sendtrack.reports import kpi as report
+
+        scope = _scope(as_of, team, coordinator)
+        first, last = report.period(year, parse_date(start, "--from"), parse_date(end, "--to"), scope.day)
+        db = open_db()
+        try:
+            data = report.kpi(db, scope, first, last)
+        finally:
+            db.close()
+        fmt = resolve_format(fmt_value(format))
+        if fmt == "json":
+            write_json(data)
+        else:
+            period = data["year"] or f"{first} to {last}"
+            render(report.kpi_rows(data), report.TABLE_COLUMNS if fmt == "table" else report.CSV_COLUMNS,
+                   fmt, title=f"KPIs {period} (as of {scope.day})")
+
+    @command(app, "digest")
+    def digest(
+        as_of: AsOf = None, team: TeamOpt = None, coordinator: CoordinatorOpt = None,
+        format: Annotated[DigestFormat, typer.Option("--format", "-f",
+                                                     help="text (a mail body), markdown, html (one "
+                                                          "self-contained page) or json.")]
+        = DigestFormat.text,
+        limit: Annotated[int, typer.Option(metavar="N", min=0,
+                                           help="Items listed per section and team (0: all); counts "
+                                                "are always complete.")] = 20,
+        names: NamesOpt = False, fail_on_overdue: FailOnOverdue = False,
+    ) -> None:
+        """The daily digest for cron: per team, overdue (and new), due in 5 working days, at risk."""
+        import sys
+
+        from sendtrack.render import write_json
+        from sendtrack.reports import digest as report
+
+        scope = _scope(as_of, team, coordinator)
+        db = open_db()
+        try:
+            built = report.build(db, scope, config())
+        finally:
+            db.close()
+        if format is DigestFormat.json:
+            write_json(report.as_data(built, names=names))
+        else:
+            sys.stdout.write(report.FORMATS[format.value](built, names=names, limit=limit))
+        if fail_on_overdue:
+            _fail_if_overdue(built.overdue_count)

@@ -1,0 +1,124 @@
+"""The at-risk report: open deadlines due within their warning window, and local milestones reached."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sendtrack.config import Config
+from sendtrack.domain import Settings
+from sendtrack.render import Column
+from sendtrack.reports.base import OUTSTANDING_SQL, Item, Scope, items, past_due
+from sendtrack.rules.catalogue import RULES
+from sendtrack.storage.db import Database
+
+
+def window(config: Config, within: int | None, rule: str) -> int:
+    """Warning window in days: `--within` for every rule, else the rule's configured one (spec 2)."""
+    return within if within is not None else config.at_risk_days(rule)
+
+
+def at_risk_items(db: Database, scope: Scope, config: Config, *, within: int | None = None,
+                  past: list[Item] | None = None) -> list[Item]:
+    """Open LA and partner deadlines due within their window, then local milestones already reached.
+
+    Family windows are left out: they run out on their own and nobody can breach them. A local
+    milestone (spec 5) is "reached" once its date has come and its completing event has not: no draft
+    at week 14, advice unanswered at week 5, no review meeting scheduled 8 weeks before the review is
+    due, no transfer review 12 weeks before the transfer deadline, no family contact for 6 weeks.
+    `past` is `past_due(db, scope)` when the caller already has it.
+    """
+    widest = max(window(config, within, rule) for rule in ["", *RULES])
+    last = scope.day + timedelta(days=widest)
+    found = items(db, scope, ["d.kind <> 'local'", "d.owner <> 'family'", "d.due >= ?", "d.due <= ?",
+                              OUTSTANDING_SQL],
+                  [scope.day, last, scope.day, scope.day], ("open",))
+    found = [i for i in found if (i.due - scope.day).days <= window(config, within, i.rule)]
+    reached = [i for i in (past_due(db, scope) if past is None else past)
+               if i.kind == "local" and i.status in ("open", "overdue")]
+    reached.sort(key=lambda i: (i.due, i.ref, i.rule, i.subject or ""))
+    found.sort(key=lambda i: (i.due, i.ref, i.rule, i.subject or ""))
+    return reached + found
+
+
+def _days(n: int) -> str:
+    return "1 day" if n == 1 else f"{n} days"
+
+
+def reason(item: Item, day: date, settings: Settings) -> str:
+    """Why the item is at risk, in words a coordinator can act on."""
+    weeks = (day - item.trigger).days // 7
+    if item.rule == "draft-by-week-14":
+        return (f"no draft plan at week {weeks}: the 15-day window no longer fits before week 20 "
+                f"(final plan due {item.trigger + timedelta(weeks=20)})")
+    if item.rule == "advice-chase":
+        return f"advice from {item.subject or 'a body'} still unanswered {weeks} weeks after it was requested"
+    if item.rule == "review-scheduled":
+        review_due = item.due + timedelta(weeks=settings.review_scheduled_weeks)
+        return f"annual review due {review_due} and no review meeting scheduled"
+    if item.rule == "phase-transfer-meeting":
+        return (f"transfer ({item.subject}): deadline within {settings.phase_transfer_meeting_weeks} "
+                "weeks and no review meeting held in the transfer year")
+    if item.rule == "contact":
+        return (f"no contact with the family recorded for {_days((day - item.trigger).days)} "
+                f"(since {item.trigger}) while the assessment is open")
+    left = (item.due - day).days
+    when = "due today" if left == 0 else f"due in {_days(left)}"
+    summary = RULES[item.rule].summary if item.rule in RULES else item.rule
+    return f"{when} (act by {item.act_by}): {summary}"
+
+
+def at_risk_row(item: Item, day: date, settings: Settings, *, names: bool) -> dict:
+    row = {
+        "ref": item.ref,
+        "initials": item.who(False),
+        "team": item.team,
+        "coordinator": item.coordinator,
+        "rule": item.rule,
+        "subject": item.subject,
+        "owner": item.owner,
+        "kind": item.kind,
+        "due": item.due,
+        "act_by": item.act_by,
+        "days_left": (item.due - day).days,
+        "reason": reason(item, day, settings),
+        "source": item.source,
+        "deadline": item.label(),
+    }
+    if names:
+        row["name"] = item.name
+    return row
+
+
+def table_columns(*, names: bool) -> list[Column]:
+    """Fewer, wider columns for a terminal; CSV and JSON keep every field."""
+    return [
+        Column("ref", "Ref"),
+        Column("initials", "Child"),
+        *([Column("name", "Name")] if names else []),
+        Column("team", "Team"),
+        Column("coordinator", "Coordinator"),
+        Column("deadline", "Deadline"),
+        Column("due", "Due"),
+        Column("act_by", "Act by"),
+        Column("days_left", "Days left", "right"),
+        Column("reason", "Why"),
+    ]
+
+
+def columns(*, names: bool) -> list[Column]:
+    return [
+        Column("ref", "Ref"),
+        Column("initials", "Child"),
+        *([Column("name", "Name")] if names else []),
+        Column("team", "Team"),
+        Column("coordinator", "Coordinator"),
+        Column("rule", "Deadline"),
+        Column("subject", "For"),
+        Column("owner", "Owner"),
+        Column("kind", "Kind"),
+        Column("due", "Due"),
+        Column("act_by", "Act by"),
+        Column("days_left", "Days left", "right"),
+        Column("reason", "Why"),
+        Column("source", "Source"),
+    ]

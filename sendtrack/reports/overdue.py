@@ -1,0 +1,83 @@
+"""The overdue report: deadlines past due and not done, and (on request) excepted ones still outstanding."""
+
+from __future__ import annotations
+
+from sendtrack.render import Column
+from sendtrack.reports.base import Item, Scope, past_due
+from sendtrack.storage.db import Database
+
+
+def overdue_items(db: Database, scope: Scope, *, owner: str = "la", rule: str | None = None,
+                  include_excepted: bool = False, past: list[Item] | None = None) -> list[Item]:
+    """Statutory and guidance deadlines past due and outstanding on the day, most overdue first.
+
+    Local milestones are never breaches (spec 5) and never appear here. Excepted deadlines are not
+    overdue (spec 2): with `include_excepted` the outstanding ones are listed too, with their status.
+    `past` is `past_due(db, scope)` when the caller already has it.
+    """
+    statuses = ("overdue", "excepted") if include_excepted else ("overdue",)
+    found = [i for i in (past_due(db, scope) if past is None else past)
+             if i.kind != "local" and i.due < scope.day and i.status in statuses
+             and owner in ("all", i.owner) and rule in (None, i.rule)]
+    found.sort(key=lambda i: (i.status != "overdue", i.due, i.ref, i.rule, i.subject or ""))
+    return found
+
+
+def overdue_row(item: Item, scope: Scope, *, names: bool) -> dict:
+    row = {
+        "ref": item.ref,
+        "initials": item.who(False),
+        "team": item.team,
+        "coordinator": item.coordinator,
+        "rule": item.rule,
+        "subject": item.subject,
+        "owner": item.owner,
+        "kind": item.kind,
+        "status": item.status,
+        "due": item.due,
+        "act_by": item.act_by,
+        "days_overdue": (scope.day - item.due).days,
+        "exception_limb": item.exception_limb if item.status == "excepted" else None,
+        "source": item.source,
+        "deadline": item.label(),
+    }
+    if names:
+        row["name"] = item.name
+    return row
+
+
+def table_columns(*, names: bool, excepted: bool = False) -> list[Column]:
+    """Fewer, wider columns for a terminal; CSV and JSON keep every field."""
+    return [
+        Column("ref", "Ref"),
+        Column("initials", "Child"),
+        *([Column("name", "Name")] if names else []),
+        Column("team", "Team"),
+        Column("coordinator", "Coordinator"),
+        Column("deadline", "Deadline"),
+        Column("due", "Due"),
+        Column("act_by", "Act by"),
+        Column("days_overdue", "Days past due" if excepted else "Days over", "right"),
+        *([Column("exception_limb", "Limb")] if excepted else []),
+        Column("source", "Source"),
+    ]
+
+
+def columns(*, names: bool) -> list[Column]:
+    return [
+        Column("ref", "Ref"),
+        Column("initials", "Child"),
+        *([Column("name", "Name")] if names else []),
+        Column("team", "Team"),
+        Column("coordinator", "Coordinator"),
+        Column("rule", "Deadline"),
+        Column("subject", "For"),
+        Column("owner", "Owner"),
+        Column("kind", "Kind"),
+        Column("status", "Status"),
+        Column("due", "Due"),
+        Column("act_by", "Act by"),
+        Column("days_overdue", "Days over", "right"),
+        Column("exception_limb", "Exception"),
+        Column("source", "Source"),
+    ]

@@ -1,0 +1,182 @@
+"""What every report owes its readers: no children's names unless --names, machine formats free of
+colour codes, help text and a README entry for every command, and the digest under cron's bare
+environment, checked as golden text."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sendtrack.cli.app import app
+from tests.caseload import AS_OF, CASES, NAMES, build
+from tests.conftest import Cli
+
+ROOT = Path(__file__).resolve().parents[1]
+GOLDEN = Path(__file__).with_name("golden")
+
+#: Every report in every format, as of the fixed caseload's day.
+OUTPUTS = [
+    *[f"{report} --format {fmt}" for report in ("overdue --include-excepted --owner all", "at-risk",
+                                                "caseload", "allocate", "kpi", "cases")
+      for fmt in ("table", "csv", "json")],
+    *[f"digest --format {fmt} --limit 0" for fmt in ("text", "markdown", "html", "json")],
+]
+WITH_NAMES = [line for line in OUTPUTS if not line.startswith(("caseload", "kpi"))]
+MACHINE = [line for line in OUTPUTS if "table" not in line]
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory) -> str:
+    path = str(tmp_path_factory.mktemp("output") / "caseload.db")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SENDTRACK_USER", "test-user")
+        mp.delenv("SENDTRACK_CONFIG", raising=False)
+        runner = Cli()
+        runner.ok(["--db", path, "init"])
+        build(runner, path)
+    return path
+
+
+def report(cli: Cli, db: str, line: str) -> str:
+    args = [*line.split(), "--as-of", AS_OF]
+    return cli.ok(["--db", db, *args])
+
+
+def name_parts() -> list[re.Pattern]:
+    """Each child's full name, and each first name as a word (a table may fold a name onto two lines)."""
+    return [re.compile(re.escape(name)) for name in NAMES] + [
+        re.compile(rf"\b{re.escape(name.split()[0])}\b") for name in NAMES]
+
+
+@pytest.mark.parametrize("line", OUTPUTS)
+def test_no_child_name_without_names(db, line):
+    out = report(Cli(), db, line)
+    found = [p.pattern for p in name_parts() if p.search(out)]
+    assert not found, f"{line} shows {found}"
+    assert re.search(r"\b[A-Z]\.[A-Z]\.", out) or line.startswith(("caseload", "kpi")), out[:500]
+
+
+@pytest.mark.parametrize("line", WITH_NAMES)
+def test_names_only_when_asked(db, line):
+    out = report(Cli(), db, f"{line} --names")
+    assert any(name in out for name in NAMES), f"{line} --names shows no name"
+
+
+@pytest.mark.parametrize("line", MACHINE)
+def test_machine_formats_have_no_colour_codes(db, line, monkeypatch):
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    monkeypatch.setenv("TERM", "xterm-256color")
+    assert "\x1b" not in report(Cli(), db, line)
+
+
+def test_the_colour_check_can_fail(db, monkeypatch):
+    """The same settings do colour a table, so the test above would see codes that leaked."""
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    assert "\x1b" in report(Cli(), db, "overdue --format table")
+
+
+def commands(group=None, path=()):
+    """(path, command) for every command of the app, sub-commands included, as registered today."""
+    import typer.main
+
+    group = group or typer.main.get_command(app)
+    for name, command in sorted(group.commands.items()):
+        if getattr(command, "commands", None):
+            yield (*path, name), command
+            yield from commands(command, (*path, name))
+        else:
+            yield (*path, name), command
+
+
+ALL = list(commands())
+
+
+def test_the_command_list_is_complete():
+    names = {" ".join(path) for path, _ in ALL}
+    assert {"overdue", "at-risk", "caseload", "allocate", "kpi", "digest", "record decision",
+            "timeline"} <= names
+
+
+@pytest.mark.parametrize("path", [p for p, _ in ALL], ids=[" ".join(p) for p, _ in ALL])
+def test_every_command_has_help_and_a_readme_entry(path):
+    command = dict(ALL)[path]
+    assert (command.help or "").strip(), f"sendtrack {' '.join(path)} has no help text"
+    result = Cli()([*path, "--help"])
+    assert result.exit_code == 0 and "Usage:" in result.stdout, result.output
+    assert command.help.strip().splitlines()[0][:40] in " ".join(result.stdout.split())
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    usage = f"sendtrack {' '.join(path)}"
+    assert usage in readme, f"README.md does not document `{usage}`: add it to the Commands section"
+
+
+def installed_sendtrack() -> str | None:
+    here = Path(sys.executable).parent / "sendtrack"
+    return str(here) if here.exists() else shutil.which("sendtrack")
+
+
+def test_digest_under_cron_environment_golden(db):
+    """As cron runs it: no environment but PATH, the database given by --db, the text on stdout."""
+    program = installed_sendtrack()
+    if program is None:
+        pytest.skip("sendtrack is not installed (pip install -e .)")
+    bare = {"PATH": "/usr/bin:/bin"}
+    result = subprocess.run(["env", "-i", *(f"{k}={v}" for k, v in bare.items()), program, "--db", db,
+                             "digest", "--as-of", AS_OF], capture_output=True, text=True, timeout=60,
+                            env=bare)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    expected = (GOLDEN / "digest-2025-05-27.txt").read_text(encoding="utf-8")
+    assert result.stdout == expected
+    # --fail-on-overdue: the same digest, then exit 4 and one line on stderr
+    failed = subprocess.run(["env", "-i", "PATH=/usr/bin:/bin", program, "--db", db, "digest", "--as-of",
+                             AS_OF, "--fail-on-overdue"], capture_output=True, text=True, timeout=60,
+                            env=bare)
+    assert (failed.returncode, failed.stdout) == (4, expected)
+    assert failed.stderr == "sendtrack: 4 overdue deadlines\n"
+    # SENDTRACK_DB works as well as --db; a missing database is exit 3
+    by_env = subprocess.run(["env", "-i", "PATH=/usr/bin:/bin", f"SENDTRACK_DB={db}", program, "digest",
+                             "--as-of", AS_OF], capture_output=True, text=True, timeout=60, env=bare)
+    assert by_env.stdout == expected
+    missing = subprocess.run(["env", "-i", "PATH=/usr/bin:/bin", program, "--db",
+                              os.path.join(os.path.dirname(db), "none.db"), "digest"],
+                             capture_output=True, text=True, timeout=60, env=bare)
+    assert missing.returncode == 3 and "sendtrack init" in missing.stderr
+
+
+def test_caseload_fixture_covers_every_status(db):
+    seen = set()
+    for ref, *_ in CASES:
+        view = Cli().json(["--db", db, "timeline", ref, "--as-of", AS_OF, "--format", "json"])
+        seen |= {d["status"] for d in view["deadlines"]}
+    assert seen == {"met", "late", "open", "overdue", "excepted", "not-applicable"}
+
+
+HEAVY = ("sqlmodel", "sqlalchemy", "alembic", "holidays", "sendtrack.rules.engine")
+
+
+@pytest.mark.parametrize("line", ["overdue --format json", "at-risk --format json", "caseload --format json",
+                                  "allocate --format json", "kpi --format json", "digest --format json"])
+def test_reports_do_not_import_the_heavy_modules(db, line):
+    """Reports stay fast at council scale: no ORM, no rules engine, no holiday tables (README, Reports).
+
+    On a table this small the digest finds weekdays near the day that are nobody's due date and builds
+    the bank-holiday calendar (tests/test_workdays.py covers both ways), so holidays is not checked
+    for it here.
+    """
+    heavy = HEAVY if not line.startswith("digest") else tuple(m for m in HEAVY if m != "holidays")
+    code = ("import sys; from typer.testing import CliRunner; from sendtrack.cli.app import app; "
+            f"r = CliRunner().invoke(app, {['--db', db, *line.split(), '--as-of', AS_OF]!r}); "
+            "assert r.exit_code == 0, r.output; "
+            f"print(sorted(m for m in {heavy!r} if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                            cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
