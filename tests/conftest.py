@@ -1,10 +1,21 @@
-"""Shared fixtures: every test gets its own database; nothing can touch a real one."""
+"""Shared fixtures: every test gets its own database; nothing can touch a real one.
+
+Tests that take the `backend` (or `backend_cli`) fixture run against SQLite always and against
+PostgreSQL too when SENDTRACK_TEST_DATABASE_URL names a server (`.ci/run` starts one): each such test
+gets a database of its own there, created for it and dropped after. `pytest -m postgresql` runs only
+the PostgreSQL side.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import sqlite3
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -12,6 +23,7 @@ from typer.testing import CliRunner
 
 from sendtrack.cli.app import app
 from sendtrack.cli.common import state
+from sendtrack.storage.db import Database, Location, open_database
 
 SPEC = Path(__file__).resolve().parents[2] / "shared" / "spec"
 
@@ -71,3 +83,101 @@ def dump(path: Path) -> str:
 
 def golden_cases() -> list[dict]:
     return json.loads((SPEC / "golden-cases.json").read_text())["cases"]
+
+
+# --- backends: SQLite always, PostgreSQL when configured --------------------------------------------
+
+PG_URL = os.environ.get("SENDTRACK_TEST_DATABASE_URL")
+BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgresql", id="postgresql", marks=[
+        pytest.mark.postgresql,
+        pytest.mark.skipif(not PG_URL, reason="set SENDTRACK_TEST_DATABASE_URL to a PostgreSQL server "
+                                              "(postgresql+psycopg://...) to run this against it"),
+    ]),
+]
+
+
+def _admin_dsn(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+@contextmanager
+def pg_database() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database on the configured server; dropped afterwards."""
+    import psycopg
+
+    assert PG_URL
+    name = f"sendtrack_t_{uuid.uuid4().hex[:12]}"
+    base, _, _ = PG_URL.rpartition("/")
+    with psycopg.connect(_admin_dsn(PG_URL), autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(_admin_dsn(PG_URL), autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@dataclass
+class Backend:
+    """One test's database on one backend: how to reach it, and a text snapshot of everything in it."""
+
+    name: str
+    location: Location
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.name == "sqlite"
+
+    def open(self, **kwargs) -> Database:
+        return open_database(self.location, **kwargs)
+
+    def snapshot(self) -> str:
+        """Every row of every table as text: equal snapshots mean nothing was written (PostgreSQL's
+        sequences are left out: they advance even in a transaction that rolls back)."""
+        if self.is_sqlite:
+            return dump(self.location.path)
+        db = self.open(check_schema=False)
+        try:
+            tables = [r[0] for r in db.all("SELECT table_name FROM information_schema.tables WHERE "
+                                           "table_schema = current_schema() ORDER BY table_name")]
+            lines = []
+            for table in tables:
+                lines.append(f"-- {table}")
+                lines += [repr(row) for row in db.all(f'SELECT * FROM "{table}" ORDER BY 1')]
+            return "\n".join(lines)
+        finally:
+            db.close()
+
+    def execute(self, sql: str, params=()) -> None:
+        """Raw SQL outside sendtrack's checks, committed: how tests damage a database on purpose."""
+        db = self.open(check_schema=False)
+        try:
+            if self.is_sqlite:
+                db.raw.execute("PRAGMA foreign_keys = OFF")
+            with db.write():
+                db.execute(sql, params)
+        finally:
+            db.close()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request, private_db, monkeypatch) -> Iterator[Backend]:
+    """The test's database, on each configured backend in turn; the CLI's environment points at it."""
+    if request.param == "sqlite":
+        yield Backend("sqlite", Location(path=private_db), {"SENDTRACK_DB": str(private_db)})
+        return
+    with pg_database() as url:
+        monkeypatch.delenv("SENDTRACK_DB", raising=False)
+        monkeypatch.setenv("SENDTRACK_DATABASE_URL", url)
+        yield Backend("postgresql", Location(url=url), {"SENDTRACK_DATABASE_URL": url})
+
+
+@pytest.fixture
+def backend_cli(backend) -> Cli:
+    """`cli` on every configured backend (the database initialised through `sendtrack init`)."""
+    runner = Cli()
+    runner.ok("init")
+    return runner
