@@ -75,6 +75,14 @@ def cli(private_db) -> Cli:
     return runner
 
 
+def has_command(*names: str) -> bool:
+    """Whether `sendtrack NAME` exists: tests of commands another change adds skip until it lands."""
+    import typer
+
+    group = typer.main.get_command(app)
+    return all(name in group.commands for name in names)  # type: ignore[attr-defined]
+
+
 def dump(path: Path) -> str:
     """The whole database as SQL text: equal dumps mean nothing was written."""
     with sqlite3.connect(path) as conn:

@@ -92,7 +92,8 @@ class Database:
         self.dialect = dialect
 
     def _sql(self, sql: str) -> str:
-        return sql if self.dialect == "sqlite" else sql.replace("?", "%s")
+        # psycopg reads every % as a placeholder: a literal one (LIKE 'A-%') must be doubled
+        return sql if self.dialect == "sqlite" else sql.replace("%", "%%").replace("?", "%s")
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         cursor = self.raw.cursor()
