@@ -174,11 +174,14 @@ def connect_sqlite(path: Path, *, create: bool = False) -> sqlite3.Connection:
         create_private_file(path)
     elif not path.exists():
         raise SchemaError(f"no sendtrack database at {path}: run `sendtrack init`")
-    raw = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000,
-                          check_same_thread=False)
-    raw.execute("PRAGMA foreign_keys = ON")
-    raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    raw.execute("PRAGMA journal_mode = WAL")
+    try:
+        raw = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000,
+                              check_same_thread=False)
+        raw.execute("PRAGMA foreign_keys = ON")
+        raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        raw.execute("PRAGMA journal_mode = WAL")
+    except sqlite3.DatabaseError as exc:  # a directory, a text file, a damaged header
+        raise DatabaseError(f"cannot open {path} as a SQLite database ({exc})") from None
     # safe with WAL: a crash may lose the last commits but never leaves one half-applied
     raw.execute("PRAGMA synchronous = NORMAL")
     return raw
