@@ -69,10 +69,9 @@ class Cli:
 
 
 @pytest.fixture
-def cli(private_db) -> Cli:
-    runner = Cli()
-    runner.ok("init")
-    return runner
+def cli(private_db, templates) -> Cli:
+    """The CLI on the test's own SQLite database, initialised (copied from one `sendtrack init`)."""
+    return templates.prepare(Backend("sqlite", Location(path=private_db)), "init", lambda runner: None)
 
 
 def has_command(*names: str) -> bool:
@@ -184,8 +183,71 @@ def backend(request, private_db, monkeypatch) -> Iterator[Backend]:
 
 
 @pytest.fixture
-def backend_cli(backend) -> Cli:
+def backend_cli(backend, templates) -> Cli:
     """`cli` on every configured backend (the database initialised through `sendtrack init`)."""
-    runner = Cli()
-    runner.ok("init")
-    return runner
+    return templates.prepare(backend, "init", lambda runner: None)
+
+
+class Templates:
+    """Databases built once per session through the CLI and copied for each test that wants one:
+    `sendtrack init` runs Alembic (~0.3 s), too slow to repeat for every one of hundreds of tests."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.built: dict[tuple[str, str], str] = {}
+
+    def prepare(self, backend: Backend, key: str, build) -> Cli:
+        """The test's database as `init` and then `build(cli)` left it; returns the CLI on it."""
+        where = self.built.get((backend.name, key))
+        if where is None:
+            where = self._build(backend, key, build)
+            self.built[(backend.name, key)] = where
+        if backend.is_sqlite:
+            from sendtrack.storage.db import create_private_file
+
+            create_private_file(backend.location.path)
+            with sqlite3.connect(where) as source, sqlite3.connect(backend.location.path) as target:
+                source.backup(target)
+        else:
+            import psycopg
+
+            name = backend.location.url.rpartition("/")[2]
+            with psycopg.connect(_admin_dsn(PG_URL), autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+                admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{where}"')
+        return Cli()
+
+    def _build(self, backend: Backend, key: str, build) -> str:
+        runner = Cli()
+        with pytest.MonkeyPatch.context() as env:
+            if backend.is_sqlite:
+                where = str(self.root / f"{key}.db")
+                env.setenv("SENDTRACK_DB", where)
+            else:
+                import psycopg
+
+                where = f"sendtrack_tpl_{uuid.uuid4().hex[:12]}"
+                with psycopg.connect(_admin_dsn(PG_URL), autocommit=True) as admin:
+                    admin.execute(f'CREATE DATABASE "{where}"')
+                env.delenv("SENDTRACK_DB", raising=False)
+                env.setenv("SENDTRACK_DATABASE_URL", f"{PG_URL.rpartition('/')[0]}/{where}")
+            runner.ok("init")
+            build(runner)
+        return where
+
+    def drop(self) -> None:
+        if not any(name == "postgresql" for name, _ in self.built):
+            return
+        import psycopg
+
+        with psycopg.connect(_admin_dsn(PG_URL), autocommit=True) as admin:
+            for (name, _), where in self.built.items():
+                if name == "postgresql":
+                    admin.execute(f'DROP DATABASE IF EXISTS "{where}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory) -> Iterator[Templates]:
+    made = Templates(tmp_path_factory.mktemp("templates"))
+    yield made
+    made.drop()

@@ -102,7 +102,7 @@ print("done", flush=True)
 
 @pytest.mark.slow
 def test_backups_taken_while_another_process_writes_are_consistent(held, private_db, tmp_path):
-    writer = subprocess.Popen([sys.executable, "-c", WRITER, "150"], stdout=subprocess.PIPE,
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, "60"], stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True, env=os.environ.copy())
     copies = []
     while writer.poll() is None and len(copies) < 30:

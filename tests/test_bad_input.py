@@ -21,17 +21,19 @@ TOMORROW = (date.today() + timedelta(days=1)).isoformat()
 BASE = "add-request --dob 2015-03-15 --received 2025-01-06 --name"
 
 
-@pytest.fixture
-def case(backend_cli):
-    """R1: requested 2025-01-06 for a child born 2015-03-15, decided (assess) 2025-02-10, a contact
-    (event 3) voided by event 4, and R2 generated-reference style."""
-    cli = backend_cli
+def two_cases(cli) -> None:
     cli.ok("add-request --ref R1 --name 'Test Child' --dob 2015-03-15 --received 2025-01-06")
     cli.ok("record decision R1 --date 2025-02-10 --outcome assess")
     cli.ok("record contact R1 --date 2025-02-11 --note 'first call'")
     cli.ok("record void R1 3 --reason 'wrong family'")
     cli.ok("add-request --ref SEN-000009 --name 'Other Child' --dob 2016-01-01 --received 2025-01-06")
-    return cli
+
+
+@pytest.fixture
+def case(backend, templates):
+    """R1: requested 2025-01-06 for a child born 2015-03-15, decided (assess) 2025-02-10, a contact
+    (event 3) voided by event 4; and SEN-000009, a reference in the generated style."""
+    return templates.prepare(backend, "bad-input-two-cases", two_cases)
 
 
 LONG = "x" * 201
