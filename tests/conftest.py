@@ -110,15 +110,17 @@ def _admin_dsn(url: str) -> str:
 
 
 @contextmanager
-def pg_database() -> Iterator[str]:
-    """A fresh, empty PostgreSQL database on the configured server; dropped afterwards."""
+def pg_database(*, create: bool = True) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database on the configured server (or only its name, when a template
+    copy will create it: CREATE DATABASE costs ~0.5 s); dropped afterwards."""
     import psycopg
 
     assert PG_URL
     name = f"sendtrack_t_{uuid.uuid4().hex[:12]}"
     base, _, _ = PG_URL.rpartition("/")
-    with psycopg.connect(_admin_dsn(PG_URL), autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
+    if create:
+        with psycopg.connect(_admin_dsn(PG_URL), autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
     try:
         yield f"{base}/{name}"
     finally:
@@ -176,7 +178,8 @@ def backend(request, private_db, monkeypatch) -> Iterator[Backend]:
     if request.param == "sqlite":
         yield Backend("sqlite", Location(path=private_db), {"SENDTRACK_DB": str(private_db)})
         return
-    with pg_database() as url:
+    # a test that copies a template gets its database from the copy
+    with pg_database(create="templates" not in request.fixturenames) as url:
         monkeypatch.delenv("SENDTRACK_DB", raising=False)
         monkeypatch.setenv("SENDTRACK_DATABASE_URL", url)
         yield Backend("postgresql", Location(url=url), {"SENDTRACK_DATABASE_URL": url})
@@ -213,7 +216,7 @@ class Templates:
 
             name = backend.location.url.rpartition("/")[2]
             with psycopg.connect(_admin_dsn(PG_URL), autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
                 admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{where}"')
         return Cli()
 
