@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 from sendtrack.calendar import Calendar
 from sendtrack.domain import Event, Settings, Status
 from sendtrack.errors import RefusedError
+from sendtrack.rules.counting import months_after
 from sendtrack.rules.engine import Judged, compute, judge, refusal
 from sendtrack.storage import cases as store
 from sendtrack.storage.db import Database
@@ -20,6 +21,10 @@ SOURCES = ("parent", "young-person", "school", "health", "social-care", "other")
 REF_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 MAX_TEXT = 200
+#: Part 3 of the Children and Families Act 2014 (EHC needs assessments and plans) began on this day.
+EHC_START = date(2014, 9, 1)
+#: Nobody this old can ask for an EHC needs assessment (plans run to age 25).
+MAX_AGE = 26
 
 
 def recorder(by: str | None) -> str:
@@ -105,6 +110,12 @@ def add_request(db: Database, *, name: str, dob: date, received: date, ref: str 
     setting = clean_text(setting, "setting") if setting is not None else None
     if dob > today:
         raise RefusedError(f"date of birth {dob} is in the future (today is {today})")
+    if received < EHC_START:
+        raise RefusedError(f"request date {received} is before {EHC_START}, when EHC needs assessments "
+                           "began (CFA 2014 Part 3)")
+    if received >= months_after(dob, 12 * MAX_AGE):
+        raise RefusedError(f"date of birth {dob} makes the child {MAX_AGE} or older on the request date "
+                           "(EHC plans are for ages 0 to 25)")
     if received > today:
         raise RefusedError(f"request date {received} is in the future (today is {today})")
     if received < dob:
@@ -131,6 +142,9 @@ def record(db: Database, *, ref: str, kind: str, when: date, details: dict, by: 
     for key, value in details.items():
         if isinstance(value, str):
             details[key] = clean_text(value, key.replace("_", " "))
+        elif isinstance(value, date) and not calendar.first_year <= value.year <= calendar.last_year:
+            raise RefusedError(f"{key} date {value} is outside the years sendtrack can count in "
+                               f"({calendar.first_year}-{calendar.last_year})")
     with db.write():
         case_row = store.find_case(db, ref)
         rows = store.event_rows(db, case_row.id)

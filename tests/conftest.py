@@ -1,10 +1,21 @@
-"""Shared fixtures: every test gets its own database; nothing can touch a real one."""
+"""Shared fixtures: every test gets its own database; nothing can touch a real one.
+
+Tests that take the `backend` (or `backend_cli`) fixture run against SQLite always and against
+PostgreSQL too when SENDTRACK_TEST_DATABASE_URL names a server (`.ci/run` starts one): each such test
+gets a database of its own there, created for it and dropped after. `pytest -m postgresql` runs only
+the PostgreSQL side.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import sqlite3
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -12,6 +23,7 @@ from typer.testing import CliRunner
 
 from sendtrack.cli.app import app
 from sendtrack.cli.common import state
+from sendtrack.storage.db import Database, Location, open_database
 
 SPEC = Path(__file__).resolve().parents[2] / "shared" / "spec"
 
@@ -57,10 +69,17 @@ class Cli:
 
 
 @pytest.fixture
-def cli(private_db) -> Cli:
-    runner = Cli()
-    runner.ok("init")
-    return runner
+def cli(private_db, templates) -> Cli:
+    """The CLI on the test's own SQLite database, initialised (copied from one `sendtrack init`)."""
+    return templates.prepare(Backend("sqlite", Location(path=private_db)), "init", lambda runner: None)
+
+
+def has_command(*names: str) -> bool:
+    """Whether `sendtrack NAME` exists: tests of commands another change adds skip until it lands."""
+    import typer
+
+    group = typer.main.get_command(app)
+    return all(name in group.commands for name in names)  # type: ignore[attr-defined]
 
 
 def dump(path: Path) -> str:
@@ -71,3 +90,167 @@ def dump(path: Path) -> str:
 
 def golden_cases() -> list[dict]:
     return json.loads((SPEC / "golden-cases.json").read_text())["cases"]
+
+
+# --- backends: SQLite always, PostgreSQL when configured --------------------------------------------
+
+PG_URL = os.environ.get("SENDTRACK_TEST_DATABASE_URL")
+BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgresql", id="postgresql", marks=[
+        pytest.mark.postgresql,
+        pytest.mark.skipif(not PG_URL, reason="set SENDTRACK_TEST_DATABASE_URL to a PostgreSQL server "
+                                              "(postgresql+psycopg://...) to run this against it"),
+    ]),
+]
+
+
+def _admin_dsn(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+@contextmanager
+def pg_database(*, create: bool = True) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database on the configured server (or only its name, when a template
+    copy will create it: CREATE DATABASE costs ~0.5 s); dropped afterwards."""
+    import psycopg
+
+    assert PG_URL
+    name = f"sendtrack_t_{uuid.uuid4().hex[:12]}"
+    base, _, _ = PG_URL.rpartition("/")
+    if create:
+        with psycopg.connect(_admin_dsn(PG_URL), autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(_admin_dsn(PG_URL), autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@dataclass
+class Backend:
+    """One test's database on one backend: how to reach it, and a text snapshot of everything in it."""
+
+    name: str
+    location: Location
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.name == "sqlite"
+
+    def open(self, **kwargs) -> Database:
+        return open_database(self.location, **kwargs)
+
+    def snapshot(self) -> str:
+        """Every row of every table as text: equal snapshots mean nothing was written (PostgreSQL's
+        sequences are left out: they advance even in a transaction that rolls back)."""
+        if self.is_sqlite:
+            return dump(self.location.path)
+        db = self.open(check_schema=False)
+        try:
+            tables = [r[0] for r in db.all("SELECT table_name FROM information_schema.tables WHERE "
+                                           "table_schema = current_schema() ORDER BY table_name")]
+            lines = []
+            for table in tables:
+                lines.append(f"-- {table}")
+                lines += [repr(row) for row in db.all(f'SELECT * FROM "{table}" ORDER BY 1')]
+            return "\n".join(lines)
+        finally:
+            db.close()
+
+    def execute(self, sql: str, params=()) -> None:
+        """Raw SQL outside sendtrack's checks, committed: how tests damage a database on purpose."""
+        db = self.open(check_schema=False)
+        try:
+            if self.is_sqlite:
+                db.raw.execute("PRAGMA foreign_keys = OFF")
+            with db.write():
+                db.execute(sql, params)
+        finally:
+            db.close()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request, private_db, monkeypatch) -> Iterator[Backend]:
+    """The test's database, on each configured backend in turn; the CLI's environment points at it."""
+    if request.param == "sqlite":
+        yield Backend("sqlite", Location(path=private_db), {"SENDTRACK_DB": str(private_db)})
+        return
+    # a test that copies a template gets its database from the copy
+    with pg_database(create="templates" not in request.fixturenames) as url:
+        monkeypatch.delenv("SENDTRACK_DB", raising=False)
+        monkeypatch.setenv("SENDTRACK_DATABASE_URL", url)
+        yield Backend("postgresql", Location(url=url), {"SENDTRACK_DATABASE_URL": url})
+
+
+@pytest.fixture
+def backend_cli(backend, templates) -> Cli:
+    """`cli` on every configured backend (the database initialised through `sendtrack init`)."""
+    return templates.prepare(backend, "init", lambda runner: None)
+
+
+class Templates:
+    """Databases built once per session through the CLI and copied for each test that wants one:
+    `sendtrack init` runs Alembic (~0.3 s), too slow to repeat for every one of hundreds of tests."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.built: dict[tuple[str, str], str] = {}
+
+    def prepare(self, backend: Backend, key: str, build) -> Cli:
+        """The test's database as `init` and then `build(cli)` left it; returns the CLI on it."""
+        where = self.built.get((backend.name, key))
+        if where is None:
+            where = self._build(backend, key, build)
+            self.built[(backend.name, key)] = where
+        if backend.is_sqlite:
+            from sendtrack.storage.db import create_private_file
+
+            create_private_file(backend.location.path)
+            with sqlite3.connect(where) as source, sqlite3.connect(backend.location.path) as target:
+                source.backup(target)
+        else:
+            import psycopg
+
+            name = backend.location.url.rpartition("/")[2]
+            with psycopg.connect(_admin_dsn(PG_URL), autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{where}"')
+        return Cli()
+
+    def _build(self, backend: Backend, key: str, build) -> str:
+        runner = Cli()
+        with pytest.MonkeyPatch.context() as env:
+            if backend.is_sqlite:
+                where = str(self.root / f"{key}.db")
+                env.setenv("SENDTRACK_DB", where)
+            else:
+                import psycopg
+
+                where = f"sendtrack_tpl_{uuid.uuid4().hex[:12]}"
+                with psycopg.connect(_admin_dsn(PG_URL), autocommit=True) as admin:
+                    admin.execute(f'CREATE DATABASE "{where}"')
+                env.delenv("SENDTRACK_DB", raising=False)
+                env.setenv("SENDTRACK_DATABASE_URL", f"{PG_URL.rpartition('/')[0]}/{where}")
+            runner.ok("init")
+            build(runner)
+        return where
+
+    def drop(self) -> None:
+        if not any(name == "postgresql" for name, _ in self.built):
+            return
+        import psycopg
+
+        with psycopg.connect(_admin_dsn(PG_URL), autocommit=True) as admin:
+            for (name, _), where in self.built.items():
+                if name == "postgresql":
+                    admin.execute(f'DROP DATABASE IF EXISTS "{where}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory) -> Iterator[Templates]:
+    made = Templates(tmp_path_factory.mktemp("templates"))
+    yield made
+    made.drop()

@@ -20,7 +20,8 @@ def record_line(ref: str, event: dict) -> list[str]:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
-def test_golden_case_through_cli(cli, case):
+def test_golden_case_through_cli(backend_cli, case):
+    cli = backend_cli
     request = case["request"]
     ref = cli.ok(["add-request", "--ref", request["ref"], "--name", request["name"],
                   "--dob", request["dob"], "--received", request["received"]]).strip()

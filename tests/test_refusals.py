@@ -130,13 +130,3 @@ def test_decision_dated_before_a_recorded_withdrawal_is_accepted(cli):
 
 def test_unknown_case_suggests_the_reference_in_other_letters(case):
     assert "did you mean R1?" in case.fails("record draft r1 --date 2025-04-01").stderr
-
-
-def test_a_file_that_is_not_a_database_is_named_not_a_traceback(tmp_path):
-    from tests.conftest import Cli
-
-    junk = tmp_path / "notes.db"
-    junk.write_text("these are not the droids\n" * 200)
-    result = Cli().fails(f"--db {junk} cases")
-    assert "cannot be opened as a SQLite database" in result.stderr
-    assert Cli().fails(f"--db {tmp_path} cases").stderr.strip().endswith("is a directory, not a database file")

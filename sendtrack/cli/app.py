@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from sendtrack.cli import common, reading, recording, reports, setup
+from sendtrack.cli import common, maintenance, reading, recording, reports, setup
 
 app = typer.Typer(
     name="sendtrack",
@@ -39,6 +39,7 @@ setup.register(app)
 recording.register(app)
 reading.register(app)
 reports.register(app)
+maintenance.register(app)
 
 
 def main() -> None:

@@ -70,9 +70,13 @@ def locate(db: str | None) -> Location:
 
 
 def create_private_file(path: Path) -> None:
-    """Create the SQLite file owner-only (0600) in an owner-only directory (0700) before SQLite opens it."""
+    """Create the SQLite file owner-only (0600) in an owner-only directory (0700) before SQLite opens it.
+
+    SQLite gives the -wal and -shm files it makes beside it the database file's mode, so they are
+    0600 too (tests/test_privacy.py holds it to that)."""
     if not path.parent.exists():
         path.parent.mkdir(mode=0o700, parents=True)
+        os.chmod(path.parent, 0o700)  # exactly 0700, whatever the umask
     if not path.exists():
         fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
         os.close(fd)
@@ -88,7 +92,8 @@ class Database:
         self.dialect = dialect
 
     def _sql(self, sql: str) -> str:
-        return sql if self.dialect == "sqlite" else sql.replace("?", "%s")
+        # psycopg reads every % as a placeholder: a literal one (LIKE 'A-%') must be doubled
+        return sql if self.dialect == "sqlite" else sql.replace("%", "%%").replace("?", "%s")
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         cursor = self.raw.cursor()
@@ -116,7 +121,11 @@ class Database:
         """A write transaction that takes the write lock first (SQLite `BEGIN IMMEDIATE`), so a
         read-then-write never fails half-way with "database is locked"; rolled back on any error."""
         if self.dialect == "sqlite":
-            self.raw.execute("BEGIN IMMEDIATE")
+            try:
+                self.raw.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                # only after the busy timeout: another process has held the write lock for 30 s
+                raise DatabaseError(f"the database is busy ({exc}); nothing was written: try again") from None
         else:
             self.raw.execute("BEGIN")
             # one writer at a time per database, as SQLite gives: case materialisation reads then writes
@@ -129,6 +138,19 @@ class Database:
         else:
             self.raw.commit() if self.dialect != "sqlite" else self.raw.execute("COMMIT")
 
+    @contextmanager
+    def read(self) -> Iterator[Database]:
+        """A read-only snapshot: every query inside sees the database as of one moment, and writers
+        are not held up (SQLite WAL readers never block writers)."""
+        if self.dialect == "sqlite":
+            self.raw.execute("BEGIN")
+        else:
+            self.raw.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        try:
+            yield self
+        finally:
+            self.raw.rollback() if self.dialect != "sqlite" else self.raw.execute("ROLLBACK")
+
     def close(self) -> None:
         self.raw.close()
 
@@ -136,7 +158,8 @@ class Database:
         if self.dialect == "sqlite":
             sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
         else:
-            sql = "SELECT 1 FROM information_schema.tables WHERE table_name = ?"
+            sql = ("SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() "
+                   "AND table_name = ?")
         return self.one(sql, (name,)) is not None
 
     def schema_version(self) -> str | None:
@@ -151,8 +174,6 @@ def connect_sqlite(path: Path, *, create: bool = False) -> sqlite3.Connection:
         create_private_file(path)
     elif not path.exists():
         raise SchemaError(f"no sendtrack database at {path}: run `sendtrack init`")
-    if path.is_dir():
-        raise DatabaseError(f"{path} is a directory, not a database file")
     try:
         raw = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000,
                               check_same_thread=False)
@@ -161,8 +182,8 @@ def connect_sqlite(path: Path, *, create: bool = False) -> sqlite3.Connection:
         raw.execute("PRAGMA journal_mode = WAL")
         # NORMAL is safe with WAL: a power cut may lose the last commits, never corrupt the file
         raw.execute("PRAGMA synchronous = NORMAL")
-    except sqlite3.DatabaseError as exc:
-        raise DatabaseError(f"{path} cannot be opened as a SQLite database ({exc})") from None
+    except sqlite3.DatabaseError as exc:  # a directory, a text file, a damaged header
+        raise DatabaseError(f"cannot open {path} as a SQLite database ({exc})") from None
     return raw
 
 

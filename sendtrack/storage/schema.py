@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Index
+from sqlalchemy import DateTime, Index
 from sqlmodel import Field, SQLModel
 
 from sendtrack.storage.version import HEAD  # noqa: F401  (re-exported for the schema tests)
@@ -30,7 +30,8 @@ class CaseRow(SQLModel, table=True):
     looked_after: bool = Field(default=False)
     alternative_provision: bool = Field(default=False)
     setting: str | None = None
-    created_at: datetime
+    # naive UTC, as the migrations create it (newer sqlmodel maps datetime to a time-zone-aware type)
+    created_at: datetime = Field(sa_type=DateTime())
 
 class EventRow(SQLModel, table=True):
     """The append-only log: every write to a case, with who recorded it and when."""
@@ -45,7 +46,7 @@ class EventRow(SQLModel, table=True):
     details: str = Field(default="{}")  # JSON object of the kind's own fields
     voids: int | None = Field(default=None, foreign_key="events.id", index=True)
     recorded_by: str
-    recorded_at: datetime
+    recorded_at: datetime = Field(sa_type=DateTime())  # naive UTC, as created_at
 
 class DeadlineRow(SQLModel, table=True):
     """Deadlines materialised from the events, rebuilt for a case in the transaction of every write."""

@@ -1,0 +1,68 @@
+"""Maintenance commands: check (integrity and consistency), backup (online SQLite copy), history (audit)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sendtrack.cli.common import FormatOpt, command, engine, error, fmt_value, open_db, today
+
+
+def register(app: typer.Typer) -> None:
+    @command(app, "check")
+    def check() -> None:
+        """Integrity and consistency: SQLite's integrity check, deadlines as the rules compute them,
+        events in a possible order, one request per case, unique references, one open request per
+        child. Prints each problem with its case reference; exits 1 if any is found."""
+        from sendtrack import integrity
+
+        rules = engine()
+        db = open_db()
+        try:
+            problems = integrity.check(db, calendar=rules.calendar, settings=rules.settings, today=today())
+        finally:
+            db.close()
+        for problem in problems:
+            typer.echo(problem.line())
+        if problems:
+            error(f"sendtrack: check found {len(problems)} problem{'s' if len(problems) != 1 else ''}")
+            raise typer.Exit(1)
+        typer.echo("check: no problems found")
+
+    @command(app, "backup")
+    def backup(dest: Annotated[Path, typer.Argument(metavar="DEST", help="The backup file to create.")],
+               force: Annotated[bool, typer.Option("--force", help="Replace DEST if it exists.")] = False,
+               ) -> None:
+        """Online backup of the SQLite database (safe while others write), created with mode 0600."""
+        from sendtrack.storage.backup import backup as run_backup
+
+        db = open_db()
+        try:
+            cases = run_backup(db, dest, force=force)
+        finally:
+            db.close()
+        typer.echo(f"backed up {cases} case{'s' if cases != 1 else ''} to {dest} (integrity ok)")
+
+    @command(app, "history")
+    def history(ref: Annotated[str, typer.Argument(metavar="REF", help="The case reference.")],
+                format: FormatOpt = None) -> None:
+        """Every event of a case with who recorded it and when; voided ones marked with who voided
+        them, when and why."""
+        from sendtrack.render import render, resolve_format
+        from sendtrack.reports.history import (
+            HISTORY_COLUMNS,
+            HISTORY_TABLE_COLUMNS,
+            for_display,
+            history_rows,
+        )
+
+        db = open_db()
+        try:
+            rows = history_rows(db, ref)
+        finally:
+            db.close()
+        fmt = resolve_format(fmt_value(format))
+        columns = HISTORY_TABLE_COLUMNS if fmt == "table" else HISTORY_COLUMNS
+        render(for_display(rows, fmt), columns, fmt, title=f"History of {ref}", empty="no events")

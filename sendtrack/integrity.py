@@ -1,0 +1,237 @@
+"""`sendtrack check`: the database's integrity and consistency, as a list of problems (values, not output).
+
+Each check is a function `(Snapshot, Engine) -> list[Problem]`, run in turn like beancount's
+validations; adding a check is adding one function to CHECKS. A problem names its case by reference,
+never by the child's name.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from sendtrack.calendar import Calendar
+from sendtrack.domain import Case, Deadline, Event, Settings
+from sendtrack.rules.engine import compute, refusal
+from sendtrack.rules.paths import ceased_on, first_date, refused_on, withdrawn_on
+from sendtrack.storage import cases as store
+from sendtrack.storage.db import Database
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    ref: str  # the case reference, or "-" for the database as a whole
+    code: str
+    message: str
+
+    def line(self) -> str:
+        return f"{self.ref}: {self.code}: {self.message}"
+
+
+@dataclass
+class Snapshot:
+    """Every case with its events and stored deadlines, read in one transaction."""
+
+    cases: list[store.CaseRow]
+    events: dict[int, list[store.EventRow]] = field(default_factory=dict)
+    deadlines: dict[int, list[Deadline]] = field(default_factory=dict)
+    database: list[Problem] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    calendar: Calendar
+    settings: Settings
+    today: date
+
+
+def read(db: Database) -> Snapshot:
+    """Read everything as of one moment (a read transaction: writers carry on meanwhile), then check it
+    outside the database."""
+    with db.read():
+        problems = database_problems(db)
+        cases = [store.CaseRow.from_row(r) for r in db.all(f"SELECT {store.CASE_COLUMNS} FROM cases "
+                                                            "ORDER BY ref, id")]
+        events: dict[int, list[store.EventRow]] = defaultdict(list)
+        for row in db.all(f"SELECT {store.EVENT_COLUMNS} FROM events ORDER BY case_id, date, id"):
+            event = store.EventRow.from_row(row)
+            events[event.case_id].append(event)
+        deadlines: dict[int, list[Deadline]] = defaultdict(list)
+        for row in db.all(f"SELECT case_id, {', '.join(store.DEADLINE_FIELDS)} FROM deadlines "
+                          "ORDER BY case_id, id"):
+            deadlines[row[0]].append(store.row_to_deadline(row[1:]))
+    return Snapshot(cases, dict(events), dict(deadlines), problems)
+
+
+def database_problems(db: Database) -> list[Problem]:
+    """SQLite's own integrity and foreign-key checks (PostgreSQL enforces both itself)."""
+    if db.dialect != "sqlite":
+        return []
+    out = [Problem("-", "integrity", str(r[0])) for r in db.all("PRAGMA integrity_check") if r[0] != "ok"]
+    out += [Problem("-", "foreign-key", f"{table} row {rowid} points at a missing {parent} row")
+            for table, rowid, parent, _ in db.all("PRAGMA foreign_key_check")]
+    return out
+
+
+def orphans(snap: Snapshot, rules: Rules) -> list[Problem]:
+    """Events or deadlines of no case (foreign keys off, or rows written by hand)."""
+    known = {c.id for c in snap.cases}
+    out = []
+    for case_id in sorted(set(snap.events) - known):
+        out.append(Problem("-", "orphan-events", f"{len(snap.events[case_id])} events of missing case "
+                                                 f"id {case_id}"))
+    for case_id in sorted(set(snap.deadlines) - known):
+        out.append(Problem("-", "orphan-deadlines", f"{len(snap.deadlines[case_id])} deadlines of "
+                                                    f"missing case id {case_id}"))
+    return out
+
+
+def unique_refs(snap: Snapshot, rules: Rules) -> list[Problem]:
+    """Case references are unique (the index says so; this catches a damaged or dropped index)."""
+    seen: dict[str, int] = defaultdict(int)
+    for case in snap.cases:
+        seen[case.ref] += 1
+    return [Problem(ref, "duplicate-reference", f"{count} cases share this reference")
+            for ref, count in sorted(seen.items()) if count > 1]
+
+
+def requests(snap: Snapshot, rules: Rules) -> list[Problem]:
+    """Every case starts with exactly one request event, dated the day the request was received."""
+    out = []
+    for case in snap.cases:
+        found = [e for e in snap.events.get(case.id, []) if e.kind == "request"]
+        if not found:
+            out.append(Problem(case.ref, "no-request", "the case has no request event"))
+        elif len(found) > 1:
+            out.append(Problem(case.ref, "several-requests",
+                               f"{len(found)} request events (ids {', '.join(str(e.id) for e in found)})"))
+        elif found[0].date != case.received:
+            out.append(Problem(case.ref, "request-date",
+                               f"request event {found[0].id} is dated {found[0].date} but the case was "
+                               f"received on {case.received}"))
+    return out
+
+
+def voids(snap: Snapshot, rules: Rules) -> list[Problem]:
+    """A void points at an event of the same case that is neither a request nor a void, once."""
+    out = []
+    for case in snap.cases:
+        rows = snap.events.get(case.id, [])
+        by_id = {e.id: e for e in rows}
+        targets: dict[int, int] = defaultdict(int)
+        for event in rows:
+            if event.kind != "void":
+                continue
+            target = by_id.get(event.voids) if event.voids is not None else None
+            if target is None:
+                out.append(Problem(case.ref, "void-target",
+                                   f"void event {event.id} points at no event of this case"))
+            elif target.kind in {"void", "request"}:
+                out.append(Problem(case.ref, "void-target",
+                                   f"void event {event.id} voids a {target.kind} event ({target.id})"))
+            else:
+                targets[target.id] += 1
+        out += [Problem(case.ref, "voided-twice", f"event {target} is voided {count} times")
+                for target, count in sorted(targets.items()) if count > 1]
+    return out
+
+
+def event_order(snap: Snapshot, rules: Rules) -> list[Problem]:
+    """Replay each case's events in date order through the same refusal the recording commands use:
+    an event the rules would refuse at its place is out of order (e.g. a final plan before any
+    decision, a decision before the request, advice received that was never asked for). Voids and
+    back-dated recording can leave such a sequence behind even though every single write was judged."""
+    out = []
+    for case_row in snap.cases:
+        case = store.to_case(case_row, snap.events.get(case_row.id, []))
+        so_far = Case(ref=case.ref, dob=case.dob, received=case.received, looked_after=case.looked_after,
+                      alternative_provision=case.alternative_provision, setting=case.setting)
+        for event in case.events:
+            if event.kind == "request":
+                so_far = _with(so_far, event)
+                continue
+            problem = refusal(so_far, event, today=rules.today, calendar=rules.calendar,
+                              settings=rules.settings)
+            if problem:
+                out.append(Problem(case_row.ref, "event-order", f"event {event.id} ({event.kind} on "
+                                                               f"{event.date}): {problem}"))
+            so_far = _with(so_far, event)
+    return out
+
+
+def _with(case: Case, event: Event) -> Case:
+    from dataclasses import replace
+
+    return replace(case, events=(*case.events, event))
+
+
+def _key(item: Deadline) -> tuple:
+    return tuple("" if v is None else str(v) for v in (
+        item.rule, item.subject, item.trigger, item.due, item.act_by, item.completed_on, item.excepted_from,
+        item.exception_limb, item.ended_on, item.known_from, item.known_until, item.owner, item.kind,
+        item.source))
+
+
+def deadlines(snap: Snapshot, rules: Rules) -> list[Problem]:
+    """The materialised deadlines are exactly what the rules compute from the events today."""
+    out = []
+    for case_row in snap.cases:
+        case = store.to_case(case_row, snap.events.get(case_row.id, []))
+        try:
+            expected = sorted(_key(d) for d in compute(case, rules.calendar, rules.settings))
+        except Exception as exc:  # a case the rules cannot compute is itself a problem to report
+            out.append(Problem(case_row.ref, "deadlines", f"the rules cannot compute this case "
+                                                          f"({type(exc).__name__})"))
+            continue
+        stored = sorted(_key(d) for d in snap.deadlines.get(case_row.id, []))
+        if stored == expected:
+            continue
+        missing = [k for k in expected if k not in stored]
+        extra = [k for k in stored if k not in expected]
+        detail = []
+        if missing:
+            detail.append("missing " + ", ".join(f"{k[0]} due {k[3]}" for k in missing[:3]))
+        if extra:
+            detail.append("not computed " + ", ".join(f"{k[0]} due {k[3]}" for k in extra[:3]))
+        if not detail:
+            detail.append("duplicated rows")
+        out.append(Problem(case_row.ref, "deadlines",
+                           f"stored deadlines differ from the rules ({len(stored)} stored, {len(expected)} "
+                           f"computed): {'; '.join(detail)}; `sendtrack recompute` rebuilds them"))
+    return out
+
+
+def _closed(case: Case) -> bool:
+    """The request went nowhere or the plan ended: refused, withdrawn, no plan, or ceased."""
+    return any(d is not None for d in (refused_on(case), withdrawn_on(case), first_date(case, "no-plan"),
+                                       ceased_on(case)))
+
+
+def open_requests(snap: Snapshot, rules: Rules) -> list[Problem]:
+    """A second open request (or plan) for the same child: same name (case and spacing aside) and date
+    of birth, neither closed. Printed by reference only: the child's name stays out of the output."""
+    groups: dict[tuple[str, date], list[str]] = defaultdict(list)
+    for case_row in snap.cases:
+        case = store.to_case(case_row, snap.events.get(case_row.id, []))
+        if not _closed(case):
+            groups[(" ".join(case_row.name.casefold().split()), case_row.dob)].append(case_row.ref)
+    out = []
+    for refs in groups.values():
+        for ref in refs[1:]:
+            out.append(Problem(ref, "second-open-request",
+                               f"the same child (name and date of birth) has an open case {refs[0]}"))
+    return out
+
+
+Check = Callable[[Snapshot, Rules], list[Problem]]
+CHECKS: tuple[Check, ...] = (orphans, unique_refs, requests, voids, event_order, deadlines, open_requests)
+
+
+def check(db: Database, *, calendar: Calendar, settings: Settings, today: date) -> list[Problem]:
+    """Every problem in the database, the database's own first, then by case reference."""
+    snap = read(db)
+    rules = Rules(calendar, settings, today)
+    found = [problem for run in CHECKS for problem in run(snap, rules)]
+    return snap.database + sorted(found, key=lambda p: (p.ref, p.code))

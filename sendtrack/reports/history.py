@@ -1,0 +1,67 @@
+"""`sendtrack history`: a case's audit trail, every event with who recorded it and when, voids marked."""
+
+from __future__ import annotations
+
+from sendtrack.render import Column
+from sendtrack.storage import cases as store
+from sendtrack.storage.db import Database
+
+HISTORY_COLUMNS = [
+    Column("id", "#", "right"),
+    Column("date", "Date"),
+    Column("kind", "Event"),
+    Column("details", "Details"),
+    Column("recorded_by", "Recorded by"),
+    Column("recorded_at", "Recorded at (UTC)"),
+    Column("voids", "Voids"),
+    Column("voided", "Voided"),
+    Column("voided_by", "Voided by"),
+    Column("voided_at", "Voided at (UTC)"),
+    Column("void_reason", "Why voided"),
+    Column("void_event", "Void event"),
+]
+#: The terminal table folds the void columns into one, so it fits a screen.
+HISTORY_TABLE_COLUMNS = [*HISTORY_COLUMNS[:6], Column("note", "")]
+
+
+def details_text(details: dict) -> str:
+    return ", ".join(f"{k}={v}" for k, v in sorted(details.items()))
+
+
+def for_display(rows: list[dict], fmt: str) -> list[dict]:
+    """JSON keeps details as an object; CSV and the table get text, the table one note column."""
+    if fmt == "json":
+        return rows
+    out = []
+    for row in rows:
+        row = {**row, "details": details_text(row["details"]), "voided": str(row["voided"]).lower()}
+        if fmt == "table":
+            row["note"] = (f"VOIDED by {row['voided_by']} at {row['voided_at']} (event {row['void_event']}): "
+                           f"{row['void_reason']}" if row["voided"]
+                           else f"voids event {row['voids']}" if row["voids"] else "")
+        out.append(row)
+    return out
+
+
+def history_rows(db: Database, ref: str) -> list[dict]:
+    """Every event of the case in the order recorded, voided ones included and marked."""
+    with db.read():
+        case = store.find_case(db, ref)
+        rows = sorted(store.event_rows(db, case.id), key=lambda e: e.id)
+    voiders = {e.voids: e for e in rows if e.kind == "void" and e.voids is not None}
+    out = []
+    for event in rows:
+        voider = voiders.get(event.id)
+        out.append({
+            "id": event.id, "date": event.date.isoformat(), "kind": event.kind,
+            # a void's target is its own column, not a detail
+            "details": {k: v for k, v in event.details.items() if event.kind != "void" or k != "event"},
+            "recorded_by": event.recorded_by, "recorded_at": event.recorded_at,
+            "voids": event.voids,
+            "voided": voider is not None,
+            "voided_by": voider.recorded_by if voider else None,
+            "voided_at": voider.recorded_at if voider else None,
+            "void_reason": voider.details.get("reason") if voider else None,
+            "void_event": voider.id if voider else None,
+        })
+    return out
