@@ -167,6 +167,10 @@ def _with(case: Case, event: Event) -> Case:
     return replace(case, events=(*case.events, event))
 
 
+KEY_FIELDS = ("rule", "subject", "trigger", "due", "act_by", "completed_on", "excepted_from",
+              "exception_limb", "ended_on", "known_from", "known_until", "owner", "kind", "source")
+
+
 def _key(item: Deadline) -> tuple:
     return tuple("" if v is None else str(v) for v in (
         item.rule, item.subject, item.trigger, item.due, item.act_by, item.completed_on, item.excepted_from,
@@ -191,6 +195,16 @@ def deadlines(snap: Snapshot, rules: Rules) -> list[Problem]:
         missing = [k for k in expected if k not in stored]
         extra = [k for k in stored if k not in expected]
         detail = []
+        # a row that differs only in some fields: name the fields, not "missing X; not computed X"
+        for want in list(missing):
+            have = next((k for k in extra if k[:2] == want[:2]), None)
+            if have is None:
+                continue
+            fields = [f"{name} {h or '-'} (rules say {w or '-'})"
+                      for name, h, w in zip(KEY_FIELDS, have, want, strict=True) if h != w]
+            detail.append(f"{want[0]}{' [' + want[1] + ']' if want[1] else ''}: " + ", ".join(fields))
+            missing.remove(want)
+            extra.remove(have)
         if missing:
             detail.append("missing " + ", ".join(f"{k[0]} due {k[3]}" for k in missing[:3]))
         if extra:
@@ -231,7 +245,13 @@ CHECKS: tuple[Check, ...] = (orphans, unique_refs, requests, voids, event_order,
 
 def check(db: Database, *, calendar: Calendar, settings: Settings, today: date) -> list[Problem]:
     """Every problem in the database, the database's own first, then by case reference."""
-    snap = read(db)
+    try:
+        snap = read(db)
+    except Exception as exc:  # sqlite3/psycopg DatabaseError: a damaged file is the finding, not a crash
+        if type(exc).__name__ not in {"DatabaseError", "OperationalError", "IntegrityError", "DataError"}:
+            raise
+        return [Problem("-", "integrity", f"the database cannot be read ({exc}); restore the last backup "
+                                          "(README: Backup and restore)")]
     rules = Rules(calendar, settings, today)
     found = [problem for run in CHECKS for problem in run(snap, rules)]
     return snap.database + sorted(found, key=lambda p: (p.ref, p.code))

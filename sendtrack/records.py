@@ -67,16 +67,20 @@ class Change:
         def key(j: Judged):
             return (j.deadline.rule, j.deadline.subject, j.deadline.trigger)
 
+        def shown(j: Judged) -> str:
+            local_signal = j.deadline.kind == "local" and j.status in {Status.OVERDUE, Status.LATE}
+            return "at risk" if local_signal else str(j.status)
+
         old = {key(j): j for j in self.before}
         out = []
         for j in self.after:
             d, was = j.deadline, old.pop(key(j), None)
             label = d.rule + (f" [{d.subject}]" if d.subject else "")
             if was is None:
-                out.append(f"+ {label}: due {d.due} ({j.status})")
+                out.append(f"+ {label}: due {d.due} ({shown(j)})")
             elif was.status != j.status or was.deadline.due != d.due:
                 done = f", completed {j.completed_on}" if j.completed_on else ""
-                out.append(f"~ {label}: due {d.due}: {was.status} -> {j.status}{done}")
+                out.append(f"~ {label}: due {d.due}: {shown(was)} -> {shown(j)}{done}")
         out.extend(f"- {j.deadline.rule}: due {j.deadline.due} no longer applies" for j in old.values())
         return out
 

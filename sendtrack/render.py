@@ -32,9 +32,17 @@ def resolve_format(fmt: str | None) -> str:
 
 
 def plain(value: Any) -> Any:
+    """A value for JSON: dates as ISO text, everything else as it is."""
     if isinstance(value, date):
         return value.isoformat()
     return value
+
+
+def text(value: Any) -> str:
+    """A value for CSV and tables: JSON's spelling of booleans (`true`), dates as ISO text."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(plain(value))
 
 
 def write_json(data: Any) -> None:
@@ -46,7 +54,7 @@ def write_csv(rows: Sequence[dict], columns: Sequence[Column]) -> None:
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow([c.key for c in columns])
     for row in rows:
-        writer.writerow(["" if row.get(c.key) is None else plain(row.get(c.key)) for c in columns])
+        writer.writerow([text(row.get(c.key)) for c in columns])
 
 
 def console():
@@ -69,8 +77,7 @@ def table(rows: Sequence[dict], columns: Sequence[Column], *, title: str | None 
     shown = rows if limit is None else rows[:limit]
     for row in shown:
         # Text, not str: rich would read "[Oak Primary]" in a cell as markup and drop it
-        out.add_row(*(Text("" if row.get(c.key) is None else str(plain(row.get(c.key))))
-                      for c in columns))
+        out.add_row(*(Text(text(row.get(c.key))) for c in columns))
     return out
 
 

@@ -227,7 +227,7 @@ def test_names_in_every_script_are_accepted_and_kept_exactly(backend_cli, backen
     assert view["name"] == name  # byte for byte: no normalisation, no trimming inside, no escaping
     assert view["coordinator"] == name[:30]
     rows = list(csv.DictReader(io.StringIO(backend_cli.ok("cases --format csv --names"))))
-    assert [r["initials"] for r in rows] == [name]
+    assert [r["name"] for r in rows] == [name]
     table = backend_cli.ok(f"timeline {ref} --as-of 2025-03-01 --format table --names")
     assert name[:20] in table
     # and the tables are all still there

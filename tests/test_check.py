@@ -62,7 +62,7 @@ def test_corrupted_deadline_row_is_found(planned, backend):
     found = problems(planned)
     assert len(found) == 1, found
     assert found[0].startswith("P1: deadlines: stored deadlines differ from the rules")
-    assert "final-plan due 2025-05-27" in found[0]
+    assert "final-plan: due 2025-05-27 (rules say 2025-05-26)" in found[0]
 
 
 def test_missing_and_extra_deadline_rows_are_found(planned, backend):
@@ -157,3 +157,20 @@ def test_sqlite_integrity_check_failure_is_reported(cli, private_db):
     assert result.exit_code == 1, result.stdout + result.stderr
     assert "-: integrity:" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_a_damaged_file_is_a_finding_not_a_crash(cli, private_db):
+    cli.ok("add-request --ref D1 --name 'Test Child' --dob 2015-03-15 --received 2025-01-06")
+    cli.ok("record decision D1 --date 2025-02-10 --outcome assess")
+    import sqlite3
+
+    with sqlite3.connect(private_db) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'cases'").fetchone()[0]
+        page = conn.execute("PRAGMA page_size").fetchone()[0]
+    data = bytearray(private_db.read_bytes())
+    data[(root - 1) * page:(root - 1) * page + 100] = b"\xff" * 100  # the cases table's root page
+    private_db.write_bytes(bytes(data))
+    result = cli.fails("check", code=1)
+    assert "integrity" in result.stdout + result.stderr
+    assert "unexpected error" not in result.stderr and "Traceback" not in result.stdout + result.stderr

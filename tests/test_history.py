@@ -60,3 +60,10 @@ def test_history_keeps_voided_events_nothing_deleted(audited):
 def test_history_of_an_unknown_case_is_refused(audited):
     result = audited.fails("history NOPE --format json")
     assert result.stderr == "sendtrack: unknown case 'NOPE'\n" and result.stdout == ""
+
+
+def test_history_table_marks_only_the_voided_event(audited):
+    out = audited.ok("history H1 --format table")
+    voided_lines = [line for line in out.splitlines() if "VOIDED" in line]
+    assert len(voided_lines) == 1 and "contact" in voided_lines[0] and "was another family" in voided_lines[0]
+    assert "None" not in out

@@ -409,3 +409,12 @@ def test_digest_html_is_one_escaped_self_contained_page(run, tmp_path):
     assert "&lt;b&gt;Front &amp; Door&lt;/b&gt;" in page and "<b>Front" not in page
     markdown = run.ok(["--config", str(config), "digest", "--format", "markdown"])
     assert "\\<b\\>Front & Door\\</b\\>" in markdown
+
+
+def test_a_coordinator_who_holds_no_case_is_refused(cli):
+    cli.ok("add-request --ref C1 --name 'Test Child' --dob 2015-03-15 --received 2025-01-06 "
+           "--coordinator 'Sam Patel'")
+    for line in ("overdue --coordinator 'Sam Patl'", "digest --coordinator 'Sam Patl' --fail-on-overdue"):
+        assert "no case is held by coordinator 'Sam Patl'" in cli.fails(line, code=1).stderr
+    assert "did you mean Sam Patel?" in cli.fails("overdue --coordinator 'sam patel'").stderr
+    assert cli.ok("overdue --coordinator 'Sam Patel' --format csv --as-of 2025-02-01").startswith("ref,")

@@ -42,7 +42,7 @@ def register(app: typer.Typer) -> None:
               names: NamesOpt = False) -> None:
         """One row per case: holder, stage, next statutory deadline and overdue count."""
         from sendtrack.render import render
-        from sendtrack.reports.cases import CASE_COLUMNS, case_rows
+        from sendtrack.reports.cases import case_columns, case_rows
 
         check_team(team)
         db = open_db()
@@ -50,4 +50,4 @@ def register(app: typer.Typer) -> None:
             rows = case_rows(db, day=as_of_date(as_of), team=team, coordinator=coordinator, names=names)
         finally:
             db.close()
-        render(rows, CASE_COLUMNS, fmt_value(format), title="Cases", empty="no cases")
+        render(rows, case_columns(names=names), fmt_value(format), title="Cases", empty="no cases")

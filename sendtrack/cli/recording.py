@@ -242,7 +242,8 @@ def transfer(ref: Ref, when: When,
 @command(record_app, "void")
 def void(ref: Ref, event_id: Annotated[int, typer.Argument(metavar="EVENT_ID")],
          reason: Annotated[str, typer.Option(help="Why it was a mistake.")], by: ByOpt = None) -> None:
-    """Void a mistaken event: it stays in the history, marked, and stops counting."""
+    """Void a mistaken event (EVENT_ID is the # column of `history` or `timeline`): it stays in the
+    history, marked, and stops counting."""
     from sendtrack import records
 
     rules = engine()

@@ -55,6 +55,19 @@ def _scope(as_of: str | None, team: str | None, coordinator: str | None):
     return Scope(as_of_date(as_of), team, coordinator)
 
 
+def _open(scope):
+    """The database, once the scope's coordinator is known to hold a case."""
+    from sendtrack.reports.base import check_coordinator
+
+    db = open_db()
+    try:
+        check_coordinator(db, scope.coordinator)
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
 def _fail_if_overdue(count: int) -> None:
     if count:
         raise OverdueFound(f"{count} overdue deadline{'s' if count != 1 else ''}")
@@ -82,7 +95,7 @@ def register(app: typer.Typer) -> None:
 
             if rule not in RULES:
                 raise RefusedError(f"unknown rule id {rule!r}")
-        db = open_db()
+        db = _open(scope)
         try:
             found = report.overdue_items(db, scope, owner=owner.value, rule=rule,
                                          include_excepted=include_excepted)
@@ -118,7 +131,7 @@ def register(app: typer.Typer) -> None:
 
         scope = _scope(as_of, team, coordinator)
         settings = config().settings(with_closures=False)
-        db = open_db()
+        db = _open(scope)
         try:
             found = report.at_risk_items(db, scope, config(), within=within)
         finally:
@@ -136,7 +149,7 @@ def register(app: typer.Typer) -> None:
         from sendtrack.reports import caseload as report
 
         scope = _scope(as_of, team, coordinator)
-        db = open_db()
+        db = _open(scope)
         try:
             rows = report.caseload_rows(db, scope, config())
         finally:
@@ -163,7 +176,7 @@ def register(app: typer.Typer) -> None:
         scope = _scope(as_of, team, coordinator)
         if apply and scope.day != today():
             raise RefusedError("--apply moves cases today: leave out --as-of")
-        db = open_db()
+        db = _open(scope)
         try:
             moves = report.misallocated(db, scope, config())
             if apply and moves:
@@ -197,7 +210,7 @@ def register(app: typer.Typer) -> None:
 
         scope = _scope(as_of, team, coordinator)
         first, last = report.period(year, parse_date(start, "--from"), parse_date(end, "--to"), scope.day)
-        db = open_db()
+        db = _open(scope)
         try:
             data = report.kpi(db, scope, first, last)
         finally:
@@ -229,7 +242,7 @@ def register(app: typer.Typer) -> None:
         from sendtrack.reports import digest as report
 
         scope = _scope(as_of, team, coordinator)
-        db = open_db()
+        db = _open(scope)
         try:
             built = report.build(db, scope, config())
         finally:

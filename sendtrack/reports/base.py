@@ -14,6 +14,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from sendtrack.errors import RefusedError
 from sendtrack.render import initials
 from sendtrack.storage.cases import as_date
 from sendtrack.storage.db import Database
@@ -137,3 +138,12 @@ def describe_measure(m: dict) -> str:
     if not m["total"]:
         return "none yet"
     return f"{m['within']} of {m['total']} ({m['percent']:.1f}%)"
+
+
+def check_coordinator(db: Database, name: str | None) -> None:
+    """Refuse a coordinator who holds no case: a typo in a crontab must not read as "nothing overdue"."""
+    if name is None or db.one("SELECT 1 FROM cases WHERE coordinator = ?", (name,)):
+        return
+    near = db.one("SELECT coordinator FROM cases WHERE UPPER(coordinator) = UPPER(?)", (name,))
+    hint = f" (did you mean {near[0]}?)" if near else ""
+    raise RefusedError(f"no case is held by coordinator {name!r}{hint}")

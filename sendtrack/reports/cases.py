@@ -20,12 +20,17 @@ CASE_COLUMNS = [
 ]
 
 
+def case_columns(*, names: bool) -> list[Column]:
+    return [CASE_COLUMNS[0], CASE_COLUMNS[1], *([Column("name", "Name")] if names else []), *CASE_COLUMNS[2:]]
+
+
 def case_rows(db: Database, *, day: date, team: str | None, coordinator: str | None,
               names: bool) -> list[dict]:
     rows = []
     for ref, name, team_id, coord, received, stage, next_due, overdue in list_cases(
             db, day=day, team=team, coordinator=coordinator):
-        rows.append({"ref": ref, "initials": name if names else initials(name), "team": team_id,
+        rows.append({"ref": ref, "initials": initials(name), **({"name": name} if names else {}),
+                     "team": team_id,
                      "coordinator": coord, "received": str(received)[:10], "stage": stage,
                      "next_due": str(next_due)[:10] if next_due else None, "overdue": int(overdue)})
     return rows

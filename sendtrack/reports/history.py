@@ -34,10 +34,11 @@ def for_display(rows: list[dict], fmt: str) -> list[dict]:
         return rows
     out = []
     for row in rows:
-        row = {**row, "details": details_text(row["details"]), "voided": str(row["voided"]).lower()}
+        voided = bool(row["voided"])
+        row = {**row, "details": details_text(row["details"]), "voided": str(voided).lower()}
         if fmt == "table":
             row["note"] = (f"VOIDED by {row['voided_by']} at {row['voided_at']} (event {row['void_event']}): "
-                           f"{row['void_reason']}" if row["voided"]
+                           f"{row['void_reason']}" if voided
                            else f"voids event {row['voids']}" if row["voids"] else "")
         out.append(row)
     return out

@@ -27,9 +27,12 @@ def assessment_decision(case: Case, calendar: Calendar, settings: Settings) -> l
 
 
 def issue_decision(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
-    """Draft plan or notice of no plan within 16 weeks of the request: reg 10(1); exceptions reg 10(4)."""
+    """Draft plan or notice of no plan within 16 weeks of the request: reg 10(1); exceptions reg 10(4).
+
+    A final plan issued with no draft recorded completes it on the final's date: the decision to issue
+    was made by then (the missing draft is a `final-before-draft` check, not an overdue for ever)."""
     completed, ended = settle(
-        first_date(case, "draft", "no-plan"), earliest(refused_on(case), withdrawn_on(case))
+        first_date(case, "draft", "no-plan", "final"), earliest(refused_on(case), withdrawn_on(case))
     )
     return [
         deadline("issue-decision", trigger=case.received, due=weeks_after(case.received, 16),

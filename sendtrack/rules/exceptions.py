@@ -65,7 +65,7 @@ def exception_problem(exception: Event, items: list[Deadline]) -> str | None:
     if limb == "d" and end is not None and (end - start).days < 28:
         return "limb d needs an absence of at least 4 weeks: the end is less than 28 days after the start"
     if rule is not None and rule not in RULES:
-        return f"unknown rule id {rule!r}"
+        return f"unknown rule id {rule!r}: an exception may name {', '.join(sorted(EXCEPTABLE))}"
     if rule is not None and rule not in EXCEPTABLE:
         return f"no statutory exception applies to {rule} (regs 18-22 have none)"
     if rule is not None and limb not in RULES[rule].exception_limbs:

@@ -10,7 +10,7 @@ from sendtrack.calendar import Calendar
 from sendtrack.domain import Case, Deadline, Settings, Transfer
 from sendtrack.rules.catalogue import deadline
 from sendtrack.rules.counting import day_before, months_before, weeks_after
-from sendtrack.rules.paths import ceased_on, first_date, plan_issued_on, settle
+from sendtrack.rules.paths import ceased_on, earliest, first_date, plan_issued_on, settle
 
 TRANSFER_KINDS = {"phase": "phase-transfer", "post16": "post16-transfer", "post16-move": "post16-move"}
 
@@ -109,7 +109,8 @@ def phase_transfer_meeting(case: Case, calendar: Calendar, settings: Settings) -
     out = []
     for transfer, due, known, until in _live_transfers(case):
         held = first_date(case, "review-meeting", on_or_after=_window_start(transfer))
-        completed, ended = settle(held, ceased)
+        # the signal is moot once the plan is amended for the move, or the move has happened
+        completed, ended = settle(held, earliest(ceased, _amended_for(case, transfer), transfer.on))
         signal = max(known, weeks_after(due, -settings.phase_transfer_meeting_weeks))
         out.append(deadline("phase-transfer-meeting", trigger=known, due=signal, calendar=calendar,
                             subject=_subject(transfer), completed_on=completed, ended_on=ended,

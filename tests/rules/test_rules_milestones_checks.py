@@ -305,3 +305,23 @@ def test_review_scheduled_at_the_previous_meeting(make_case, judged):
     ])
     found = [j for j in judged(case, date(2026, 6, 10), "review-scheduled") if j.deadline.trigger == date(2025, 8, 4)]
     assert [(j.deadline.due, j.status) for j in found] == [(date(2026, 6, 8), MET)]
+
+
+def test_phase_transfer_meeting_stops_once_the_plan_is_amended(make_case, judged):
+    # born Fri 10 Oct 2014: Year 7 from Tue 1 Sep 2026, deadline Sat 14 Feb 2026 (C6);
+    # signal 12 weeks before: 14 Feb 2026 - 84 = Sat 22 Nov 2025. Plan amended Mon 3 Nov 2025 (after
+    # 1 Sep 2025) with no review meeting in the year: the signal no longer applies from 3 Nov.
+    case = plan_case(make_case, date(2023, 5, 22), [("amended-plan", date(2025, 11, 3))])
+    found = [j for j in judged(case, date(2025, 12, 1), "phase-transfer-meeting")
+             if "Year 6 to 7" in (j.deadline.subject or "")]
+    assert [(j.deadline.due, j.status) for j in found] == [(date(2025, 11, 22), Status.NOT_APPLICABLE)]
+
+
+def test_final_without_draft_completes_issue_decision_late(make_case, judged):
+    # received Mon 6 Jan 2025: 16 weeks = Mon 28 Apr 2025; no draft, final Tue 20 May 2025 -> late, not
+    # overdue for ever; the missing draft is the final-before-draft check
+    case = make_case(date(2025, 1, 6), [("decision", date(2025, 2, 10), {"outcome": "assess"}),
+                                        ("final", date(2025, 5, 20))])
+    [found] = judged(case, date(2026, 1, 1), "issue-decision")
+    assert (found.deadline.due, found.status, found.completed_on) == (date(2025, 4, 28), Status.LATE,
+                                                                       date(2025, 5, 20))
