@@ -7,7 +7,7 @@ import getpass
 import os
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sendtrack.calendar import Calendar
 from sendtrack.domain import Event, Settings, Status
@@ -46,7 +46,7 @@ def clean_text(value: str, what: str, *, limit: int = MAX_TEXT) -> str:
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
+    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,7 +33,8 @@ REFUSED = {
     "second-decision": "record decision R1 --date 2025-02-11 --outcome refuse",
     "exception-end-before-start": "record exception R1 --limb c --start 2025-03-01 --end 2025-02-01 "
                                   "--reason 'family illness'",
-    "limb-d-under-four-weeks": "record exception R1 --limb d --start 2025-03-01 --end 2025-03-20 --reason away",
+    "limb-d-under-four-weeks": "record exception R1 --limb d --start 2025-03-01 --end 2025-03-20 "
+                               "--reason away",
     "exception-on-a-review-rule": "record exception R1 --limb c --start 2025-03-01 --rule annual-review "
                                   "--reason illness",
     "unknown-rule-id": "record exception R1 --limb c --start 2025-03-01 --rule no-such-rule --reason x",

@@ -22,11 +22,13 @@ app = typer.Typer(
 def main_options(
     db: Annotated[str | None, typer.Option("--db", metavar="PATH",
                                            help="SQLite file or database URL (else SENDTRACK_DB, "
-                                                "SENDTRACK_DATABASE_URL, or the user data directory).")] = None,
+                                                "SENDTRACK_DATABASE_URL, or the user data "
+                                                "directory).")] = None,
     config: Annotated[str | None, typer.Option("--config", metavar="FILE",
                                                help="Configuration TOML (else SENDTRACK_CONFIG, "
                                                     "else Hertfordshire's teams).")] = None,
-    debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of an unexpected error.")] = False,
+    debug: Annotated[bool, typer.Option("--debug",
+                                        help="Show the traceback of an unexpected error.")] = False,
 ) -> None:
     common.state.db = db
     common.state.config = config

@@ -6,7 +6,7 @@ import functools
 import sys
 from dataclasses import dataclass
 from datetime import date
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
@@ -95,7 +95,7 @@ def as_of_date(value: str | None) -> date:
     return parse_date(value, "--as-of") or today()
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     table = "table"
     csv = "csv"
     json = "json"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -24,7 +24,7 @@ When = Annotated[str, typer.Option("--date", metavar="DATE", help="The day it ha
 Institution = Annotated[str, typer.Option("--institution", metavar="NAME", help="The school or college.")]
 
 
-class Source(str, Enum):
+class Source(StrEnum):
     parent = "parent"
     young_person = "young-person"
     school = "school"
@@ -33,7 +33,7 @@ class Source(str, Enum):
     other = "other"
 
 
-class AdviceFrom(str, Enum):
+class AdviceFrom(StrEnum):
     education = "education"
     health = "health"
     psychology = "psychology"
@@ -41,18 +41,18 @@ class AdviceFrom(str, Enum):
     other = "other"
 
 
-class DecisionOutcome(str, Enum):
+class DecisionOutcome(StrEnum):
     assess = "assess"
     refuse = "refuse"
 
 
-class ReviewOutcome(str, Enum):
+class ReviewOutcome(StrEnum):
     maintain = "maintain"
     amend = "amend"
     cease = "cease"
 
 
-class Limb(str, Enum):
+class Limb(StrEnum):
     a = "a"
     b = "b"
     c = "c"
@@ -60,13 +60,13 @@ class Limb(str, Enum):
     missed_appointment = "missed-appointment"
 
 
-class ContactWith(str, Enum):
+class ContactWith(StrEnum):
     parent = "parent"
     young_person = "young-person"
     school = "school"
 
 
-class TransferKind(str, Enum):
+class TransferKind(StrEnum):
     phase = "phase"
     post16 = "post16"
     post16_move = "post16-move"
@@ -264,7 +264,8 @@ def register(app: typer.Typer) -> None:
         looked_after: Annotated[bool, typer.Option("--looked-after", help="Looked after by the LA.")] = False,
         alternative_provision: Annotated[bool, typer.Option("--alternative-provision",
                                                             help="In alternative provision.")] = False,
-        setting: Annotated[str | None, typer.Option(metavar="NAME", help="Current school or setting.")] = None,
+        setting: Annotated[str | None, typer.Option(metavar="NAME",
+                                                    help="Current school or setting.")] = None,
         by: ByOpt = None,
     ) -> None:
         """Record a request for an EHC needs assessment; prints the case reference."""

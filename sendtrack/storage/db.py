@@ -156,7 +156,8 @@ def connect_sqlite(path: Path, *, create: bool = False) -> sqlite3.Connection:
     raw.execute("PRAGMA foreign_keys = ON")
     raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     raw.execute("PRAGMA journal_mode = WAL")
-    raw.execute("PRAGMA synchronous = NORMAL")  # safe with WAL: a crash loses no committed transaction's integrity
+    # safe with WAL: a crash may lose the last commits but never leaves one half-applied
+    raw.execute("PRAGMA synchronous = NORMAL")
     return raw
 
 

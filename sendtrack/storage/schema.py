@@ -13,6 +13,7 @@ from sqlmodel import Field, SQLModel
 
 from sendtrack.storage.version import HEAD  # noqa: F401  (re-exported for the schema tests)
 
+
 class CaseRow(SQLModel, table=True):
     """A child or young person's request and plan, with who holds it now."""
 
