@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from sendtrack.cli import common, reading, recording, setup
+from sendtrack.cli import common, data, reading, recording, setup
 
 app = typer.Typer(
     name="sendtrack",
@@ -38,6 +38,7 @@ def main_options(
 setup.register(app)
 recording.register(app)
 reading.register(app)
+data.register(app)
 
 
 def main() -> None:
