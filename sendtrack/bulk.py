@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from bisect import insort
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -80,6 +81,10 @@ assert DEADLINE_FIELDS == ("rule", "owner", "kind", "subject", "source", "trigge
                            "known_until"), "deadline_rows spells these out in this order"
 
 
+def _recorded(event: Event) -> tuple[date, int]:
+    return event.date, event.id  # the order storage hands events to the rules
+
+
 # --- replaying a case's history through the rules -----------------------------------------------------
 
 def replay_problems(case: Case, events: Sequence[tuple[int, Event, int | None]], *, today: date,
@@ -111,15 +116,15 @@ def replay_problems(case: Case, events: Sequence[tuple[int, Event, int | None]],
             if event.date != case.received:
                 problems.append((key, f"request date {event.date} differs from the case's received date "
                                       f"{case.received}"))
-            live.append(event)
+            insort(live, event, key=_recorded)
             continue
         current = Case(case.ref, case.dob, case.received, case.looked_after, case.alternative_provision,
-                       case.setting, tuple(sorted(live, key=lambda e: (e.date, e.id))))
+                       case.setting, tuple(live))
         problem = refusal(current, event, today=today, calendar=calendar, settings=settings)
         if problem:
             problems.append((key, problem))
         else:
-            live.append(event)
+            insort(live, event, key=_recorded)
     return problems
 
 

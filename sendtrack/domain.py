@@ -98,6 +98,8 @@ class Case:
 
     def as_of(self, when: date) -> Case:
         """The case as it was known on `when`: later events are ignored (spec 8.2)."""
+        if all(e.date <= when for e in self.events):
+            return self  # nothing later: the same immutable value, without rebuilding it
         return replace(self, events=tuple(e for e in self.events if e.date <= when))
 
     def positioned(self, kind: str) -> list[tuple[int, Event]]:

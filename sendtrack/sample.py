@@ -140,11 +140,14 @@ class _Events:
         self.items: list[tuple] = []
         self.limit = limit
 
-    def add(self, kind: str, when: date, **details) -> None:
-        if when <= self.limit:
-            pairs = tuple(sorted((k, v.isoformat() if isinstance(v, date) else v)
-                                 for k, v in details.items() if v is not None))
-            self.items.append((when, len(self.items), kind, pairs))
+    def add(self, kind: str, when: date, voids: int | None = None, **details) -> int | None:
+        """Keep the event if it happened by the as-of date; returns its handle (for a void to name)."""
+        if when > self.limit:
+            return None
+        pairs = tuple(sorted((k, v.isoformat() if isinstance(v, date) else v)
+                             for k, v in details.items() if v is not None))
+        self.items.append((when, len(self.items), kind, pairs, voids))
+        return len(self.items) - 1
 
 
 def generate(seed: int, number: int, *, as_of: date, years: int, coordinators: dict[str, int]):
@@ -196,8 +199,9 @@ def generate(seed: int, number: int, *, as_of: date, years: int, coordinators: d
             ev.add("advice-received", sent + timedelta(days=back), institution=institution,
                    **{"from": party})
         if rng.random() < 0.01:  # a mistaken contact, voided by the coordinator the next day
-            ev.add("contact", sent, note="entered on the wrong case")
-            ev.add("void", sent + DAY, reason="entered on the wrong case", voids_last=True)
+            mistake = ev.add("contact", sent, note="entered on the wrong case")
+            if mistake is not None:
+                ev.add("void", sent + DAY, voids=mistake, reason="entered on the wrong case")
 
     if end is not None:
         ev.add("withdrawn" if p.path == "withdrawn" else "no-plan", end)
@@ -303,15 +307,13 @@ def _reviews(ev: _Events, p: Profile, final: date, rng: random.Random) -> None:
 def _finish(ev: _Events, p: Profile, team: str, coordinator: str, source: str, setting: str | None,
             rng: random.Random, front_door: str):
     ev.items.sort(key=lambda item: (item[0], item[1]))
+    position = {item[1]: index for index, item in enumerate(ev.items)}
     events = []
-    last_contact = None
-    for when, _, kind, pairs in ev.items:
+    for when, _, kind, pairs, handle in ev.items:
         voids = None
         if kind == "void":
-            voids, pairs = last_contact, tuple((k, v) for k, v in pairs if k != "voids_last")
+            voids = position[handle]
             pairs = tuple(sorted((*pairs, ("event", voids))))  # the stored id replaces it when written
-        elif kind == "contact" and any(k == "note" for k, _ in pairs):
-            last_contact = len(events)
         by = front_door if team == "front-door" or kind in _ASSESSMENT else coordinator
         late = min(rng.randrange(4) if rng.random() < 0.3 else 0, (ev.limit - when).days)
         clock = f"{rng.randint(8, 17):02d}:{rng.randrange(60):02d}:00"
@@ -390,7 +392,14 @@ def write_sample(db, *, cases: int, seed: int, years: int, as_of: date, calendar
     """`cases` synthetic cases with their events and materialised deadlines, in one transaction."""
     from sendtrack import bulk
     from sendtrack.errors import RefusedError
-    from sendtrack.storage.bulk import INSERT_CASE, INSERT_DEADLINE, INSERT_EVENT, next_ids, reset_sequences
+    from sendtrack.storage.bulk import (
+        INSERT_CASE,
+        INSERT_DEADLINE,
+        INSERT_EVENT,
+        loading,
+        next_ids,
+        reset_sequences,
+    )
 
     coordinators = coordinator_counts(plan_teams(seed, cases, as_of, years))
     written_events = written_deadlines = 0
@@ -402,7 +411,9 @@ def write_sample(db, *, cases: int, seed: int, years: int, as_of: date, calendar
             raise RefusedError(f"case {clash[0]!r} already exists: sample into another database")
         tasks = [(seed, start, min(start + bulk.CHUNK, cases), as_of, years, coordinators, first_case)
                  for start in range(0, cases, bulk.CHUNK)]
-        with bulk.pool(calendar, settings) as imap, bulk.progress(cases, "Sampling") as bar:
+        expected = {"cases": cases, "events": cases * 10, "deadlines": cases * 10}
+        with loading(db, expected), bulk.pool(calendar, settings) as imap, \
+                bulk.progress(cases, "Sampling") as bar:
             for case_rows, event_rows, void_at, deadline_rows in imap(_task, tasks):
                 db.executemany(INSERT_CASE, case_rows)
                 rows = [(next_event + k, *row) for k, row in enumerate(event_rows)]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from sendtrack.storage.cases import DEADLINE_FIELDS, INSERT_DEADLINE
 from sendtrack.storage.db import Database, Location, connect_sqlite
 
@@ -81,3 +84,29 @@ def replace_case_deadlines(db: Database, changed: list[tuple[int, list[tuple]]])
     """The deadline rows of these cases become exactly the given rows."""
     db.executemany("DELETE FROM deadlines WHERE case_id = ?", [(case_id,) for case_id, _ in changed])
     db.executemany(INSERT_DEADLINE, [row for _, rows in changed for row in rows])
+
+
+@contextmanager
+def loading(db: Database, incoming: dict[str, int]) -> Iterator[None]:
+    """Inside a write transaction, before loading `incoming` rows per table: on SQLite, a bigger page
+    cache, and a table's indexes dropped and rebuilt afterwards (same SQL, same transaction) when more
+    rows are coming than it holds: building an index once from sorted rows is ~2x quicker than
+    updating it row by row."""
+    if db.dialect != "sqlite":
+        yield
+        return
+    db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+    rebuild: list[str] = []
+    for table, count in incoming.items():
+        held = db.one(f"SELECT COUNT(*) FROM {table}")
+        if held is not None and count > held[0]:
+            for name, sql in db.all("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                                    "AND tbl_name = ? AND sql IS NOT NULL", (table,)):
+                db.execute(f'DROP INDEX "{name}"')
+                rebuild.append(sql)
+    yield
+    for sql in rebuild:
+        db.execute(sql)
+
+
+CACHE_KIB = 131072
