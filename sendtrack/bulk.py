@@ -139,9 +139,14 @@ def _init(calendar: Calendar, settings: Settings, fetch: Callable | None = None)
     _engine, _fetch = (calendar, settings), fetch
 
 
+def engine() -> tuple[Calendar, Settings]:
+    """The calendar and settings this process computes with (set by `pool`)."""
+    assert _engine is not None, "bulk.pool() sets up the engine first"
+    return _engine
+
+
 def compute_rows(case_id: int, case: Case) -> list[tuple]:
-    assert _engine is not None
-    return deadline_rows(case_id, compute(case, *_engine))
+    return deadline_rows(case_id, compute(case, *engine()))
 
 
 @contextmanager
@@ -242,12 +247,13 @@ def recompute(db, calendar: Calendar, settings: Settings) -> Recomputed:
     return total
 
 
-def progress(total: int, description: str):
-    """A rich progress bar on stderr when it is a terminal; otherwise something that does nothing."""
+def progress(total: int, description: str) -> Progress:
     return Progress(total, description)
 
 
 class Progress:
+    """A rich progress bar on stderr when it is a terminal; otherwise nothing is drawn."""
+
     def __init__(self, total: int, description: str) -> None:
         self.total, self.description = total, description
         self.bar = None
@@ -255,18 +261,11 @@ class Progress:
     def __enter__(self) -> Progress:
         if sys.stderr.isatty():
             from rich.console import Console
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeElapsedColumn,
-                TimeRemainingColumn,
-            )
+            from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+            from rich.progress import Progress as Bar
 
-            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                TimeElapsedColumn(), TimeRemainingColumn(),
-                                console=Console(stderr=True), transient=True)
+            self.bar = Bar(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                           TimeElapsedColumn(), console=Console(stderr=True), transient=True)
             self.bar.__enter__()
             self.task = self.bar.add_task(self.description, total=self.total)
         return self

@@ -336,7 +336,7 @@ def _check_task(args):
     from sendtrack import bulk
 
     today, batch = args
-    calendar, settings = bulk._engine  # type: ignore[misc]
+    calendar, settings = bulk.engine()
     problems, rows = [], []
     for case_id, ref, dob, received, looked_after, ap, setting, events in batch:
         case = Case(ref=ref, dob=dob, received=received, looked_after=looked_after,

@@ -106,9 +106,9 @@ def team_for(p: Profile, as_of: date) -> str:
     return "school-age"
 
 
-def coordinator_counts(teams: Counter, open_share: float = 1.0) -> dict[str, int]:
+def coordinator_counts(teams: Counter) -> dict[str, int]:
     """Coordinators per team sized to the middle of the team's caseload ambition (spec 6)."""
-    return {team: max(1, math.ceil(teams.get(team, 0) * open_share / ambition))
+    return {team: max(1, math.ceil(teams.get(team, 0) / ambition))
             for team, ambition in TEAM_AMBITION.items()}
 
 
