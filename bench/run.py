@@ -28,6 +28,14 @@ AS_OF = "2025-06-30"
 GNU_TIME = "/usr/bin/time" if Path("/usr/bin/time").exists() else None
 
 
+class Figures(list):
+    """The figures so far; each is printed as it is measured (an England run takes a while)."""
+
+    def append(self, figure: Figure) -> None:
+        super().append(figure)
+        print(row(figure), flush=True)
+
+
 @dataclass
 class Figure:
     name: str
@@ -204,19 +212,23 @@ def england(out: Path, cases: int, runs: int, heavy_runs: int, reuse: bool, figu
     figures.append(Figure("England recompute (and back)", seconds, peak, target=60))
 
 
+HEADER = ("| measurement | median s | floor | floor s | ratio | target | peak MB | |\n"
+          "|---|---:|---|---:|---:|---:|---:|---|")
+
+
+def row(f: Figure) -> str:
+    ratio = f"{f.ratio:.2f}x" if f.ratio else ""
+    target = ("" if f.target is None
+              else f"<= {f.target:g}x" if f.floor_seconds else f"<= {f.target:g} s")
+    if f.memory_target:
+        target += f", <= {f.memory_target:g} MB"
+    floor = f"{f.floor_seconds:.3f}" if f.floor_seconds else ""
+    return (f"| {f.name} | {f.seconds:.3f} | {f.floor_name} | {floor} | {ratio} | {target} | "
+            f"{f.peak_mb:.0f} | {f.verdict()} |")
+
+
 def table(figures: list[Figure]) -> str:
-    lines = ["| measurement | median s | floor | floor s | ratio | target | peak MB | |",
-             "|---|---:|---|---:|---:|---:|---:|---|"]
-    for f in figures:
-        ratio = f"{f.ratio:.2f}x" if f.ratio else ""
-        target = ("" if f.target is None
-                  else f"<= {f.target:g}x" if f.floor_seconds else f"<= {f.target:g} s")
-        if f.memory_target:
-            target += f", <= {f.memory_target:g} MB"
-        floor = f"{f.floor_seconds:.3f}" if f.floor_seconds else ""
-        lines.append(f"| {f.name} | {f.seconds:.3f} | {f.floor_name} | {floor} | {ratio} | {target} | "
-                     f"{f.peak_mb:.0f} | {f.verdict()} |")
-    return "\n".join(lines)
+    return "\n".join([HEADER, *(row(f) for f in figures)])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -233,13 +245,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.smoke:
         args.council, args.england, args.runs = 300, 1_000, 2
     args.out.mkdir(parents=True, exist_ok=True)
-    figures: list[Figure] = []
+    figures: list[Figure] = Figures()
     skipped: list[str] = []
+    print(HEADER, flush=True)
     council(args.out, args.council, args.runs, args.reuse, figures, skipped)
     if not args.council_only:
         england(args.out, args.england, args.runs, args.heavy_runs, args.reuse, figures, skipped)
     print(f"sendtrack benchmark: {os.cpu_count()} cores, Python {sys.version.split()[0]}, "
           f"council {args.council:,} cases, England {args.england:,}, medians of {args.runs} runs")
+    print()
     print(table(figures))
     if skipped:
         print("skipped: " + "; ".join(skipped))

@@ -11,7 +11,7 @@ import json
 import os
 import sys
 from bisect import insort
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -165,10 +165,22 @@ def pool(calendar: Calendar, settings: Settings, *, count: int | None = None,
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     processes = context.Pool(count, initializer=_init, initargs=(calendar, settings, fetch))
     try:
-        yield processes.imap
+        yield lambda fn, tasks: _bounded(processes, fn, tasks, ahead=2 * count)
     finally:
         processes.terminate()
         processes.join()
+
+
+def _bounded(processes, fn: Callable, tasks: Iterable, *, ahead: int) -> Iterator:
+    """Like Pool.imap, but with at most `ahead` tasks in flight: Pool.imap would draw every task from
+    a generator at once (a whole England import file in memory)."""
+    pending: deque = deque()
+    for task in tasks:
+        pending.append(processes.apply_async(fn, (task,)))
+        if len(pending) >= ahead:
+            yield pending.popleft().get()
+    while pending:
+        yield pending.popleft().get()
 
 
 def chunks(items: Sequence, size: int = CHUNK) -> Iterator[Sequence]:
@@ -247,14 +259,14 @@ def recompute(db, calendar: Calendar, settings: Settings) -> Recomputed:
     return total
 
 
-def progress(total: int, description: str) -> Progress:
+def progress(total: int | None, description: str) -> Progress:
     return Progress(total, description)
 
 
 class Progress:
     """A rich progress bar on stderr when it is a terminal; otherwise nothing is drawn."""
 
-    def __init__(self, total: int, description: str) -> None:
+    def __init__(self, total: int | None, description: str) -> None:
         self.total, self.description = total, description
         self.bar = None
 

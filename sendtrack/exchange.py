@@ -246,12 +246,15 @@ def _case_values(row: dict, when: date, known_teams: set[str]) -> dict:
     return values
 
 
-def _parse(path: Path, *, known_teams: set[str]) -> tuple[list[_Case], list[str]]:
-    """Every case of the file with its events, and every problem found row by row."""
+def _cases(path: Path, known_teams: set[str], problems: list[str]) -> Iterator[_Case]:
+    """The file's cases one at a time (a case's rows are together), row problems appended to `problems`.
+
+    Streaming keeps memory flat at England scale (a 1.2 GB file), so a case's rows must be together,
+    as `export` writes them; a ref that comes back after other cases is refused."""
     from sendtrack.records import REF_PATTERN
 
-    cases: dict[str, _Case] = {}
-    problems: list[str] = []
+    done: set[str] = set()
+    case: _Case | None = None
     for where, row in _records(path):
         ref = _text(row.get("ref"))
         try:
@@ -259,13 +262,15 @@ def _parse(path: Path, *, known_teams: set[str]) -> tuple[list[_Case], list[str]
                 raise ValueError(row["_bad"])
             if ref is None:
                 raise ValueError("ref is missing")
-            if ref not in cases and not REF_PATTERN.match(ref):
+            if (case is None or ref != case.ref) and not REF_PATTERN.match(ref):
                 raise ValueError(f"case reference {ref!r} must be 1-40 letters, digits, '.', '_', '/' or '-'")
+            if ref in done:
+                raise ValueError("the case's rows are not together: sort the file by ref")
             kind = _text(row.get("kind"))
             details = row.get("details")
             details = _kind_details(kind, details if isinstance(details, str) or details is None
                                     else json.dumps(details, sort_keys=True))
-            when = _date(row.get("date"), "date")
+            when = _day(row.get("date"))
             if kind == "assign" and details["team"] not in known_teams:
                 raise ValueError(f"unknown team {details['team']!r}")
             event_id = _int(row.get("event_id"), "event_id")
@@ -273,62 +278,93 @@ def _parse(path: Path, *, known_teams: set[str]) -> tuple[list[_Case], list[str]
             if (kind == "void") != (voids is not None):
                 raise ValueError("voids names the voided event on void rows, and only there")
             by = _text(row.get("recorded_by"))
-            if by is not None:
-                _person(by)
+            by = _person(by) if by is not None else None
             at = _stamp(row.get("recorded_at"), "recorded_at")
             values = _case_values(row, when, known_teams) if kind == "request" else None
         except (ValueError, RefusedError) as exc:
             problems.append(f"{where}: {ref + ': ' if ref else ''}{exc}")
             continue
-        case = cases.get(ref)
-        if case is None:
-            case = cases[ref] = _Case(where, ref)
+        if case is None or case.ref != ref:
+            if case is not None:
+                done.add(case.ref)
+                yield case
+            case = _Case(where, ref)
         if values is not None:
             if case.values is not None:
                 problems.append(f"{where}: {ref}: a second request row for the case")
                 continue
             case.values = values
         case.events.append((where, event_id, kind, when, details, voids, by, at))
-    for case in cases.values():
-        if case.values is None:
-            problems.append(f"{case.where}: {case.ref}: the case has no request row")
-    return list(cases.values()), problems
+    if case is not None:
+        yield case
 
 
-# --- checking and numbering ---------------------------------------------------------------------------
+@lru_cache(maxsize=1 << 16)
+def _day(value: str | None) -> date:
+    return _date(value, "date")
 
-def _number(cases: list[_Case], first_event: int) -> list[str]:
-    """Give every event its database id: the file's ids when they are free, else shifted past the
-    ones in use (gaps and order kept); rows without an id come after. Rewrites void references."""
-    problems: list[str] = []
-    given = [e[1] for c in cases for e in c.events if e[1] is not None]
-    seen: dict[int, str] = {}
-    for case in cases:
-        for where, event_id, *_ in case.events:
-            if event_id is not None:
-                if event_id in seen:
-                    problems.append(f"{where}: {case.ref}: event_id {event_id} is used twice "
-                                    f"(first at {seen[event_id]})")
-                seen[event_id] = where
-    shift = 0 if not given or min(given) >= first_event else first_event - min(given)
-    next_free = max([first_event - 1, *(g + shift for g in given)]) + 1
-    for case in cases:
-        own = {e[1] for e in case.events if e[1] is not None}
+
+class _Numbering:
+    """Database ids for the file's events. Into an empty events table the file's ids are kept (an
+    export re-imported keeps its numbers; a bitmap catches an id used twice); otherwise every event is
+    numbered after the ones stored, in file order. Rows without an id are numbered after the others."""
+
+    def __init__(self, first_event: int) -> None:
+        self.keep = first_event == 1
+        self.next = first_event
+        self.used = bytearray()
+        self.spill: set[int] = set()
+
+    def _taken(self, event_id: int) -> bool:
+        if event_id >= 50_000_000:
+            if event_id in self.spill:
+                return True
+            self.spill.add(event_id)
+            return False
+        byte, bit = divmod(event_id, 8)
+        if byte >= len(self.used):
+            self.used.extend(bytes(byte - len(self.used) + 1 + (1 << 16)))
+        if self.used[byte] >> bit & 1:
+            return True
+        self.used[byte] |= 1 << bit
+        return False
+
+    def number(self, case: _Case, problems: list[str]) -> bool:
+        """Renumber `case.events` in place, in recording order; False (with problems) if it cannot."""
+        own: dict[int, int] = {}
         numbered = []
+        ok = True
         for where, event_id, kind, when, details, voids, by, at in case.events:
-            if event_id is None:
-                new_id, next_free = next_free, next_free + 1
+            if event_id is not None and event_id in own:
+                problems.append(f"{where}: {case.ref}: event_id {event_id} is used twice in the case")
+                ok = False
+                continue
+            if self.keep and event_id is not None:
+                if event_id < 1 or self._taken(event_id):
+                    problems.append(f"{where}: {case.ref}: event_id {event_id} is used twice in the file")
+                    ok = False
+                    continue
+                new_id = event_id
+                self.next = max(self.next, event_id + 1)
             else:
-                new_id = event_id + shift
+                while self.keep and self._taken(self.next):
+                    self.next += 1
+                new_id, self.next = self.next, self.next + 1
+            if event_id is not None:
+                own[event_id] = new_id
+            numbered.append([where, new_id, kind, when, details, voids, by, at])
+        for event in numbered:
+            voids = event[5]
             if voids is not None:
                 if voids not in own:
-                    problems.append(f"{where}: {case.ref}: voids {voids}, which is not an event of this case")
+                    problems.append(f"{event[0]}: {case.ref}: voids {voids}, "
+                                    "which is not an event of this case")
+                    ok = False
                     continue
-                voids += shift
-                details = {**details, "event": voids}
-            numbered.append((where, new_id, kind, when, details, voids, by, at))
-        case.events = sorted(numbered, key=lambda e: e[1])  # recording order
-    return problems
+                event[5] = own[voids]
+                event[4] = {**event[4], "event": own[voids]}
+        case.events = sorted((tuple(e) for e in numbered), key=lambda e: e[1])  # recording order
+        return ok
 
 
 def _check_task(args):
@@ -352,80 +388,99 @@ def _check_task(args):
                       key=lambda e: (e.date, e.id))
         rows.extend(bulk.compute_rows(case_id, Case(ref, dob, received, looked_after, ap, setting,
                                                      tuple(live))))
-    return len(batch), problems, rows
+    return problems, rows
 
 
 def import_file(db: Database, path: Path, *, dry_run: bool, today: date, calendar: Calendar,
                 settings: Settings) -> Loaded:
-    """Load `path` all or nothing; raises ImportRefused listing every bad row."""
+    """Load `path` all or nothing; raises ImportRefused listing every bad row.
+
+    The file is read as a stream, a chunk of cases at a time: checked and computed in worker processes,
+    written in the one transaction as it comes back. The first bad row stops the writing (the rest is
+    still checked, to list every bad row) and the transaction is rolled back: nothing is written."""
+    from collections import deque
+
     from sendtrack import bulk
     from sendtrack.config import load as load_config
     from sendtrack.records import now
-    from sendtrack.storage.bulk import (
-        INSERT_CASE,
-        INSERT_DEADLINE,
-        INSERT_EVENT,
-        loading,
-        next_ids,
-        reset_sequences,
-    )
+    from sendtrack.storage.bulk import INSERT_CASE, INSERT_DEADLINE, INSERT_EVENT, loading, next_ids
 
     known_teams = {t.id for t in load_config(_config_path()).teams}
-    cases, problems = _parse(path, known_teams=known_teams)
+    problems: list[str] = []
     loaded = Loaded()
-    # the write lock is held from here, so the ids and refs checked are the ones written; a dry run
-    # leaves the transaction having written nothing
+    stamp, by_default = now().isoformat(sep=" "), _recorder()
     with db.write():
         first_case, first_event = next_ids(db)
-        problems += _number([c for c in cases if c.values is not None], first_event)
-        existing = _existing_refs(db, [c.ref for c in cases])
-        good = []
-        for case in cases:
-            if case.values is None:
-                continue
-            if case.ref in existing:
-                problems.append(f"{case.where}: {case.ref}: case {case.ref!r} already exists")
-                continue
-            good.append(case)
-        batch = []
-        for offset, case in enumerate(good):
-            received = next(e[3] for e in case.events if e[2] == "request")
-            batch.append((first_case + offset, case.ref, case.values["dob"], received,
-                          case.values["looked_after"], case.values["alternative_provision"],
-                          case.values["setting"], [(e[1], e[2], e[3], e[4], e[5]) for e in case.events]))
-        deadline_rows: list[tuple] = []
-        with bulk.pool(calendar, settings) as imap, bulk.progress(len(batch), "Checking") as bar:
-            for count, found, rows in imap(_check_task, [(today, part) for part in bulk.chunks(batch)]):
+        numbering = _Numbering(first_event)
+        payloads: deque = deque()
+
+        def tasks():
+            next_case = first_case
+            for part in _batches(_cases(path, known_teams, problems)):
+                existing = _existing_refs(db, [c.ref for c in part])
+                good = []
+                for case in part:
+                    if case.values is None:
+                        problems.append(f"{case.where}: {case.ref}: the case has no request row")
+                    elif case.ref in existing:
+                        problems.append(f"{case.where}: {case.ref}: case {case.ref!r} already exists")
+                    elif numbering.number(case, problems):
+                        good.append((next_case, case))
+                        next_case += 1
+                payloads.append(good)
+                yield today, [(case_id, c.ref, c.values["dob"], _received(c), c.values["looked_after"],
+                               c.values["alternative_provision"], c.values["setting"],
+                               [(e[1], e[2], e[3], e[4], e[5]) for e in c.events]) for case_id, c in good]
+
+        # ~90 bytes a row in an export: rebuild the indexes after the load when it outgrows the tables
+        rows_guess = max(1, path.stat().st_size // 90)
+        incoming = {"cases": rows_guess // 15, "events": rows_guess, "deadlines": rows_guess}
+        with loading(db, incoming if not dry_run else {}), bulk.pool(calendar, settings) as imap, \
+                bulk.progress(None, "Importing") as bar:
+            for found, rows in imap(_check_task, tasks()):
+                good = payloads.popleft()
                 for case_id, index, reason in found:
-                    case = good[case_id - first_case]
+                    case = good[case_id - good[0][0]][1]
                     problems.append(f"{case.events[index][0]}: {case.ref}: {reason}")
-                if not problems and not dry_run:
-                    deadline_rows.extend(rows)
-                bar.advance(count)
-        if problems:
-            raise ImportRefused(_in_file_order(problems), dry_run=dry_run)
-        loaded.cases = len(good)
-        loaded.events = sum(len(c.events) for c in good)
-        if dry_run:
-            return loaded
-        stamp, by_default = now().isoformat(sep=" "), _recorder()
-        incoming = {"cases": loaded.cases, "events": loaded.events, "deadlines": len(deadline_rows)}
-        with loading(db, incoming):
-            db.executemany(INSERT_CASE, [
-                (row[0], c.ref, c.values["name"], c.values["dob"], row[3], c.values["source"],
-                 c.values["team"],
-                 c.values["coordinator"], c.values["looked_after"], c.values["alternative_provision"],
-                 c.values["setting"], c.values["created_at"] or _request_stamp(c) or stamp)
-                for row, c in zip(batch, good, strict=True)])
-            db.executemany(INSERT_EVENT, [
-                (event_id, row[0], kind, when, _stored(details), voids, by or by_default,
-                 at or stamp)
-                for row, c in zip(batch, good, strict=True)
-                for _, event_id, kind, when, details, voids, by, at in c.events])
-            db.executemany(INSERT_DEADLINE, deadline_rows)
-        reset_sequences(db)
-        loaded.deadlines = len(deadline_rows)
+                loaded.cases += len(good)
+                loaded.events += sum(len(c.events) for _, c in good)
+                bar.advance(len(good))
+                if problems or dry_run:
+                    continue
+                db.executemany(INSERT_CASE, [
+                    (case_id, c.ref, c.values["name"], c.values["dob"], _received(c), c.values["source"],
+                     c.values["team"], c.values["coordinator"], c.values["looked_after"],
+                     c.values["alternative_provision"], c.values["setting"],
+                     c.values["created_at"] or _request_stamp(c) or stamp) for case_id, c in good])
+                db.executemany(INSERT_EVENT, [
+                    (event_id, case_id, kind, when, _stored(details), voids, by or by_default, at or stamp)
+                    for case_id, c in good for _, event_id, kind, when, details, voids, by, at in c.events])
+                db.executemany(INSERT_DEADLINE, rows)
+                loaded.deadlines += len(rows)
+            if problems:
+                raise ImportRefused(_in_file_order(problems), dry_run=dry_run)
+        if not dry_run:
+            from sendtrack.storage.bulk import reset_sequences
+
+            reset_sequences(db)
     return loaded
+
+
+def _batches(cases: Iterator[_Case]) -> Iterator[list[_Case]]:
+    from sendtrack.bulk import CHUNK
+
+    part: list[_Case] = []
+    for case in cases:
+        part.append(case)
+        if len(part) >= CHUNK:
+            yield part
+            part = []
+    if part:
+        yield part
+
+
+def _received(case: _Case) -> date:
+    return next(e[3] for e in case.events if e[2] == "request")
 
 
 def _stored(details: dict) -> str:

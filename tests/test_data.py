@@ -157,7 +157,9 @@ def _with_bad_rows(hand_made, tmp_path):
         "N8,,,,,,,,,,,draft,2025-03-05,,,,",  # no request row for the case
     ]
     lines[middle:middle] = bad[:1]
-    lines += bad[1:]
+    after_n2 = max(index for index, line in enumerate(lines) if line.startswith("N2,")) + 1
+    lines[after_n2:after_n2] = bad[1:2]
+    lines += bad[2:]
     path = tmp_path / "bad.csv"
     path.write_text("\n".join(lines) + "\n")
     return path, middle + 1
