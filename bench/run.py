@@ -155,15 +155,13 @@ def council(out: Path, cases: int, runs: int, reuse: bool, figures: list[Figure]
         adds.append(run_once([*st, "--db", str(copy), "add-request", "--ref", ref, "--name", "Bench Child",
                               "--dob", "2016-05-04", "--received", "2025-06-02"]))
     figures.append(Figure("council add-request", statistics.median(a[0] for a in adds),
-                          max(a[1] for a in adds), "floor command", statistics.median(b[0] for b in base),
-                          target=2.0))
+                          max(a[1] for a in adds), "floor command", statistics.median(b[0] for b in base)))
     records = []
     for ref in refs:
         records.append(run_once([*st, "--db", str(copy), "record", "decision", ref, "--date", "2025-06-20",
                                  "--outcome", "assess"]))
     figures.append(Figure("council record decision", statistics.median(r[0] for r in records),
-                          max(r[1] for r in records), "floor command", statistics.median(b[0] for b in base),
-                          target=2.0))
+                          max(r[1] for r in records), "floor command", statistics.median(b[0] for b in base)))
 
 
 def england(out: Path, cases: int, runs: int, heavy_runs: int, reuse: bool, figures: list[Figure],

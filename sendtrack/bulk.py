@@ -240,7 +240,13 @@ def recompute(db, calendar: Calendar, settings: Settings) -> Recomputed:
     """Rebuild every materialised deadline in one transaction; only cases whose rows differ are
     rewritten. Workers read the SQLite file themselves (WAL: they see the last commit, and this
     transaction holds the write lock, so nothing changes under them)."""
-    from sendtrack.storage.bulk import RangeReader, fetch_range, id_ranges, replace_case_deadlines
+    from sendtrack.storage.bulk import (
+        RangeReader,
+        drop_indexes,
+        fetch_range,
+        id_ranges,
+        replace_case_deadlines,
+    )
 
     total = Recomputed()
     with db.write():
@@ -249,13 +255,21 @@ def recompute(db, calendar: Calendar, settings: Settings) -> Recomputed:
         fetch = RangeReader(db.location) if separate else (lambda lo, hi: fetch_range(db, lo, hi))
         with pool(calendar, settings, count=None if separate else 0, fetch=fetch) as imap, \
                 progress(len(ids), "Recomputing") as bar:
+            rebuild: list[str] = []
             for stats, changed in imap(recompute_cases, id_ranges(ids, CHUNK)):
+                if (not rebuild and db.dialect == "sqlite" and total.cases >= 4 * CHUNK
+                        and total.changed_cases * 5 > total.cases):
+                    # most cases are changing (a threshold or the calendar changed): updating the
+                    # due-date indexes row by row costs ~10x building them once at the end
+                    rebuild = drop_indexes(db, "deadlines", keep={"ix_deadlines_case_id"})
                 replace_case_deadlines(db, changed)
                 total.cases += stats.cases
                 total.deadlines += stats.deadlines
                 total.changed += stats.changed
                 total.changed_cases += stats.changed_cases
                 bar.advance(stats.cases)
+            for sql in rebuild:
+                db.execute(sql)
     return total
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 
 from sendtrack.storage.cases import DEADLINE_FIELDS, INSERT_DEADLINE
@@ -100,13 +100,22 @@ def loading(db: Database, incoming: dict[str, int]) -> Iterator[None]:
     for table, count in incoming.items():
         held = db.one(f"SELECT COUNT(*) FROM {table}")
         if held is not None and count > held[0]:
-            for name, sql in db.all("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
-                                    "AND tbl_name = ? AND sql IS NOT NULL", (table,)):
-                db.execute(f'DROP INDEX "{name}"')
-                rebuild.append(sql)
+            rebuild += drop_indexes(db, table)
     yield
     for sql in rebuild:
         db.execute(sql)
 
 
 CACHE_KIB = 131072
+
+
+def drop_indexes(db: Database, table: str, *, keep: Collection[str] = ()) -> list[str]:
+    """SQLite, inside a write transaction: drop a table's indexes (but `keep`); returns the SQL that
+    re-creates them exactly, to run before the transaction commits."""
+    dropped = []
+    for name, sql in db.all("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+                            "AND sql IS NOT NULL", (table,)):
+        if name not in keep:
+            db.execute(f'DROP INDEX "{name}"')
+            dropped.append(sql)
+    return dropped
