@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -21,6 +21,9 @@ class Calendar:
     bank_holidays: frozenset[date]
     first_year: int
     last_year: int
+    #: due -> act-by, filled as asked: a council's deadlines fall on a few thousand distinct days
+    _act_by: dict[date, date] = field(default_factory=dict, init=False, repr=False, compare=False,
+                                      hash=False)
 
     def is_working_day(self, day: date) -> bool:
         if not self.first_year <= day.year <= self.last_year:
@@ -29,10 +32,13 @@ class Calendar:
 
     def act_by(self, due: date) -> date:
         """The last working day on or before `due` (the statutory date itself never moves)."""
-        day = due
-        while not self.is_working_day(day):
-            day -= timedelta(days=1)
-        return day
+        found = self._act_by.get(due)
+        if found is None:
+            day = due
+            while not self.is_working_day(day):
+                day -= timedelta(days=1)
+            self._act_by[due] = found = day
+        return found
 
     def working_day(self, first: date, n: int) -> date:
         """The n-th working day of a period beginning with `first` (C5: `first` counts if working)."""

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from sendtrack.cli import common, maintenance, reading, recording, reports, setup
+from sendtrack.cli import common, data, maintenance, reading, recording, reports, setup
 
 app = typer.Typer(
     name="sendtrack",
@@ -40,6 +40,7 @@ recording.register(app)
 reading.register(app)
 reports.register(app)
 maintenance.register(app)
+data.register(app)
 
 
 def main() -> None:

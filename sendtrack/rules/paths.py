@@ -9,12 +9,19 @@ from sendtrack.domain import Case, Event
 
 def first_date(case: Case, *kinds: str, on_or_after: date | None = None, **match: str) -> date | None:
     """The date of the first event of `kinds` on or after a day whose details match `match`."""
-    for event in case.events:
-        if event.kind not in kinds or (on_or_after is not None and event.date < on_or_after):
-            continue
-        if all(_same(event.get(key), value) for key, value in match.items()):
-            return event.date
-    return None
+    if not match:
+        found = case.first(*kinds, on_or_after=on_or_after)
+        return found.date if found is not None else None
+    best: tuple[int, Event] | None = None
+    for kind in kinds:
+        for position, event in case.positioned(kind):
+            if on_or_after is not None and event.date < on_or_after:
+                continue
+            if all(_same(event.get(key), value) for key, value in match.items()):
+                if best is None or position < best[0]:
+                    best = (position, event)
+                break
+    return best[1].date if best is not None else None
 
 
 def _same(a: str | None, b: str | None) -> bool:

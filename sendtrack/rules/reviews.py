@@ -6,12 +6,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from dateutil.relativedelta import relativedelta
-
 from sendtrack.calendar import Calendar
 from sendtrack.domain import Case, Deadline, Settings
 from sendtrack.rules.catalogue import deadline
 from sendtrack.rules.counting import (
+    add_months,
     days_beginning_with,
     months_after,
     twelve_months_starting,
@@ -183,7 +182,7 @@ def under5_review(case: Case, dob: date, calendar: Calendar, settings: Settings)
     """Reviews every 3-6 months (default 6) while the child is under 5: CoP 9.178 (guidance)."""
     start = plan_issued_on(case)
     ceased = ceased_on(case)
-    fifth_birthday = dob + relativedelta(years=5)
+    fifth_birthday = add_months(dob, 60)
     held = meetings(case)
     out = []
     while start is not None and (ceased is None or start < ceased):

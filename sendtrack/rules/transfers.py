@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from dateutil.relativedelta import relativedelta
-
 from sendtrack.calendar import Calendar
 from sendtrack.domain import Case, Deadline, Settings, Transfer
 from sendtrack.rules.catalogue import deadline
-from sendtrack.rules.counting import day_before, months_before, weeks_after
+from sendtrack.rules.counting import add_months, day_before, months_before, weeks_after
 from sendtrack.rules.paths import ceased_on, earliest, first_date, plan_issued_on, settle
 
 TRANSFER_KINDS = {"phase": "phase-transfer", "post16": "post16-transfer", "post16-move": "post16-move"}
@@ -64,7 +62,7 @@ def transfer_due(transfer: Transfer) -> date:
 def _window_start(transfer: Transfer) -> date:
     """Amendments count from 1 September of the year before (spec 8.7); for a move, 12 months before."""
     if transfer.rule == "post16-move":
-        return transfer.on - relativedelta(months=12)
+        return add_months(transfer.on, -12)
     return date(transfer.on.year - 1, 9, 1)
 
 

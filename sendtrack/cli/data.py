@@ -1,0 +1,99 @@
+"""Data and maintenance commands: sample, import, export and recompute."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sendtrack.cli.common import AsOf, as_of_date, command, engine, open_db, today
+from sendtrack.errors import RefusedError
+
+
+class ExportFormat(StrEnum):
+    csv = "csv"
+    json = "json"
+
+
+def register(app: typer.Typer) -> None:
+    @command(app, "sample")
+    def sample(
+        cases: Annotated[int, typer.Option("--cases", min=1, help="How many cases to make.")],
+        seed: Annotated[int, typer.Option(help="Same seed, same data.")] = 1,
+        years: Annotated[int, typer.Option(min=0, max=30, help="Requests spread over this many years.")] = 6,
+        as_of: AsOf = None,
+    ) -> None:
+        """Fill the database with a synthetic council-like caseload (names are obviously made up)."""
+        from sendtrack.sample import write_sample
+
+        day = as_of_date(as_of)
+        rules = engine()
+        db = open_db()
+        try:
+            written = write_sample(db, cases=cases, seed=seed, years=years, as_of=day,
+                                   calendar=rules.calendar, settings=rules.settings)
+        finally:
+            db.close()
+        typer.echo(f"sampled {written.cases} cases ({written.first_ref} to {written.last_ref}): "
+                   f"{written.events} events, {written.deadlines} deadlines, as of {day}")
+
+    @command(app, "import")
+    def import_(
+        file: Annotated[Path, typer.Argument(metavar="FILE", help="CSV or JSON in the documented layout "
+                                                                  "(docs/import-format.md).")],
+        dry_run: Annotated[bool, typer.Option("--dry-run", help="Check every row; write nothing.")] = False,
+    ) -> None:
+        """Load cases and events from a file, all or nothing, with their deadlines."""
+        from sendtrack.exchange import ImportRefused, import_file
+
+        rules = engine()
+        db = open_db()
+        try:
+            loaded = import_file(db, file, dry_run=dry_run, today=today(), calendar=rules.calendar,
+                                 settings=rules.settings)
+        except ImportRefused as refused:
+            if dry_run:  # the list of bad rows is what --dry-run is for: data, on stdout
+                for problem in refused.problems:
+                    typer.echo(problem)
+                raise
+            first = refused.problems[0] if refused.problems else ""
+            first = first if len(first) <= 120 else first[:117] + "..."
+            raise RefusedError(f"{refused}; first: {first} (`sendtrack import --dry-run FILE` lists them "
+                               "all)") from None
+        finally:
+            db.close()
+        verb = "would import" if dry_run else "imported"
+        typer.echo(f"{verb} {loaded.cases} cases, {loaded.events} events"
+                   + ("" if dry_run else f", {loaded.deadlines} deadlines"))
+
+    @command(app, "export")
+    def export(
+        format: Annotated[ExportFormat, typer.Option("--format", "-f",
+                                                     help="csv or json.")] = ExportFormat.csv,
+        out: Annotated[Path | None, typer.Option("--out", metavar="PATH",
+                                                 help="Write here (default stdout).")] = None,
+    ) -> None:
+        """Every case and event, voided ones included, in the import layout (losslessly re-importable)."""
+        from sendtrack.exchange import export_to
+
+        db = open_db()
+        try:
+            export_to(db, format.value, out)
+        finally:
+            db.close()
+
+    @command(app, "recompute")
+    def recompute() -> None:
+        """Rebuild every materialised deadline (after a change of configuration, calendar or rules)."""
+        from sendtrack.bulk import recompute as rebuild
+
+        rules = engine()
+        db = open_db()
+        try:
+            done = rebuild(db, rules.calendar, rules.settings)
+        finally:
+            db.close()
+        typer.echo(f"recomputed {done.cases} cases, {done.deadlines} deadlines: {done.changed} deadlines "
+                   f"changed in {done.changed_cases} cases")
