@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from sendtrack.config import Config
 from sendtrack.domain import Settings
 from sendtrack.render import Column
-from sendtrack.reports.base import OUTSTANDING_SQL, Item, Scope, items, past_due
+from sendtrack.reports.base import OUTSTANDING_SQL, Item, Scope, items, past_due, who_columns
 from sendtrack.rules.catalogue import RULES
 from sendtrack.storage.db import Database
 
@@ -92,11 +92,7 @@ def at_risk_row(item: Item, day: date, settings: Settings, *, names: bool) -> di
 def table_columns(*, names: bool) -> list[Column]:
     """Fewer, wider columns for a terminal; CSV and JSON keep every field."""
     return [
-        Column("ref", "Ref"),
-        Column("initials", "Child"),
-        *([Column("name", "Name")] if names else []),
-        Column("team", "Team"),
-        Column("coordinator", "Coordinator"),
+        *who_columns(names=names),
         Column("deadline", "Deadline"),
         Column("due", "Due"),
         Column("act_by", "Act by"),
@@ -107,11 +103,7 @@ def table_columns(*, names: bool) -> list[Column]:
 
 def columns(*, names: bool) -> list[Column]:
     return [
-        Column("ref", "Ref"),
-        Column("initials", "Child"),
-        *([Column("name", "Name")] if names else []),
-        Column("team", "Team"),
-        Column("coordinator", "Coordinator"),
+        *who_columns(names=names),
         Column("rule", "Deadline"),
         Column("subject", "For"),
         Column("owner", "Owner"),

@@ -147,3 +147,12 @@ def check_coordinator(db: Database, name: str | None) -> None:
     near = db.one("SELECT coordinator FROM cases WHERE UPPER(coordinator) = UPPER(?)", (name,))
     hint = f" (did you mean {near[0]}?)" if near else ""
     raise RefusedError(f"no case is held by coordinator {name!r}{hint}")
+
+
+def who_columns(*, names: bool) -> list:
+    """The columns every row-per-deadline report starts with: the case, the child, who holds it."""
+    from sendtrack.render import Column
+
+    return [Column("ref", "Ref"), Column("initials", "Child"),
+            *([Column("name", "Name")] if names else []),
+            Column("team", "Team"), Column("coordinator", "Coordinator")]

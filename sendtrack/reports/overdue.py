@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sendtrack.render import Column
-from sendtrack.reports.base import Item, Scope, past_due
+from sendtrack.reports.base import Item, Scope, past_due, who_columns
 from sendtrack.storage.db import Database
 
 
@@ -49,11 +49,7 @@ def overdue_row(item: Item, scope: Scope, *, names: bool) -> dict:
 def table_columns(*, names: bool, excepted: bool = False) -> list[Column]:
     """Fewer, wider columns for a terminal; CSV and JSON keep every field."""
     return [
-        Column("ref", "Ref"),
-        Column("initials", "Child"),
-        *([Column("name", "Name")] if names else []),
-        Column("team", "Team"),
-        Column("coordinator", "Coordinator"),
+        *who_columns(names=names),
         Column("deadline", "Deadline"),
         Column("due", "Due"),
         Column("act_by", "Act by"),
@@ -65,11 +61,7 @@ def table_columns(*, names: bool, excepted: bool = False) -> list[Column]:
 
 def columns(*, names: bool) -> list[Column]:
     return [
-        Column("ref", "Ref"),
-        Column("initials", "Child"),
-        *([Column("name", "Name")] if names else []),
-        Column("team", "Team"),
-        Column("coordinator", "Coordinator"),
+        *who_columns(names=names),
         Column("rule", "Deadline"),
         Column("subject", "For"),
         Column("owner", "Owner"),
