@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cache
 from pathlib import Path
 
@@ -39,9 +39,7 @@ class Config:
     def settings(self, *, with_closures: bool = True) -> Settings:
         from sendtrack.calendar import load_closures
 
-        keys = {"annual_review_from", "under5_review_months", "at_risk_days", "draft_by_weeks",
-                "advice_chase_weeks", "review_scheduled_weeks", "phase_transfer_meeting_weeks",
-                "contact_weeks"}
+        keys = {f.name for f in fields(Settings)} - {"closures"}
         values = {k: v for k, v in self.rules.items() if k in keys}
         closures = ()
         if with_closures:

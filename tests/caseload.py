@@ -130,3 +130,19 @@ def build(cli, db: str) -> None:
                 received, "--team", team, "--coordinator", coordinator, *extra])
         for line in events:
             cli.ok(["--db", db, "record", *shlex.split(line)])
+
+
+def built(tmp_path_factory, name: str) -> str:
+    """A database holding the fixed caseload, built once per test module through the CLI."""
+    import pytest
+
+    from tests.conftest import Cli
+
+    path = str(tmp_path_factory.mktemp(name) / "caseload.db")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SENDTRACK_USER", "test-user")
+        mp.delenv("SENDTRACK_CONFIG", raising=False)
+        runner = Cli()
+        runner.ok(["--db", path, "init"])
+        build(runner, path)
+    return path

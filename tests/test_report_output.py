@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from sendtrack.cli.app import app
-from tests.caseload import AS_OF, CASES, NAMES, build
+from tests.caseload import AS_OF, CASES, NAMES, built
 from tests.conftest import Cli
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,14 +33,7 @@ MACHINE = [line for line in OUTPUTS if "table" not in line]
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory) -> str:
-    path = str(tmp_path_factory.mktemp("output") / "caseload.db")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SENDTRACK_USER", "test-user")
-        mp.delenv("SENDTRACK_CONFIG", raising=False)
-        runner = Cli()
-        runner.ok(["--db", path, "init"])
-        build(runner, path)
-    return path
+    return built(tmp_path_factory, "output")
 
 
 def report(cli: Cli, db: str, line: str) -> str:

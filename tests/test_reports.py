@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.caseload import AS_OF, build
+from tests.caseload import AS_OF, built
 from tests.conftest import Cli
 
 A, R = "reg 13(2)", "reg 18(1)(b); CoP 9.179"
@@ -16,14 +16,7 @@ Y6_TO_7 = "primary to secondary (Year 6 to 7) on 2025-09-01"
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory) -> str:
-    path = str(tmp_path_factory.mktemp("reports") / "caseload.db")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SENDTRACK_USER", "test-user")
-        mp.delenv("SENDTRACK_CONFIG", raising=False)
-        runner = Cli()
-        runner.ok(["--db", path, "init"])
-        build(runner, path)
-    return path
+    return built(tmp_path_factory, "reports")
 
 
 @pytest.fixture
