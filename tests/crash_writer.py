@@ -10,9 +10,9 @@ from __future__ import annotations
 import sys
 from datetime import date
 
+from sendtrack.app.record import now
 from sendtrack.calendar import england
 from sendtrack.domain import Settings
-from sendtrack.records import now
 from sendtrack.rules.engine import compute
 from sendtrack.storage import cases as store
 from sendtrack.storage.db import locate, open_database

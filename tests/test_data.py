@@ -8,12 +8,12 @@ import json
 import sqlite3
 from collections import Counter
 from datetime import date
-from pathlib import Path
 
 import pytest
 
-from sendtrack import sample
+from sendtrack.app import sample
 from sendtrack.calendar import england
+from sendtrack.config import DEFAULT_CONFIG
 from sendtrack.domain import Case, Event, Settings
 from sendtrack.rules.engine import refusal
 from tests.conftest import dump
@@ -234,7 +234,7 @@ def test_recompute_after_a_threshold_changes(hand_made, private_db, tmp_path):
     assert "0 deadlines changed in 0 cases" in hand_made.ok("recompute")
     before = rows(private_db, DEADLINES_SQL)
     config = tmp_path / "config.toml"
-    default = Path(sample.__file__).with_name("data") / "config.toml"
+    default = DEFAULT_CONFIG
     config.write_text(default.read_text().replace("contact_weeks = 6", "contact_weeks = 4"))
     out = hand_made.ok(["--config", str(config), "recompute"])
     changed = int(out.split(": ")[1].split()[0])

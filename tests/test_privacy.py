@@ -65,11 +65,11 @@ def explode(*args, **kwargs):
 
 
 @pytest.mark.parametrize("target, line", [
-    ("sendtrack.records.record", "record contact N1 --date 2025-02-01"),
-    ("sendtrack.records.add_request",
+    ("sendtrack.app.record.record", "record contact N1 --date 2025-02-01"),
+    ("sendtrack.app.record.add_request",
      "add-request --name 'Other Child' --dob 2016-01-01 --received 2025-01-06"),
     ("sendtrack.reports.timeline.case_timeline", "timeline N1"),
-    ("sendtrack.integrity.check", "check"),
+    ("sendtrack.app.check.check", "check"),
     ("sendtrack.reports.history.history_rows", "history N1"),
 ])
 def test_an_unexpected_error_prints_one_line_and_no_child_data(named_case, monkeypatch, private_db, target,
@@ -90,7 +90,7 @@ def test_an_unexpected_error_prints_one_line_and_no_child_data(named_case, monke
 
 SCRIPT = """
 import sys
-import sendtrack.records as records
+import sendtrack.app.record as records
 def explode(*args, **kwargs):
     raise RuntimeError("cannot judge Amelia Jones at 12 Oak Lane")
 records.record = explode

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sendtrack import records
+from sendtrack.app import record as records
 from sendtrack.calendar import england
 from sendtrack.domain import Case, Event, Settings, Status
 from sendtrack.rules.engine import compute, refusal, timeline

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from sendtrack.cli.common import AsOf, as_of_date, command, engine, open_db, today
+from sendtrack.cli.common import AsOf, as_of_date, command, config, engine, open_db, today
 from sendtrack.errors import RefusedError
 
 
@@ -26,7 +26,7 @@ def register(app: typer.Typer) -> None:
         as_of: AsOf = None,
     ) -> None:
         """Fill the database with a synthetic council-like caseload (names are obviously made up)."""
-        from sendtrack.sample import write_sample
+        from sendtrack.app.sample import write_sample
 
         day = as_of_date(as_of)
         rules = engine()
@@ -46,13 +46,13 @@ def register(app: typer.Typer) -> None:
         dry_run: Annotated[bool, typer.Option("--dry-run", help="Check every row; write nothing.")] = False,
     ) -> None:
         """Load cases and events from a file, all or nothing, with their deadlines."""
-        from sendtrack.exchange import ImportRefused, import_file
+        from sendtrack.app.exchange import ImportRefused, import_file
 
         rules = engine()
         db = open_db()
         try:
             loaded = import_file(db, file, dry_run=dry_run, today=today(), calendar=rules.calendar,
-                                 settings=rules.settings)
+                                 settings=rules.settings, known_teams={t.id for t in config().teams})
         except ImportRefused as refused:
             if dry_run:  # the list of bad rows is what --dry-run is for: data, on stdout
                 for problem in refused.problems:
@@ -76,7 +76,7 @@ def register(app: typer.Typer) -> None:
                                                  help="Write here (default stdout).")] = None,
     ) -> None:
         """Every case and event, voided ones included, in the import layout (losslessly re-importable)."""
-        from sendtrack.exchange import export_to
+        from sendtrack.app.exchange import export_to
 
         db = open_db()
         try:
@@ -87,7 +87,7 @@ def register(app: typer.Typer) -> None:
     @command(app, "recompute")
     def recompute() -> None:
         """Rebuild every materialised deadline (after a change of configuration, calendar or rules)."""
-        from sendtrack.bulk import recompute as rebuild
+        from sendtrack.app.batch import recompute as rebuild
 
         rules = engine()
         db = open_db()

@@ -16,7 +16,7 @@ def register(app: typer.Typer) -> None:
         """Integrity and consistency: SQLite's integrity check, deadlines as the rules compute them,
         events in a possible order, one request per case, unique references, one open request per
         child. Prints each problem with its case reference; exits 1 if any is found."""
-        from sendtrack import integrity
+        from sendtrack.app import check as integrity
 
         rules = engine()
         db = open_db()
@@ -50,7 +50,7 @@ def register(app: typer.Typer) -> None:
                 format: FormatOpt = None) -> None:
         """Every event of a case with who recorded it and when; voided ones marked with who voided
         them, when and why."""
-        from sendtrack.render import render, resolve_format
+        from sendtrack.output.render import render, resolve_format
         from sendtrack.reports.history import (
             HISTORY_COLUMNS,
             HISTORY_TABLE_COLUMNS,

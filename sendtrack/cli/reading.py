@@ -41,8 +41,8 @@ def register(app: typer.Typer) -> None:
               coordinator: CoordinatorOpt = None, format: FormatOpt = None,
               names: NamesOpt = False) -> None:
         """One row per case: holder, stage, next statutory deadline and overdue count."""
-        from sendtrack.render import render
-        from sendtrack.reports.cases import case_columns, case_rows
+        from sendtrack.output.render import render
+        from sendtrack.reports.case_list import case_columns, case_rows
 
         check_team(team)
         db = open_db()

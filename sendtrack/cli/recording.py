@@ -82,7 +82,7 @@ def print_change(change) -> None:
 
 
 def _record(ref: str, kind: str, when: str, by: str | None, **details) -> None:
-    from sendtrack import records
+    from sendtrack.app import record as records
 
     day = required_date(when, "--date")
     rules = engine()
@@ -244,7 +244,7 @@ def void(ref: Ref, event_id: Annotated[int, typer.Argument(metavar="EVENT_ID")],
          reason: Annotated[str, typer.Option(help="Why it was a mistake.")], by: ByOpt = None) -> None:
     """Void a mistaken event (EVENT_ID is the # column of `history` or `timeline`): it stays in the
     history, marked, and stops counting."""
-    from sendtrack import records
+    from sendtrack.app import record as records
 
     rules = engine()
     db = open_db()
@@ -276,7 +276,7 @@ def register(app: typer.Typer) -> None:
         by: ByOpt = None,
     ) -> None:
         """Record a request for an EHC needs assessment; prints the case reference."""
-        from sendtrack import records
+        from sendtrack.app import record as records
 
         dob_day, received_day = required_date(dob, "--dob"), required_date(received, "--received")
         check_team(team)
@@ -297,7 +297,7 @@ def register(app: typer.Typer) -> None:
                coordinator: Annotated[str | None, typer.Option(metavar="NAME")] = None,
                by: ByOpt = None) -> None:
         """Move a case to a team (and coordinator); kept as an event."""
-        from sendtrack import records
+        from sendtrack.app import record as records
 
         check_team(team)
         config()

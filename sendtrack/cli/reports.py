@@ -86,7 +86,7 @@ def register(app: typer.Typer) -> None:
         format: FormatOpt = None, names: NamesOpt = False, fail_on_overdue: FailOnOverdue = False,
     ) -> None:
         """Deadlines past due and not done, most overdue first (local milestones are never overdue)."""
-        from sendtrack.render import render, resolve_format
+        from sendtrack.output.render import render, resolve_format
         from sendtrack.reports import overdue as report
 
         scope = _scope(as_of, team, coordinator)
@@ -126,7 +126,7 @@ def register(app: typer.Typer) -> None:
         format: FormatOpt = None, names: NamesOpt = False,
     ) -> None:
         """Open deadlines due within the warning window, and local milestones reached, with the reason."""
-        from sendtrack.render import render, resolve_format
+        from sendtrack.output.render import render, resolve_format
         from sendtrack.reports import atrisk as report
 
         scope = _scope(as_of, team, coordinator)
@@ -145,7 +145,7 @@ def register(app: typer.Typer) -> None:
     def caseload(as_of: AsOf = None, team: TeamOpt = None, coordinator: CoordinatorOpt = None,
                  format: FormatOpt = None) -> None:
         """Cases held per team and coordinator against the team's caseload ambition."""
-        from sendtrack.render import render, resolve_format
+        from sendtrack.output.render import render, resolve_format
         from sendtrack.reports import caseload as report
 
         scope = _scope(as_of, team, coordinator)
@@ -170,7 +170,7 @@ def register(app: typer.Typer) -> None:
         format: FormatOpt = None, names: NamesOpt = False, by: ByOpt = None,
     ) -> None:
         """Cases held by another team than the allocation rule gives; --apply moves them."""
-        from sendtrack.render import render
+        from sendtrack.output.render import render
         from sendtrack.reports import allocate as report
 
         scope = _scope(as_of, team, coordinator)
@@ -180,7 +180,7 @@ def register(app: typer.Typer) -> None:
         try:
             moves = report.misallocated(db, scope, config())
             if apply and moves:
-                from sendtrack import records
+                from sendtrack.app import record as records
 
                 who = records.recorder(by)
                 for move in moves:
@@ -205,7 +205,7 @@ def register(app: typer.Typer) -> None:
         format: FormatOpt = None,
     ) -> None:
         """Timeliness with DfE's definitions: 20 weeks (incl./excl. exceptions), 6-week decisions, reviews."""
-        from sendtrack.render import render, resolve_format, write_json
+        from sendtrack.output.render import render, resolve_format, write_json
         from sendtrack.reports import kpi as report
 
         scope = _scope(as_of, team, coordinator)
@@ -238,7 +238,7 @@ def register(app: typer.Typer) -> None:
         """The daily digest for cron: per team, overdue (and new), due in 5 working days, at risk."""
         import sys
 
-        from sendtrack.render import write_json
+        from sendtrack.output.render import write_json
         from sendtrack.reports import digest as report
 
         scope = _scope(as_of, team, coordinator)

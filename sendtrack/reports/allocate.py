@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sendtrack.config import Config
-from sendtrack.render import Column, initials
+from sendtrack.output.render import Column, initials
 from sendtrack.reports.base import Scope
 from sendtrack.reports.caseload import CaseState, case_states
 from sendtrack.rules.transfers import curriculum_year

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from sendtrack.config import Config
 from sendtrack.domain import Settings
-from sendtrack.render import Column
+from sendtrack.output.render import Column
 from sendtrack.reports.base import OUTSTANDING_SQL, Item, Scope, items, past_due, who_columns
 from sendtrack.rules.catalogue import RULES
 from sendtrack.storage.db import Database

@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sendtrack.errors import RefusedError
-from sendtrack.render import initials
+from sendtrack.output.render import initials
 from sendtrack.storage.cases import as_date
 from sendtrack.storage.db import Database
 from sendtrack.storage.queries import STATUS_SQL, VISIBLE_SQL, status_params, visible_params
@@ -151,7 +151,7 @@ def check_coordinator(db: Database, name: str | None) -> None:
 
 def who_columns(*, names: bool) -> list:
     """The columns every row-per-deadline report starts with: the case, the child, who holds it."""
-    from sendtrack.render import Column
+    from sendtrack.output.render import Column
 
     return [Column("ref", "Ref"), Column("initials", "Child"),
             *([Column("name", "Name")] if names else []),

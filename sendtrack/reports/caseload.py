@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from sendtrack.config import Config
-from sendtrack.render import Column
+from sendtrack.output.render import Column
 from sendtrack.reports.base import OUTSTANDING_SQL, Scope, one_place
 from sendtrack.storage.cases import as_date
 from sendtrack.storage.db import Database

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sendtrack.render import Column
+from sendtrack.output.render import Column
 from sendtrack.storage import cases as store
 from sendtrack.storage.db import Database
 

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from sendtrack.errors import RefusedError, UsageError
-from sendtrack.render import Column
+from sendtrack.output.render import Column
 from sendtrack.reports.base import Scope, deadlines_table, measure, one_place
 from sendtrack.storage.cases import as_date
 from sendtrack.storage.db import Database

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sendtrack.render import Column
+from sendtrack.output.render import Column
 from sendtrack.reports.base import Item, Scope, past_due, who_columns
 from sendtrack.storage.db import Database
 

@@ -8,7 +8,7 @@ from datetime import date
 from sendtrack.calendar import Calendar
 from sendtrack.domain import Settings
 from sendtrack.errors import RefusedError
-from sendtrack.render import Column, console, initials, table, write_json
+from sendtrack.output.render import Column, console, initials, table, write_json
 from sendtrack.rules.engine import Timeline, timeline
 from sendtrack.storage import cases as store
 from sendtrack.storage.db import Database
@@ -73,7 +73,7 @@ def render_timeline(view: CaseView, fmt: str, *, names: bool) -> None:
         write_json(data)
         return
     if fmt == "csv":
-        from sendtrack.render import write_csv
+        from sendtrack.output.render import write_csv
 
         cols = [Column(k, k) for k in ("rule", "owner", "kind", "subject", "due", "act_by", "status",
                                        "completed_on", "exception_limb", "source")]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sendtrack.render import Column, initials
+from sendtrack.output.render import Column, initials
 from sendtrack.storage.db import Database
 from sendtrack.storage.queries import list_cases
 

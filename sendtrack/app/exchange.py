@@ -192,7 +192,7 @@ def _details(value) -> dict:
 @lru_cache(maxsize=1 << 16)
 def _kind_details(kind: str | None, text: str | None) -> dict:
     """The details of a `kind` event, checked; cached, as most rows repeat a few details exactly."""
-    from sendtrack.records import clean_text
+    from sendtrack.app.record import clean_text
 
     if kind not in EVENT_KINDS:
         raise ValueError(f"unknown event kind {kind!r}")
@@ -215,14 +215,14 @@ def _kind_details(kind: str | None, text: str | None) -> dict:
 
 @lru_cache(maxsize=1 << 12)
 def _person(text: str) -> str:
-    from sendtrack.records import clean_text
+    from sendtrack.app.record import clean_text
 
     return clean_text(text, "recorded_by")
 
 
 def _case_values(row: dict, when: date, known_teams: set[str]) -> dict:
     """The case's own columns, from its request row."""
-    from sendtrack.records import SOURCES, clean_text
+    from sendtrack.app.record import SOURCES, clean_text
 
     source = _text(row.get("source")) or "parent"
     if source not in SOURCES:
@@ -251,7 +251,7 @@ def _cases(path: Path, known_teams: set[str], problems: list[str]) -> Iterator[_
 
     Streaming keeps memory flat at England scale (a 1.2 GB file), so a case's rows must be together,
     as `export` writes them; a ref that comes back after other cases is refused."""
-    from sendtrack.records import REF_PATTERN
+    from sendtrack.app.record import REF_PATTERN
 
     done: set[str] = set()
     case: _Case | None = None
@@ -369,7 +369,7 @@ class _Numbering:
 
 def _check_task(args):
     """In a worker: replay each case's events through the rules, and compute its deadlines."""
-    from sendtrack import bulk
+    from sendtrack.app import batch as bulk
 
     today, batch = args
     calendar, settings = bulk.engine()
@@ -392,7 +392,7 @@ def _check_task(args):
 
 
 def import_file(db: Database, path: Path, *, dry_run: bool, today: date, calendar: Calendar,
-                settings: Settings) -> Loaded:
+                settings: Settings, known_teams: set[str]) -> Loaded:
     """Load `path` all or nothing; raises ImportRefused listing every bad row.
 
     The file is read as a stream, a chunk of cases at a time: checked and computed in worker processes,
@@ -400,12 +400,10 @@ def import_file(db: Database, path: Path, *, dry_run: bool, today: date, calenda
     still checked, to list every bad row) and the transaction is rolled back: nothing is written."""
     from collections import deque
 
-    from sendtrack import bulk
-    from sendtrack.config import load as load_config
-    from sendtrack.records import now
+    from sendtrack.app import batch as bulk
+    from sendtrack.app.record import now
     from sendtrack.storage.bulk import INSERT_CASE, INSERT_DEADLINE, INSERT_EVENT, loading, next_ids
 
-    known_teams = {t.id for t in load_config(_config_path()).teams}
     problems: list[str] = []
     loaded = Loaded()
     stamp, by_default = now().isoformat(sep=" "), _recorder()
@@ -467,7 +465,7 @@ def import_file(db: Database, path: Path, *, dry_run: bool, today: date, calenda
 
 
 def _batches(cases: Iterator[_Case]) -> Iterator[list[_Case]]:
-    from sendtrack.bulk import CHUNK
+    from sendtrack.app.batch import CHUNK
 
     part: list[_Case] = []
     for case in cases:
@@ -493,18 +491,12 @@ def _request_stamp(case: _Case) -> str | None:
 
 
 def _recorder() -> str:
-    from sendtrack.records import recorder
+    from sendtrack.app.record import recorder
 
     try:
         return recorder(None)
     except RefusedError:
         return "import"
-
-
-def _config_path() -> str | None:
-    from sendtrack.cli.common import state
-
-    return state.config
 
 
 def _existing_refs(db: Database, refs: list[str]) -> set[str]:

@@ -356,7 +356,7 @@ def ref_for(case_id: int) -> str:
 def _task(args) -> tuple[list, list, list[int], list]:
     """One chunk of cases, made and computed in a worker: case rows, event rows without ids (the parent
     numbers them), the positions of void events, and deadline rows."""
-    from sendtrack import bulk
+    from sendtrack.app import batch as bulk
     from sendtrack.domain import Case, Event
 
     seed, start, stop, as_of, years, coordinators, first_case = args
@@ -390,7 +390,7 @@ def _task(args) -> tuple[list, list, list[int], list]:
 
 def write_sample(db, *, cases: int, seed: int, years: int, as_of: date, calendar, settings) -> Written:
     """`cases` synthetic cases with their events and materialised deadlines, in one transaction."""
-    from sendtrack import bulk
+    from sendtrack.app import batch as bulk
     from sendtrack.errors import RefusedError
     from sendtrack.storage.bulk import (
         INSERT_CASE,

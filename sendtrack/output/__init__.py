@@ -1,0 +1,1 @@
+"""Output: the one renderer (table, CSV, JSON) every command prints through."""
