@@ -16,36 +16,6 @@ class Status(StrEnum):
     NOT_APPLICABLE = "not-applicable"
 
 
-#: Event kinds, in the users' words; each is one `sendtrack record KIND` (request comes from add-request).
-EVENT_KINDS = (
-    "request",
-    "decision",
-    "advice-requested",
-    "advice-received",
-    "draft",
-    "representations",
-    "consultation-sent",
-    "consultation-reply",
-    "no-plan",
-    "final",
-    "exception",
-    "review-scheduled",
-    "invitations-sent",
-    "review-meeting",
-    "review-report",
-    "review-decision",
-    "amendment-notice",
-    "amended-plan",
-    "no-amendment",
-    "transfer",
-    "contact",
-    "withdrawn",
-    "cease",
-    "assign",
-    "void",
-)
-
-
 @dataclass(frozen=True, slots=True)
 class Event:
     """One dated thing that happened to a case. `details` holds the kind's own fields."""

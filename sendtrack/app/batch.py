@@ -183,11 +183,6 @@ def _bounded(processes, fn: Callable, tasks: Iterable, *, ahead: int) -> Iterato
         yield pending.popleft().get()
 
 
-def chunks(items: Sequence, size: int = CHUNK) -> Iterator[Sequence]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
-
-
 # --- change counting for recompute ----------------------------------------------------------------------
 
 def changed_rows(old: list[tuple], new: list[tuple]) -> int:

@@ -17,8 +17,9 @@ from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 
+from sendtrack import kinds
 from sendtrack.calendar import Calendar
-from sendtrack.domain import EVENT_KINDS, Case, Event, Settings
+from sendtrack.domain import Case, Event, Settings
 from sendtrack.errors import RefusedError
 from sendtrack.storage.db import Database
 
@@ -27,12 +28,6 @@ CASE_COLUMNS = ("ref", "name", "dob", "source", "team", "coordinator", "looked_a
 EVENT_COLUMNS = ("event_id", "kind", "date", "details", "voids", "recorded_by", "recorded_at")
 COLUMNS = CASE_COLUMNS + EVENT_COLUMNS
 REQUIRED = ("ref", "kind", "date")
-#: Details each kind must carry (the options `sendtrack record KIND` requires).
-NEEDS = {"decision": ("outcome",), "advice-requested": ("from",), "advice-received": ("from",),
-         "consultation-sent": ("institution",), "consultation-reply": ("institution",),
-         "exception": ("limb", "reason"), "review-scheduled": ("meeting",), "review-decision": ("outcome",),
-         "cease": ("reason",), "transfer": ("on", "transfer"), "void": ("reason",), "assign": ("team",)}
-ADVICE_FROM = {"education", "health", "psychology", "social-care", "other"}
 YES, NO = {"yes", "true", "1", "y"}, {"no", "false", "0", "n", ""}
 
 
@@ -190,43 +185,26 @@ def _details(value) -> dict:
 
 
 @lru_cache(maxsize=1 << 16)
-def _kind_details(kind: str | None, text: str | None) -> dict:
-    """The details of a `kind` event, checked; cached, as most rows repeat a few details exactly."""
-    from sendtrack.app.record import clean_text
-
-    if kind not in EVENT_KINDS:
-        raise ValueError(f"unknown event kind {kind!r}")
-    details = _details(text)
-    for key in NEEDS.get(kind, ()):
-        if _text(details.get(key)) is None:
-            raise ValueError(f"a {kind} event needs {key!r} in its details")
-    for key, value in details.items():
-        if isinstance(value, str):
-            clean_text(value, f"detail {key}", limit=1000)
-        elif not (kind == "void" and key == "event"):
-            raise ValueError(f"detail {key!r} must be text")
-    if kind.startswith("advice-") and details["from"] not in ADVICE_FROM:
-        raise ValueError(f"advice from {details['from']!r}: use one of {', '.join(sorted(ADVICE_FROM))}")
-    for key in ("meeting", "end", "on", "received"):
-        if key in details:
-            _date(details[key], key)
-    return details
+def _kind_details(kind: str | None, text: str | None, years: tuple[int, int]) -> dict:
+    """The details of a `kind` event, checked by the registry as `record` checks them; cached, as most
+    rows repeat a few details exactly."""
+    return kinds.check_details(kinds.kind(kind).name, _details(text), first_year=years[0],
+                               last_year=years[1])
 
 
 @lru_cache(maxsize=1 << 12)
 def _person(text: str) -> str:
-    from sendtrack.app.record import clean_text
-
-    return clean_text(text, "recorded_by")
+    return kinds.clean_text(text, "recorded_by")
 
 
-def _case_values(row: dict, when: date, known_teams: set[str]) -> dict:
-    """The case's own columns, from its request row."""
-    from sendtrack.app.record import SOURCES, clean_text
+def _case_values(row: dict, when: date, known_teams: set[str], today: date) -> dict:
+    """The case's own columns, from its request row, refused as `add-request` refuses them."""
+    from sendtrack.rules.guards import request_refusal
 
+    clean_text = kinds.clean_text
     source = _text(row.get("source")) or "parent"
-    if source not in SOURCES:
-        raise ValueError(f"unknown source {source!r}: use one of {', '.join(SOURCES)}")
+    if source not in kinds.SOURCES:
+        raise ValueError(f"unknown source {source!r}: use one of {', '.join(kinds.SOURCES)}")
     team = _text(row.get("team")) or "front-door"
     if team not in known_teams:
         raise ValueError(f"unknown team {team!r}")
@@ -241,12 +219,14 @@ def _case_values(row: dict, when: date, known_teams: set[str]) -> dict:
         "setting": clean_text(setting, "setting") if setting else None,
         "created_at": _stamp(row.get("created_at"), "created_at"),
     }
-    if when < values["dob"]:
-        raise ValueError(f"request date {when} is before the date of birth {values['dob']}")
+    problem = request_refusal(dob=values["dob"], received=when, today=today)
+    if problem:
+        raise ValueError(problem)
     return values
 
 
-def _cases(path: Path, known_teams: set[str], problems: list[str]) -> Iterator[_Case]:
+def _cases(path: Path, known_teams: set[str], problems: list[str], *, today: date,
+           years: tuple[int, int]) -> Iterator[_Case]:
     """The file's cases one at a time (a case's rows are together), row problems appended to `problems`.
 
     Streaming keeps memory flat at England scale (a 1.2 GB file), so a case's rows must be together,
@@ -269,7 +249,7 @@ def _cases(path: Path, known_teams: set[str], problems: list[str]) -> Iterator[_
             kind = _text(row.get("kind"))
             details = row.get("details")
             details = _kind_details(kind, details if isinstance(details, str) or details is None
-                                    else json.dumps(details, sort_keys=True))
+                                    else json.dumps(details, sort_keys=True), years)
             when = _day(row.get("date"))
             if kind == "assign" and details["team"] not in known_teams:
                 raise ValueError(f"unknown team {details['team']!r}")
@@ -280,7 +260,7 @@ def _cases(path: Path, known_teams: set[str], problems: list[str]) -> Iterator[_
             by = _text(row.get("recorded_by"))
             by = _person(by) if by is not None else None
             at = _stamp(row.get("recorded_at"), "recorded_at")
-            values = _case_values(row, when, known_teams) if kind == "request" else None
+            values = _case_values(row, when, known_teams, today) if kind == "request" else None
         except (ValueError, RefusedError) as exc:
             problems.append(f"{where}: {ref + ': ' if ref else ''}{exc}")
             continue
@@ -414,7 +394,8 @@ def import_file(db: Database, path: Path, *, dry_run: bool, today: date, calenda
 
         def tasks():
             next_case = first_case
-            for part in _batches(_cases(path, known_teams, problems)):
+            for part in _batches(_cases(path, known_teams, problems, today=today,
+                                               years=(calendar.first_year, calendar.last_year))):
                 existing = _existing_refs(db, [c.ref for c in part])
                 good = []
                 for case in part:
@@ -483,7 +464,7 @@ def _received(case: _Case) -> date:
 
 def _stored(details: dict) -> str:
     """The details as storage.cases.insert_event writes them."""
-    return json.dumps(details, sort_keys=True) if details else "{}"
+    return json.dumps(details, sort_keys=True, default=str) if details else "{}"
 
 
 def _request_stamp(case: _Case) -> str | None:

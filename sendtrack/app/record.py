@@ -9,22 +9,17 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from sendtrack import kinds
 from sendtrack.calendar import Calendar
 from sendtrack.domain import Event, Settings, Status
 from sendtrack.errors import RefusedError
-from sendtrack.rules.counting import months_after
+from sendtrack.kinds import clean_text
 from sendtrack.rules.engine import Judged, compute, judge, refusal
+from sendtrack.rules.guards import request_refusal
 from sendtrack.storage import cases as store
 from sendtrack.storage.db import Database
 
-SOURCES = ("parent", "young-person", "school", "health", "social-care", "other")
 REF_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")
-CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-MAX_TEXT = 200
-#: Part 3 of the Children and Families Act 2014 (EHC needs assessments and plans) began on this day.
-EHC_START = date(2014, 9, 1)
-#: Nobody this old can ask for an EHC needs assessment (plans run to age 25).
-MAX_AGE = 26
 
 
 def recorder(by: str | None) -> str:
@@ -36,18 +31,6 @@ def recorder(by: str | None) -> str:
         except (KeyError, OSError):
             who = "unknown"
     return clean_text(who, "recorded by")
-
-
-def clean_text(value: str, what: str, *, limit: int = MAX_TEXT) -> str:
-    """Refuse empty, over-long or control-character text; keep accents and every script."""
-    value = value.strip()
-    if not value:
-        raise RefusedError(f"{what} is empty")
-    if CONTROL.search(value):
-        raise RefusedError(f"{what} contains a control character")
-    if len(value) > limit:
-        raise RefusedError(f"{what} is longer than {limit} characters")
-    return value
 
 
 def now() -> datetime:
@@ -108,22 +91,13 @@ def add_request(db: Database, *, name: str, dob: date, received: date, ref: str 
     name = clean_text(name, "name")
     if ref is not None and not REF_PATTERN.match(ref):
         raise RefusedError(f"case reference {ref!r} must be 1-40 letters, digits, '.', '_', '/' or '-'")
-    if source not in SOURCES:
-        raise RefusedError(f"unknown source {source!r}: use one of {', '.join(SOURCES)}")
+    details = kinds.check_details("request", {"source": source}, first_year=calendar.first_year,
+                                  last_year=calendar.last_year)
     coordinator = clean_text(coordinator, "coordinator") if coordinator is not None else None
     setting = clean_text(setting, "setting") if setting is not None else None
-    if dob > today:
-        raise RefusedError(f"date of birth {dob} is in the future (today is {today})")
-    if received < EHC_START:
-        raise RefusedError(f"request date {received} is before {EHC_START}, when EHC needs assessments "
-                           "began (CFA 2014 Part 3)")
-    if received >= months_after(dob, 12 * MAX_AGE):
-        raise RefusedError(f"date of birth {dob} makes the child {MAX_AGE} or older on the request date "
-                           "(EHC plans are for ages 0 to 25)")
-    if received > today:
-        raise RefusedError(f"request date {received} is in the future (today is {today})")
-    if received < dob:
-        raise RefusedError(f"request date {received} is before the date of birth {dob}")
+    problem = request_refusal(dob=dob, received=received, today=today)
+    if problem:
+        raise RefusedError(problem)
     with db.write():
         ref = ref or next_ref(db)
         if db.one("SELECT 1 FROM cases WHERE ref = ?", (ref,)):
@@ -134,7 +108,7 @@ def add_request(db: Database, *, name: str, dob: date, received: date, ref: str 
                                     alternative_provision=alternative_provision, setting=setting,
                                     now=stamp)
         event_id = store.insert_event(db, case_id=case_id, kind="request", when=received,
-                                      details={"source": source}, recorded_by=by, now=stamp)
+                                      details=details, recorded_by=by, now=stamp)
         after = _materialise(db, store.find_case(db, ref), calendar=calendar, settings=settings,
                              today=today)
     return Change(ref, event_id, [], after)
@@ -142,13 +116,12 @@ def add_request(db: Database, *, name: str, dob: date, received: date, ref: str 
 
 def record(db: Database, *, ref: str, kind: str, when: date, details: dict, by: str, today: date,
            calendar: Calendar, settings: Settings) -> Change:
-    """Add one event to a case after the rules have judged it possible."""
-    for key, value in details.items():
-        if isinstance(value, str):
-            details[key] = clean_text(value, key.replace("_", " "))
-        elif isinstance(value, date) and not calendar.first_year <= value.year <= calendar.last_year:
-            raise RefusedError(f"{key} date {value} is outside the years sendtrack can count in "
-                               f"({calendar.first_year}-{calendar.last_year})")
+    """Add one event to a case after the registry has checked its details and the rules have judged
+    it possible."""
+    if not calendar.first_year <= when.year <= calendar.last_year:
+        raise RefusedError(f"{kind} date {when} is outside the years sendtrack can count in "
+                           f"({calendar.first_year}-{calendar.last_year})")
+    details = kinds.check_details(kind, details, first_year=calendar.first_year, last_year=calendar.last_year)
     with db.write():
         case_row = store.find_case(db, ref)
         rows = store.event_rows(db, case_row.id)
@@ -200,5 +173,3 @@ def assign(db: Database, *, ref: str, team: str, coordinator: str | None, by: st
                                   recorded_by=by, now=now())
 
 
-def overdue_count(items: list[Judged]) -> int:
-    return sum(1 for j in items if j.status == Status.OVERDUE and j.deadline.kind != "local")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import inspect
 from enum import StrEnum
 from typing import Annotated
 
 import typer
 
+from sendtrack import kinds
 from sendtrack.cli.common import (
     ByOpt,
     check_team,
@@ -22,56 +24,14 @@ from sendtrack.cli.common import (
 Ref = Annotated[str, typer.Argument(metavar="REF", help="The case reference.")]
 TEAM_HELP = ("Holding team, from the configuration; Hertfordshire's: front-door, early-years, school-age, "
              "young-people, virtual-school, access-inclusion.")
-When = Annotated[str, typer.Option("--date", metavar="DATE", help="The day it happened (YYYY-MM-DD).")]
-Institution = Annotated[str, typer.Option("--institution", metavar="NAME", help="The school or college.")]
 
 
-class Source(StrEnum):
-    parent = "parent"
-    young_person = "young-person"
-    school = "school"
-    health = "health"
-    social_care = "social-care"
-    other = "other"
+def choices(name: str, values: tuple[str, ...]) -> type[StrEnum]:
+    """A typer choice type from one of the registry's value sets (typer lists choices from an enum)."""
+    return StrEnum(name, {value.replace("-", "_"): value for value in values})  # type: ignore[return-value]
 
 
-class AdviceFrom(StrEnum):
-    education = "education"
-    health = "health"
-    psychology = "psychology"
-    social_care = "social-care"
-    other = "other"
-
-
-class DecisionOutcome(StrEnum):
-    assess = "assess"
-    refuse = "refuse"
-
-
-class ReviewOutcome(StrEnum):
-    maintain = "maintain"
-    amend = "amend"
-    cease = "cease"
-
-
-class Limb(StrEnum):
-    a = "a"
-    b = "b"
-    c = "c"
-    d = "d"
-    missed_appointment = "missed-appointment"
-
-
-class ContactWith(StrEnum):
-    parent = "parent"
-    young_person = "young-person"
-    school = "school"
-
-
-class TransferKind(StrEnum):
-    phase = "phase"
-    post16 = "post16"
-    post16_move = "post16-move"
+Source = choices("Source", kinds.SOURCES)
 
 
 def print_change(change) -> None:
@@ -100,143 +60,58 @@ record_app = typer.Typer(help="Record what happened to a case; prints what chang
                          no_args_is_help=True)
 
 
-@command(record_app, "decision")
-def decision(ref: Ref, when: When, outcome: Annotated[DecisionOutcome, typer.Option(help="assess|refuse")],
-             by: ByOpt = None) -> None:
-    """The decision whether to carry out a needs assessment (reg 5)."""
-    _record(ref, "decision", when, by, outcome=outcome.value)
+def _parameter(option: kinds.Option, index: int) -> inspect.Parameter:
+    """The typer parameter of one registry option: its flag, value set, help and default."""
+    if option.type == "choice":
+        kind: object = choices(option.key.title().replace("_", ""), option.choices)
+    elif option.type == "flag":
+        kind = bool
+    else:
+        kind = str
+    metavar = None if option.type in {"choice", "flag"} else option.metavar or (
+        "DATE" if option.type == "date" else "TEXT")
+    declared = typer.Option(option.flag, help=option.help, metavar=metavar)
+    optional = not option.required
+    annotation = Annotated[(kind | None) if optional and kind is not bool else kind, declared]  # type: ignore[operator]
+    default = (False if kind is bool else None) if optional else inspect.Parameter.empty
+    return inspect.Parameter(f"option_{index}", inspect.Parameter.KEYWORD_ONLY, default=default,
+                             annotation=annotation)
 
 
-@command(record_app, "advice-requested")
-def advice_requested(ref: Ref, when: When,
-                     party: Annotated[AdviceFrom, typer.Option("--from", help="Who is asked.")],
-                     institution: Annotated[str | None, typer.Option("--institution")] = None,
-                     received: Annotated[str | None, typer.Option(
-                         "--received-on", metavar="DATE",
-                         help="The day the body received the request, if later than sent.")] = None,
-                     by: ByOpt = None) -> None:
-    """The LA asked for advice (reg 6); the body has 6 weeks (reg 8)."""
-    received_on = parse_date(received, "--received-on")
-    _record(ref, "advice-requested", when, by, institution=institution, received=received_on,
-            **{"from": party.value})
+def _details(entry: kinds.Kind, values: dict) -> dict:
+    """The event's details from the parsed options: choices as their values, dates parsed."""
+    details: dict = {}
+    for index, option in enumerate(entry.options):
+        value = values[f"option_{index}"]
+        if isinstance(value, StrEnum):
+            value = value.value
+        elif option.type == "date":
+            value = parse_date(value, option.flag)
+        details[option.key] = value
+    return details
 
 
-@command(record_app, "advice-received")
-def advice_received(ref: Ref, when: When,
-                    party: Annotated[AdviceFrom, typer.Option("--from", help="Who gave it.")],
-                    institution: Annotated[str | None, typer.Option("--institution")] = None,
-                    by: ByOpt = None) -> None:
-    """Advice arrived from a body asked for it."""
-    _record(ref, "advice-received", when, by, institution=institution, **{"from": party.value})
+def _record_command(entry: kinds.Kind) -> None:
+    """`sendtrack record KIND`, made from the kind's registry entry."""
+
+    def handler(**values) -> None:
+        ref, when, by = values.pop("ref"), values.pop("when"), values.pop("by")
+        _record(ref, entry.name, when, by, **_details(entry, values))
+
+    handler.__name__ = entry.name.replace("-", "_")
+    handler.__doc__ = entry.help
+    when = Annotated[str, typer.Option(entry.date_flag, metavar="DATE", help=entry.date_help)]
+    handler.__signature__ = inspect.Signature([  # type: ignore[attr-defined]
+        inspect.Parameter("ref", inspect.Parameter.KEYWORD_ONLY, annotation=Ref),
+        inspect.Parameter("when", inspect.Parameter.KEYWORD_ONLY, annotation=when),
+        *(_parameter(option, index) for index, option in enumerate(entry.options)),
+        inspect.Parameter("by", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=ByOpt),
+    ])
+    command(record_app, entry.name)(handler)
 
 
-def _simple(kind: str, doc: str) -> None:
-    def handler(ref: Ref, when: When, by: ByOpt = None) -> None:
-        _record(ref, kind, when, by)
-
-    handler.__doc__ = doc
-    handler.__name__ = kind.replace("-", "_")
-    command(record_app, kind)(handler)
-
-
-_simple("draft", "The draft plan was served on the family (starts their 15 days, reg 13).")
-_simple("representations", "The family's representations on the draft plan arrived.")
-_simple("no-plan", "Notice that no plan will be issued after the assessment (reg 10).")
-_simple("final", "The final EHC plan was issued (reg 13(2)).")
-
-
-@command(record_app, "consultation-sent")
-def consultation_sent(ref: Ref, when: When, institution: Institution, by: ByOpt = None) -> None:
-    """A school or college was consulted on being named in the plan (CFA s.39)."""
-    _record(ref, "consultation-sent", when, by, institution=institution)
-
-
-@command(record_app, "consultation-reply")
-def consultation_reply(ref: Ref, when: When, institution: Institution, by: ByOpt = None) -> None:
-    """The consulted institution replied."""
-    _record(ref, "consultation-reply", when, by, institution=institution)
-
-
-@command(record_app, "exception")
-def exception(
-    ref: Ref,
-    limb: Annotated[Limb, typer.Option(help="a|b (closure), c (personal circumstances), d (absence), "
-                                            "missed-appointment (advice only).")],
-    start: Annotated[str, typer.Option(metavar="DATE", help="When the circumstance began.")],
-    reason: Annotated[str, typer.Option(help="Why, in words (kept for the record).")],
-    end: Annotated[str | None, typer.Option(metavar="DATE", help="When it ended, if known.")] = None,
-    rule: Annotated[str | None, typer.Option(
-        metavar="RULE_ID",
-        help="Only this rule: assessment-decision, issue-decision, final-plan or advice (default: "
-             "the request's LA deadlines open on the start date).")] = None,
-    subject: Annotated[str | None, typer.Option(metavar="NAME",
-                                                help="Which advice request, when several are open.")] = None,
-    by: ByOpt = None,
-) -> None:
-    """A statutory exception (regs 5(4), 8(2), 10(4), 13(3)): disapplies time limits, moves no date."""
-    end_day = parse_date(end, "--end")
-    _record(ref, "exception", start, by, limb=limb.value, end=end_day, reason=reason, rule=rule,
-            subject=subject)
-
-
-@command(record_app, "review-scheduled")
-def review_scheduled(ref: Ref, when: When,
-                     meeting: Annotated[str, typer.Option(metavar="DATE", help="The meeting date.")],
-                     by: ByOpt = None) -> None:
-    """A review meeting was arranged for a date (invitations are due 2 weeks before it)."""
-    _record(ref, "review-scheduled", when, by, meeting=required_date(meeting, "--meeting"))
-
-
-_simple("invitations-sent", "Review invitations sent and advice circulated (reg 20(3)-(4)).")
-_simple("review-meeting", "The annual review meeting was held.")
-_simple("review-report", "The review report was received (reg 20(7)).")
-
-
-@command(record_app, "review-decision")
-def review_decision(ref: Ref, when: When,
-                    outcome: Annotated[ReviewOutcome, typer.Option(help="maintain|amend|cease")],
-                    by: ByOpt = None) -> None:
-    """The LA's decision after a review (reg 20(10))."""
-    _record(ref, "review-decision", when, by, outcome=outcome.value)
-
-
-_simple("amendment-notice", "Proposed amendments sent to the family (reg 22(2)).")
-_simple("amended-plan", "The amended final plan was issued (reg 22(3)).")
-_simple("no-amendment", "Notice that the plan will not be amended after all (reg 22(4)).")
-
-
-@command(record_app, "contact")
-def contact(ref: Ref, when: When,
-            with_: Annotated[ContactWith | None, typer.Option("--with", help="Who was contacted.")] = None,
-            note: Annotated[str | None, typer.Option(help="A short note.")] = None,
-            by: ByOpt = None) -> None:
-    """Contact with the family or school."""
-    _record(ref, "contact", when, by, **{"with": with_.value if with_ else None, "note": note})
-
-
-_simple("withdrawn", "The request was withdrawn.")
-
-
-@command(record_app, "cease")
-def cease(ref: Ref, when: When,
-          reason: Annotated[str, typer.Option(metavar="CODE",
-                                              help="Why it ceased, in your authority's codes (free text, "
-                                                   "kept for the SEN2 return).")],
-          by: ByOpt = None) -> None:
-    """The plan ceased (CFA s.45)."""
-    _record(ref, "cease", when, by, reason=reason)
-
-
-@command(record_app, "transfer")
-def transfer(ref: Ref, when: When,
-             on: Annotated[str, typer.Option(metavar="DATE", help="The day of the move.")],
-             kind: Annotated[TransferKind, typer.Option(help="phase (15 Feb), post16 (31 Mar) or "
-                                                              "post16-move (5 months before).")],
-             description: Annotated[str | None, typer.Option(help="e.g. 'first to middle school'.")] = None,
-             by: ByOpt = None) -> None:
-    """A planned transfer; once any is recorded, they replace the defaults from the date of birth."""
-    _record(ref, "transfer", when, by, on=required_date(on, "--on"), transfer=kind.value,
-            description=description)
+for _entry in kinds.recordable():
+    _record_command(_entry)
 
 
 @command(record_app, "void")

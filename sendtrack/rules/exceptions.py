@@ -6,17 +6,10 @@ from dataclasses import replace
 from datetime import date
 
 from sendtrack.domain import Case, Deadline, Event
+from sendtrack.kinds import LIMBS
 from sendtrack.rules.catalogue import EXCEPTABLE, RULES
 
-LIMBS = ("a", "b", "c", "d", "missed-appointment")
 DEFAULT_COVER = ("assessment-decision", "issue-decision", "final-plan")
-LIMB_TEXT = {
-    "a": "school or post-16 institution closed for 4+ weeks (reg 10(4)(a))",
-    "b": "early years provider closed for 4+ weeks (reg 10(4)(b))",
-    "c": "exceptional personal circumstances (reg 10(4)(c))",
-    "d": "absent from the area for 4+ weeks (reg 10(4)(d))",
-    "missed-appointment": "failed to keep an appointment (reg 8(2))",
-}
 
 
 def open_on(item: Deadline, day: date) -> bool:

@@ -36,12 +36,6 @@ def reset_sequences(db: Database) -> None:
                    f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)")
 
 
-def case_id_bounds(db: Database) -> tuple[int, int, int]:
-    row = db.one("SELECT COUNT(*), COALESCE(MIN(id), 0), COALESCE(MAX(id), 0) FROM cases")
-    assert row is not None
-    return int(row[0]), int(row[1]), int(row[2])
-
-
 def id_ranges(ids: list[int], size: int) -> list[tuple[int, int]]:
     """Inclusive (first, last) id ranges of about `size` cases each, from the sorted case ids."""
     return [(ids[start], ids[min(start + size, len(ids)) - 1]) for start in range(0, len(ids), size)]

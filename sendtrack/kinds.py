@@ -1,0 +1,265 @@
+"""The event-kind registry: every kind of event, its options and value sets, required details, phase,
+the refusals that guard it, and its help. One entry here is what a kind is everywhere.
+
+The CLI's `sendtrack record KIND` commands, import's detail checks, the engine's phase sets and the
+README/import-format tables are made from (or tested against) this table. Guards are named here and
+defined in `rules/guards.py` (pure functions of the case and the event); a test proves every name
+resolves. Adding a kind: docs/architecture.md, "Adding an event kind".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sendtrack.errors import RefusedError
+
+# --- value sets: each defined once ----------------------------------------------------------------------
+
+SOURCES = ("parent", "young-person", "school", "health", "social-care", "other")
+ADVICE_FROM = ("education", "health", "psychology", "social-care", "other")
+DECISION_OUTCOMES = ("assess", "refuse")
+REVIEW_OUTCOMES = ("maintain", "amend", "cease")
+LIMBS = ("a", "b", "c", "d", "missed-appointment")
+CONTACT_WITH = ("parent", "young-person", "school")
+TRANSFER_KINDS = ("phase", "post16", "post16-move")
+
+#: Where a kind belongs: `assessment` kinds are refused after a withdrawal, `plan` kinds need a live
+#: plan (a final plan issued on or before their date and not ceased), `any` has no phase guard.
+PHASES = ("assessment", "plan", "any")
+
+#: The longest text any field takes, by every way in.
+MAX_TEXT = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """One option of `sendtrack record KIND`, stored as the detail `key` of the event."""
+
+    key: str
+    flag: str
+    type: str  # choice | date | text | flag
+    help: str
+    choices: tuple[str, ...] = ()
+    required: bool = False
+    metavar: str | None = None
+
+    @property
+    def shown(self) -> str:
+        """How the option reads in the help and docs: `--outcome assess|refuse`, `--end D`."""
+        if self.type == "choice":
+            return f"{self.flag} {'|'.join(self.choices)}"
+        if self.type == "flag":
+            return self.flag
+        return f"{self.flag} {self.metavar or ('D' if self.type == 'date' else 'TEXT')}"
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    """An event kind: what it records, where it belongs and what guards it."""
+
+    name: str
+    help: str
+    phase: str = "any"
+    options: tuple[Option, ...] = ()
+    #: the kind's own refusals (rules/guards.py), run in this order after the ones every event has
+    guards: tuple[str, ...] = ()
+    #: how the user records it: `record` (sendtrack record KIND), or the command that writes it
+    command: str = "record"
+    #: the option that gives the event's date (`--start` for an exception)
+    date_flag: str = "--date"
+    date_help: str = "The day it happened (YYYY-MM-DD)."
+    #: may be dated before the request was received (a planned transfer, a move between teams)
+    before_request: bool = False
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(o.key for o in self.options if o.required)
+
+    def option(self, key: str) -> Option | None:
+        return next((o for o in self.options if o.key == key), None)
+
+
+def _opt(key: str, type: str, help: str, *, flag: str | None = None, choices: tuple[str, ...] = (),
+         required: bool = False, metavar: str | None = None) -> Option:
+    return Option(key, flag or f"--{key}", type, help, choices, required, metavar)
+
+
+INSTITUTION = _opt("institution", "text", "The school or college.", metavar="NAME")
+REQUIRED_INSTITUTION = _opt("institution", "text", "The school or college.", metavar="NAME", required=True)
+
+KINDS: tuple[Kind, ...] = (
+    Kind("request", "A request for an EHC needs assessment (reg 3; CFA s.36).", phase="assessment",
+         options=(_opt("source", "choice", "Who asked.", choices=SOURCES),), command="add-request"),
+    Kind("decision", "The decision whether to carry out a needs assessment (reg 5).", phase="assessment",
+         options=(_opt("outcome", "choice", "assess or refuse.", choices=DECISION_OUTCOMES, required=True),),
+         guards=("one-decision",)),
+    Kind("advice-requested", "The LA asked for advice (reg 6); the body has 6 weeks (reg 8).",
+         phase="assessment",
+         options=(_opt("from", "choice", "Who is asked.", choices=ADVICE_FROM, required=True),
+                  INSTITUTION,
+                  _opt("received", "date", "The day the body received the request, if later than sent.",
+                       flag="--received-on", metavar="DATE")),
+         guards=("received-not-before-sent",)),
+    Kind("advice-received", "Advice arrived from a body asked for it.", phase="assessment",
+         options=(_opt("from", "choice", "Who gave it.", choices=ADVICE_FROM, required=True), INSTITUTION),
+         guards=("advice-was-requested",)),
+    Kind("draft", "The draft plan was served on the family (starts their 15 days, reg 13).",
+         phase="assessment", guards=("assessed",)),
+    Kind("representations", "The family's representations on the draft plan arrived.", phase="assessment"),
+    Kind("consultation-sent", "A school or college was consulted on being named in the plan (CFA s.39).",
+         phase="assessment", options=(REQUIRED_INSTITUTION,), guards=("assessed",)),
+    Kind("consultation-reply", "The consulted institution replied.", phase="assessment",
+         options=(REQUIRED_INSTITUTION,), guards=("institution-was-consulted",)),
+    Kind("no-plan", "Notice that no plan will be issued after the assessment (reg 10).", phase="assessment",
+         guards=("assessed", "no-final-plan-yet")),
+    Kind("final", "The final EHC plan was issued (reg 13(2)).", phase="assessment",
+         guards=("assessed", "no-final-plan-yet", "no-no-plan-notice")),
+    Kind("exception",
+         "A statutory exception (regs 5(4), 8(2), 10(4), 13(3)): disapplies time limits, moves no date.",
+         options=(
+             _opt("limb", "choice", "a|b (closure), c (personal circumstances), d (absence), "
+                  "missed-appointment (advice only).", choices=LIMBS, required=True),
+             _opt("end", "date", "When it ended, if known.", metavar="DATE"),
+             _opt("reason", "text", "Why, in words (kept for the record).", required=True),
+             _opt("rule", "text", "Only this rule: assessment-decision, issue-decision, final-plan or advice "
+                  "(default: the request's LA deadlines open on the start date).", metavar="RULE_ID"),
+             _opt("subject", "text", "Which advice request, when several are open.", metavar="NAME"),
+         ),
+         guards=("exception-covers",), date_flag="--start", date_help="When the circumstance began."),
+    Kind("review-scheduled", "A review meeting was arranged for a date (invitations are due 2 weeks "
+         "before it).", phase="plan",
+         options=(_opt("meeting", "date", "The meeting date.", required=True, metavar="DATE"),),
+         guards=("meeting-not-before-scheduling",)),
+    Kind("invitations-sent", "Review invitations sent and advice circulated (reg 20(3)-(4)).", phase="plan"),
+    Kind("review-meeting", "The annual review meeting was held.", phase="plan"),
+    Kind("review-report", "The review report was received (reg 20(7)).", phase="plan"),
+    Kind("review-decision", "The LA's decision after a review (reg 20(10)).", phase="plan",
+         options=(_opt("outcome", "choice", "maintain, amend or cease.", choices=REVIEW_OUTCOMES,
+                       required=True),)),
+    Kind("amendment-notice", "Proposed amendments sent to the family (reg 22(2)).", phase="plan"),
+    Kind("amended-plan", "The amended final plan was issued (reg 22(3)).", phase="plan"),
+    Kind("no-amendment", "Notice that the plan will not be amended after all (reg 22(4)).", phase="plan"),
+    Kind("transfer", "A planned transfer; once any is recorded, they replace the defaults from the date "
+         "of birth.",
+         options=(_opt("on", "date", "The day of the move.", required=True, metavar="DATE"),
+                  _opt("transfer", "choice", "phase (15 Feb), post16 (31 Mar) or post16-move (5 months "
+                       "before).", flag="--kind", choices=TRANSFER_KINDS, required=True),
+                  _opt("description", "text", "e.g. 'first to middle school'.")),
+         before_request=True),
+    Kind("contact", "Contact with the family or school.",
+         options=(_opt("with", "choice", "Who was contacted.", choices=CONTACT_WITH),
+                  _opt("note", "text", "A short note.")),),
+    Kind("withdrawn", "The request was withdrawn.", phase="assessment",
+         guards=("no-plan-to-withdraw", "not-withdrawn-yet")),
+    Kind("cease", "The plan ceased (CFA s.45).", phase="plan",
+         options=(_opt("reason", "text", "Why it ceased, in your authority's codes (free text, kept for "
+                       "the SEN2 return).", required=True, metavar="CODE"),),
+         guards=("not-ceased-yet",)),
+    Kind("assign", "The case moved to a team (and coordinator).",
+         options=(_opt("team", "text", "The receiving team.", required=True, metavar="TEAM"),
+                  _opt("coordinator", "text", "The receiving coordinator.", metavar="NAME"),
+                  _opt("from_team", "text", "The team it left."),
+                  _opt("from_coordinator", "text", "The coordinator it left.")),
+         command="assign", before_request=True),
+    Kind("void", "A mistaken event, voided: it stays in the history and stops counting.",
+         options=(_opt("reason", "text", "Why it was a mistake.", required=True),
+                  _opt("event", "text", "The voided event's id.")),
+         command="record void", before_request=True),
+)
+
+BY_NAME: dict[str, Kind] = {kind.name: kind for kind in KINDS}
+#: Every kind's name, in the registry's order.
+NAMES: tuple[str, ...] = tuple(BY_NAME)
+ASSESSMENT_KINDS = frozenset(k.name for k in KINDS if k.phase == "assessment" and k.name != "request")
+PLAN_KINDS = frozenset(k.name for k in KINDS if k.phase == "plan")
+
+
+def kind(name: str | None) -> Kind:
+    """The registered kind, or a refusal naming the known ones."""
+    found = BY_NAME.get(name or "")
+    if found is None:
+        raise RefusedError(f"unknown event kind {name!r}")
+    return found
+
+
+def recordable() -> tuple[Kind, ...]:
+    """The kinds of `sendtrack record KIND` (the rest have their own commands)."""
+    return tuple(k for k in KINDS if k.command == "record")
+
+
+# --- text ------------------------------------------------------------------------------------------------
+
+_CONTROL = {*range(0x00, 0x20), 0x7F}
+
+
+def clean_text(value: str, what: str, *, limit: int = MAX_TEXT) -> str:
+    """Refuse empty, over-long or control-character text; keep accents and every script."""
+    value = value.strip()
+    if not value:
+        raise RefusedError(f"{what} is empty")
+    if any(ord(ch) in _CONTROL for ch in value):
+        raise RefusedError(f"{what} contains a control character")
+    if len(value) > limit:
+        raise RefusedError(f"{what} is longer than {limit} characters")
+    return value
+
+
+def check_details(name: str, details: dict, *, first_year: int, last_year: int) -> dict:
+    """The details of a `name` event checked against its registry entry, the one check that the CLI,
+    import and every other way in share: known keys, required ones present, choices from their value
+    set, dates real and inside the calendar's years, text clean. Returns them with text stripped and
+    None values dropped; raises RefusedError naming the detail (never its value when it is free text)."""
+    entry = kind(name)
+    out: dict = {}
+    for key, value in details.items():
+        if value is None:
+            continue
+        option = entry.option(key)
+        if option is None:
+            raise RefusedError(f"a {name} event has no detail {_shown_key(key)}")
+        out[key] = _check_value(entry, option, value, first_year=first_year, last_year=last_year)
+    for key in entry.required:
+        if key not in out:
+            raise RefusedError(f"a {name} event needs {entry.option(key).flag.lstrip('-')!r}"  # type: ignore[union-attr]
+                               f" ({key!r} in its details)")
+    return out
+
+
+def _shown_key(key: str) -> str:
+    return repr(key) if key.isascii() and key.replace("_", "").replace("-", "").isalnum() else "(unprintable)"
+
+
+def _check_value(entry: Kind, option: Option, value, *, first_year: int, last_year: int):
+    what = f"{entry.name} {option.flag}"
+    if entry.name == "void" and option.key == "event":
+        if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
+            raise RefusedError(f"{what} must be an event number")
+        return int(value)
+    if option.type == "flag":
+        if not isinstance(value, bool):
+            raise RefusedError(f"{what} must be true or false")
+        return value
+    if option.type == "date":
+        day = value if isinstance(value, date) else _iso(value, what)
+        if not first_year <= day.year <= last_year:
+            raise RefusedError(f"{what} date {day} is outside the years sendtrack can count in "
+                               f"({first_year}-{last_year})")
+        return day
+    if not isinstance(value, str):
+        raise RefusedError(f"{what} must be text")
+    if option.type == "choice":
+        if value not in option.choices:
+            shown = value if value.isascii() and value.isprintable() and len(value) <= 40 else "(value)"
+            raise RefusedError(f"{what} {shown!r}: use one of {', '.join(option.choices)}")
+        return value
+    return clean_text(value, what)
+
+
+def _iso(value, what: str) -> date:
+    try:
+        if not isinstance(value, str) or len(value) != 10:
+            raise ValueError
+        return date.fromisoformat(value)
+    except ValueError:
+        raise RefusedError(f"{what} is not a real date in the form YYYY-MM-DD") from None
