@@ -21,7 +21,7 @@ from functools import lru_cache
 from sendtrack.calendar import Calendar
 from sendtrack.domain import Case, Deadline, Event, Settings
 from sendtrack.rules.engine import compute, refusal
-from sendtrack.storage.cases import DEADLINE_FIELDS
+from sendtrack.storage.columns import DEADLINE_FIELDS
 
 MAX_WORKERS = 2
 #: Cases per task handed to a worker: big enough that pickling is cheap, small for a smooth progress bar.
@@ -68,15 +68,15 @@ def deadline_rows(case_id: int, items: Sequence[Deadline]) -> list[tuple]:
     """Rows of the deadlines table in DEADLINE_FIELDS order (dates as ISO text, as SQLite stores them).
 
     Spelt out field by field: this runs ~10 million times at England scale."""
-    return [(case_id, d.rule, d.owner, d.kind, d.subject, d.source, d.trigger.isoformat(), d.due.isoformat(),
-             d.act_by.isoformat(), d.completed_on and d.completed_on.isoformat(),
+    return [(case_id, d.rule, d.owner, d.kind, d.source, d.trigger.isoformat(), d.due.isoformat(),
+             d.act_by.isoformat(), d.subject, d.completed_on and d.completed_on.isoformat(),
              d.excepted_from and d.excepted_from.isoformat(), d.exception_limb,
              d.ended_on and d.ended_on.isoformat(), d.known_from and d.known_from.isoformat(),
              d.known_until and d.known_until.isoformat())
             for d in items]
 
 
-assert DEADLINE_FIELDS == ("rule", "owner", "kind", "subject", "source", "trigger", "due", "act_by",
+assert DEADLINE_FIELDS == ("rule", "owner", "kind", "source", "trigger", "due", "act_by", "subject",
                            "completed_on", "excepted_from", "exception_limb", "ended_on", "known_from",
                            "known_until"), "deadline_rows spells these out in this order"
 
@@ -185,6 +185,10 @@ def _bounded(processes, fn: Callable, tasks: Iterable, *, ahead: int) -> Iterato
 
 # --- change counting for recompute ----------------------------------------------------------------------
 
+#: Where a deadline row (case_id, *DEADLINE_FIELDS) holds what identifies a deadline.
+_RULE, _SUBJECT, _TRIGGER = (1 + DEADLINE_FIELDS.index(name) for name in ("rule", "subject", "trigger"))
+
+
 def changed_rows(old: list[tuple], new: list[tuple]) -> int:
     """Deadline rows that differ: one per (rule, subject, trigger) added, removed or altered."""
     if old == new:
@@ -193,7 +197,7 @@ def changed_rows(old: list[tuple], new: list[tuple]) -> int:
     gone, added = gone - added, added - gone
 
     def key(row: tuple) -> tuple:
-        return row[1], row[4], row[6]  # rule, subject, trigger (after case_id)
+        return row[_RULE], row[_SUBJECT], row[_TRIGGER]
 
     before = Counter(key(r) for r in gone.elements())
     after = Counter(key(r) for r in added.elements())

@@ -17,6 +17,7 @@ from sendtrack.domain import Case, Deadline, Event, Settings
 from sendtrack.rules.engine import compute, refusal
 from sendtrack.rules.paths import ceased_on, first_date, refused_on, withdrawn_on
 from sendtrack.storage import cases as store
+from sendtrack.storage.columns import DEADLINE_FIELDS
 from sendtrack.storage.db import Database
 
 
@@ -34,8 +35,8 @@ class Problem:
 class Snapshot:
     """Every case with its events and stored deadlines, read in one transaction."""
 
-    cases: list[store.CaseRow]
-    events: dict[int, list[store.EventRow]] = field(default_factory=dict)
+    cases: list[store.StoredCase]
+    events: dict[int, list[store.StoredEvent]] = field(default_factory=dict)
     deadlines: dict[int, list[Deadline]] = field(default_factory=dict)
     database: list[Problem] = field(default_factory=list)
 
@@ -51,28 +52,15 @@ def read(db: Database) -> Snapshot:
     """Read everything as of one moment (a read transaction: writers carry on meanwhile), then check it
     outside the database."""
     with db.read():
-        problems = database_problems(db)
-        cases = [store.CaseRow.from_row(r) for r in db.all(f"SELECT {store.CASE_COLUMNS} FROM cases "
-                                                            "ORDER BY ref, id")]
-        events: dict[int, list[store.EventRow]] = defaultdict(list)
-        for row in db.all(f"SELECT {store.EVENT_COLUMNS} FROM events ORDER BY case_id, date, id"):
-            event = store.EventRow.from_row(row)
+        problems = [Problem("-", code, message) for code, message in store.engine_problems(db)]
+        cases = store.every_case(db)
+        events: dict[int, list[store.StoredEvent]] = defaultdict(list)
+        for event in store.every_event(db):
             events[event.case_id].append(event)
         deadlines: dict[int, list[Deadline]] = defaultdict(list)
-        for row in db.all(f"SELECT case_id, {', '.join(store.DEADLINE_FIELDS)} FROM deadlines "
-                          "ORDER BY case_id, id"):
-            deadlines[row[0]].append(store.row_to_deadline(row[1:]))
+        for case_id, deadline in store.every_deadline(db):
+            deadlines[case_id].append(deadline)
     return Snapshot(cases, dict(events), dict(deadlines), problems)
-
-
-def database_problems(db: Database) -> list[Problem]:
-    """SQLite's own integrity and foreign-key checks (PostgreSQL enforces both itself)."""
-    if db.dialect != "sqlite":
-        return []
-    out = [Problem("-", "integrity", str(r[0])) for r in db.all("PRAGMA integrity_check") if r[0] != "ok"]
-    out += [Problem("-", "foreign-key", f"{table} row {rowid} points at a missing {parent} row")
-            for table, rowid, parent, _ in db.all("PRAGMA foreign_key_check")]
-    return out
 
 
 def orphans(snap: Snapshot, rules: Rules) -> list[Problem]:
@@ -167,15 +155,13 @@ def _with(case: Case, event: Event) -> Case:
     return replace(case, events=(*case.events, event))
 
 
-KEY_FIELDS = ("rule", "subject", "trigger", "due", "act_by", "completed_on", "excepted_from",
-              "exception_limb", "ended_on", "known_from", "known_until", "owner", "kind", "source")
+#: A deadline's fields with what identifies it first (rule, subject), so rows that differ in some
+#: fields pair up by their first two.
+KEY_FIELDS = ("rule", "subject", *(f for f in DEADLINE_FIELDS if f not in {"rule", "subject"}))
 
 
 def _key(item: Deadline) -> tuple:
-    return tuple("" if v is None else str(v) for v in (
-        item.rule, item.subject, item.trigger, item.due, item.act_by, item.completed_on, item.excepted_from,
-        item.exception_limb, item.ended_on, item.known_from, item.known_until, item.owner, item.kind,
-        item.source))
+    return tuple("" if v is None else str(v) for v in (getattr(item, name) for name in KEY_FIELDS))
 
 
 def deadlines(snap: Snapshot, rules: Rules) -> list[Problem]:

@@ -68,7 +68,7 @@ class Change:
         return out
 
 
-def _materialise(db: Database, case_row: store.CaseRow, *, calendar: Calendar, settings: Settings,
+def _materialise(db: Database, case_row: store.StoredCase, *, calendar: Calendar, settings: Settings,
                  today: date) -> list[Judged]:
     case = store.to_case(case_row, store.event_rows(db, case_row.id))
     items = compute(case, calendar, settings)

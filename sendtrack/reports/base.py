@@ -9,7 +9,7 @@ the command.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -68,9 +68,13 @@ class Item:
         return self.rule + (f" [{self.subject}]" if self.subject else "")
 
 
-ITEM_SQL = f"""
-SELECT c.ref, c.name, c.team, c.coordinator, d.rule, d.subject, d.owner, d.kind, d.source, d.trigger,
-       d.due, d.act_by, d.completed_on, d.excepted_from, d.exception_limb, {STATUS_SQL} AS status
+#: Item's fields, in its order: the query selects exactly these, and rows are read by these names.
+ITEM_FIELDS = tuple(f.name for f in fields(Item))
+_FROM_CASE = {"ref", "name", "team", "coordinator"}
+_DATES = frozenset(f.name for f in fields(Item) if "date" in str(f.type))
+ITEM_SQL = "SELECT " + ", ".join(
+    f"c.{name}" if name in _FROM_CASE else f"{STATUS_SQL} AS status" if name == "status" else f"d.{name}"
+    for name in ITEM_FIELDS) + f"""
 FROM {{table}} JOIN cases c ON c.id = d.case_id
 WHERE {VISIBLE_SQL}"""
 
@@ -101,11 +105,9 @@ def items(db: Database, scope: Scope, conditions: Sequence[str] = (), params: Se
     rows = db.all(sql, (*status_params(scope.day), *visible_params(scope.day), *params, *case_params))
     out = []
     for row in rows:
-        item = Item(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8],
-                    as_date(row[9]), as_date(row[10]), as_date(row[11]), as_date(row[12]),
-                    as_date(row[13]), row[14], row[15])
-        if statuses is None or item.status in statuses:
-            out.append(item)
+        values = dict(zip(ITEM_FIELDS, row, strict=True))
+        if statuses is None or values["status"] in statuses:
+            out.append(Item(**{k: as_date(v) if k in _DATES else v for k, v in values.items()}))
     return out
 
 

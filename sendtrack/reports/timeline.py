@@ -16,9 +16,9 @@ from sendtrack.storage.db import Database
 
 @dataclass(frozen=True)
 class CaseView:
-    case: store.CaseRow
-    events: list[store.EventRow]
-    voided: dict[int, store.EventRow]  # voided event id -> the void event
+    case: store.StoredCase
+    events: list[store.StoredEvent]
+    voided: dict[int, store.StoredEvent]  # voided event id -> the void event
     timeline: Timeline
 
 

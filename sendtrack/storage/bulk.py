@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 
-from sendtrack.storage.cases import DEADLINE_FIELDS, INSERT_DEADLINE
+from sendtrack.storage import columns
+from sendtrack.storage.cases import INSERT_DEADLINE
+from sendtrack.storage.columns import DEADLINE_FIELDS
 from sendtrack.storage.db import Database, Location, connect_sqlite
 
-CASE_FIELDS = ("id", "ref", "name", "dob", "received", "source", "team", "coordinator", "looked_after",
-               "alternative_provision", "setting", "created_at")
-EVENT_FIELDS = ("id", "case_id", "kind", "date", "details", "voids", "recorded_by", "recorded_at")
-INSERT_CASE = f"INSERT INTO cases ({', '.join(CASE_FIELDS)}) VALUES ({', '.join('?' * len(CASE_FIELDS))})"
-INSERT_EVENT = f"INSERT INTO events ({', '.join(EVENT_FIELDS)}) VALUES ({', '.join('?' * len(EVENT_FIELDS))})"
+#: whole rows with their ids (bulk loads number cases and events themselves)
+INSERT_CASE = columns.insert("cases", columns.CASES)
+INSERT_EVENT = columns.insert("events", columns.EVENTS)
 #: What the rules need of a case, for bulk.to_case.
 RULE_CASE = "SELECT id, ref, dob, received, looked_after, alternative_provision, setting FROM cases"
 RULE_EVENTS = "SELECT case_id, id, kind, date, details, voids FROM events"

@@ -9,18 +9,17 @@ from datetime import date, datetime
 
 from sendtrack.domain import Case, Deadline, Event
 from sendtrack.errors import RefusedError
+from sendtrack.storage import columns
 from sendtrack.storage.db import Database
 
-CASE_COLUMNS = ("id, ref, name, dob, received, source, team, coordinator, looked_after, "
-                "alternative_provision, setting")
-EVENT_COLUMNS = "id, case_id, kind, date, details, voids, recorded_by, recorded_at"
-DEADLINE_FIELDS = ("rule", "owner", "kind", "subject", "source", "trigger", "due", "act_by",
-                   "completed_on", "excepted_from", "exception_limb", "ended_on", "known_from",
-                   "known_until")
-DATE_FIELDS = {"trigger", "due", "act_by", "completed_on", "excepted_from", "ended_on", "known_from",
-               "known_until"}
-INSERT_DEADLINE = (f"INSERT INTO deadlines (case_id, {', '.join(DEADLINE_FIELDS)}) "
-                   f"VALUES (?, {', '.join('?' * len(DEADLINE_FIELDS))})")
+#: The columns a StoredCase is read from (every case column but created_at, which only export reads).
+CASE_COLUMNS = columns.CASES[:-1]
+SELECT_CASE = columns.select("cases", CASE_COLUMNS)
+SELECT_EVENT = columns.select("events", columns.EVENTS)
+#: a new case or event, numbered by the database (storage.bulk inserts with ids of its own)
+INSERT_NEW_CASE = columns.insert("cases", columns.CASES[1:])
+INSERT_NEW_EVENT = columns.insert("events", columns.EVENTS[1:])
+INSERT_DEADLINE = columns.insert("deadlines", columns.DEADLINES[1:])
 
 
 def as_date(value) -> date | None:
@@ -30,7 +29,7 @@ def as_date(value) -> date | None:
 
 
 @dataclass(frozen=True, slots=True)
-class CaseRow:
+class StoredCase:
     id: int
     ref: str
     name: str
@@ -44,14 +43,16 @@ class CaseRow:
     setting: str | None
 
     @staticmethod
-    def from_row(row: tuple) -> CaseRow:
-        (id_, ref, name, dob, received, source, team, coordinator, looked_after, ap, setting) = row
-        return CaseRow(id_, ref, name, as_date(dob), as_date(received), source, team, coordinator,
-                       bool(looked_after), bool(ap), setting)
+    def from_row(row: tuple) -> StoredCase:
+        """From a row of CASE_COLUMNS, by name."""
+        v = dict(zip(CASE_COLUMNS, row, strict=True))
+        return StoredCase(**{**v, "dob": as_date(v["dob"]), "received": as_date(v["received"]),
+                             "looked_after": bool(v["looked_after"]),
+                             "alternative_provision": bool(v["alternative_provision"])})
 
 
 @dataclass(frozen=True, slots=True)
-class EventRow:
+class StoredEvent:
     id: int
     case_id: int
     kind: str
@@ -62,34 +63,37 @@ class EventRow:
     recorded_at: str
 
     @staticmethod
-    def from_row(row: tuple) -> EventRow:
-        id_, case_id, kind, when, details, voids, by, at = row
+    def from_row(row: tuple) -> StoredEvent:
+        """From a row of columns.EVENTS, by name."""
+        v = dict(zip(columns.EVENTS, row, strict=True))
+        at = v["recorded_at"]
         at = at.isoformat(sep=" ") if isinstance(at, datetime) else str(at)
-        return EventRow(id_, case_id, kind, as_date(when), json.loads(details or "{}"), voids, by, at)
+        return StoredEvent(**{**v, "date": as_date(v["date"]), "details": json.loads(v["details"] or "{}"),
+                              "recorded_at": at})
 
     def to_event(self) -> Event:
         return Event.make(self.id, self.kind, self.date, **self.details)
 
 
-def find_case(db: Database, ref: str) -> CaseRow:
-    row = db.one(f"SELECT {CASE_COLUMNS} FROM cases WHERE ref = ?", (ref,))
+def find_case(db: Database, ref: str) -> StoredCase:
+    row = db.one(f"{SELECT_CASE} WHERE ref = ?", (ref,))
     if row is None:
         near = db.one("SELECT ref FROM cases WHERE UPPER(ref) = UPPER(?)", (ref,))
         hint = f" (did you mean {near[0]}?)" if near else ""
         raise RefusedError(f"unknown case {ref!r}{hint}")
-    return CaseRow.from_row(row)
+    return StoredCase.from_row(row)
 
 
-def event_rows(db: Database, case_id: int) -> list[EventRow]:
-    rows = db.all(f"SELECT {EVENT_COLUMNS} FROM events WHERE case_id = ? ORDER BY date, id", (case_id,))
-    return [EventRow.from_row(r) for r in rows]
+def event_rows(db: Database, case_id: int) -> list[StoredEvent]:
+    rows = db.all(f"{SELECT_EVENT} WHERE case_id = ? ORDER BY date, id", (case_id,))
+    return [StoredEvent.from_row(r) for r in rows]
 
 
-def voided_ids(rows: Iterable[EventRow]) -> set[int]:
+def voided_ids(rows: Iterable[StoredEvent]) -> set[int]:
     return {r.voids for r in rows if r.kind == "void" and r.voids is not None}
 
 
-def to_case(case: CaseRow, rows: list[EventRow]) -> Case:
+def to_case(case: StoredCase, rows: list[StoredEvent]) -> Case:
     """The domain case: every event that is not a void and has not been voided, by date then id."""
     voided = voided_ids(rows)
     events = tuple(r.to_event() for r in rows if r.kind != "void" and r.id not in voided)
@@ -100,27 +104,19 @@ def to_case(case: CaseRow, rows: list[EventRow]) -> Case:
 def insert_case(db: Database, *, ref: str, name: str, dob: date, received: date, source: str, team: str,
                 coordinator: str | None, looked_after: bool, alternative_provision: bool,
                 setting: str | None, now: datetime) -> int:
-    return db.insert(
-        "INSERT INTO cases (ref, name, dob, received, source, team, coordinator, looked_after, "
-        "alternative_provision, setting, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (ref, name, dob, received, source, team, coordinator, looked_after, alternative_provision,
-         setting, now),
-    )
+    return db.insert(INSERT_NEW_CASE, (ref, name, dob, received, source, team, coordinator, looked_after,
+                                       alternative_provision, setting, now))
 
 
 def insert_event(db: Database, *, case_id: int, kind: str, when: date, details: dict, recorded_by: str,
                  now: datetime, voids: int | None = None) -> int:
     payload = json.dumps({k: v for k, v in details.items() if v is not None}, sort_keys=True,
                          default=str)
-    return db.insert(
-        "INSERT INTO events (case_id, kind, date, details, voids, recorded_by, recorded_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (case_id, kind, when, payload, voids, recorded_by, now),
-    )
+    return db.insert(INSERT_NEW_EVENT, (case_id, kind, when, payload, voids, recorded_by, now))
 
 
 def deadline_values(case_id: int, item: Deadline) -> tuple:
-    return (case_id, *(getattr(item, name) for name in DEADLINE_FIELDS))
+    return (case_id, *(getattr(item, name) for name in columns.DEADLINE_FIELDS))
 
 
 def replace_deadlines(db: Database, case_id: int, items: list[Deadline]) -> None:
@@ -130,12 +126,40 @@ def replace_deadlines(db: Database, case_id: int, items: list[Deadline]) -> None
 
 
 def stored_deadlines(db: Database, case_id: int) -> list[Deadline]:
-    rows = db.all(f"SELECT {', '.join(DEADLINE_FIELDS)} FROM deadlines WHERE case_id = ? ORDER BY id",
+    rows = db.all(f"{columns.select('deadlines', columns.DEADLINE_FIELDS)} WHERE case_id = ? ORDER BY id",
                   (case_id,))
     return [row_to_deadline(row) for row in rows]
 
 
 def row_to_deadline(row: tuple) -> Deadline:
-    values = {name: (as_date(v) if name in DATE_FIELDS else v) for name, v in zip(DEADLINE_FIELDS, row,
-                                                                                 strict=True)}
+    values = {name: (as_date(v) if name in columns.DEADLINE_DATES else v)
+              for name, v in zip(columns.DEADLINE_FIELDS, row, strict=True)}
     return Deadline(**values)
+
+
+# --- whole tables, for `check` ----------------------------------------------------------------------
+
+def every_case(db: Database) -> list[StoredCase]:
+    return [StoredCase.from_row(r) for r in db.all(f"{SELECT_CASE} ORDER BY ref, id")]
+
+
+def every_event(db: Database) -> Iterable[StoredEvent]:
+    """Every event, by case, then date, then id."""
+    return (StoredEvent.from_row(r) for r in db.all(f"{SELECT_EVENT} ORDER BY case_id, date, id"))
+
+
+def every_deadline(db: Database) -> Iterable[tuple[int, Deadline]]:
+    """(case id, deadline) for every stored deadline, by case, then id."""
+    sql = f"{columns.select('deadlines', ('case_id', *columns.DEADLINE_FIELDS))} ORDER BY case_id, id"
+    return ((row[0], row_to_deadline(row[1:])) for row in db.all(sql))
+
+
+def engine_problems(db: Database) -> list[tuple[str, str]]:
+    """(code, message) from SQLite's own integrity and foreign-key checks (PostgreSQL enforces both
+    itself, so it has none to report)."""
+    if db.dialect != "sqlite":
+        return []
+    out = [("integrity", str(r[0])) for r in db.all("PRAGMA integrity_check") if r[0] != "ok"]
+    out += [("foreign-key", f"{table} row {rowid} points at a missing {parent} row")
+            for table, rowid, parent, _ in db.all("PRAGMA foreign_key_check")]
+    return out

@@ -14,7 +14,7 @@ from sqlmodel import Field, SQLModel
 from sendtrack.storage.version import HEAD  # noqa: F401  (re-exported for the schema tests)
 
 
-class CaseRow(SQLModel, table=True):
+class CaseTable(SQLModel, table=True):
     """A child or young person's request and plan, with who holds it now."""
 
     __tablename__ = "cases"
@@ -33,7 +33,7 @@ class CaseRow(SQLModel, table=True):
     # naive UTC, as the migrations create it (newer sqlmodel maps datetime to a time-zone-aware type)
     created_at: datetime = Field(sa_type=DateTime())
 
-class EventRow(SQLModel, table=True):
+class EventTable(SQLModel, table=True):
     """The append-only log: every write to a case, with who recorded it and when."""
 
     __tablename__ = "events"
@@ -48,7 +48,7 @@ class EventRow(SQLModel, table=True):
     recorded_by: str
     recorded_at: datetime = Field(sa_type=DateTime())  # naive UTC, as created_at
 
-class DeadlineRow(SQLModel, table=True):
+class DeadlineTable(SQLModel, table=True):
     """Deadlines materialised from the events, rebuilt for a case in the transaction of every write."""
 
     __tablename__ = "deadlines"

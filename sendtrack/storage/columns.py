@@ -1,0 +1,31 @@
+"""Every table's columns, declared once: the SQL statements, the row types and the schema test read
+these names (tests/test_shapes.py holds the SQLModel tables, the row dataclasses and the domain
+`Deadline` to them)."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+from sendtrack.domain import Deadline
+
+#: cases: a child or young person's request and plan, with who holds it now
+CASES = ("id", "ref", "name", "dob", "received", "source", "team", "coordinator", "looked_after",
+         "alternative_provision", "setting", "created_at")
+#: events: the append-only log
+EVENTS = ("id", "case_id", "kind", "date", "details", "voids", "recorded_by", "recorded_at")
+#: deadlines: one row per materialised `Deadline`, its fields in the dataclass's order
+DEADLINE_FIELDS = tuple(f.name for f in fields(Deadline))
+DEADLINES = ("id", "case_id", *DEADLINE_FIELDS)
+#: the deadline fields that hold dates
+DEADLINE_DATES = frozenset(f.name for f in fields(Deadline) if "date" in str(f.type))
+
+
+def select(table: str, columns: tuple[str, ...], alias: str | None = None) -> str:
+    """`SELECT a, b, c FROM table` for one of the lists above (qualified when an alias is given)."""
+    prefix = f"{alias}." if alias else ""
+    return f"SELECT {', '.join(prefix + c for c in columns)} FROM {table}" + (f" {alias}" if alias else "")
+
+
+def insert(table: str, columns: tuple[str, ...]) -> str:
+    """`INSERT INTO table (a, b) VALUES (?, ?)` for one of the lists above."""
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
