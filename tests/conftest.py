@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from typer.testing import CliRunner
 
 from sendtrack.cli.app import app
@@ -30,6 +32,18 @@ from sendtrack.storage.db import Database, Location, open_database
 # test_golden.test_golden_file_is_the_specs_copy.
 GOLDEN = Path(__file__).with_name("data") / "golden-cases.json"
 SPEC_GOLDEN = Path(__file__).resolve().parents[2] / "shared" / "spec" / "golden-cases.json"
+
+# Hypothesis profiles. `ci` (chosen when CI is set, as .ci/run sets it) is derandomised: the same examples
+# on every run, so CI cannot flip by chance; a failure prints the blob that replays it. `dev` (the
+# default elsewhere) draws new examples each run and keeps failures in .hypothesis/ to replay them.
+# Neither has a deadline or the too-slow health check: a loaded machine must not fail a test for being
+# slow. HYPOTHESIS_PROFILE=ci (or dev) chooses one explicitly. A test's own @settings still win for
+# what they name (tests/test_properties.py fixes its max_examples per test).
+hypothesis_settings.register_profile("dev", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.register_profile("ci", derandomize=True, max_examples=100, database=None, deadline=None,
+                                     print_blob=True, suppress_health_check=[HealthCheck.too_slow])
+IN_CI = os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if IN_CI else "dev"))
 
 # Worked cases the engine does not handle yet: issue 13 builds them (the later stages of "4.3 in detail",
 # exceptions that start before the request, the C3 29-February correction). Their golden tests are
