@@ -5,7 +5,9 @@ deadline rebuild, as a coordinator's command would be); only the bank-holiday ca
 click command are built once, so the test measures the database and not start-up. Even writes add a
 request with a generated reference (a read-then-write race on the next number); odd ones record a
 contact on a shared case.
-Prints one line of JSON: how many writes, how many failed, and the failures' messages.
+With a START directory, the writer creates START/ready-WORKER once it is ready to write and waits for
+START/go: the test starts every writer's writes together, so they contend however slowly each process
+started. Prints one line of JSON: how many writes, how many failed, and the failures' messages.
 """
 
 from __future__ import annotations
@@ -16,16 +18,32 @@ import io
 import json
 import sys
 import time
+from pathlib import Path
 
 import typer
 
 import sendtrack.calendar
 from sendtrack.cli.app import app
 
+START_WAIT_S = 600  # a test that died before saying go: give up rather than linger
 
-def main(worker: int, writes: int, shared: str) -> None:
+
+def wait_for_go(start: Path, worker: int) -> None:
+    (start / f"ready-{worker}").touch()
+    waited = 0.0
+    while not (start / "go").exists():
+        if waited > START_WAIT_S:
+            sys.exit(f"concurrent_writer: no {start / 'go'} after {START_WAIT_S} s")
+        time.sleep(0.01)
+        waited += 0.01
+
+
+def main(worker: int, writes: int, shared: str, start: Path | None = None) -> None:
     sendtrack.calendar.england = functools.cache(sendtrack.calendar.england)
     command = typer.main.get_command(app)  # the click command `sendtrack` runs, built once
+    sendtrack.calendar.england()  # built before the start line, as the command is
+    if start is not None:
+        wait_for_go(start, worker)
     failures, latencies = [], []
     for i in range(writes):
         if i % 2 == 0:
@@ -51,4 +69,4 @@ def main(worker: int, writes: int, shared: str) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]), int(sys.argv[2]), sys.argv[3])
+    main(int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], Path(sys.argv[4]) if len(sys.argv) > 4 else None)

@@ -19,13 +19,42 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from typer.testing import CliRunner
 
 from sendtrack.cli.app import app
 from sendtrack.cli.common import state
 from sendtrack.storage.db import Database, Location, open_database
 
-SPEC = Path(__file__).resolve().parents[2] / "shared" / "spec"
+# The worked cases live in the repository, so a clone with nothing beside it runs them; the spec's own
+# copy (../shared/spec beside the repository, where there is one) is kept byte-identical by
+# test_golden.test_golden_file_is_the_specs_copy.
+GOLDEN = Path(__file__).with_name("data") / "golden-cases.json"
+SPEC_GOLDEN = Path(__file__).resolve().parents[2] / "shared" / "spec" / "golden-cases.json"
+
+# Hypothesis profiles. `ci` (chosen when CI is set, as .ci/run sets it) is derandomised: the same examples
+# on every run, so CI cannot flip by chance; a failure prints the blob that replays it. `dev` (the
+# default elsewhere) draws new examples each run and keeps failures in .hypothesis/ to replay them.
+# Neither has a deadline or the too-slow health check: a loaded machine must not fail a test for being
+# slow. HYPOTHESIS_PROFILE=ci (or dev) chooses one explicitly. A test's own @settings still win for
+# what they name (tests/test_properties.py fixes its max_examples per test).
+hypothesis_settings.register_profile("dev", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.register_profile("ci", derandomize=True, max_examples=100, database=None, deadline=None,
+                                     print_blob=True, suppress_health_check=[HealthCheck.too_slow])
+IN_CI = os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if IN_CI else "dev"))
+
+# Worked cases the engine does not handle yet: issue 13 builds them (the later stages of "4.3 in detail",
+# exceptions that start before the request, the C3 29-February correction). Their golden tests are
+# strict xfails, so the day issue 13 lands they fail until this entry goes; the other tests that load
+# every case (check, migrations) load only supported_golden_cases() until then.
+NOT_YET_SUPPORTED = {
+    "G13": "issue 13: the C3 29-February correction (a plan of 29 Feb 2020 is reviewed by 28 Feb 2021)",
+    "G14": "issue 13: an exception that began before the request was received",
+    "G15": "issue 13: the later stages of '4.3 in detail' (only a plan recorded --for-transfer "
+           "completes the post-16 transfer)",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -89,7 +118,13 @@ def dump(path: Path) -> str:
 
 
 def golden_cases() -> list[dict]:
-    return json.loads((SPEC / "golden-cases.json").read_text())["cases"]
+    """Every worked case in tests/data/golden-cases.json, G1-G15."""
+    return json.loads(GOLDEN.read_text())["cases"]
+
+
+def supported_golden_cases() -> list[dict]:
+    """The worked cases the engine handles today (issue 13 adds NOT_YET_SUPPORTED's)."""
+    return [case for case in golden_cases() if case["request"]["ref"] not in NOT_YET_SUPPORTED]
 
 
 # --- backends: SQLite always, PostgreSQL when configured --------------------------------------------

@@ -1,24 +1,93 @@
-"""A long write for the crash tests: one transaction through `Database.write()` that adds cases, their
-request events and materialised deadlines row by row (as an import does) and never commits on its own.
+"""Writers for the crash tests, and a way to stop any write part-way on purpose (test-only code).
 
-Prints "writing" once the first rows are in, then keeps inserting until killed, or until N cases are
-in when N is given (then commits and prints "committed").
+    python tests/crash_writer.py [OPTIONS] [N]
+    python tests/crash_writer.py [OPTIONS] -- SENDTRACK-ARGS...
+
+The first form is the long write: one transaction through `Database.write()` that adds cases, their
+request events and materialised deadlines row by row (as an import does); it never commits on its own,
+unless N is given: then it stops after N cases, commits and prints "committed". The second form runs
+`sendtrack SENDTRACK-ARGS` in this process instead (`recompute`, `import FILE`).
+
+Options (both forms):
+  --hold MARKER AFTER   after the AFTER-th statement that writes inside a write transaction (INSERT,
+                        UPDATE, DELETE, CREATE, DROP, ...; one executemany counts once), write MARKER and
+                        wait there to be killed: the rows are written, the transaction still open. A
+                        test waits for MARKER and then kills, so the write can never finish first,
+                        however fast or loaded the machine. Not killed within HOLD_S: exit 3.
+  --count FILE          at exit, write to FILE how many such statements ran: a rehearsal on a copy of
+                        the database tells the test where the middle of a command's transaction is.
+
+The hold is a monkeypatch of `Database.write`, `Database.execute` and `Database.executemany` in this
+process only (every SQL statement sendtrack runs goes through them); `sendtrack/` has no test hook.
 """
 
 from __future__ import annotations
 
+import atexit
+import functools
+import os
+import re
 import sys
+import time
+from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
 
 from sendtrack.app.record import now
 from sendtrack.calendar import england
 from sendtrack.domain import Settings
 from sendtrack.rules.engine import compute
 from sendtrack.storage import cases as store
-from sendtrack.storage.db import locate, open_database
+from sendtrack.storage.db import Database, locate, open_database
+
+HOLD_S = 600  # a held writer whose test died exits by itself rather than linger
+WRITES = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER)\b", re.IGNORECASE)
 
 
-def main(limit: int | None) -> None:
+def watch_writes(*, hold: tuple[Path, int] | None, count: Path | None) -> None:
+    """Count the statements that write inside a write transaction; hold at one, or report the total."""
+    seen = {"inside": False, "writes": 0}
+    plain_write = Database.write
+
+    @contextmanager
+    def write(self):
+        with plain_write(self) as db:
+            seen["inside"] = True
+            try:
+                yield db
+            finally:
+                seen["inside"] = False
+
+    def counted(method):
+        @functools.wraps(method)
+        def run(self, sql, *args, **kwargs):
+            result = method(self, sql, *args, **kwargs)
+            if seen["inside"] and WRITES.match(sql):
+                seen["writes"] += 1
+                if hold is not None and seen["writes"] == hold[1]:
+                    held(hold[0], sql)
+            return result
+        return run
+
+    Database.write = write  # type: ignore[method-assign]
+    Database.execute = counted(Database.execute)  # type: ignore[method-assign]
+    Database.executemany = counted(Database.executemany)  # type: ignore[method-assign]
+    if count is not None:
+        atexit.register(lambda: count.write_text(f"{seen['writes']}\n"))
+
+
+def held(marker: Path, sql: str) -> None:
+    """Inside the transaction, rows written: say so (atomically: the test never reads half a marker)
+    and wait to be killed."""
+    partial = marker.with_name(marker.name + ".part")
+    partial.write_text(f"{os.getpid()} {' '.join(sql.split())[:80]}\n")
+    partial.replace(marker)
+    time.sleep(HOLD_S)
+    print(f"crash_writer: held for {HOLD_S} s inside the transaction and not killed", file=sys.stderr)
+    os._exit(3)
+
+
+def long_write(limit: int | None) -> None:
     calendar, settings = england(), Settings()
     db = open_database(locate(None))
     with db.write():
@@ -36,11 +105,25 @@ def main(limit: int | None) -> None:
             store.replace_deadlines(db, case_id, compute(store.to_case(store.find_case(db, ref),
                                                                        store.event_rows(db, case_id)),
                                                          calendar, settings))
-            if number == 50:
-                print("writing", flush=True)
     print("committed", flush=True)
     db.close()
 
 
+def main(argv: list[str]) -> None:
+    hold = count = None
+    while argv and argv[0] in ("--hold", "--count"):
+        if argv[0] == "--hold":
+            hold, argv = (Path(argv[1]), int(argv[2])), argv[3:]
+        else:
+            count, argv = Path(argv[1]), argv[2:]
+    watch_writes(hold=hold, count=count)
+    if argv[:1] == ["--"]:
+        from sendtrack.cli.app import app
+
+        app(argv[1:], prog_name="sendtrack")
+    else:
+        long_write(int(argv[0]) if argv else None)
+
+
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else None)
+    main(sys.argv[1:])

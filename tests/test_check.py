@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import golden_cases
+from tests.conftest import supported_golden_cases
 from tests.test_golden import record_line
 
 
 def load_golden(cli) -> None:
-    for case in golden_cases():
+    """Every worked case the engine handles today (G13-G15 wait for issue 13: see conftest)."""
+    for case in supported_golden_cases():
         request = case["request"]
         cli.ok(["add-request", "--ref", request["ref"], "--name", request["name"], "--dob", request["dob"],
                 "--received", request["received"]])

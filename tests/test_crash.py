@@ -1,14 +1,15 @@
 """Crash safety: a write killed with SIGKILL part-way leaves the database exactly as it was.
 
 The long write is tests/crash_writer.py: one transaction through `Database.write()` adding cases,
-events and deadlines row by row, as an import does. `sendtrack import` and `sendtrack recompute` (added
-by the import and recompute change) get the same test; it skips until those commands exist.
+events and deadlines row by row, as an import does; `sendtrack recompute` and `sendtrack import` run
+through crash_writer.py too. No writer is killed at a guessed moment: it stops inside its transaction
+after a chosen number of writing statements, says so with a marker file and waits; the test kills it
+then. So no test here can pass or fail by how fast (or how loaded) the machine is.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import sqlite3
 import subprocess
@@ -21,18 +22,68 @@ import pytest
 from tests.conftest import dump, has_command
 
 CRASH_WRITER = Path(__file__).with_name("crash_writer.py")
+HOLD_WAIT_S = 300  # how long a loaded machine may take to reach the hold: slow is fine, never too quick
 
 
-def start(args: list[str]) -> subprocess.Popen:
-    return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=os.environ.copy())
+class Writer:
+    """crash_writer.py ARGS, held after its HOLD-th writing statement when HOLD is given. It runs in a
+    session of its own, so a kill takes any worker processes with it, and writes its output to files (a
+    pipe nobody reads could fill and stall it before it reaches the hold)."""
+
+    def __init__(self, args: list[str], where: Path, hold: int | None) -> None:
+        self.marker = where / "inside-the-transaction"
+        self.out, self.err = where / "writer.out", where / "writer.err"
+        held = ["--hold", str(self.marker), str(hold)] if hold is not None else []
+        with self.out.open("w") as out, self.err.open("w") as err:
+            self.proc = subprocess.Popen([sys.executable, str(CRASH_WRITER), *held, *args], stdout=out,
+                                         stderr=err, env=os.environ.copy(), start_new_session=True)
+
+    def output(self) -> str:
+        return f"stdout: {self.out.read_text()}\nstderr: {self.err.read_text()}"
+
+    def wait_for_hold(self) -> str:
+        """Return once the writer is inside its transaction, rows written, uncommitted."""
+        waited = 0.0
+        while not self.marker.exists():
+            assert self.proc.poll() is None, (f"the writer ended (exit {self.proc.returncode}) before its "
+                                              f"hold\n{self.output()}")
+            assert waited < HOLD_WAIT_S, f"the writer did not reach its hold in {HOLD_WAIT_S} s\n{self.output()}"
+            time.sleep(0.05)
+            waited += 0.05
+        return self.marker.read_text()
+
+    def kill(self) -> None:
+        assert self.proc.poll() is None, f"the writer ended while held\n{self.output()}"
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=30)
+        assert self.proc.returncode == -signal.SIGKILL
+
+    def finish(self, timeout: float = 300) -> str:
+        self.proc.wait(timeout=timeout)
+        assert self.proc.returncode == 0, self.output()
+        return self.out.read_text()
+
+    def stop(self) -> None:
+        """Whatever the test did: no writer outlives it."""
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=30)
 
 
-def kill(proc: subprocess.Popen) -> None:
-    assert proc.poll() is None, "the write finished before it could be killed: the test proves nothing"
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=30)
-    assert proc.returncode == -signal.SIGKILL
+@pytest.fixture
+def writer(tmp_path):
+    """`writer(args, hold=N)` starts crash_writer.py; every one started is stopped after the test."""
+    started: list[Writer] = []
+
+    def start(args: list[str], *, hold: int | None = None) -> Writer:
+        where = tmp_path / f"writer-{len(started)}"
+        where.mkdir()
+        started.append(Writer(args, where, hold))
+        return started[-1]
+
+    yield start
+    for each in started:
+        each.stop()
 
 
 def assert_sound(backend, cli) -> None:
@@ -43,6 +94,11 @@ def assert_sound(backend, cli) -> None:
     assert "no problems" in cli.ok("check")
 
 
+def wal_size(path: Path) -> int:
+    wal = path.with_name(path.name + "-wal")
+    return wal.stat().st_size if wal.exists() else 0
+
+
 @pytest.fixture
 def existing(backend_cli):
     cli = backend_cli
@@ -51,24 +107,35 @@ def existing(backend_cli):
     return cli
 
 
+# The long write makes 4 writing statements a case: its row, its request event, the DELETE and the
+# INSERT of its deadlines.
+HOLDS = [
+    pytest.param(1, id="first-row"),
+    pytest.param(4 * 25 + 2, id="mid-case"),  # case 26's request event in, its deadlines not yet
+    pytest.param(4 * 2500 + 1, id="spilled"),  # 2,500 cases: SQLite's page cache has spilled into the WAL
+]
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("after", [0.0, 0.3, 1.5], ids=["at-once", "soon", "later"])
-def test_long_write_killed_part_way_changes_nothing(existing, backend, after):
+@pytest.mark.parametrize("hold", HOLDS)
+def test_long_write_killed_part_way_changes_nothing(existing, backend, writer, hold):
     before = backend.snapshot()
-    proc = start([sys.executable, str(CRASH_WRITER)])
-    assert proc.stdout.readline().strip() == "writing", proc.stderr.read()
-    time.sleep(after)
-    kill(proc)
+    wal_before = wal_size(backend.location.path) if backend.is_sqlite else 0
+    proc = writer([], hold=hold)
+    where = proc.wait_for_hold()
+    assert where.split()[1] == "INSERT", where
+    if backend.is_sqlite and hold > 10_000:
+        # uncommitted pages are in the WAL, not just in memory: the next open must ignore them
+        assert wal_size(backend.location.path) > wal_before + 256 * 1024
+    proc.kill()
     assert backend.snapshot() == before
     assert_sound(backend, existing)
     # nothing is left locked: the next command writes at once
     existing.ok("record contact E1 --date 2025-02-11")
 
 
-def test_the_same_write_left_to_finish_commits_everything(existing, backend):
-    proc = start([sys.executable, str(CRASH_WRITER), "400"])
-    out, err = proc.communicate(timeout=120)
-    assert proc.returncode == 0 and out.split() == ["writing", "committed"], err
+def test_the_same_write_left_to_finish_commits_everything(existing, backend, writer):
+    assert writer(["400"]).finish().split() == ["committed"]
     db = backend.open()
     try:
         assert db.one("SELECT COUNT(*) FROM cases WHERE ref LIKE 'BULK-%'")[0] == 400
@@ -77,35 +144,42 @@ def test_the_same_write_left_to_finish_commits_everything(existing, backend):
     assert_sound(backend, existing)
 
 
-def timed_kill(cli_args: list[str], db_path: Path, tmp_path: Path) -> None:
-    """Time the command on a copy of the database, then run it on the real one and kill it half-way."""
-    rehearsal = tmp_path / "rehearsal.db"
-    shutil.copyfile(db_path, rehearsal)
-    command = [sys.executable, "-m", "sendtrack"]
-    started = time.perf_counter()
-    run = subprocess.run([*command, "--db", str(rehearsal), *cli_args], capture_output=True, text=True,
-                         env=os.environ.copy())
-    took = time.perf_counter() - started
-    assert run.returncode == 0, run.stderr
-    proc = start([*command, "--db", str(db_path), *cli_args])
-    time.sleep(took * 0.7)
-    kill(proc)
+def bulk(writer, count: int) -> None:
+    """COUNT cases written by the long write, committed (into the database SENDTRACK_DB names)."""
+    assert writer([str(count)]).finish().split() == ["committed"]
 
 
-def bulk(count: int) -> None:
-    run = subprocess.run([sys.executable, str(CRASH_WRITER), str(count)], capture_output=True, text=True,
+def killed_part_way(writer, cli_args: list[str], db_path: Path, tmp_path: Path, where: str) -> None:
+    """Run `sendtrack CLI_ARGS` on the database held at `where` ("middle": its middle writing
+    statement; "before-commit": its last one, only the COMMIT left) and kill it there. How many
+    writing statements the command makes is counted first on a copy of the database."""
+    rehearsal, counted = tmp_path / "rehearsal.db", tmp_path / "writes"
+    with sqlite3.connect(db_path) as source, sqlite3.connect(rehearsal) as target:
+        source.backup(target)
+    run = subprocess.run([sys.executable, str(CRASH_WRITER), "--count", str(counted), "--",
+                          "--db", str(rehearsal), *cli_args], capture_output=True, text=True,
                          env=os.environ.copy())
     assert run.returncode == 0, run.stderr
+    writes = int(counted.read_text())
+    assert writes >= 4, f"{cli_args}: {writes} writing statements: too few to stop one part-way"
+    proc = writer(["--", "--db", str(db_path), *cli_args], hold=writes // 2 if where == "middle" else writes)
+    proc.wait_for_hold()
+    proc.kill()
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(not has_command("recompute"), reason="`sendtrack recompute` is not here yet "
                                                           "(the import/recompute change adds it)")
-def test_recompute_killed_part_way_changes_nothing(cli, private_db, tmp_path):
+@pytest.mark.parametrize("where", ["middle", "before-commit"])
+def test_recompute_killed_part_way_changes_nothing(cli, private_db, tmp_path, writer, where):
     cli.ok("add-request --ref E1 --name 'Amelia Jones' --dob 2015-03-15 --received 2025-01-06")
-    bulk(20_000)
+    # over 4 chunks of 1,000 cases, every one to rewrite: recompute drops the deadline indexes part-way
+    # (a recompute with nothing to change writes nothing)
+    bulk(writer, 5_000)
+    with sqlite3.connect(private_db) as conn:
+        conn.execute("DELETE FROM deadlines WHERE case_id IN (SELECT id FROM cases WHERE ref LIKE 'BULK-%')")
     before = dump(private_db)
-    timed_kill(["recompute"], private_db, tmp_path)
+    killed_part_way(writer, ["recompute"], private_db, tmp_path, where)
     assert dump(private_db) == before
     with sqlite3.connect(private_db) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
@@ -114,17 +188,18 @@ def test_recompute_killed_part_way_changes_nothing(cli, private_db, tmp_path):
 @pytest.mark.slow
 @pytest.mark.skipif(not has_command("import", "export"), reason="`sendtrack import`/`export` are not "
                                                                 "here yet (the import change adds them)")
-def test_import_killed_part_way_changes_nothing(cli, private_db, tmp_path, monkeypatch):
+@pytest.mark.parametrize("where", ["middle", "before-commit"])
+def test_import_killed_part_way_changes_nothing(cli, private_db, tmp_path, monkeypatch, writer, where):
     cli.ok("add-request --ref E1 --name 'Amelia Jones' --dob 2015-03-15 --received 2025-01-06")
     source = tmp_path / "source.db"
     cli.ok(["--db", str(source), "init"])
     with monkeypatch.context() as env:
         env.setenv("SENDTRACK_DB", str(source))
-        bulk(20_000)
+        bulk(writer, 3_000)  # 3 chunks of 1,000 cases: several batches, the indexes dropped and rebuilt
     export = tmp_path / "everything.json"
     cli.ok(["--db", str(source), "export", "--format", "json", "--out", str(export)])
     before = dump(private_db)
-    timed_kill(["import", str(export)], private_db, tmp_path)
+    killed_part_way(writer, ["import", str(export)], private_db, tmp_path, where)
     assert dump(private_db) == before
     with sqlite3.connect(private_db) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]

@@ -1,25 +1,40 @@
-"""The worked cases of spec/golden-cases.json, run through the CLI as a user types them."""
+"""The worked cases of spec/golden-cases.json (the repository's copy in tests/data), run through the CLI
+as a user types them."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.conftest import golden_cases
+from tests.conftest import GOLDEN, NOT_YET_SUPPORTED, SPEC_GOLDEN, golden_cases
 
 CASES = golden_cases()
 
 
+def golden_param(case: dict):
+    """One worked case as a test parameter; a case issue 13 has not built yet is a strict xfail."""
+    reason = NOT_YET_SUPPORTED.get(case["request"]["ref"])
+    marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+    return pytest.param(case, id=case["name"], marks=marks)
+
+
 def record_line(ref: str, event: dict) -> list[str]:
-    """`sendtrack record KIND REF --date ... --OPTION ...`: event fields map one to one onto options."""
+    """`sendtrack record KIND REF --date ... --OPTION ...`: event fields map one to one onto options
+    (`for_transfer: true` is the flag `--for-transfer`, spec/cli-contract.md)."""
     fields = dict(event)
     kind = fields.pop("kind")
     args = ["record", kind, ref]
     for key, value in fields.items():
-        args += [f"--{key}", str(value)]
+        option = "--" + key.replace("_", "-")
+        if value is True:
+            args.append(option)
+        elif value is False:
+            args.append("--no-" + option[2:])
+        else:
+            args += [option, str(value)]
     return args
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+@pytest.mark.parametrize("case", [golden_param(c) for c in CASES])
 def test_golden_case_through_cli(backend_cli, case):
     cli = backend_cli
     request = case["request"]
@@ -39,5 +54,13 @@ def test_golden_case_through_cli(backend_cli, case):
             assert matches[0][key] == value, f"{key} of {expected['rule']}: {matches[0]}"
 
 
-def test_golden_file_has_the_twelve_cases():
-    assert len(CASES) == 12
+def test_golden_file_has_the_fifteen_cases():
+    assert [c["request"]["ref"] for c in CASES] == [f"G{n:02d}" for n in range(1, 16)]
+    assert set(NOT_YET_SUPPORTED) <= {c["request"]["ref"] for c in CASES}
+
+
+@pytest.mark.skipif(not SPEC_GOLDEN.exists(), reason=f"no spec beside the repository ({SPEC_GOLDEN}): "
+                                                     "nothing to compare tests/data's copy with")
+def test_golden_file_is_the_specs_copy():
+    assert GOLDEN.read_bytes() == SPEC_GOLDEN.read_bytes(), (
+        f"{GOLDEN} differs from {SPEC_GOLDEN}: copy the spec's file over (cp {SPEC_GOLDEN} {GOLDEN})")

@@ -94,7 +94,8 @@ DATA_TABLES = ("cases", "events", "deadlines")
 
 
 def reference_rows(tmp_path) -> dict[str, tuple[list[str], list[tuple]]]:
-    """Realistic rows at head: the golden cases, a void and a re-assignment, through the CLI."""
+    """Realistic rows at head: the golden cases the engine supports (load_golden: G13-G15 wait for
+    issue 13), a void and a re-assignment, through the CLI."""
     from tests.conftest import Cli
     from tests.test_check import load_golden
 

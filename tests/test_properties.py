@@ -6,6 +6,9 @@
 - an exception never changes a due date;
 - the materialised table, read through storage.queries (STATUS_SQL, VISIBLE_SQL), equals a fresh
   rules.engine.timeline on several as-of dates: this pins the SQL to domain.status_on.
+
+Under CI (or HYPOTHESIS_PROFILE=ci) the examples are derandomised: the same ones every run (the
+profiles are in tests/conftest.py); each test below fixes its own max_examples.
 """
 
 from __future__ import annotations
