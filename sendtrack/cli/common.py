@@ -157,15 +157,20 @@ def check_team(team: str | None) -> None:
         config().team(team)
 
 
-@dataclass(frozen=True)
-class Engine:
-    """What the rules need, built once per command: the calendar and the configured settings."""
-
-    calendar: Any
-    settings: Any
-
-
-def engine() -> Engine:
+def context():
+    """What the rules compute with (configuration, calendar, settings, fingerprint): built once by the
+    commands that compute deadlines and passed down."""
+    from sendtrack.app.context import Context
     from sendtrack.calendar import england
 
-    return Engine(england(), config().settings())
+    return Context.of(config(), england())
+
+
+def warn_if_other_configuration(db) -> None:
+    """Reports read stored deadlines: say so, once, when they follow another configuration."""
+    from sendtrack.app.context import mismatch
+    from sendtrack.storage.meta import stored_fingerprint
+
+    problem = mismatch(stored_fingerprint(db), config().fingerprint)
+    if problem:
+        error(f"sendtrack: warning: {problem}")
