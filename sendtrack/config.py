@@ -3,7 +3,6 @@ against the schema declared here; every mistake is refused as `FILE: [section] k
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import os
@@ -118,6 +117,8 @@ def _shown(value: Any) -> str:
 
 
 def _suggest(name: str, known) -> str:
+    import difflib  # only a mistake pays for it
+
     close = difflib.get_close_matches(name, list(known), n=1)
     return f"; did you mean {close[0]}?" if close else ""
 
