@@ -1,18 +1,135 @@
-"""Configuration: teams and rule thresholds from a TOML file (Hertfordshire's by default)."""
+"""Configuration: teams and rule thresholds from a TOML file (Hertfordshire's by default), checked at load
+against the schema declared here; every mistake is refused as `FILE: [section] key: what is wrong`."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import re
 import tomllib
-from dataclasses import dataclass, fields
-from functools import cache
+from collections.abc import Callable
+from dataclasses import astuple, dataclass, fields, replace
 from pathlib import Path
+from typing import Any
 
-from sendtrack.domain import Settings
-from sendtrack.errors import RefusedError
+from sendtrack.domain import Closure, Settings
+from sendtrack.errors import ConfigError, RefusedError
 
 DEFAULT_CONFIG = Path(__file__).with_name("data") / "config.toml"
 
+
+# --- the schema ----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    """One key of the configuration: its type, the values or range it may take, and what it means."""
+
+    kind: type  # int, str or list
+    help: str
+    low: int | None = None
+    high: int | None = None
+    unit: str = ""
+    why: str = ""  # where the range comes from
+    choices: tuple[str, ...] = ()
+    required: bool = False
+    #: whether it changes computed deadlines, and so is part of the configuration's fingerprint
+    deadlines: bool = True
+
+    def range(self) -> str:
+        text = f"{self.low} to {self.high}{' ' + self.unit if self.unit else ''}"
+        return text + (f", {self.why}" if self.why else "")
+
+    def problem(self, value: Any) -> str | None:
+        """What is wrong with `value` for this key, or None."""
+        if self.kind is int:
+            if type(value) is not int:
+                return f"{_shown(value)} is not a whole number ({self.range()})"
+            if not self.low <= value <= self.high:  # type: ignore[operator]
+                return f"{value} is out of range ({self.range()})"
+        elif self.kind is str:
+            if type(value) is not str:
+                return f"{_shown(value)} is not text"
+            if self.choices and value not in self.choices:
+                listed = ", ".join(self.choices)
+                return f"{_shown(value)} is not one of {listed}{_suggest(value, self.choices)}"
+        return None
+
+
+#: The bounds of every threshold of `Settings`, by field name. The [rules] keys are read from the
+#: dataclass: a new setting without an entry here stops sendtrack at import, not at a user's write.
+SETTING_KEYS: dict[str, dict[str, Any]] = {
+    "annual_review_from": dict(choices=("meeting", "decision"),
+                               help="what restarts the 12 months to the next annual review (spec 4.2)"),
+    "under5_review_months": dict(low=3, high=6, unit="months", why="CoP 9.178",
+                                 help="months between reviews of a child under 5"),
+    "at_risk_days": dict(low=0, high=365, unit="days", deadlines=False,
+                         help="default warning window of `at-risk` and the digest"),
+    "draft_by_weeks": dict(low=1, high=20, unit="weeks", why="inside the 20 weeks of reg 13(2)",
+                           help="local milestone draft-by-week-14: weeks after the request"),
+    "advice_chase_weeks": dict(low=1, high=6, unit="weeks", why="inside the 6 weeks of reg 8(1)",
+                               help="local milestone advice-chase: weeks after advice was asked for"),
+    "review_scheduled_weeks": dict(low=1, high=52, unit="weeks", why="inside the review's 12 months",
+                                   help="local milestone review-scheduled: weeks before the review is due"),
+    "phase_transfer_meeting_weeks": dict(low=1, high=52, unit="weeks", why="inside the transfer year",
+                                         help="local milestone phase-transfer-meeting: weeks before the "
+                                              "transfer deadline"),
+    "contact_weeks": dict(low=1, high=20, unit="weeks", why="inside the 20-week assessment",
+                          help="local milestone contact: weeks without contact with the family"),
+}
+
+_SETTINGS = [f for f in fields(Settings) if f.name != "closures"]
+if {f.name for f in _SETTINGS} != set(SETTING_KEYS):
+    raise AssertionError(f"config.SETTING_KEYS must bound every Settings field: "
+                         f"{sorted({f.name for f in _SETTINGS} ^ set(SETTING_KEYS))}")
+
+RULES_KEYS: dict[str, Key] = {
+    **{f.name: Key(type(f.default), **SETTING_KEYS[f.name]) for f in _SETTINGS},
+    "school_calendar": Key(str, "CSV of school closures, relative to this file; empty = the "
+                                "Hertfordshire default shipped"),
+    "at_risk_days_by_rule": Key(dict, "per-rule warning windows in days, by rule id", deadlines=False),
+}
+AT_RISK_DAYS = Key(int, "warning window", low=0, high=365, unit="days")
+TEAM_KEYS: dict[str, Key] = {
+    "id": Key(str, "kebab-case, unique: what --team and the database hold", required=True),
+    "name": Key(str, "shown in reports (default: the id)"),
+    "ambition": Key(list, "caseload ambition per coordinator, [low, high]", low=1, high=1000,
+                    required=True),
+    "holds": Key(str, "who the team holds, in words"),
+}
+TEAM_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SECTIONS = ("rules", "teams")
+
+
+def _shown(value: Any) -> str:
+    """A value as it was written in the TOML file."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        if all(isinstance(v, str | int | float) for v in value):
+            return "[" + ", ".join(_shown(v) for v in value) + "]"
+        return "an array"
+    return str(value)
+
+
+def _suggest(name: str, known) -> str:
+    import difflib  # only a mistake pays for it
+
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f"; did you mean {close[0]}?" if close else ""
+
+
+def _unknown(what: str, name: str, known) -> str:
+    """`name: unknown key; did you mean …?`, or the known names when none is close."""
+    close = _suggest(name, known)
+    return f"{name}: unknown {what}" + (close or f" (known: {', '.join(known)})")
+
+
+# --- the configuration --------------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
 class Team:
@@ -26,8 +143,11 @@ class Team:
 @dataclass(frozen=True, slots=True)
 class Config:
     teams: tuple[Team, ...]
-    rules: dict
+    rules: dict  # [rules] as validated, every key present (defaults filled in)
     path: Path
+    closures: tuple[Closure, ...] = ()
+    #: sha256 (short hex) of what changes computed deadlines: stored with them (see `fingerprint`)
+    fingerprint: str = ""
 
     def team(self, team_id: str) -> Team:
         for team in self.teams:
@@ -37,37 +157,186 @@ class Config:
         raise RefusedError(f"unknown team {team_id!r}: use one of {known}")
 
     def settings(self, *, with_closures: bool = True) -> Settings:
-        from sendtrack.calendar import load_closures
-
-        keys = {f.name for f in fields(Settings)} - {"closures"}
-        values = {k: v for k, v in self.rules.items() if k in keys}
-        closures = ()
-        if with_closures:
-            calendar = self.rules.get("school_calendar") or None
-            path = None if not calendar else (self.path.parent / calendar)
-            try:
-                closures = load_closures(path)
-            except (OSError, ValueError) as exc:
-                raise RefusedError(f"school calendar: {exc}") from None
-        return Settings(closures=closures, **values)
+        values = {f.name: self.rules[f.name] for f in _SETTINGS}
+        return Settings(closures=self.closures if with_closures else (), **values)
 
     def at_risk_days(self, rule: str) -> int:
-        return int(self.rules.get("at_risk_days_by_rule", {}).get(rule, self.rules.get("at_risk_days", 14)))
+        return int(self.rules["at_risk_days_by_rule"].get(rule, self.rules["at_risk_days"]))
 
 
-@cache
+def fingerprint(settings: Settings) -> str:
+    """The configuration's fingerprint: a hash of every setting that changes computed deadlines and
+    of the school closures' content (team names and warning windows change no deadline)."""
+    values = {f.name: getattr(settings, f.name) for f in _SETTINGS if RULES_KEYS[f.name].deadlines}
+    closures = sorted([_plain(v) for v in astuple(c)] for c in settings.closures)
+    text = json.dumps({"settings": values, "closures": closures}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
 def load(path: str | None = None) -> Config:
-    """The configuration at `path`, else SENDTRACK_CONFIG, else the packaged Hertfordshire default."""
-    chosen = Path(path or os.environ.get("SENDTRACK_CONFIG") or DEFAULT_CONFIG)
+    """The configuration at `path`, else SENDTRACK_CONFIG, else the packaged Hertfordshire default;
+    refused (ConfigError) if missing, not TOML, or breaking the schema."""
+    given = path or os.environ.get("SENDTRACK_CONFIG") or None
+    chosen = Path(given).expanduser() if given else DEFAULT_CONFIG
+    where = str(chosen) if path or not given else f"{chosen} (SENDTRACK_CONFIG)"
     try:
-        data = tomllib.loads(chosen.read_text(encoding="utf-8"))
-        teams = tuple(
-            Team(t["id"], t.get("name", t["id"]), int(t["ambition"][0]), int(t["ambition"][-1]),
-                 t.get("holds", ""))
-            for t in data.get("teams", [])
-        )
-    except (OSError, tomllib.TOMLDecodeError, KeyError, ValueError, IndexError) as exc:
-        raise RefusedError(f"configuration {chosen}: {exc.__class__.__name__}: {exc}") from None
-    if not teams:
-        raise RefusedError(f"configuration {chosen} defines no teams")
-    return Config(teams=teams, rules=data.get("rules", {}), path=chosen)
+        text = chosen.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([f"{where}: no such configuration file"]) from None
+    except IsADirectoryError:
+        raise ConfigError([f"{where}: is a directory, not a configuration file"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([f"{where}: cannot read the configuration ({exc})"]) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"{where}: not valid TOML: {exc}"]) from None
+    problems: list[str] = []
+    config = _validated(data, chosen,
+                        lambda section, message: problems.append(f"{where}: {section}{message}"))
+    if problems:
+        raise ConfigError(problems)
+    assert config is not None
+    return config
+
+
+def _validated(data: dict, path: Path, report: Callable[[str, str], None]) -> Config | None:
+    """The Config `data` describes, every mistake given to `report(section, message)` on the way."""
+    for name in data:
+        if name not in SECTIONS:
+            report("", _unknown("section", name, SECTIONS))
+    rules = _rules(data.get("rules", {}), report)
+    teams = _teams(data.get("teams"), report)
+    closures = _closures(rules.get("school_calendar", ""), path, report)
+    if teams is None or closures is None:
+        return None
+    config = Config(teams=teams, rules=rules, path=path, closures=closures)
+    return replace(config, fingerprint=fingerprint(config.settings()))
+
+
+def _rules(section: Any, report) -> dict:
+    if not isinstance(section, dict):
+        report("", f"rules: {_shown(section)} is not a table: write it as [rules]")
+        section = {}
+    out: dict[str, Any] = {f.name: f.default for f in _SETTINGS}
+    out.update(school_calendar="", at_risk_days_by_rule={})
+    for name, value in section.items():
+        key = RULES_KEYS.get(name)
+        if key is None:
+            report("[rules] ", _unknown("key", name, RULES_KEYS))
+        elif name == "at_risk_days_by_rule":
+            out[name] = _windows(value, report)
+        elif (problem := key.problem(value)) is not None:
+            report("[rules] ", f"{name}: {problem}")
+        else:
+            out[name] = value
+    return out
+
+
+def _windows(section: Any, report) -> dict[str, int]:
+    from sendtrack.rules.catalogue import RULES
+
+    if not isinstance(section, dict):
+        report("[rules] ", f"at_risk_days_by_rule: {_shown(section)} is not a table: write it as "
+                           "[rules.at_risk_days_by_rule] with a line per rule id")
+        return {}
+    out = {}
+    for rule, days in section.items():
+        if rule not in RULES:
+            report("[rules.at_risk_days_by_rule] ", _unknown("rule id", rule, RULES))
+        elif (problem := AT_RISK_DAYS.problem(days)) is not None:
+            report("[rules.at_risk_days_by_rule] ", f"{rule}: {problem}")
+        else:
+            out[rule] = days
+    return out
+
+
+def _teams(section: Any, report) -> tuple[Team, ...] | None:
+    if section is None or section == []:
+        report("", "teams: the configuration defines no teams: add a [[teams]] table for each")
+        return None
+    if not isinstance(section, list) or not all(isinstance(t, dict) for t in section):
+        report("", "teams: write each team as a [[teams]] table")
+        return None
+    teams: list[Team] = []
+    seen: dict[str, int] = {}
+    for number, table in enumerate(section, start=1):
+        where = f"[[teams]] #{number} "
+        values: dict[str, Any] = {}
+        for name, value in table.items():
+            key = TEAM_KEYS.get(name)
+            if key is None:
+                report(where, _unknown("key", name, TEAM_KEYS))
+            elif name == "ambition":
+                values[name] = _ambition(value, where, report)
+            elif (problem := key.problem(value)) is not None:
+                report(where, f"{name}: {problem}")
+            elif key.kind is str and name != "holds" and not value.strip():
+                report(where, f"{name}: is empty")
+            else:
+                values[name] = value
+        for name, key in TEAM_KEYS.items():
+            if key.required and name not in table:
+                report(where, f"{name}: missing ({key.help})")
+        team_id = values.get("id")
+        if isinstance(team_id, str):
+            if not TEAM_ID.match(team_id):
+                report(where, f"id: {_shown(team_id)} is not kebab-case (lower-case letters and digits "
+                              "joined by single hyphens, e.g. school-age)")
+            elif team_id in seen:
+                report(where, f"id: {_shown(team_id)} is already the id of team #{seen[team_id]}")
+            else:
+                seen[team_id] = number
+        ambition = values.get("ambition")
+        if isinstance(team_id, str) and ambition is not None:
+            teams.append(Team(team_id, values.get("name", team_id), ambition[0], ambition[1],
+                              values.get("holds", "")))
+    return tuple(teams)
+
+
+def _ambition(value: Any, where: str, report) -> tuple[int, int] | None:
+    key = TEAM_KEYS["ambition"]
+    if not isinstance(value, list) or len(value) != 2:
+        report(where, f"ambition: {_shown(value)} is not a pair [low, high] of cases per coordinator")
+        return None
+    for number in value:
+        if type(number) is not int or not key.low <= number <= key.high:  # type: ignore[operator]
+            report(where, f"ambition: {_shown(number)} is not a whole number of cases from {key.low} to "
+                          f"{key.high}")
+            return None
+    low, high = value
+    if low > high:
+        report(where, f"ambition: low {low} is above high {high}: write [low, high]")
+        return None
+    return low, high
+
+
+def _closures(calendar: str, path: Path, report) -> tuple[Closure, ...] | None:
+    """The closures of `school_calendar` (relative to the configuration's folder), read and checked."""
+    from sendtrack.calendar import load_closures
+
+    file = (path.parent / Path(calendar).expanduser()) if calendar else None
+    try:
+        closures = load_closures(file)
+    except FileNotFoundError:
+        absolute = Path(calendar).expanduser().is_absolute()
+        relative = "" if absolute else " (a relative path is from the configuration's folder)"
+        report("[rules] ", f"school_calendar: no such file {file}{relative}")
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        report("[rules] ", f"school_calendar: cannot read {file} ({exc})")
+        return None
+    except ValueError as exc:
+        report("[rules] ", f"school_calendar: {exc}")
+        return None
+    for closure in closures:
+        if closure.reopens <= closure.closed_from:
+            report("[rules] ", f"school_calendar: {file.name if file else 'the default calendar'}: "
+                               f"{closure.institution} closed from {closure.closed_from} reopens on "
+                               f"{closure.reopens}, not after it")
+            return None
+    return closures

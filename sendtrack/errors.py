@@ -8,11 +8,30 @@ class SendtrackError(Exception):
 
     exit_code = 1
 
+    def lines(self) -> list[str]:
+        """What the edge prints, a line each (most errors are one line)."""
+        return [str(self)]
+
 
 class RefusedError(SendtrackError):
     """Refused input or a data error: a bad date, an unknown case, an impossible sequence."""
 
     exit_code = 1
+
+
+class ConfigError(SendtrackError):
+    """The configuration file is missing, not TOML, or breaks its schema: one line per mistake, each
+    `FILE: [section] key: what is wrong`."""
+
+    exit_code = 1
+
+    def __init__(self, problems: list[str]) -> None:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        super().__init__(problems[0] + more)
+        self.problems = problems
+
+    def lines(self) -> list[str]:
+        return list(self.problems)
 
 
 class DatabaseError(SendtrackError):

@@ -15,7 +15,7 @@ ALLOWED = {
     "domain": set(),
     "kinds": {"errors"},
     "calendar": {"domain", "errors"},
-    "config": {"domain", "errors", "calendar", "kinds"},
+    "config": {"domain", "errors", "calendar", "kinds", "rules"},
     "rules": {"domain", "errors", "kinds", "calendar"},
     "storage": {"domain", "errors", "kinds"},
     "output": {"domain", "errors", "storage"},

@@ -78,7 +78,7 @@ def test_the_installed_package_runs_init(tmp_path):
     result = subprocess.run([sys.executable, "-m", "sendtrack", "init"], cwd=tmp_path, env=env,
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    assert "created (schema 0001)" in result.stdout
+    assert f"created (schema {HEAD})" in result.stdout
     assert {"cases", "events", "deadlines"} <= tables(db)
 
 

@@ -22,7 +22,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sendtrack import config
 from sendtrack.app import record as records
+from sendtrack.app.context import Context
 from sendtrack.calendar import england
 from sendtrack.domain import Case, Event, Settings, Status
 from sendtrack.rules.engine import compute, refusal, timeline
@@ -34,6 +36,7 @@ from tests.conftest import BACKENDS, pg_database
 
 CALENDAR = england()
 SETTINGS = Settings()
+CONTEXT = Context(config.load(), CALENDAR, SETTINGS, config.fingerprint(SETTINGS))
 TODAY = date(2031, 1, 1)  # after every generated event: refusal's "in the future" never fires
 EXAMPLES = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -201,10 +204,10 @@ def test_materialised_table_equals_a_fresh_computation(shared_db, generated):
     records.add_request(db, name="Property Child", dob=case.dob, received=case.received, ref=ref,
                         source="parent", team="front-door", coordinator=None, looked_after=False,
                         alternative_provision=False, setting=None, by="hypothesis", today=TODAY,
-                        calendar=CALENDAR, settings=SETTINGS)
+                        context=CONTEXT)
     for kind, day, details in steps:
         records.record(db, ref=ref, kind=kind, when=day, details=dict(details), by="hypothesis", today=TODAY,
-                       calendar=CALENDAR, settings=SETTINGS)
+                       context=CONTEXT)
     row = store.find_case(db, ref)
     stored_case = store.to_case(row, store.event_rows(db, row.id))
     assert [(e.kind, e.date) for e in stored_case.events] == [(e.kind, e.date) for e in case.events]

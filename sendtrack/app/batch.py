@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
+from sendtrack.app.context import Context
 from sendtrack.calendar import Calendar
 from sendtrack.domain import Case, Deadline, Event, Settings
 from sendtrack.rules.engine import compute, refusal
@@ -130,40 +131,41 @@ def replay_problems(case: Case, events: Sequence[tuple[int, Event, int | None]],
 
 # --- worker processes -----------------------------------------------------------------------------------
 
-_engine: tuple[Calendar, Settings] | None = None
+_context: Context | None = None
 _fetch: Callable | None = None
 
 
-def _init(calendar: Calendar, settings: Settings, fetch: Callable | None = None) -> None:
-    global _engine, _fetch
-    _engine, _fetch = (calendar, settings), fetch
+def _init(context: Context, fetch: Callable | None = None) -> None:
+    global _context, _fetch
+    _context, _fetch = context, fetch
 
 
-def engine() -> tuple[Calendar, Settings]:
-    """The calendar and settings this process computes with (set by `pool`)."""
-    assert _engine is not None, "bulk.pool() sets up the engine first"
-    return _engine
+def context() -> Context:
+    """The context this process computes with (set by `pool`)."""
+    assert _context is not None, "batch.pool() sets up the context first"
+    return _context
 
 
 def compute_rows(case_id: int, case: Case) -> list[tuple]:
-    return deadline_rows(case_id, compute(case, *engine()))
+    rules = context()
+    return deadline_rows(case_id, compute(case, rules.calendar, rules.settings))
 
 
 @contextmanager
-def pool(calendar: Calendar, settings: Settings, *, count: int | None = None,
+def pool(context: Context, *, count: int | None = None,
          fetch: Callable | None = None) -> Iterator[Callable]:
     """`imap(fn, tasks)` over worker processes (fork where there is one), or in this process when
     one core or SENDTRACK_WORKERS=0; results come back in task order. `fetch` is how a worker reads."""
     count = workers() if count is None else count
-    _init(calendar, settings, fetch)
+    _init(context, fetch)
     if count < 1:
         yield map
         return
     import multiprocessing
 
     methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    processes = context.Pool(count, initializer=_init, initargs=(calendar, settings, fetch))
+    spawning = multiprocessing.get_context("fork" if "fork" in methods else None)
+    processes = spawning.Pool(count, initializer=_init, initargs=(context, fetch))
     try:
         yield lambda fn, tasks: _bounded(processes, fn, tasks, ahead=2 * count)
     finally:
@@ -210,11 +212,12 @@ class Recomputed:
     deadlines: int = 0
     changed: int = 0
     changed_cases: int = 0
+    fingerprint_was: str | None = None  # the configuration the deadlines followed before
 
 
 def recompute_cases(bounds: tuple[int, int]) -> tuple[Recomputed, list[tuple[int, list[tuple]]]]:
     """Recompute cases with ids in [lo, hi]: returns (stats, [(case_id, new rows) of changed cases])."""
-    assert _engine is not None and _fetch is not None
+    assert _context is not None and _fetch is not None
     case_rows, event_rows, old_rows = _fetch(*bounds)
     events: dict[int, list] = {}
     for row in event_rows:
@@ -235,10 +238,12 @@ def recompute_cases(bounds: tuple[int, int]) -> tuple[Recomputed, list[tuple[int
     return stats, changed
 
 
-def recompute(db, calendar: Calendar, settings: Settings) -> Recomputed:
+def recompute(db, context: Context) -> Recomputed:
     """Rebuild every materialised deadline in one transaction; only cases whose rows differ are
-    rewritten. Workers read the SQLite file themselves (WAL: they see the last commit, and this
-    transaction holds the write lock, so nothing changes under them)."""
+    rewritten, and the stored deadlines then follow `context`'s configuration (its fingerprint is
+    recorded: the way to switch configuration). Workers read the SQLite file themselves (WAL: they see
+    the last commit, and this transaction holds the write lock, so nothing changes under them)."""
+    from sendtrack.storage import meta
     from sendtrack.storage.bulk import (
         RangeReader,
         drop_indexes,
@@ -249,10 +254,11 @@ def recompute(db, calendar: Calendar, settings: Settings) -> Recomputed:
 
     total = Recomputed()
     with db.write():
+        total.fingerprint_was = meta.stored_fingerprint(db)
         ids = [row[0] for row in db.all("SELECT id FROM cases ORDER BY id")]
         separate = db.dialect == "sqlite" and workers() > 0
         fetch = RangeReader(db.location) if separate else (lambda lo, hi: fetch_range(db, lo, hi))
-        with pool(calendar, settings, count=None if separate else 0, fetch=fetch) as imap, \
+        with pool(context, count=None if separate else 0, fetch=fetch) as imap, \
                 progress(len(ids), "Recomputing") as bar:
             rebuild: list[str] = []
             for stats, changed in imap(recompute_cases, id_ranges(ids, CHUNK)):
@@ -269,6 +275,7 @@ def recompute(db, calendar: Calendar, settings: Settings) -> Recomputed:
                 bar.advance(stats.cases)
             for sql in rebuild:
                 db.execute(sql)
+        meta.store_fingerprint(db, context.fingerprint)
     return total
 
 

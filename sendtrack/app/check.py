@@ -1,6 +1,6 @@
 """`sendtrack check`: the database's integrity and consistency, as a list of problems (values, not output).
 
-Each check is a function `(Snapshot, Engine) -> list[Problem]`, run in turn like beancount's
+Each check is a function `(Snapshot, Context, today) -> list[Problem]`, run in turn like beancount's
 validations; adding a check is adding one function to CHECKS. A problem names its case by reference,
 never by the child's name.
 """
@@ -12,11 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from sendtrack.calendar import Calendar
-from sendtrack.domain import Case, Deadline, Event, Settings
+from sendtrack.app.context import Context, mismatch
+from sendtrack.domain import Case, Deadline, Event
 from sendtrack.rules.engine import compute, refusal
 from sendtrack.rules.paths import ceased_on, first_date, refused_on, withdrawn_on
 from sendtrack.storage import cases as store
+from sendtrack.storage import meta
 from sendtrack.storage.columns import DEADLINE_FIELDS
 from sendtrack.storage.db import Database
 
@@ -39,13 +40,7 @@ class Snapshot:
     events: dict[int, list[store.StoredEvent]] = field(default_factory=dict)
     deadlines: dict[int, list[Deadline]] = field(default_factory=dict)
     database: list[Problem] = field(default_factory=list)
-
-
-@dataclass(frozen=True, slots=True)
-class Rules:
-    calendar: Calendar
-    settings: Settings
-    today: date
+    fingerprint: str | None = None  # of the configuration the stored deadlines were computed with
 
 
 def read(db: Database) -> Snapshot:
@@ -60,10 +55,11 @@ def read(db: Database) -> Snapshot:
         deadlines: dict[int, list[Deadline]] = defaultdict(list)
         for case_id, deadline in store.every_deadline(db):
             deadlines[case_id].append(deadline)
-    return Snapshot(cases, dict(events), dict(deadlines), problems)
+        fingerprint = meta.stored_fingerprint(db)
+    return Snapshot(cases, dict(events), dict(deadlines), problems, fingerprint)
 
 
-def orphans(snap: Snapshot, rules: Rules) -> list[Problem]:
+def orphans(snap: Snapshot, context: Context, today: date) -> list[Problem]:
     """Events or deadlines of no case (foreign keys off, or rows written by hand)."""
     known = {c.id for c in snap.cases}
     out = []
@@ -76,7 +72,7 @@ def orphans(snap: Snapshot, rules: Rules) -> list[Problem]:
     return out
 
 
-def unique_refs(snap: Snapshot, rules: Rules) -> list[Problem]:
+def unique_refs(snap: Snapshot, context: Context, today: date) -> list[Problem]:
     """Case references are unique (the index says so; this catches a damaged or dropped index)."""
     seen: dict[str, int] = defaultdict(int)
     for case in snap.cases:
@@ -85,7 +81,7 @@ def unique_refs(snap: Snapshot, rules: Rules) -> list[Problem]:
             for ref, count in sorted(seen.items()) if count > 1]
 
 
-def requests(snap: Snapshot, rules: Rules) -> list[Problem]:
+def requests(snap: Snapshot, context: Context, today: date) -> list[Problem]:
     """Every case starts with exactly one request event, dated the day the request was received."""
     out = []
     for case in snap.cases:
@@ -102,7 +98,7 @@ def requests(snap: Snapshot, rules: Rules) -> list[Problem]:
     return out
 
 
-def voids(snap: Snapshot, rules: Rules) -> list[Problem]:
+def voids(snap: Snapshot, context: Context, today: date) -> list[Problem]:
     """A void points at an event of the same case that is neither a request nor a void, once."""
     out = []
     for case in snap.cases:
@@ -126,7 +122,7 @@ def voids(snap: Snapshot, rules: Rules) -> list[Problem]:
     return out
 
 
-def event_order(snap: Snapshot, rules: Rules) -> list[Problem]:
+def event_order(snap: Snapshot, context: Context, today: date) -> list[Problem]:
     """Replay each case's events in date order through the same refusal the recording commands use:
     an event the rules would refuse at its place is out of order (e.g. a final plan before any
     decision, a decision before the request, advice received that was never asked for). Voids and
@@ -140,8 +136,8 @@ def event_order(snap: Snapshot, rules: Rules) -> list[Problem]:
             if event.kind == "request":
                 so_far = _with(so_far, event)
                 continue
-            problem = refusal(so_far, event, today=rules.today, calendar=rules.calendar,
-                              settings=rules.settings)
+            problem = refusal(so_far, event, today=today, calendar=context.calendar,
+                              settings=context.settings)
             if problem:
                 out.append(Problem(case_row.ref, "event-order", f"event {event.id} ({event.kind} on "
                                                                f"{event.date}): {problem}"))
@@ -164,13 +160,13 @@ def _key(item: Deadline) -> tuple:
     return tuple("" if v is None else str(v) for v in (getattr(item, name) for name in KEY_FIELDS))
 
 
-def deadlines(snap: Snapshot, rules: Rules) -> list[Problem]:
+def deadlines(snap: Snapshot, context: Context, today: date) -> list[Problem]:
     """The materialised deadlines are exactly what the rules compute from the events today."""
     out = []
     for case_row in snap.cases:
         case = store.to_case(case_row, snap.events.get(case_row.id, []))
         try:
-            expected = sorted(_key(d) for d in compute(case, rules.calendar, rules.settings))
+            expected = sorted(_key(d) for d in compute(case, context.calendar, context.settings))
         except Exception as exc:  # a case the rules cannot compute is itself a problem to report
             out.append(Problem(case_row.ref, "deadlines", f"the rules cannot compute this case "
                                                           f"({type(exc).__name__})"))
@@ -209,7 +205,7 @@ def _closed(case: Case) -> bool:
                                        ceased_on(case)))
 
 
-def open_requests(snap: Snapshot, rules: Rules) -> list[Problem]:
+def open_requests(snap: Snapshot, context: Context, today: date) -> list[Problem]:
     """A second open request (or plan) for the same child: same name (case and spacing aside) and date
     of birth, neither closed. Printed by reference only: the child's name stays out of the output."""
     groups: dict[tuple[str, date], list[str]] = defaultdict(list)
@@ -225,11 +221,18 @@ def open_requests(snap: Snapshot, rules: Rules) -> list[Problem]:
     return out
 
 
-Check = Callable[[Snapshot, Rules], list[Problem]]
-CHECKS: tuple[Check, ...] = (orphans, unique_refs, requests, voids, event_order, deadlines, open_requests)
+def configuration(snap: Snapshot, context: Context, today: date) -> list[Problem]:
+    """The stored deadlines were computed under this configuration (its fingerprint is the stored one)."""
+    problem = mismatch(snap.fingerprint, context.fingerprint)
+    return [Problem("-", "configuration", problem)] if problem else []
 
 
-def check(db: Database, *, calendar: Calendar, settings: Settings, today: date) -> list[Problem]:
+Check = Callable[[Snapshot, Context, date], list[Problem]]
+CHECKS: tuple[Check, ...] = (configuration, orphans, unique_refs, requests, voids, event_order, deadlines,
+                             open_requests)
+
+
+def check(db: Database, *, context: Context, today: date) -> list[Problem]:
     """Every problem in the database, the database's own first, then by case reference."""
     try:
         snap = read(db)
@@ -238,6 +241,5 @@ def check(db: Database, *, calendar: Calendar, settings: Settings, today: date) 
             raise
         return [Problem("-", "integrity", f"the database cannot be read ({exc}); restore the last backup "
                                           "(README: Backup and restore)")]
-    rules = Rules(calendar, settings, today)
-    found = [problem for run in CHECKS for problem in run(snap, rules)]
+    found = [problem for run in CHECKS for problem in run(snap, context, today)]
     return snap.database + sorted(found, key=lambda p: (p.ref, p.code))

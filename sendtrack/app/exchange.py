@@ -18,8 +18,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from sendtrack import kinds
-from sendtrack.calendar import Calendar
-from sendtrack.domain import Case, Event, Settings
+from sendtrack.app.context import Context
+from sendtrack.domain import Case, Event
 from sendtrack.errors import RefusedError
 from sendtrack.storage.db import Database
 
@@ -352,14 +352,15 @@ def _check_task(args):
     from sendtrack.app import batch as bulk
 
     today, batch = args
-    calendar, settings = bulk.engine()
+    rules = bulk.context()
     problems, rows = [], []
     for case_id, ref, dob, received, looked_after, ap, setting, events in batch:
         case = Case(ref=ref, dob=dob, received=received, looked_after=looked_after,
                     alternative_provision=ap, setting=setting)
         replay = [(index, Event.make(event_id, kind, when, **details), voids)
                   for index, (event_id, kind, when, details, voids) in enumerate(events)]
-        found = bulk.replay_problems(case, replay, today=today, calendar=calendar, settings=settings)
+        found = bulk.replay_problems(case, replay, today=today, calendar=rules.calendar,
+                                     settings=rules.settings)
         if found:
             problems.extend((case_id, index, reason) for index, reason in found)
             continue
@@ -371,8 +372,7 @@ def _check_task(args):
     return problems, rows
 
 
-def import_file(db: Database, path: Path, *, dry_run: bool, today: date, calendar: Calendar,
-                settings: Settings, known_teams: set[str]) -> Loaded:
+def import_file(db: Database, path: Path, *, dry_run: bool, today: date, context: Context) -> Loaded:
     """Load `path` all or nothing; raises ImportRefused listing every bad row.
 
     The file is read as a stream, a chunk of cases at a time: checked and computed in worker processes,
@@ -381,21 +381,25 @@ def import_file(db: Database, path: Path, *, dry_run: bool, today: date, calenda
     from collections import deque
 
     from sendtrack.app import batch as bulk
+    from sendtrack.app.context import claim
     from sendtrack.app.record import now
     from sendtrack.storage.bulk import INSERT_CASE, INSERT_DEADLINE, INSERT_EVENT, loading, next_ids
 
+    known_teams = {t.id for t in context.config.teams}
     problems: list[str] = []
     loaded = Loaded()
     stamp, by_default = now().isoformat(sep=" "), _recorder()
     with db.write():
+        if not dry_run:  # a dry run writes nothing, so mixes nothing
+            claim(db, context)
         first_case, first_event = next_ids(db)
         numbering = _Numbering(first_event)
         payloads: deque = deque()
 
         def tasks():
             next_case = first_case
-            for part in _batches(_cases(path, known_teams, problems, today=today,
-                                               years=(calendar.first_year, calendar.last_year))):
+            years = (context.calendar.first_year, context.calendar.last_year)
+            for part in _batches(_cases(path, known_teams, problems, today=today, years=years)):
                 existing = _existing_refs(db, [c.ref for c in part])
                 good = []
                 for case in part:
@@ -414,7 +418,7 @@ def import_file(db: Database, path: Path, *, dry_run: bool, today: date, calenda
         # ~90 bytes a row in an export: rebuild the indexes after the load when it outgrows the tables
         rows_guess = max(1, path.stat().st_size // 90)
         incoming = {"cases": rows_guess // 15, "events": rows_guess, "deadlines": rows_guess}
-        with loading(db, incoming if not dry_run else {}), bulk.pool(calendar, settings) as imap, \
+        with loading(db, incoming if not dry_run else {}), bulk.pool(context) as imap, \
                 bulk.progress(None, "Importing") as bar:
             for found, rows in imap(_check_task, tasks()):
                 good = payloads.popleft()

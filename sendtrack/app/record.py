@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from sendtrack import kinds
-from sendtrack.calendar import Calendar
-from sendtrack.domain import Event, Settings, Status
+from sendtrack.app.context import Context, materialising
+from sendtrack.domain import Event, Status
 from sendtrack.errors import RefusedError
 from sendtrack.kinds import clean_text
 from sendtrack.rules.engine import Judged, compute, judge, refusal
@@ -68,10 +68,9 @@ class Change:
         return out
 
 
-def _materialise(db: Database, case_row: store.StoredCase, *, calendar: Calendar, settings: Settings,
-                 today: date) -> list[Judged]:
+def _materialise(db: Database, case_row: store.StoredCase, *, context: Context, today: date) -> list[Judged]:
     case = store.to_case(case_row, store.event_rows(db, case_row.id))
-    items = compute(case, calendar, settings)
+    items = compute(case, context.calendar, context.settings)
     store.replace_deadlines(db, case_row.id, items)
     return judge(items, today)
 
@@ -86,19 +85,18 @@ def next_ref(db: Database, prefix: str = "SEN") -> str:
 
 def add_request(db: Database, *, name: str, dob: date, received: date, ref: str | None, source: str,
                 team: str, coordinator: str | None, looked_after: bool, alternative_provision: bool,
-                setting: str | None, by: str, today: date, calendar: Calendar,
-                settings: Settings) -> Change:
+                setting: str | None, by: str, today: date, context: Context) -> Change:
     name = clean_text(name, "name")
     if ref is not None and not REF_PATTERN.match(ref):
         raise RefusedError(f"case reference {ref!r} must be 1-40 letters, digits, '.', '_', '/' or '-'")
-    details = kinds.check_details("request", {"source": source}, first_year=calendar.first_year,
-                                  last_year=calendar.last_year)
+    details = kinds.check_details("request", {"source": source}, first_year=context.calendar.first_year,
+                                  last_year=context.calendar.last_year)
     coordinator = clean_text(coordinator, "coordinator") if coordinator is not None else None
     setting = clean_text(setting, "setting") if setting is not None else None
     problem = request_refusal(dob=dob, received=received, today=today)
     if problem:
         raise RefusedError(problem)
-    with db.write():
+    with materialising(db, context):
         ref = ref or next_ref(db)
         if db.one("SELECT 1 FROM cases WHERE ref = ?", (ref,)):
             raise RefusedError(f"case {ref!r} already exists")
@@ -109,20 +107,20 @@ def add_request(db: Database, *, name: str, dob: date, received: date, ref: str 
                                     now=stamp)
         event_id = store.insert_event(db, case_id=case_id, kind="request", when=received,
                                       details=details, recorded_by=by, now=stamp)
-        after = _materialise(db, store.find_case(db, ref), calendar=calendar, settings=settings,
-                             today=today)
+        after = _materialise(db, store.find_case(db, ref), context=context, today=today)
     return Change(ref, event_id, [], after)
 
 
 def record(db: Database, *, ref: str, kind: str, when: date, details: dict, by: str, today: date,
-           calendar: Calendar, settings: Settings) -> Change:
+           context: Context) -> Change:
     """Add one event to a case after the registry has checked its details and the rules have judged
     it possible."""
+    calendar, settings = context.calendar, context.settings
     if not calendar.first_year <= when.year <= calendar.last_year:
         raise RefusedError(f"{kind} date {when} is outside the years sendtrack can count in "
                            f"({calendar.first_year}-{calendar.last_year})")
     details = kinds.check_details(kind, details, first_year=calendar.first_year, last_year=calendar.last_year)
-    with db.write():
+    with materialising(db, context):
         case_row = store.find_case(db, ref)
         rows = store.event_rows(db, case_row.id)
         case = store.to_case(case_row, rows)
@@ -133,15 +131,15 @@ def record(db: Database, *, ref: str, kind: str, when: date, details: dict, by: 
         before = judge(compute(case, calendar, settings), today)
         event_id = store.insert_event(db, case_id=case_row.id, kind=kind, when=when, details=details,
                                       recorded_by=by, now=now())
-        after = _materialise(db, case_row, calendar=calendar, settings=settings, today=today)
+        after = _materialise(db, case_row, context=context, today=today)
     return Change(ref, event_id, before, after)
 
 
 def void(db: Database, *, ref: str, event_id: int, reason: str, by: str, today: date,
-         calendar: Calendar, settings: Settings) -> Change:
+         context: Context) -> Change:
     """Void a mistaken event with a new event; the voided one stays in the history."""
     reason = clean_text(reason, "reason")
-    with db.write():
+    with materialising(db, context):
         case_row = store.find_case(db, ref)
         rows = store.event_rows(db, case_row.id)
         target = next((r for r in rows if r.id == event_id), None)
@@ -151,11 +149,11 @@ def void(db: Database, *, ref: str, event_id: int, reason: str, by: str, today: 
             raise RefusedError(f"event {event_id} is a {target.kind} and cannot be voided")
         if event_id in store.voided_ids(rows):
             raise RefusedError(f"event {event_id} is already voided")
-        before = judge(compute(store.to_case(case_row, rows), calendar, settings), today)
+        before = judge(compute(store.to_case(case_row, rows), context.calendar, context.settings), today)
         new_id = store.insert_event(db, case_id=case_row.id, kind="void", when=today,
                                     details={"reason": reason, "event": event_id}, recorded_by=by,
                                     now=now(), voids=event_id)
-        after = _materialise(db, case_row, calendar=calendar, settings=settings, today=today)
+        after = _materialise(db, case_row, context=context, today=today)
     return Change(ref, new_id, before, after)
 
 

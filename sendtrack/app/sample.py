@@ -388,9 +388,10 @@ def _task(args) -> tuple[list, list, list[int], list]:
     return case_rows, event_rows, void_at, deadline_rows
 
 
-def write_sample(db, *, cases: int, seed: int, years: int, as_of: date, calendar, settings) -> Written:
+def write_sample(db, *, cases: int, seed: int, years: int, as_of: date, context) -> Written:
     """`cases` synthetic cases with their events and materialised deadlines, in one transaction."""
     from sendtrack.app import batch as bulk
+    from sendtrack.app.context import materialising
     from sendtrack.errors import RefusedError
     from sendtrack.storage.bulk import (
         INSERT_CASE,
@@ -403,7 +404,7 @@ def write_sample(db, *, cases: int, seed: int, years: int, as_of: date, calendar
 
     coordinators = coordinator_counts(plan_teams(seed, cases, as_of, years))
     written_events = written_deadlines = 0
-    with db.write():
+    with materialising(db, context):
         first_case, next_event = next_ids(db)
         first_ref, last_ref = ref_for(first_case), ref_for(first_case + cases - 1)
         clash = db.one("SELECT ref FROM cases WHERE ref BETWEEN ? AND ?", (first_ref, last_ref))
@@ -412,7 +413,7 @@ def write_sample(db, *, cases: int, seed: int, years: int, as_of: date, calendar
         tasks = [(seed, start, min(start + bulk.CHUNK, cases), as_of, years, coordinators, first_case)
                  for start in range(0, cases, bulk.CHUNK)]
         expected = {"cases": cases, "events": cases * 10, "deadlines": cases * 10}
-        with loading(db, expected), bulk.pool(calendar, settings) as imap, \
+        with loading(db, expected), bulk.pool(context) as imap, \
                 bulk.progress(cases, "Sampling") as bar:
             for case_rows, event_rows, void_at, deadline_rows in imap(_task, tasks):
                 db.executemany(INSERT_CASE, case_rows)

@@ -1,4 +1,5 @@
-"""What every command shares: the error edge, options declared once, dates, and the database."""
+"""What every command shares: the error edge (which loads the configuration), options declared once,
+dates, the rules' context and the database."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ class State:
     db: str | None = None
     debug: bool = False
     config: str | None = None
+    #: the configuration, loaded and validated by the edge as each command starts
+    loaded: Any = None
 
 
 state = State()
@@ -32,15 +35,19 @@ def error(message: str) -> None:
 
 
 def edge(fn):
-    """The one handler at the command edge: a SendtrackError becomes one stderr line and its exit code;
-    anything unexpected becomes one line and a hint, never a traceback with a child's data in it."""
+    """The one handler at the command edge. Every command first loads and validates the configuration
+    here, so a missing or malformed one is refused by all alike. A SendtrackError becomes a stderr line
+    (one per mistake) and its exit code; anything unexpected becomes one line and a hint, never a
+    traceback with a child's data in it."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
+            load_config()
             return fn(*args, **kwargs)
         except SendtrackError as exc:
-            error(f"sendtrack: {exc}")
+            for line in exc.lines():
+                error(f"sendtrack: {line}")
             raise typer.Exit(exc.exit_code) from None
         except (typer.Exit, typer.Abort):
             raise
@@ -131,10 +138,18 @@ def open_db(**kwargs: Any):
     return open_database(location(), **kwargs)
 
 
-def config():
+def load_config():
+    """Load and validate the configuration (--config, else SENDTRACK_CONFIG, else the default)."""
     from sendtrack import config as config_module
 
-    return config_module.load(state.config)
+    state.loaded = None
+    state.loaded = config_module.load(state.config)
+    return state.loaded
+
+
+def config():
+    """The command's configuration, as the edge loaded it."""
+    return state.loaded if state.loaded is not None else load_config()
 
 
 def check_team(team: str | None) -> None:
@@ -142,15 +157,20 @@ def check_team(team: str | None) -> None:
         config().team(team)
 
 
-@dataclass(frozen=True)
-class Engine:
-    """What the rules need, built once per command: the calendar and the configured settings."""
-
-    calendar: Any
-    settings: Any
-
-
-def engine() -> Engine:
+def context():
+    """What the rules compute with (configuration, calendar, settings, fingerprint): built once by the
+    commands that compute deadlines and passed down."""
+    from sendtrack.app.context import Context
     from sendtrack.calendar import england
 
-    return Engine(england(), config().settings())
+    return Context.of(config(), england())
+
+
+def warn_if_other_configuration(db) -> None:
+    """Reports read stored deadlines: say so, once, when they follow another configuration."""
+    from sendtrack.app.context import mismatch
+    from sendtrack.storage.meta import stored_fingerprint
+
+    problem = mismatch(stored_fingerprint(db), config().fingerprint)
+    if problem:
+        error(f"sendtrack: warning: {problem}")

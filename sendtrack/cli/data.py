@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from sendtrack.cli.common import AsOf, as_of_date, command, config, engine, open_db, today
+from sendtrack.cli.common import AsOf, as_of_date, command, context, open_db, today
 from sendtrack.errors import RefusedError
 
 
@@ -29,11 +29,10 @@ def register(app: typer.Typer) -> None:
         from sendtrack.app.sample import write_sample
 
         day = as_of_date(as_of)
-        rules = engine()
+        rules = context()
         db = open_db()
         try:
-            written = write_sample(db, cases=cases, seed=seed, years=years, as_of=day,
-                                   calendar=rules.calendar, settings=rules.settings)
+            written = write_sample(db, cases=cases, seed=seed, years=years, as_of=day, context=rules)
         finally:
             db.close()
         typer.echo(f"sampled {written.cases} cases ({written.first_ref} to {written.last_ref}): "
@@ -48,11 +47,10 @@ def register(app: typer.Typer) -> None:
         """Load cases and events from a file, all or nothing, with their deadlines."""
         from sendtrack.app.exchange import ImportRefused, import_file
 
-        rules = engine()
+        rules = context()
         db = open_db()
         try:
-            loaded = import_file(db, file, dry_run=dry_run, today=today(), calendar=rules.calendar,
-                                 settings=rules.settings, known_teams={t.id for t in config().teams})
+            loaded = import_file(db, file, dry_run=dry_run, today=today(), context=rules)
         except ImportRefused as refused:
             if dry_run:  # the list of bad rows is what --dry-run is for: data, on stdout
                 for problem in refused.problems:
@@ -89,11 +87,14 @@ def register(app: typer.Typer) -> None:
         """Rebuild every materialised deadline (after a change of configuration, calendar or rules)."""
         from sendtrack.app.batch import recompute as rebuild
 
-        rules = engine()
+        rules = context()
         db = open_db()
         try:
-            done = rebuild(db, rules.calendar, rules.settings)
+            done = rebuild(db, rules)
         finally:
             db.close()
         typer.echo(f"recomputed {done.cases} cases, {done.deadlines} deadlines: {done.changed} deadlines "
                    f"changed in {done.changed_cases} cases")
+        if done.fingerprint_was not in (None, rules.fingerprint):
+            typer.echo(f"the stored deadlines now follow this configuration (fingerprint "
+                       f"{rules.fingerprint}, was {done.fingerprint_was})")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from sendtrack.cli.common import FormatOpt, command, engine, error, fmt_value, open_db, today
+from sendtrack.cli.common import FormatOpt, command, context, error, fmt_value, open_db, today
 
 
 def register(app: typer.Typer) -> None:
@@ -18,10 +18,10 @@ def register(app: typer.Typer) -> None:
         child. Prints each problem with its case reference; exits 1 if any is found."""
         from sendtrack.app import check as integrity
 
-        rules = engine()
+        rules = context()
         db = open_db()
         try:
-            problems = integrity.check(db, calendar=rules.calendar, settings=rules.settings, today=today())
+            problems = integrity.check(db, context=rules, today=today())
         finally:
             db.close()
         for problem in problems:

@@ -14,9 +14,10 @@ from sendtrack.cli.common import (
     as_of_date,
     check_team,
     command,
-    engine,
+    context,
     fmt_value,
     open_db,
+    warn_if_other_configuration,
 )
 
 
@@ -28,9 +29,10 @@ def register(app: typer.Typer) -> None:
         from sendtrack.reports.timeline import case_timeline, render_timeline
 
         day = as_of_date(as_of)
-        rules = engine()
+        rules = context()
         db = open_db()
         try:
+            warn_if_other_configuration(db)
             view = case_timeline(db, ref, day, rules.calendar, rules.settings)
         finally:
             db.close()
@@ -47,6 +49,7 @@ def register(app: typer.Typer) -> None:
         check_team(team)
         db = open_db()
         try:
+            warn_if_other_configuration(db)
             rows = case_rows(db, day=as_of_date(as_of), team=team, coordinator=coordinator, names=names)
         finally:
             db.close()

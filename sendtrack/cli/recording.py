@@ -13,8 +13,7 @@ from sendtrack.cli.common import (
     ByOpt,
     check_team,
     command,
-    config,
-    engine,
+    context,
     open_db,
     parse_date,
     required_date,
@@ -45,12 +44,11 @@ def _record(ref: str, kind: str, when: str, by: str | None, **details) -> None:
     from sendtrack.app import record as records
 
     day = required_date(when, "--date")
-    rules = engine()
+    rules = context()
     db = open_db()
     try:
         change = records.record(db, ref=ref, kind=kind, when=day, details=details,
-                                by=records.recorder(by), today=today(), calendar=rules.calendar,
-                                settings=rules.settings)
+                                by=records.recorder(by), today=today(), context=rules)
     finally:
         db.close()
     print_change(change)
@@ -121,11 +119,11 @@ def void(ref: Ref, event_id: Annotated[int, typer.Argument(metavar="EVENT_ID")],
     history, marked, and stops counting."""
     from sendtrack.app import record as records
 
-    rules = engine()
+    rules = context()
     db = open_db()
     try:
         change = records.void(db, ref=ref, event_id=event_id, reason=reason, by=records.recorder(by),
-                              today=today(), calendar=rules.calendar, settings=rules.settings)
+                              today=today(), context=rules)
     finally:
         db.close()
     print_change(change)
@@ -155,14 +153,14 @@ def register(app: typer.Typer) -> None:
 
         dob_day, received_day = required_date(dob, "--dob"), required_date(received, "--received")
         check_team(team)
-        rules = engine()
+        rules = context()
         db = open_db()
         try:
             change = records.add_request(
                 db, name=name, dob=dob_day, received=received_day, ref=ref, source=source.value,
                 team=team, coordinator=coordinator, looked_after=looked_after,
                 alternative_provision=alternative_provision, setting=setting,
-                by=records.recorder(by), today=today(), calendar=rules.calendar, settings=rules.settings)
+                by=records.recorder(by), today=today(), context=rules)
         finally:
             db.close()
         typer.echo(change.ref)
@@ -175,7 +173,6 @@ def register(app: typer.Typer) -> None:
         from sendtrack.app import record as records
 
         check_team(team)
-        config()
         db = open_db()
         try:
             records.assign(db, ref=ref, team=team, coordinator=coordinator, by=records.recorder(by),

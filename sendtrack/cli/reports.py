@@ -26,6 +26,7 @@ from sendtrack.cli.common import (
     open_db,
     parse_date,
     today,
+    warn_if_other_configuration,
 )
 from sendtrack.errors import OverdueFound, RefusedError
 
@@ -61,6 +62,7 @@ def _open(scope):
 
     db = open_db()
     try:
+        warn_if_other_configuration(db)
         check_coordinator(db, scope.coordinator)
     except BaseException:
         db.close()

@@ -73,3 +73,12 @@ class DeadlineTable(SQLModel, table=True):
     ended_on: date | None = None
     known_from: date
     known_until: date | None = None
+
+class MetaTable(SQLModel, table=True):
+    """Facts about the database as a whole, by name: `config_fingerprint`, the configuration the stored
+    deadlines were computed with (storage/meta.py)."""
+
+    __tablename__ = "meta"
+
+    name: str = Field(primary_key=True)
+    value: str
