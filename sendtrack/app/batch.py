@@ -246,16 +246,18 @@ def recompute(db, context: Context) -> Recomputed:
     from sendtrack.storage import meta
     from sendtrack.storage.bulk import (
         RangeReader,
+        case_ids,
         drop_indexes,
         fetch_range,
         id_ranges,
+        recreate_indexes,
         replace_case_deadlines,
     )
 
     total = Recomputed()
     with db.write():
         total.fingerprint_was = meta.stored_fingerprint(db)
-        ids = [row[0] for row in db.all("SELECT id FROM cases ORDER BY id")]
+        ids = case_ids(db)
         separate = db.dialect == "sqlite" and workers() > 0
         fetch = RangeReader(db.location) if separate else (lambda lo, hi: fetch_range(db, lo, hi))
         with pool(context, count=None if separate else 0, fetch=fetch) as imap, \
@@ -273,8 +275,7 @@ def recompute(db, context: Context) -> Recomputed:
                 total.changed += stats.changed
                 total.changed_cases += stats.changed_cases
                 bar.advance(stats.cases)
-            for sql in rebuild:
-                db.execute(sql)
+            recreate_indexes(db, rebuild)
         meta.store_fingerprint(db, context.fingerprint)
     return total
 

@@ -383,7 +383,7 @@ def import_file(db: Database, path: Path, *, dry_run: bool, today: date, context
     from sendtrack.app import batch as bulk
     from sendtrack.app.context import claim
     from sendtrack.app.record import now
-    from sendtrack.storage.bulk import INSERT_CASE, INSERT_DEADLINE, INSERT_EVENT, loading, next_ids
+    from sendtrack.storage.bulk import existing_refs, insert_rows, loading, next_ids
 
     known_teams = {t.id for t in context.config.teams}
     problems: list[str] = []
@@ -400,7 +400,7 @@ def import_file(db: Database, path: Path, *, dry_run: bool, today: date, context
             next_case = first_case
             years = (context.calendar.first_year, context.calendar.last_year)
             for part in _batches(_cases(path, known_teams, problems, today=today, years=years)):
-                existing = _existing_refs(db, [c.ref for c in part])
+                existing = existing_refs(db, [c.ref for c in part])
                 good = []
                 for case in part:
                     if case.values is None:
@@ -430,15 +430,14 @@ def import_file(db: Database, path: Path, *, dry_run: bool, today: date, context
                 bar.advance(len(good))
                 if problems or dry_run:
                     continue
-                db.executemany(INSERT_CASE, [
+                insert_rows(db, cases=[
                     (case_id, c.ref, c.values["name"], c.values["dob"], _received(c), c.values["source"],
                      c.values["team"], c.values["coordinator"], c.values["looked_after"],
                      c.values["alternative_provision"], c.values["setting"],
-                     c.values["created_at"] or _request_stamp(c) or stamp) for case_id, c in good])
-                db.executemany(INSERT_EVENT, [
+                     c.values["created_at"] or _request_stamp(c) or stamp) for case_id, c in good], events=[
                     (event_id, case_id, kind, when, _stored(details), voids, by or by_default, at or stamp)
-                    for case_id, c in good for _, event_id, kind, when, details, voids, by, at in c.events])
-                db.executemany(INSERT_DEADLINE, rows)
+                    for case_id, c in good for _, event_id, kind, when, details, voids, by, at in c.events],
+                    deadlines=rows)
                 loaded.deadlines += len(rows)
             if problems:
                 raise ImportRefused(_in_file_order(problems), dry_run=dry_run)
@@ -482,15 +481,6 @@ def _recorder() -> str:
         return recorder(None)
     except RefusedError:
         return "import"
-
-
-def _existing_refs(db: Database, refs: list[str]) -> set[str]:
-    found: set[str] = set()
-    for start in range(0, len(refs), 500):
-        part = refs[start:start + 500]
-        rows = db.all(f"SELECT ref FROM cases WHERE ref IN ({', '.join('?' * len(part))})", part)
-        found.update(r[0] for r in rows)
-    return found
 
 
 def _in_file_order(problems: list[str]) -> list[str]:

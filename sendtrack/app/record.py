@@ -75,14 +75,6 @@ def _materialise(db: Database, case_row: store.StoredCase, *, context: Context, 
     return judge(items, today)
 
 
-def next_ref(db: Database, prefix: str = "SEN") -> str:
-    row = db.one("SELECT COALESCE(MAX(id), 0) FROM cases")
-    number = (row[0] if row else 0) + 1
-    while db.one("SELECT 1 FROM cases WHERE ref = ?", (f"{prefix}-{number:06d}",)):
-        number += 1
-    return f"{prefix}-{number:06d}"
-
-
 def add_request(db: Database, *, name: str, dob: date, received: date, ref: str | None, source: str,
                 team: str, coordinator: str | None, looked_after: bool, alternative_provision: bool,
                 setting: str | None, by: str, today: date, context: Context) -> Change:
@@ -97,8 +89,8 @@ def add_request(db: Database, *, name: str, dob: date, received: date, ref: str 
     if problem:
         raise RefusedError(problem)
     with materialising(db, context):
-        ref = ref or next_ref(db)
-        if db.one("SELECT 1 FROM cases WHERE ref = ?", (ref,)):
+        ref = ref or store.next_ref(db)
+        if store.ref_taken(db, ref):
             raise RefusedError(f"case {ref!r} already exists")
         stamp = now()
         case_id = store.insert_case(db, ref=ref, name=name, dob=dob, received=received, source=source,
@@ -162,8 +154,7 @@ def assign(db: Database, *, ref: str, team: str, coordinator: str | None, by: st
     coordinator = clean_text(coordinator, "coordinator") if coordinator is not None else None
     with db.write():
         case_row = store.find_case(db, ref)
-        db.execute("UPDATE cases SET team = ?, coordinator = ? WHERE id = ?",
-                   (team, coordinator, case_row.id))
+        store.set_holder(db, case_row.id, team=team, coordinator=coordinator)
         return store.insert_event(db, case_id=case_row.id, kind="assign", when=today,
                                   details={"team": team, "coordinator": coordinator,
                                            "from_team": case_row.team,

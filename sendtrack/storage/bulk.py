@@ -113,3 +113,35 @@ def drop_indexes(db: Database, table: str, *, keep: Collection[str] = ()) -> lis
             db.execute(f'DROP INDEX "{name}"')
             dropped.append(sql)
     return dropped
+
+
+def recreate_indexes(db: Database, statements: list[str]) -> None:
+    """Run what `drop_indexes` returned, before the transaction commits."""
+    for sql in statements:
+        db.execute(sql)
+
+
+def case_ids(db: Database) -> list[int]:
+    """Every case id, in order."""
+    return [row[0] for row in db.all("SELECT id FROM cases ORDER BY id")]
+
+
+def existing_refs(db: Database, refs: list[str]) -> set[str]:
+    """Those of `refs` already taken by a stored case."""
+    found: set[str] = set()
+    for start in range(0, len(refs), 500):
+        part = refs[start:start + 500]
+        rows = db.all(f"SELECT ref FROM cases WHERE ref IN ({', '.join('?' * len(part))})", part)
+        found.update(r[0] for r in rows)
+    return found
+
+
+def insert_rows(db: Database, *, cases: list[tuple] = (), events: list[tuple] = (),  # type: ignore[assignment]
+                deadlines: list[tuple] = ()) -> None:  # type: ignore[assignment]
+    """Whole rows with their ids, in the column order of storage.columns."""
+    if cases:
+        db.executemany(INSERT_CASE, cases)
+    if events:
+        db.executemany(INSERT_EVENT, events)
+    if deadlines:
+        db.executemany(INSERT_DEADLINE, deadlines)

@@ -84,6 +84,24 @@ def find_case(db: Database, ref: str) -> StoredCase:
     return StoredCase.from_row(row)
 
 
+def ref_taken(db: Database, ref: str) -> bool:
+    return db.one("SELECT 1 FROM cases WHERE ref = ?", (ref,)) is not None
+
+
+def next_ref(db: Database, prefix: str = "SEN") -> str:
+    """The next free generated reference: SEN-000001, SEN-000002, ..."""
+    row = db.one("SELECT COALESCE(MAX(id), 0) FROM cases")
+    number = (row[0] if row else 0) + 1
+    while ref_taken(db, f"{prefix}-{number:06d}"):
+        number += 1
+    return f"{prefix}-{number:06d}"
+
+
+def set_holder(db: Database, case_id: int, *, team: str, coordinator: str | None) -> None:
+    """Who holds the case now (the move itself is kept as an `assign` event by the caller)."""
+    db.execute("UPDATE cases SET team = ?, coordinator = ? WHERE id = ?", (team, coordinator, case_id))
+
+
 def event_rows(db: Database, case_id: int) -> list[StoredEvent]:
     rows = db.all(f"{SELECT_EVENT} WHERE case_id = ? ORDER BY date, id", (case_id,))
     return [StoredEvent.from_row(r) for r in rows]
