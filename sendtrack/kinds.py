@@ -190,18 +190,36 @@ def recordable() -> tuple[Kind, ...]:
 
 # --- text ------------------------------------------------------------------------------------------------
 
-_CONTROL = {*range(0x00, 0x20), 0x7F}
+#: Characters no field may hold: C0 and C1 controls, bidi embeddings/overrides/isolates (they make a
+#: terminal show text in another order: U+202E in a name turns what follows round), line and
+#: paragraph separators, and the byte order mark.
+_REFUSED = frozenset({*range(0x00, 0x20), *range(0x7F, 0xA0), 0x061C, 0x200E, 0x200F,
+                      *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x2028, 0x2029, 0xFEFF})
+
+
+def _visible(ch: str) -> bool:
+    """Whether a character shows anything: not a space, a format character (Cf: zero-width joiners,
+    soft hyphen) or a combining mark on its own."""
+    import unicodedata
+
+    return not ch.isspace() and unicodedata.category(ch) not in {"Cf", "Mn", "Me", "Zs", "Cc"}
 
 
 def clean_text(value: str, what: str, *, limit: int = MAX_TEXT) -> str:
-    """Refuse empty, over-long or control-character text; keep accents and every script."""
+    """Refuse empty, over-long, control-character, bidi-override or invisible text; keep accents and
+    every script. The message names the field, never its value."""
     value = value.strip()
     if not value:
         raise RefusedError(f"{what} is empty")
-    if any(ord(ch) in _CONTROL for ch in value):
-        raise RefusedError(f"{what} contains a control character")
     if len(value) > limit:
         raise RefusedError(f"{what} is longer than {limit} characters")
+    bad = next((ch for ch in value if ord(ch) in _REFUSED), None)
+    if bad is not None:
+        kind = "a control character" if ord(bad) < 0xA0 else f"the invisible or direction-changing " \
+                                                                f"character U+{ord(bad):04X}"
+        raise RefusedError(f"{what} contains {kind}")
+    if not any(_visible(ch) for ch in value):
+        raise RefusedError(f"{what} has no visible character")
     return value
 
 

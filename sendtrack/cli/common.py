@@ -76,6 +76,10 @@ def command(app: typer.Typer, name: str | None = None, **kwargs: Any):
     return register
 
 
+#: Date options whose value is personal data, never repeated in a message.
+PERSONAL_DATES = frozenset({"--dob"})
+
+
 def parse_date(value: str | None, option: str) -> date | None:
     if value is None:
         return None
@@ -84,7 +88,9 @@ def parse_date(value: str | None, option: str) -> date | None:
             raise ValueError
         return date.fromisoformat(value)
     except ValueError:
-        raise RefusedError(f"{option} {value!r} is not a real date in the form YYYY-MM-DD") from None
+        # a date of birth is personal data (stderr reaches cron's mail): name the option, not the value
+        shown = "" if option in PERSONAL_DATES or not value.isprintable() else f" {value[:20]!r}"
+        raise RefusedError(f"{option}{shown} is not a real date in the form YYYY-MM-DD") from None
 
 
 def required_date(value: str, option: str) -> date:

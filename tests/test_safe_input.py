@@ -1,0 +1,80 @@
+"""Input that could hide or rearrange what a terminal shows is refused by every way in (the CLI and
+import alike), and no refusal of the bad-input battery repeats a child's name or date of birth."""
+
+from __future__ import annotations
+
+import csv
+import re
+
+import pytest
+
+from tests.test_bad_input import REFUSED, two_cases
+
+#: What the battery's fixture children are (tests/test_bad_input.py `two_cases`).
+FIXTURE_PERSONAL = ("Test Child", "Other Child", "2015-03-15", "2016-01-01")
+
+HOSTILE = {
+    "right-to-left-override": "Amy\u202eenoJ",
+    "left-to-right-embedding": "\u202aAmy",
+    "first-strong-isolate": "Amy\u2068 Jones",
+    "c1-control-csi": "Amy\u009b31m",
+    "next-line-inside": "Amy\u0085Jones",
+    "line-separator": "Amy\u2028Jones",
+    "paragraph-separator": "Amy\u2029Jones",
+    "byte-order-mark": "\ufeffAmy",
+    "zero-width-only": "\u200b\u200b",
+    "combining-marks-only": "\u0301\u0308",
+    "arabic-letter-mark": "Amy\u061c",
+}
+
+
+@pytest.fixture
+def case(backend, templates):
+    return templates.prepare(backend, "bad-input-two-cases", two_cases)
+
+
+@pytest.mark.parametrize("text", HOSTILE.values(), ids=HOSTILE.keys())
+@pytest.mark.parametrize("where", ["name", "coordinator", "note"])
+def test_hostile_text_is_refused_on_the_command_line(case, backend, text, where):
+    before = backend.snapshot()
+    if where == "note":
+        line = ["record", "contact", "R1", "--date", "2025-02-12", "--note", text]
+    else:
+        line = ["add-request", "--name", "A B", "--dob", "2015-03-15", "--received", "2025-01-06",
+                f"--{where}", text]
+    result = case(line)
+    assert result.exit_code == 1, result.stdout + result.stderr
+    assert result.stderr.startswith("sendtrack: ") and result.stderr.count("\n") == 1
+    assert text not in result.stderr and "\u202e" not in result.stderr
+    assert backend.snapshot() == before
+
+
+@pytest.mark.parametrize("text", HOSTILE.values(), ids=HOSTILE.keys())
+def test_hostile_text_is_refused_by_import(case, backend, tmp_path, text):
+    path = tmp_path / "in.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["ref", "name", "dob", "kind", "date", "details"])
+        writer.writerow(["H1", text, "2015-03-15", "request", "2025-01-06", ""])
+    before = backend.snapshot()
+    result = case(["import", str(path)])
+    assert result.exit_code == 1, result.stdout + result.stderr
+    assert text not in result.stdout + result.stderr
+    assert backend.snapshot() == before
+
+
+def _personal_in(line: str | list[str]) -> set[str]:
+    """Names and dates of birth given on this command line."""
+    words = line if isinstance(line, list) else re.findall(r"'[^']*'|\S+", line)
+    words = [w.strip("'") for w in words]
+    return {words[i + 1] for i, w in enumerate(words[:-1]) if w in {"--name", "--dob"} and words[i + 1]}
+
+
+@pytest.mark.parametrize("line", REFUSED.values(), ids=REFUSED.keys())
+def test_no_refusal_repeats_a_name_or_date_of_birth(case, line):
+    result = case(line)
+    assert result.exit_code != 0
+    said = result.stdout + result.stderr
+    for personal in {*FIXTURE_PERSONAL, *_personal_in(line)}:
+        if len(personal) >= 3 and personal not in {"A B"}:
+            assert personal not in said, f"{personal!r} in: {said}"
