@@ -33,7 +33,7 @@ def register(app: typer.Typer) -> None:
         db = open_db()
         try:
             written = write_sample(db, cases=cases, seed=seed, years=years, as_of=day,
-                                   calendar=rules.calendar, settings=rules.settings)
+                                   calendar=rules.calendar, settings=rules.settings, teams=config().teams)
         finally:
             db.close()
         typer.echo(f"sampled {written.cases} cases ({written.first_ref} to {written.last_ref}): "
