@@ -11,6 +11,7 @@ from datetime import date
 import pytest
 
 from sendtrack.app import batch, sample
+from sendtrack.output.render import initials
 from tests.conftest import dump
 
 AS_OF = "2025-06-30"
@@ -28,6 +29,22 @@ def leap_day_children(monkeypatch):
     drawn = sample.profile
     monkeypatch.setattr(sample, "profile", lambda rng, as_of, years: replace(drawn(rng, as_of, years), dob=LEAP))
     monkeypatch.setenv("SENDTRACK_WORKERS", "0")  # the patch is in this process
+
+
+def test_names_are_synthetic_distinct_and_their_initials_vary(cli, private_db):
+    cli.ok(["sample", "--cases", "300", "--seed", "1", "--as-of", AS_OF])
+    names = [name for (name,) in rows(private_db, "SELECT name FROM cases")]
+    assert len(set(names)) == 300
+    assert len({initials(name) for name in names}) >= 250  # of 300
+    assert len({name[0] for name in names}) >= 24
+    for name in names:
+        *given, surname = name.split()
+        assert surname in sample.SURNAMES and surname.startswith(
+            ("Sample", "Example", "Testing", "Madeup", "Fiction", "Demo")), name
+        assert 1 <= len(given) <= 2 and set(given) <= set(sample.GIVEN_NAMES), name
+    # a fixed permutation of the case id: the first million ids never share a name
+    assert len({sample.child_name(case_id) for case_id in range(1, 200_001)}) == 200_000
+    assert sample.NAMES > 1_000_000
 
 
 def test_allocate_moves_nothing_in_a_sample(cli, private_db):

@@ -12,7 +12,15 @@ case whose rule team the configuration lacks is held by its first team (`allocat
 alone).
 
 Every case draws from its own `random.Random` seeded from (seed, case number), so the same seed gives
-the same data however the work is split between processes. Names are obviously synthetic.
+the same data however the work is split between processes.
+
+Names are obviously synthetic and vary, so reports' initials tell children apart: a given name, usually
+a middle name, and a surname. The given names are invented (four for each letter, "Amberlin",
+"Zephyrine"); every surname is a word that says the data is made up ("Sample", "Example", "Testing",
+"Madeup", "Fiction", "Demo") with a place-name ending ("Sampleton", "Fictionbrook"), so no full name can
+be taken for a real child's. The name is a fixed permutation of the case id, not drawn from the seed:
+no two of the first million case ids of a database share a name (so `check` never sees two open
+requests for "the same child"), and consecutive cases look unrelated.
 """
 
 from __future__ import annotations
@@ -39,6 +47,31 @@ AGES = ((1, 4), (2, 8), (3, 9), (4, 9), (5, 9), (6, 8), (7, 8), (8, 7), (9, 6), 
 SETTINGS = 400  # "Sample School 001" ... invented settings
 ADVICE = ("education", "health", "psychology", "social-care")
 DAY = timedelta(days=1)
+
+GIVEN_NAMES = (
+    "Amberlin", "Arvenna", "Alistrel", "Astolwen", "Brisolde", "Bellamine", "Brennock", "Bramwin",
+    "Corrabel", "Cindrel", "Colwenna", "Castrin", "Dorvessa", "Dunmere", "Dastrel", "Divenne",
+    "Elvarin", "Emberlee", "Evandel", "Estorwyn", "Fennick", "Florimel", "Farrowen", "Felisande",
+    "Gorvane", "Gildrey", "Gwynmere", "Galadine", "Halvery", "Hollin", "Havrel", "Hestamine",
+    "Ilvane", "Ivrella", "Idrith", "Imbrel", "Jessamond", "Jorvick", "Juniva", "Jaskel",
+    "Kestrin", "Kallowen", "Korvel", "Kindrel", "Lumira", "Larkwin", "Lissander", "Lorvane",
+    "Marrowin", "Mirabeth", "Melquin", "Mistrel", "Nimbrel", "Norvessa", "Nettlewyn", "Nalvin",
+    "Orlavin", "Ossery", "Ombrelle", "Oriven", "Pimbrel", "Perrivan", "Pellory", "Posette",
+    "Quillon", "Quenvessa", "Quorbin", "Quistel", "Rivalen", "Rushmere", "Rellisand", "Rowvin",
+    "Salvessa", "Sorrelin", "Starkwin", "Silvane", "Tamberly", "Thistlewyn", "Torvane", "Trevissa",
+    "Ulvarin", "Umbrelle", "Ursolde", "Udrith", "Vellamy", "Vesperine", "Vorwin", "Valdrisse",
+    "Wrenmere", "Wistelle", "Willowen", "Worvane", "Xandrel", "Xylvane", "Xenwick", "Xavrine",
+    "Yarrowin", "Ymbrel", "Yestrel", "Yvrelle", "Zephyrine", "Zandrel", "Zimberly", "Zelphine",
+)
+SURNAMES = tuple(root + ending for root in ("Sample", "Example", "Testing", "Madeup", "Fiction", "Demo")
+                 for ending in ("ton", "ford", "wick", "by", "field", "combe", "thorpe", "ham", "stead",
+                                "worth", "ley", "well", "more", "dale", "bury", "brook"))
+#: Distinct names: given x (no middle name, or one of the other given names) x surname.
+NAMES = len(GIVEN_NAMES) ** 2 * len(SURNAMES)
+#: Case ids map to names by id * NAME_STEP mod NAMES: a permutation (NAME_STEP is coprime to NAMES) that
+#: moves ~0.618 of the way round each step, so neighbouring cases differ in every part of the name.
+NAME_STEP = 641_729
+assert math.gcd(NAME_STEP, NAMES) == 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -365,6 +398,17 @@ def ref_for(case_id: int) -> str:
     return f"SMP-{case_id:07d}"
 
 
+def child_name(case_id: int) -> str:
+    """The sample child's name for a case id; distinct for ids below NAMES (see the module docstring)."""
+    index = case_id * NAME_STEP % NAMES
+    count = len(GIVEN_NAMES)
+    given, middle, surname = index % count, index // count % count, index // (count * count)
+    first = GIVEN_NAMES[given]
+    if middle == 0:
+        return f"{first} {SURNAMES[surname]}"
+    return f"{first} {GIVEN_NAMES[(given + middle) % count]} {SURNAMES[surname]}"
+
+
 def _task(args) -> tuple[list, list, list[int], list]:
     """One chunk of cases, made and computed in a worker: case rows, event rows without ids (the parent
     numbers them), the positions of void events, and deadline rows."""
@@ -377,7 +421,7 @@ def _task(args) -> tuple[list, list, list[int], list]:
         case_id = first_case + number
         values, events = generate(seed, number, as_of=as_of, years=years, staff=staff)
         ref = ref_for(case_id)
-        case_rows.append((case_id, ref, f"Test Child {case_id:07d}", values["dob"].isoformat(),
+        case_rows.append((case_id, ref, child_name(case_id), values["dob"].isoformat(),
                           values["received"].isoformat(), values["source"], values["team"],
                           values["coordinator"], values["looked_after"], values["alternative_provision"],
                           values["setting"], values["created_at"]))
