@@ -3,10 +3,24 @@
 The shape follows the published figures (spec section 7): about 2/3 of requests agreed for assessment,
 ~95% of decisions within 6 weeks, ~55% of final plans within 20 weeks, ~5% of cases with a recorded
 exception, yearly reviews with some late, phase transfers from the dates of birth, and cases held by
-Hertfordshire's six teams by the allocation rule of spec section 6.
+the configured teams by the allocation rule of spec section 6.
+
+The law is not copied here: the team comes from `rules.teams` (as `sendtrack allocate` judges it), ages,
+year groups and transfer deadlines from `rules.teams` and `rules.transfers`, the review year from
+`rules.counting`, and the team ids and caseload ambitions from the configuration's teams passed in. A
+case whose rule team the configuration lacks is held by its first team (`allocate` leaves such cases
+alone).
 
 Every case draws from its own `random.Random` seeded from (seed, case number), so the same seed gives
-the same data however the work is split between processes. Names are obviously synthetic.
+the same data however the work is split between processes.
+
+Names are obviously synthetic and vary, so reports' initials tell children apart: a given name, usually
+a middle name, and a surname. The given names are invented (four for each letter, "Amberlin",
+"Zephyrine"); every surname is a word that says the data is made up ("Sample", "Example", "Testing",
+"Madeup", "Fiction", "Demo") with a place-name ending ("Sampleton", "Fictionbrook"), so no full name can
+be taken for a real child's. The name is a fixed permutation of the case id, not drawn from the seed:
+no two of the first million case ids of a database share a name (so `check` never sees two open
+requests for "the same child"), and consecutive cases look unrelated.
 """
 
 from __future__ import annotations
@@ -15,15 +29,21 @@ import json
 import math
 import random
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-#: Teams of spec section 6 with the middle of their caseload ambition per coordinator.
-TEAM_AMBITION = {"front-door": 35, "early-years": 55, "school-age": 185, "young-people": 250,
-                 "virtual-school": 55, "access-inclusion": 55}
-TEAM_CODE = {"front-door": "FD", "early-years": "EY", "school-age": "SA", "young-people": "YP",
-             "virtual-school": "VS", "access-inclusion": "AI"}
+from sendtrack import kinds
+from sendtrack.config import Team
+from sendtrack.rules.counting import twelve_months_starting
+from sendtrack.rules.teams import FRONT_DOOR, CaseFacts, age_on, team_for
+from sendtrack.rules.transfers import default_transfer_deadlines
+
+if TYPE_CHECKING:
+    from sendtrack.app.context import Context
+
 SOURCES = (("parent", 45), ("school", 35), ("health", 8), ("social-care", 5), ("young-person", 2),
            ("other", 5))
 #: Age at request in years, weighted (most requests are for primary-age children).
@@ -32,6 +52,31 @@ AGES = ((1, 4), (2, 8), (3, 9), (4, 9), (5, 9), (6, 8), (7, 8), (8, 7), (9, 6), 
 SETTINGS = 400  # "Sample School 001" ... invented settings
 ADVICE = ("education", "health", "psychology", "social-care")
 DAY = timedelta(days=1)
+
+GIVEN_NAMES = (
+    "Amberlin", "Arvenna", "Alistrel", "Astolwen", "Brisolde", "Bellamine", "Brennock", "Bramwin",
+    "Corrabel", "Cindrel", "Colwenna", "Castrin", "Dorvessa", "Dunmere", "Dastrel", "Divenne",
+    "Elvarin", "Emberlee", "Evandel", "Estorwyn", "Fennick", "Florimel", "Farrowen", "Felisande",
+    "Gorvane", "Gildrey", "Gwynmere", "Galadine", "Halvery", "Hollin", "Havrel", "Hestamine",
+    "Ilvane", "Ivrella", "Idrith", "Imbrel", "Jessamond", "Jorvick", "Juniva", "Jaskel",
+    "Kestrin", "Kallowen", "Korvel", "Kindrel", "Lumira", "Larkwin", "Lissander", "Lorvane",
+    "Marrowin", "Mirabeth", "Melquin", "Mistrel", "Nimbrel", "Norvessa", "Nettlewyn", "Nalvin",
+    "Orlavin", "Ossery", "Ombrelle", "Oriven", "Pimbrel", "Perrivan", "Pellory", "Posette",
+    "Quillon", "Quenvessa", "Quorbin", "Quistel", "Rivalen", "Rushmere", "Rellisand", "Rowvin",
+    "Salvessa", "Sorrelin", "Starkwin", "Silvane", "Tamberly", "Thistlewyn", "Torvane", "Trevissa",
+    "Ulvarin", "Umbrelle", "Ursolde", "Udrith", "Vellamy", "Vesperine", "Vorwin", "Valdrisse",
+    "Wrenmere", "Wistelle", "Willowen", "Worvane", "Xandrel", "Xylvane", "Xenwick", "Xavrine",
+    "Yarrowin", "Ymbrel", "Yestrel", "Yvrelle", "Zephyrine", "Zandrel", "Zimberly", "Zelphine",
+)
+SURNAMES = tuple(root + ending for root in ("Sample", "Example", "Testing", "Madeup", "Fiction", "Demo")
+                 for ending in ("ton", "ford", "wick", "by", "field", "combe", "thorpe", "ham", "stead",
+                                "worth", "ley", "well", "more", "dale", "bury", "brook"))
+#: Distinct names: given x (no middle name, or one of the other given names) x surname.
+NAMES = len(GIVEN_NAMES) ** 2 * len(SURNAMES)
+#: Case ids map to names by id * NAME_STEP mod NAMES: a permutation (NAME_STEP is coprime to NAMES) that
+#: moves ~0.618 of the way round each step, so neighbouring cases differ in every part of the name.
+NAME_STEP = 641_729
+assert math.gcd(NAME_STEP, NAMES) == 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +93,19 @@ class Profile:
     excepted: bool
 
 
+class _Random(random.Random):
+    """random.Random with integer draws taken from one `random()` each: the standard library's
+    `randint` costs ~1 us (three calls and rejection sampling), a third of generating a case."""
+
+    def randint(self, a: int, b: int) -> int:
+        return a + int(self.random() * (b - a + 1))
+
+    def randrange(self, stop: int) -> int:  # type: ignore[override]  # only randrange(stop) is used
+        return int(self.random() * stop)
+
+
 def case_rng(seed: int, number: int) -> random.Random:
-    return random.Random((seed << 32) | number)
+    return _Random((seed << 32) | number)
 
 
 def _weighted(rng: random.Random, table) -> object:
@@ -81,54 +137,69 @@ def profile(rng: random.Random, as_of: date, years: int) -> Profile:
     return Profile(received, dob, looked_after, ap, path, decision_days, final_days, excepted)
 
 
-def age_on(dob: date, day: date) -> int:
-    return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
+def facts(p: Profile, as_of: date) -> CaseFacts:
+    """What the allocation rule looks at on the as-of date: a plan once the final plan is issued."""
+    issued = p.path == "plan" and p.received + timedelta(days=p.final_days) <= as_of
+    return CaseFacts(p.dob, p.looked_after, p.alternative_provision, plan_issued=issued)
 
 
-def curriculum_year(dob: date, day: date) -> int:
-    reception = (dob.year if dob.month >= 9 else dob.year - 1) + 5
-    return (day.year if day.month >= 9 else day.year - 1) - reception
+@dataclass(frozen=True, slots=True)
+class Staffing:
+    """The configured teams as the sample staffs them: their ids (in configuration order), the middle
+    of each one's caseload ambition per coordinator (spec 6), the code in its coordinators' names,
+    and, once sized, how many coordinators each has."""
+
+    teams: tuple[str, ...]
+    ambition: dict[str, float]
+    codes: dict[str, str]
+    coordinators: dict[str, int]
+
+    @classmethod
+    def of(cls, teams: Sequence[Team]) -> Staffing:
+        if not teams:
+            raise ValueError("the sample needs at least one configured team")
+        ids = tuple(t.id for t in teams)
+        codes = {team: "".join(part[:1] for part in team.split("-")).upper() for team in ids}
+        clashing = {code for code in codes.values() if list(codes.values()).count(code) > 1}
+        codes = {team: team.upper() if code in clashing else code for team, code in codes.items()}
+        return cls(ids, {t.id: (t.ambition_low + t.ambition_high) / 2 for t in teams}, codes,
+                   dict.fromkeys(ids, 1))
+
+    def holder(self, rule_team: str) -> str:
+        """The configured team holding what the rule gives `rule_team`: itself, else the first team."""
+        return rule_team if rule_team in self.ambition else self.teams[0]
+
+    def team(self, p: Profile, as_of: date) -> str:
+        return self.holder(team_for(facts(p, as_of), as_of))
+
+    @property
+    def intake(self) -> str:
+        """Where requests and assessments sit: the front door."""
+        return self.holder(FRONT_DOOR)
+
+    def sized(self, held: Counter) -> Staffing:
+        """Coordinators per team for `held` cases, sized to the middle of the team's ambition."""
+        return replace(self, coordinators={team: max(1, math.ceil(held.get(team, 0) / ambition))
+                                           for team, ambition in self.ambition.items()})
+
+    def coordinator(self, team: str, rng: random.Random) -> str:
+        return f"Sample Coordinator {self.codes[team]}-{rng.randrange(self.coordinators[team]) + 1:02d}"
 
 
-def team_for(p: Profile, as_of: date) -> str:
-    """Spec 6's allocation rule, first match; assessments before a final plan sit with the front door."""
-    final = p.received + timedelta(days=p.final_days)
-    if p.path != "plan" or final > as_of:
-        return "front-door"
-    if p.looked_after:
-        return "virtual-school"
-    if age_on(p.dob, as_of) < 5:
-        return "early-years"
-    if p.alternative_provision:
-        return "access-inclusion"
-    if curriculum_year(p.dob, as_of) >= 9:
-        return "young-people"
-    return "school-age"
-
-
-def coordinator_counts(teams: Counter) -> dict[str, int]:
-    """Coordinators per team sized to the middle of the team's caseload ambition (spec 6)."""
-    return {team: max(1, math.ceil(teams.get(team, 0) / ambition))
-            for team, ambition in TEAM_AMBITION.items()}
-
-
-def coordinator_name(team: str, number: int) -> str:
-    return f"Sample Coordinator {TEAM_CODE[team]}-{number:02d}"
+def staffing(seed: int, count: int, *, as_of: date, years: int, teams: Sequence[Team]) -> Staffing:
+    """First pass: the plans each team holds, to size the coordinator numbers before any row is made."""
+    staff = Staffing.of(teams)
+    held: Counter = Counter()
+    for number in range(count):
+        p = profile(case_rng(seed, number), as_of, years)
+        if p.path == "plan":
+            held[staff.team(p, as_of)] += 1
+    return staff.sized(held)
 
 
 @lru_cache(maxsize=65536)
 def _details(pairs: tuple) -> str:
     return json.dumps(dict(pairs), sort_keys=True)
-
-
-def plan_teams(seed: int, count: int, as_of: date, years: int) -> Counter:
-    """First pass: the open cases each team holds, to size the coordinator numbers before any row is made."""
-    held: Counter = Counter()
-    for number in range(count):
-        p = profile(case_rng(seed, number), as_of, years)
-        if p.path == "plan":
-            held[team_for(p, as_of)] += 1
-    return held
 
 
 class _Events:
@@ -145,21 +216,21 @@ class _Events:
         if when > self.limit:
             return None
         pairs = tuple(sorted((k, v.isoformat() if isinstance(v, date) else v)
-                             for k, v in details.items() if v is not None))
+                             for k, v in details.items() if v is not None)) if details else ()
         self.items.append((when, len(self.items), kind, pairs, voids))
         return len(self.items) - 1
 
 
-def generate(seed: int, number: int, *, as_of: date, years: int, coordinators: dict[str, int]):
+def generate(seed: int, number: int, *, as_of: date, years: int, staff: Staffing):
     """Case `number`: its case values and its events as (kind, date, details JSON, voids_local, by, at).
 
     Events come in recording order (by date); `voids_local` is the index of the voided event in the list.
     """
     rng = case_rng(seed, number)
     p = profile(rng, as_of, years)
-    team = team_for(p, as_of)
-    coordinator = coordinator_name(team, rng.randrange(coordinators[team]) + 1)
-    front_door = coordinator_name("front-door", rng.randrange(coordinators["front-door"]) + 1)
+    team, intake = staff.team(p, as_of), staff.intake
+    coordinator = staff.coordinator(team, rng)
+    front_door = staff.coordinator(intake, rng)
     setting = f"Sample School {rng.randrange(SETTINGS) + 1:03d}" if age_on(p.dob, p.received) >= 4 else None
     source = _weighted(rng, SOURCES)
     ev = _Events(as_of)
@@ -180,11 +251,11 @@ def generate(seed: int, number: int, *, as_of: date, years: int, coordinators: d
 
     if p.path == "withdrawn-early":
         ev.add("withdrawn", ends)
-        return _finish(ev, p, team, coordinator, source, setting, rng, front_door)
+        return _finish(ev, p, team, intake, coordinator, source, setting, rng, front_door)
     outcome = "refuse" if p.path == "refused" else "assess"
     ev.add("decision", decision, outcome=outcome)
     if outcome == "refuse":
-        return _finish(ev, p, team, coordinator, source, setting, rng, front_door)
+        return _finish(ev, p, team, intake, coordinator, source, setting, rng, front_door)
 
     end = decision + timedelta(days=rng.randint(30, 70)) if p.path in {"withdrawn", "no-plan"} else None
     answered_by = final or end
@@ -205,7 +276,7 @@ def generate(seed: int, number: int, *, as_of: date, years: int, coordinators: d
 
     if end is not None:
         ev.add("withdrawn" if p.path == "withdrawn" else "no-plan", end)
-        return _finish(ev, p, team, coordinator, source, setting, rng, front_door)
+        return _finish(ev, p, team, intake, coordinator, source, setting, rng, front_door)
 
     draft = max(final - timedelta(days=rng.randint(15, 28)), decision + DAY)
     room = min((draft - decision).days - 1, 139 - p.decision_days)
@@ -231,35 +302,25 @@ def generate(seed: int, number: int, *, as_of: date, years: int, coordinators: d
             if reply < final:
                 ev.add("consultation-reply", reply, institution=school)
     ev.add("final", final)
-    ev.add("assign", final + timedelta(days=rng.randint(1, 10)), team=team, coordinator=coordinator,
-           from_team="front-door", from_coordinator=front_door)
+    assigned = final + timedelta(days=rng.randint(1, 10))
+    if team != intake:
+        ev.add("assign", assigned, team=team, coordinator=coordinator, from_team=intake,
+               from_coordinator=front_door)
     _reviews(ev, p, final, rng)
-    return _finish(ev, p, team, coordinator, source, setting, rng, front_door)
-
-
-def _transfer_due(dob: date, after: date) -> tuple[date, date] | None:
-    """The next default transfer deadline after `after` (spec 4.2): (window start, due)."""
-    reception = (dob.year if dob.month >= 9 else dob.year - 1) + 5
-    for year, month, day in ((reception, 2, 14), (reception + 7, 2, 14), (reception + 12, 3, 30)):
-        due = date(year, month, day)
-        if due > after:
-            return date(year - 1, 9, 1), due
-    return None
-
-
-def _add_year(day: date) -> date:
-    try:
-        return day.replace(year=day.year + 1)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + 1, day=28)
+    return _finish(ev, p, team, intake, coordinator, source, setting, rng, front_door)
 
 
 def _reviews(ev: _Events, p: Profile, final: date, rng: random.Random) -> None:
-    """The annual cycle: scheduled, invitations, meeting, report, decision; amendments and transfers."""
+    """The annual cycle: scheduled, invitations, meeting, report, decision; amendments and transfers.
+
+    A review is held for the next default transfer (the engine's: rules.transfers) when its window
+    opens before the review would fall due."""
+    transfers = [(start, due) for _, start, due in default_transfer_deadlines(p.dob)]
     start, handled = final, final
     while start <= ev.limit:
-        due = _add_year(start) - DAY
-        transfer = _transfer_due(p.dob, max(start, handled))
+        due = twelve_months_starting(start)
+        after = max(start, handled)
+        transfer = next((t for t in transfers if t[1] > after), None)
         phase = transfer is not None and transfer[0] <= due + timedelta(days=60)
         if phase:
             window, transfer_due = transfer
@@ -304,31 +365,38 @@ def _reviews(ev: _Events, p: Profile, final: date, rng: random.Random) -> None:
         start = meeting
 
 
-def _finish(ev: _Events, p: Profile, team: str, coordinator: str, source: str, setting: str | None,
-            rng: random.Random, front_door: str):
-    ev.items.sort(key=lambda item: (item[0], item[1]))
-    position = {item[1]: index for index, item in enumerate(ev.items)}
+def _finish(ev: _Events, p: Profile, team: str, intake: str, coordinator: str, source: str,
+            setting: str | None, rng: random.Random, front_door: str):
+    items = ev.items
+    items.sort()  # by (date, order): unique, so the rest of an item is never compared
+    position = {item[1]: index for index, item in enumerate(items)}
     events = []
-    for when, _, kind, pairs, handle in ev.items:
+    random_ = rng.random
+    limit = ev.limit
+    for when, _, kind, pairs, handle in items:
         voids = None
         if kind == "void":
             voids = position[handle]
             pairs = tuple(sorted((*pairs, ("event", voids))))  # the stored id replaces it when written
-        by = front_door if team == "front-door" or kind in _ASSESSMENT else coordinator
-        late = min(rng.randrange(4) if rng.random() < 0.3 else 0, (ev.limit - when).days)
-        clock = f"{rng.randint(8, 17):02d}:{rng.randrange(60):02d}:00"
-        at = f"{(when + timedelta(days=late)).isoformat()} {clock}"
-        events.append((kind, when, pairs, voids, by, at))
+        by = front_door if team == intake or kind in _ASSESSMENT else coordinator
+        roll = random_()
+        late = int(roll * (40 / 3)) if roll < 0.3 else 0  # 30% recorded up to 3 days late, not after as-of
+        if late:
+            late = min(late, (limit - when).days)
+        day = (when + timedelta(days=late)) if late else when
+        events.append((kind, when, pairs, voids, by, f"{day.isoformat()} {_CLOCKS[int(random_() * 600)]}"))
     case = {"dob": p.dob, "received": p.received, "source": source, "team": team,
-            "coordinator": front_door if team == "front-door" else coordinator,
+            "coordinator": front_door if team == intake else coordinator,
             "looked_after": p.looked_after, "alternative_provision": p.alternative_provision,
             "setting": setting, "created_at": events[0][5]}
     return case, events
 
 
-_ASSESSMENT = frozenset({"request", "decision", "advice-requested", "advice-received", "draft",
-                         "representations", "consultation-sent", "consultation-reply", "no-plan",
-                         "final", "withdrawn", "exception", "assign"})
+#: When in the working day (08:00 to 17:59) an event was recorded.
+_CLOCKS = tuple(f"{hour:02d}:{minute:02d}:00" for hour in range(8, 18) for minute in range(60))
+#: Events the front door records: the assessment phase's (from the registry), and the exceptions and
+#: moves made while it holds the case.
+_ASSESSMENT = kinds.ASSESSMENT_KINDS | {"request", "exception", "assign"}
 
 
 def details_json(pairs: tuple, voids_id: int | None = None) -> str:
@@ -353,19 +421,30 @@ def ref_for(case_id: int) -> str:
     return f"SMP-{case_id:07d}"
 
 
+def child_name(case_id: int) -> str:
+    """The sample child's name for a case id; distinct for ids below NAMES (see the module docstring)."""
+    index = case_id * NAME_STEP % NAMES
+    count = len(GIVEN_NAMES)
+    given, middle, surname = index % count, index // count % count, index // (count * count)
+    first = GIVEN_NAMES[given]
+    if middle == 0:
+        return f"{first} {SURNAMES[surname]}"
+    return f"{first} {GIVEN_NAMES[(given + middle) % count]} {SURNAMES[surname]}"
+
+
 def _task(args) -> tuple[list, list, list[int], list]:
     """One chunk of cases, made and computed in a worker: case rows, event rows without ids (the parent
     numbers them), the positions of void events, and deadline rows."""
     from sendtrack.app import batch as bulk
     from sendtrack.domain import Case, Event
 
-    seed, start, stop, as_of, years, coordinators, first_case = args
+    seed, start, stop, as_of, years, staff, first_case = args
     case_rows, event_rows, void_at, deadline_rows = [], [], [], []
     for number in range(start, stop):
         case_id = first_case + number
-        values, events = generate(seed, number, as_of=as_of, years=years, coordinators=coordinators)
+        values, events = generate(seed, number, as_of=as_of, years=years, staff=staff)
         ref = ref_for(case_id)
-        case_rows.append((case_id, ref, f"Test Child {case_id:07d}", values["dob"].isoformat(),
+        case_rows.append((case_id, ref, child_name(case_id), values["dob"].isoformat(),
                           values["received"].isoformat(), values["source"], values["team"],
                           values["coordinator"], values["looked_after"], values["alternative_provision"],
                           values["setting"], values["created_at"]))
@@ -388,42 +467,34 @@ def _task(args) -> tuple[list, list, list[int], list]:
     return case_rows, event_rows, void_at, deadline_rows
 
 
-def write_sample(db, *, cases: int, seed: int, years: int, as_of: date, context) -> Written:
-    """`cases` synthetic cases with their events and materialised deadlines, in one transaction."""
+def write_sample(db, *, cases: int, seed: int, years: int, as_of: date, context: Context) -> Written:
+    """`cases` synthetic cases with their events and materialised deadlines, in one transaction, held
+    by the configuration's teams as the allocation rule gives."""
     from sendtrack.app import batch as bulk
     from sendtrack.app.context import materialising
     from sendtrack.errors import RefusedError
-    from sendtrack.storage.bulk import (
-        INSERT_CASE,
-        INSERT_DEADLINE,
-        INSERT_EVENT,
-        loading,
-        next_ids,
-        reset_sequences,
-    )
+    from sendtrack.storage.bulk import insert_rows, loading, next_ids, ref_in_range, reset_sequences
 
-    coordinators = coordinator_counts(plan_teams(seed, cases, as_of, years))
+    staff = staffing(seed, cases, as_of=as_of, years=years, teams=context.config.teams)
     written_events = written_deadlines = 0
     with materialising(db, context):
         first_case, next_event = next_ids(db)
         first_ref, last_ref = ref_for(first_case), ref_for(first_case + cases - 1)
-        clash = db.one("SELECT ref FROM cases WHERE ref BETWEEN ? AND ?", (first_ref, last_ref))
+        clash = ref_in_range(db, first_ref, last_ref)
         if clash:
-            raise RefusedError(f"case {clash[0]!r} already exists: sample into another database")
-        tasks = [(seed, start, min(start + bulk.CHUNK, cases), as_of, years, coordinators, first_case)
+            raise RefusedError(f"case {clash!r} already exists: sample into another database")
+        tasks = [(seed, start, min(start + bulk.CHUNK, cases), as_of, years, staff, first_case)
                  for start in range(0, cases, bulk.CHUNK)]
         expected = {"cases": cases, "events": cases * 10, "deadlines": cases * 10}
         with loading(db, expected), bulk.pool(context) as imap, \
                 bulk.progress(cases, "Sampling") as bar:
             for case_rows, event_rows, void_at, deadline_rows in imap(_task, tasks):
-                db.executemany(INSERT_CASE, case_rows)
                 rows = [(next_event + k, *row) for k, row in enumerate(event_rows)]
                 for k in void_at:  # the voided event's id is known only now
                     id_, case_id, kind, when, pairs, local, by, at = rows[k]
                     target = next_event + local
                     rows[k] = (id_, case_id, kind, when, details_json(pairs, target), target, by, at)
-                db.executemany(INSERT_EVENT, rows)
-                db.executemany(INSERT_DEADLINE, deadline_rows)
+                insert_rows(db, cases=case_rows, events=rows, deadlines=deadline_rows)
                 next_event += len(rows)
                 written_events += len(rows)
                 written_deadlines += len(deadline_rows)

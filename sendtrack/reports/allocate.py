@@ -1,43 +1,15 @@
-"""The allocation rule of spec 6: which team should hold each case, and the cases held elsewhere."""
+"""The cases held by another team than the allocation rule of spec 6 (rules/teams.py) gives."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 from sendtrack.config import Config
 from sendtrack.output.render import Column, initials
 from sendtrack.reports.base import Scope
 from sendtrack.reports.caseload import CaseState, case_states
-from sendtrack.rules.transfers import curriculum_year
+from sendtrack.rules.teams import CaseFacts, allocation
 from sendtrack.storage.db import Database
-
-#: Year 9 and above go to Services for Young People (preparation for adulthood, reg 20(6)).
-YOUNG_PEOPLE_FROM_YEAR = 9
-
-
-def fifth_birthday(dob: date) -> date:
-    try:
-        return dob.replace(year=dob.year + 5)
-    except ValueError:  # born 29 February: 28 February, as the under-5 review rule counts it
-        return date(dob.year + 5, 2, 28)
-
-
-def rule_team(state: CaseState, day: date) -> tuple[str, str]:
-    """(team, why) by the first matching line of the rule; assessments stay with the front door."""
-    if state.stage == "assessment":
-        return "front-door", "assessment before a final plan"
-    if state.looked_after:
-        return "virtual-school", "looked after by the authority"
-    if day < fifth_birthday(state.dob):
-        return "early-years", "under 5"
-    if state.alternative_provision:
-        return "access-inclusion", "in alternative provision"
-    year = curriculum_year(state.dob, day)
-    if year >= YOUNG_PEOPLE_FROM_YEAR:
-        return "young-people", f"in Year {year} (Year 9 or above)"
-    stage = f"Year {year}" if year > 0 else "Reception" if year == 0 else "aged 5, before Reception"
-    return "school-age", f"school age ({stage})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +17,12 @@ class Move:
     state: CaseState
     to_team: str
     why: str
+
+
+def facts(state: CaseState) -> CaseFacts:
+    """What the rule looks at, from a held case's state (a plan once its final plan is issued)."""
+    return CaseFacts(state.dob, state.looked_after, state.alternative_provision,
+                     plan_issued=state.stage != "assessment")
 
 
 def misallocated(db: Database, scope: Scope, config: Config) -> list[Move]:
@@ -55,9 +33,9 @@ def misallocated(db: Database, scope: Scope, config: Config) -> list[Move]:
     known = {t.id for t in config.teams}
     moves = []
     for state in case_states(db, scope, held_only=True):
-        team, why = rule_team(state, scope.day)
-        if team != state.team and team in known:
-            moves.append(Move(state, team, why))
+        rule = allocation(facts(state), scope.day)
+        if rule.team != state.team and rule.team in known:
+            moves.append(Move(state, rule.team, rule.reason))
     return moves
 
 

@@ -59,6 +59,12 @@ def transfer_due(transfer: Transfer) -> date:
     return months_before(transfer.on, 5)  # reg 18(2): at least 5 months before the move
 
 
+def default_transfer_deadlines(dob: date) -> list[tuple[Transfer, date, date]]:
+    """The default transfers with the day amendments for each count from and its deadline, as
+    `phase_transfer` computes them: (transfer, window start, due), in date order."""
+    return [(t, _window_start(t), transfer_due(t)) for t in default_transfers(dob)]
+
+
 def _window_start(transfer: Transfer) -> date:
     """Amendments count from 1 September of the year before (spec 8.7); for a move, 12 months before."""
     if transfer.rule == "post16-move":

@@ -126,6 +126,12 @@ def case_ids(db: Database) -> list[int]:
     return [row[0] for row in db.all("SELECT id FROM cases ORDER BY id")]
 
 
+def ref_in_range(db: Database, first: str, last: str) -> str | None:
+    """A stored reference between `first` and `last` (inclusive), if any."""
+    row = db.one("SELECT ref FROM cases WHERE ref BETWEEN ? AND ?", (first, last))
+    return row[0] if row else None
+
+
 def existing_refs(db: Database, refs: list[str]) -> set[str]:
     """Those of `refs` already taken by a stored case."""
     found: set[str] = set()

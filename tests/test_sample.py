@@ -1,0 +1,120 @@
+"""`sendtrack sample` uses the product's rules: teams as `allocate` gives them, the engine's year groups
+and transfer deadlines, the configured teams; its histories pass `check`; the same seed gives the same
+data however many workers make it."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import replace
+from datetime import date
+
+import pytest
+
+from sendtrack.app import batch, sample
+from sendtrack.output.render import initials
+from tests.conftest import dump
+
+AS_OF = "2025-06-30"
+LEAP = date(2012, 2, 29)
+
+
+def rows(path, sql: str, params=()) -> list[tuple]:
+    with sqlite3.connect(path) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+@pytest.fixture
+def leap_day_children(monkeypatch):
+    """Every sampled child born on 29 February 2012 (the rest of each case drawn as usual)."""
+    drawn = sample.profile
+    monkeypatch.setattr(sample, "profile", lambda rng, as_of, years: replace(drawn(rng, as_of, years), dob=LEAP))
+    monkeypatch.setenv("SENDTRACK_WORKERS", "0")  # the patch is in this process
+
+
+def test_names_are_synthetic_distinct_and_their_initials_vary(cli, private_db):
+    cli.ok(["sample", "--cases", "300", "--seed", "1", "--as-of", AS_OF])
+    names = [name for (name,) in rows(private_db, "SELECT name FROM cases")]
+    assert len(set(names)) == 300
+    assert len({initials(name) for name in names}) >= 250  # of 300
+    assert len({name[0] for name in names}) >= 24
+    for name in names:
+        *given, surname = name.split()
+        assert surname in sample.SURNAMES and surname.startswith(
+            ("Sample", "Example", "Testing", "Madeup", "Fiction", "Demo")), name
+        assert 1 <= len(given) <= 2 and set(given) <= set(sample.GIVEN_NAMES), name
+    # a fixed permutation of the case id: the first million ids never share a name
+    assert len({sample.child_name(case_id) for case_id in range(1, 200_001)}) == 200_000
+    assert sample.NAMES > 1_000_000
+
+
+def test_allocate_moves_nothing_in_a_sample(cli, private_db):
+    cli.ok(["sample", "--cases", "600", "--seed", "5", "--as-of", AS_OF])
+    assert cli.json(f"allocate --as-of {AS_OF} --format json") == []
+    teams = dict(rows(private_db, "SELECT team, COUNT(*) FROM cases GROUP BY team"))
+    assert len(teams) == 6, teams
+
+
+@pytest.mark.parametrize(("as_of", "plans_with"), [
+    # born 29 Feb 2012: 5 on 28 Feb 2017 (as the engine's under-5 review and `allocate` count it)
+    pytest.param("2017-02-27", "early-years", id="day-before-fifth-birthday"),
+    pytest.param("2017-02-28", "school-age", id="fifth-birthday-28-february"),
+])
+def test_leap_day_children_are_allocated_as_allocate_does(cli, private_db, leap_day_children, as_of,
+                                                          plans_with):
+    cli.ok(["sample", "--cases", "300", "--seed", "3", "--years", "3", "--as-of", as_of])
+    assert cli.json(f"allocate --as-of {as_of} --format json") == []
+    plain = rows(private_db, "SELECT DISTINCT team FROM cases WHERE team <> 'front-door' "
+                             "AND NOT looked_after AND NOT alternative_provision")
+    assert plain == [(plans_with,)]
+
+
+def test_leap_day_children_transfer_on_the_engines_dates(cli, private_db, leap_day_children):
+    """Born 29 Feb 2012 -> Reception Sept 2016, Year 7 Sept 2023, Year 12 Sept 2028 (spec 4.2): the
+    engine's deadlines are 14 Feb 2016, 14 Feb 2023 and 30 Mar 2028, and the sample amends its plans
+    for the Year 7 move by then (mostly on time), so it must be using the same dates."""
+    cli.ok(["sample", "--cases", "400", "--seed", "8", "--years", "9", "--as-of", AS_OF])
+    dues = rows(private_db, "SELECT DISTINCT rule, due FROM deadlines WHERE rule LIKE '%transfer' ORDER BY due")
+    assert set(dues) <= {("phase-transfer", "2016-02-14"), ("phase-transfer", "2023-02-14"),
+                         ("post16-transfer", "2028-03-30")}
+    year7 = rows(private_db, "SELECT completed_on, ended_on FROM deadlines "
+                             "WHERE rule = 'phase-transfer' AND due = '2023-02-14'")
+    assert len(year7) > 20
+    amended = [done for done, ended in year7 if ended is None]
+    assert sum(done is not None for done in amended) >= 0.9 * len(amended)
+    on_time = [done for done in amended if done is not None and done <= "2023-02-14"]
+    assert len(on_time) >= 0.7 * len(amended)
+    assert "check: no problems found" in cli.ok("check")
+
+
+def test_same_data_in_process_and_in_two_workers(cli, tmp_path, monkeypatch):
+    monkeypatch.setattr(batch, "CHUNK", 40)  # several tasks, so the two workers share the work
+    dumps = []
+    for workers in ("0", "2"):
+        monkeypatch.setenv("SENDTRACK_WORKERS", workers)
+        path = tmp_path / f"w{workers}.db"
+        cli.ok(["--db", str(path), "init"])
+        cli.ok(["--db", str(path), "sample", "--cases", "170", "--seed", "12", "--as-of", AS_OF])
+        dumps.append(dump(path))
+    assert dumps[0] == dumps[1]
+
+
+def test_every_sampled_history_passes_check(cli):
+    cli.ok(["sample", "--cases", "500", "--seed", "21", "--years", "10", "--as-of", AS_OF])
+    assert cli.ok("check").strip() == "check: no problems found"
+
+
+def test_teams_and_ambitions_come_from_the_configuration(cli, private_db, tmp_path):
+    """Another authority's teams: the front door keeps assessments, plans whose rule team is not
+    configured go to the first team, coordinators are sized to that team's ambition."""
+    config = tmp_path / "other.toml"
+    config.write_text('[[teams]]\nid = "north-area"\nambition = [20, 20]\n\n'
+                      '[[teams]]\nid = "front-door"\nambition = [10, 30]\n')
+    cli.ok(["--config", str(config), "sample", "--cases", "400", "--seed", "2", "--as-of", AS_OF])
+    held = dict(rows(private_db, "SELECT team, COUNT(DISTINCT coordinator) FROM cases GROUP BY team"))
+    assert set(held) == {"north-area", "front-door"}
+    plans = rows(private_db, "SELECT COUNT(*) FROM cases WHERE team = 'north-area'")[0][0]
+    assert held["north-area"] == -(-plans // 20)  # every coordinator of ceil(plans / 20) holds a case
+    coordinators = {c for (c,) in rows(private_db, "SELECT DISTINCT coordinator FROM cases")}
+    assert {c.rsplit("-", 1)[0] for c in coordinators} == {"Sample Coordinator NA", "Sample Coordinator FD"}
+    assert cli.json(["--config", str(config), "allocate", "--as-of", AS_OF, "--format", "json"]) == []
+    assert "no problems" in cli.ok(["--config", str(config), "check"])
