@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import json
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -20,6 +19,7 @@ from pathlib import Path
 from sendtrack.calendar import Calendar
 from sendtrack.domain import EVENT_KINDS, Case, Event, Settings
 from sendtrack.errors import RefusedError
+from sendtrack.output.files import safe_output
 from sendtrack.storage.db import Database
 
 CASE_COLUMNS = ("ref", "name", "dob", "source", "team", "coordinator", "looked_after",
@@ -553,18 +553,16 @@ def export_rows(db: Database) -> Iterator[list]:
             yield row
 
 
-def export_to(db: Database, fmt: str, out: Path | None) -> None:
-    handle = out.open("w", newline="", encoding="utf-8") if out else sys.stdout
-    try:
+def export_to(db: Database, fmt: str, out: Path | None, *, force: bool = False) -> None:
+    """Stream the export to `out` (through output.files.safe_output: atomic, 0600, never onto the
+    database's files, never over a file without `force`) or to stdout."""
+    with safe_output(out, force=force, database=db.location) as handle:
         if fmt == "csv":
             writer = csv.writer(handle, lineterminator="\n")
             writer.writerow(COLUMNS)
             writer.writerows(export_rows(db))
         else:
             _write_json(db, handle)
-    finally:
-        if out:
-            handle.close()
 
 
 def _write_json(db: Database, handle) -> None:

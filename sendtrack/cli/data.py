@@ -73,14 +73,15 @@ def register(app: typer.Typer) -> None:
         format: Annotated[ExportFormat, typer.Option("--format", "-f",
                                                      help="csv or json.")] = ExportFormat.csv,
         out: Annotated[Path | None, typer.Option("--out", metavar="PATH",
-                                                 help="Write here (default stdout).")] = None,
+                                                 help="Write here (default stdout), mode 0600.")] = None,
+        force: Annotated[bool, typer.Option("--force", help="Replace PATH if it exists.")] = False,
     ) -> None:
         """Every case and event, voided ones included, in the import layout (losslessly re-importable)."""
         from sendtrack.app.exchange import export_to
 
         db = open_db()
         try:
-            export_to(db, format.value, out)
+            export_to(db, format.value, out, force=force)
         finally:
             db.close()
 
