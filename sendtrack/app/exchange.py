@@ -19,7 +19,7 @@ from pathlib import Path
 from sendtrack.calendar import Calendar
 from sendtrack.domain import EVENT_KINDS, Case, Event, Settings
 from sendtrack.errors import RefusedError
-from sendtrack.output.files import safe_output
+from sendtrack.output.files import csv_writer, safe_output, unneutralise
 from sendtrack.storage.db import Database
 
 CASE_COLUMNS = ("ref", "name", "dob", "source", "team", "coordinator", "looked_after",
@@ -116,7 +116,8 @@ def _records(path: Path) -> Iterator[tuple[str, dict]]:
                 if len(values) != width:
                     yield where, {"_bad": f"{len(values)} fields where the header has {width}"}
                     continue
-                yield where, dict(zip(header, values, strict=True))
+                # the one leading ' export puts before a formula-like cell comes off again
+                yield where, dict(zip(header, map(unneutralise, values), strict=True))
         except (csv.Error, UnicodeDecodeError) as exc:
             raise RefusedError(f"{path}: line {reader.line_num}: not readable CSV ({exc})") from None
 
@@ -555,10 +556,10 @@ def export_rows(db: Database) -> Iterator[list]:
 
 def export_to(db: Database, fmt: str, out: Path | None, *, force: bool = False) -> None:
     """Stream the export to `out` (through output.files.safe_output: atomic, 0600, never onto the
-    database's files, never over a file without `force`) or to stdout."""
+    database's files, never over a file without `force`) or to stdout; CSV cells are formula-safe."""
     with safe_output(out, force=force, database=db.location) as handle:
         if fmt == "csv":
-            writer = csv.writer(handle, lineterminator="\n")
+            writer = csv_writer(handle)
             writer.writerow(COLUMNS)
             writer.writerows(export_rows(db))
         else:

@@ -76,7 +76,8 @@ def register(app: typer.Typer) -> None:
                                                  help="Write here (default stdout), mode 0600.")] = None,
         force: Annotated[bool, typer.Option("--force", help="Replace PATH if it exists.")] = False,
     ) -> None:
-        """Every case and event, voided ones included, in the import layout (losslessly re-importable)."""
+        """Every case and event, voided ones included, in the import layout (losslessly re-importable).
+        CSV cells that a spreadsheet would run as a formula start with a ' (import takes it off)."""
         from sendtrack.app.exchange import export_to
 
         db = open_db()
