@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 from sendtrack.output.files import (
     FORMULA_STARTS,
     OutputRefused,
+    csv_writer,
     formula_safe,
     safe_output,
     sweep,
@@ -407,6 +408,32 @@ def test_formula_safe_cells_never_start_a_formula_and_come_back_exactly(value):
 ])
 def test_formula_safe_examples(value, cell):
     assert formula_safe(value) == cell
+
+
+def _slow_csv(rows) -> str:
+    handle = io.StringIO()
+    csv.writer(handle, lineterminator="\n").writerows([formula_safe(v) for v in row] for row in rows)
+    return handle.getvalue()
+
+
+CELLS = st.one_of(st.text(alphabet=st.sampled_from("=+-@\t\r'\n\",aZ9 {"), max_size=6),
+                  st.integers(-5, 5), st.none())
+
+
+@given(st.lists(st.lists(CELLS, min_size=1, max_size=5), max_size=8))
+def test_the_batched_csv_writer_writes_what_cell_by_cell_would(rows):
+    handle = io.StringIO()
+    csv_writer(handle).writerows(rows)
+    assert handle.getvalue() == _slow_csv(rows)
+
+
+def test_one_risky_cell_deep_in_a_long_export_is_caught():
+    rows = [["R1", "Test Child", "2025-01-06", index, '{"a": "b"}'] for index in range(12_000)]
+    rows[7_001][1] = "=cmd"
+    handle = io.StringIO()
+    csv_writer(handle).writerows(iter(rows))
+    assert handle.getvalue() == _slow_csv(rows)
+    assert "\nR1,'=cmd,2025-01-06,7001," in handle.getvalue()
 
 
 def test_report_csv_neutralises_text_and_keeps_numbers(capsys):

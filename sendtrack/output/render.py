@@ -56,8 +56,7 @@ def write_csv(rows: Sequence[dict], columns: Sequence[Column], handle: IO[str] |
 
     writer = csv_writer(handle or sys.stdout)
     writer.writerow([c.key for c in columns])
-    for row in rows:
-        writer.writerow([_cell(row.get(c.key)) for c in columns])
+    writer.writerows([_cell(row.get(c.key)) for c in columns] for row in rows)
 
 
 def _cell(value: Any) -> Any:
