@@ -120,3 +120,24 @@ def test_backups_taken_while_another_process_writes_are_consistent(held, private
         # each copy is a consistent moment: its deadlines match its events
         assert "no problems" in held.ok(["--db", str(copy), "check"])
     assert counts == sorted(counts)
+
+
+def test_backup_holds_the_writes_still_in_the_wal_and_refuses_the_wal_itself(held, private_db, tmp_path):
+    """While another connection keeps the database open, committed writes sit in its -wal: the copy
+    has them, and the -wal (which `backup z.db-wal --force` used to replace) is refused."""
+    keeper = sqlite3.connect(private_db)
+    try:
+        keeper.execute("SELECT 1 FROM cases").fetchall()
+        held.ok("record draft B1 --date 2025-04-01")
+        wal = private_db.with_name(private_db.name + "-wal")
+        assert wal.stat().st_size > 0
+        for sidecar in ("-wal", "-shm", "-journal"):
+            result = held.fails(["backup", f"{private_db}{sidecar}", "--force"])
+            assert result.stderr == (f"sendtrack: {private_db}{sidecar} is the {sidecar} file of the database "
+                                     "sendtrack has open: writing there would destroy the records; choose "
+                                     "another path; nothing was written\n")
+        held.ok(f"backup {tmp_path / 'b.db'}")
+        assert dump(tmp_path / "b.db") == dump(private_db)
+        assert "draft" in dump(tmp_path / "b.db")
+    finally:
+        keeper.close()

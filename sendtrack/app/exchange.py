@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import json
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -21,6 +20,7 @@ from sendtrack import kinds
 from sendtrack.app.context import Context
 from sendtrack.domain import Case, Event
 from sendtrack.errors import RefusedError
+from sendtrack.output.files import csv_writer, safe_output, unneutralise
 from sendtrack.storage.db import Database
 
 CASE_COLUMNS = ("ref", "name", "dob", "source", "team", "coordinator", "looked_after",
@@ -111,7 +111,8 @@ def _records(path: Path) -> Iterator[tuple[str, dict]]:
                 if len(values) != width:
                     yield where, {"_bad": f"{len(values)} fields where the header has {width}"}
                     continue
-                yield where, dict(zip(header, values, strict=True))
+                # the one leading ' export puts before a formula-like cell comes off again
+                yield where, dict(zip(header, map(unneutralise, values), strict=True))
         except (csv.Error, UnicodeDecodeError) as exc:
             raise RefusedError(f"{path}: line {reader.line_num}: not readable CSV ({exc})") from None
 
@@ -528,18 +529,16 @@ def export_rows(db: Database) -> Iterator[list]:
             yield row
 
 
-def export_to(db: Database, fmt: str, out: Path | None) -> None:
-    handle = out.open("w", newline="", encoding="utf-8") if out else sys.stdout
-    try:
+def export_to(db: Database, fmt: str, out: Path | None, *, force: bool = False) -> None:
+    """Stream the export to `out` (through output.files.safe_output: atomic, 0600, never onto the
+    database's files, never over a file without `force`) or to stdout; CSV cells are formula-safe."""
+    with safe_output(out, force=force, database=db.location) as handle:
         if fmt == "csv":
-            writer = csv.writer(handle, lineterminator="\n")
+            writer = csv_writer(handle)
             writer.writerow(COLUMNS)
             writer.writerows(export_rows(db))
         else:
             _write_json(db, handle)
-    finally:
-        if out:
-            handle.close()
 
 
 def _write_json(db: Database, handle) -> None:

@@ -71,14 +71,16 @@ def register(app: typer.Typer) -> None:
         format: Annotated[ExportFormat, typer.Option("--format", "-f",
                                                      help="csv or json.")] = ExportFormat.csv,
         out: Annotated[Path | None, typer.Option("--out", metavar="PATH",
-                                                 help="Write here (default stdout).")] = None,
+                                                 help="Write here (default stdout), mode 0600.")] = None,
+        force: Annotated[bool, typer.Option("--force", help="Replace PATH if it exists.")] = False,
     ) -> None:
-        """Every case and event, voided ones included, in the import layout (losslessly re-importable)."""
+        """Every case and event, voided ones included, in the import layout (losslessly re-importable).
+        CSV cells that a spreadsheet would run as a formula start with a ' (import takes it off)."""
         from sendtrack.app.exchange import export_to
 
         db = open_db()
         try:
-            export_to(db, format.value, out)
+            export_to(db, format.value, out, force=force)
         finally:
             db.close()
 

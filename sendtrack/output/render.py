@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import IO, Any
 
 FORMATS = ("table", "csv", "json")
 #: A terminal table longer than this is cut, with a line saying how to get the rest (rich renders
@@ -50,11 +49,19 @@ def write_json(data: Any) -> None:
     sys.stdout.write("\n")
 
 
-def write_csv(rows: Sequence[dict], columns: Sequence[Column]) -> None:
-    writer = csv.writer(sys.stdout, lineterminator="\n")
+def write_csv(rows: Sequence[dict], columns: Sequence[Column], handle: IO[str] | None = None) -> None:
+    """CSV to `handle` (stdout by default) through output.files.csv_writer: text cells a spreadsheet
+    would run as a formula get a leading `'`; numbers (a negative `days_overdue`) stay numbers."""
+    from sendtrack.output.files import csv_writer
+
+    writer = csv_writer(handle or sys.stdout)
     writer.writerow([c.key for c in columns])
-    for row in rows:
-        writer.writerow([text(row.get(c.key)) for c in columns])
+    writer.writerows([_cell(row.get(c.key)) for c in columns] for row in rows)
+
+
+def _cell(value: Any) -> Any:
+    # an int or float goes to csv as it is (formula_safe leaves non-text alone); bool is text: "true"
+    return value if type(value) in (int, float) else text(value)
 
 
 def console():
