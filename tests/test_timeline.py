@@ -105,22 +105,20 @@ def test_exception_marks_deadlines_without_moving_dates(amelia):
 TABLE = """\
 HCC-0001  A.T.  team front-door, coordinator Sam Patel  (as of 2025-03-01)
 Events
-┏━━━┳━━━━━━━━━━━━┳━━━━━━━━━━┳━━━━━━━━━━━━━━━━┳━━━━━━━━━━━┳━━┓
-┃ # ┃ Date       ┃ Event    ┃ Details        ┃ By        ┃  ┃
-┡━━━╇━━━━━━━━━━━━╇━━━━━━━━━━╇━━━━━━━━━━━━━━━━╇━━━━━━━━━━━╇━━┩
-│ 1 │ 2025-01-06 │ request  │ source=parent  │ test-user │  │
-│ 2 │ 2025-02-10 │ decision │ outcome=assess │ test-user │  │
-└───┴────────────┴──────────┴────────────────┴───────────┴──┘
+#  Date        Event     Details         By
+-  ----------  --------  --------------  ---------
+1  2025-01-06  request   source=parent   test-user
+2  2025-02-10  decision  outcome=assess  test-user
+
 Deadlines
-┏━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━┳━━━━━━━━━━━━┳━━━━━━━━━━━━┳━━━━━━━━━┳━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┓
-┃ Deadline            ┃ Kind      ┃ Due        ┃ Act by     ┃ Status  ┃ Done       ┃ Source                                   ┃
-┡━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━╇━━━━━━━━━━━━╇━━━━━━━━━━━━╇━━━━━━━━━╇━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┩
-│ assessment-decision │ statutory │ 2025-02-17 │ 2025-02-17 │ met     │ 2025-02-10 │ reg 5(1); CFA s.36                       │
-│ contact             │ local     │ 2025-02-17 │ 2025-02-17 │ at risk │            │ local milestone (communication standard) │
-│ draft-by-week-14    │ local     │ 2025-04-14 │ 2025-04-14 │ open    │            │ local milestone                          │
-│ issue-decision      │ statutory │ 2025-04-28 │ 2025-04-28 │ open    │            │ reg 10(1)                                │
-│ final-plan          │ statutory │ 2025-05-26 │ 2025-05-23 │ open    │            │ reg 13(2)                                │
-└─────────────────────┴───────────┴────────────┴────────────┴─────────┴────────────┴──────────────────────────────────────────┘
+Deadline             Kind       Due         Act by      Status   Done        Source
+-------------------  ---------  ----------  ----------  -------  ----------  ----------------------------------------
+assessment-decision  statutory  2025-02-17  2025-02-17  met      2025-02-10  reg 5(1); CFA s.36
+contact              local      2025-02-17  2025-02-17  at risk              local milestone (communication standard)
+draft-by-week-14     local      2025-04-14  2025-04-14  open                 local milestone
+issue-decision       statutory  2025-04-28  2025-04-28  open                 reg 10(1)
+final-plan           statutory  2025-05-26  2025-05-23  open                 reg 13(2)
+
 Checks: none
 """
 
