@@ -105,6 +105,12 @@ def safe(value: str) -> str:
     return "".join(out)
 
 
+def _shown(value: Any) -> str:
+    """A table cell's text: `text()` made `safe()` (the checks cheapest first: most cells are plain)."""
+    shown = value if type(value) is str else text(value)
+    return shown if shown.isprintable() else safe(shown)
+
+
 def cells(value: str) -> int:
     """Width on a terminal: accents take none of their own, CJK and emoji two cells."""
     if value.isascii():
@@ -177,6 +183,7 @@ def colour() -> bool:
 class _Fit:
     column: Column
     values: list[str]
+    sizes: list[int]  # each value's width in cells
     natural: int  # everything on one line
     least: int  # as narrow as it may go: the widest value (or word, for free text), the widest header word
     room: int  # what it is given before a less important column is added
@@ -185,16 +192,20 @@ class _Fit:
 
 
 def _measure(column: Column, values: list[str]) -> _Fit:
-    body = max(map(cells, values), default=0)
+    sizes = [len(v) if v.isascii() else cells(v) for v in values]
+    body = max(sizes, default=0)
     header_word = max(map(cells, column.header.split(" ")), default=0)
     if column.wrap:
-        longest = max((cells(w) for v in values for w in v.split(" ")), default=0)
+        longest = 0
+        for value, size in zip(values, sizes, strict=True):
+            if size > longest:  # no word of a shorter value can be longer
+                longest = max(longest, max(map(cells, value.split(" "))) if " " in value else size)
         least_body = max(min(longest, FOLD_OVER), min(body, WRAP_MIN))
         room = max(least_body, min(body, WRAP_ROOM))
     else:
         least_body = room = body
     least = max(least_body, header_word)
-    return _Fit(column, values, max(body, cells(column.header)), least, max(room, header_word), body)
+    return _Fit(column, values, sizes, max(body, cells(column.header)), least, max(room, header_word), body)
 
 
 def _share(fits: list[_Fit], spare: int, target) -> int:
@@ -239,12 +250,13 @@ def _layout(fits: list[_Fit], width: int) -> tuple[list[_Fit], list[Column]]:
     return shown, [fits[i].column for i in range(len(fits)) if i not in kept]
 
 
+def _pad(value: str, size: int, f: _Fit) -> str:
+    pad = " " * (f.width - size)
+    return pad + value if f.column.justify == "right" else value + pad
+
+
 def _line(parts: list[str], shown: list[_Fit]) -> str:
-    out = []
-    for part, f in zip(parts, shown, strict=True):
-        pad = " " * (f.width - cells(part))
-        out.append(pad + part if f.column.justify == "right" else part + pad)
-    return (" " * GAP).join(out).rstrip()
+    return (" " * GAP).join(_pad(p, cells(p), f) for p, f in zip(parts, shown, strict=True)).rstrip()
 
 
 def _block(values: list[str], shown: list[_Fit], *, header: bool = False) -> list[str]:
@@ -261,7 +273,7 @@ def table_lines(rows: Sequence[dict], columns: Sequence[Column], *, width: int, 
     row. A column empty in every row is not shown; columns that do not fit are left out, least
     important first, and named in a last line (`every_column` says where to see them all). Dates,
     references and numbers are never broken; free text wraps between words."""
-    values = {c.key: [safe(text(row.get(c.key))) for row in rows] for c in columns}
+    values = {c.key: [_shown(row.get(c.key)) for row in rows] for c in columns}
     fits = [_measure(c, values[c.key]) for c in columns if any(values[c.key])]
     if not fits:
         return []
@@ -269,8 +281,12 @@ def table_lines(rows: Sequence[dict], columns: Sequence[Column], *, width: int, 
     header = _block([f.column.header for f in shown], shown, header=True)
     lines = [f"{BOLD}{line}{RESET}" if bold else line for line in header]
     lines.append(_line(["-" * f.width for f in shown], shown))
+    gap = " " * GAP
     for n in range(len(rows)):
-        lines += _block([f.values[n] for f in shown], shown)
+        if all(f.sizes[n] <= f.width for f in shown):  # the common case: one line, sizes known
+            lines.append(gap.join(_pad(f.values[n], f.sizes[n], f) for f in shown).rstrip())
+        else:
+            lines += _block([f.values[n] for f in shown], shown)
     if left_out:
         names = ", ".join(c.header for c in left_out)
         lines += wrap(f"left out to fit {width} columns: {names} ({every_column} has every column)", width)
