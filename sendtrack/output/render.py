@@ -289,7 +289,7 @@ def table_lines(rows: Sequence[dict], columns: Sequence[Column], *, width: int, 
             lines += _block([f.values[n] for f in shown], shown)
     if left_out:
         names = ", ".join(c.header for c in left_out)
-        lines += wrap(f"left out to fit {width} columns: {names} ({every_column} has every column)", width)
+        lines += wrap(f"left out to fit {width} columns: {names} (all in {every_column})", width)
     return lines
 
 

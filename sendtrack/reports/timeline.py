@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from datetime import date
 
 from sendtrack.calendar import Calendar
 from sendtrack.domain import Settings
 from sendtrack.errors import RefusedError
-from sendtrack.output.render import Column, initials, write_json
+from sendtrack.output.render import (
+    Column,
+    initials,
+    safe,
+    terminal_width,
+    wrap,
+    write_csv,
+    write_json,
+    write_table,
+)
 from sendtrack.rules.engine import Timeline, timeline
 from sendtrack.storage import cases as store
 from sendtrack.storage.db import Database
@@ -93,16 +103,10 @@ def render_timeline(view: CaseView, fmt: str, *, names: bool) -> None:
         write_json(data)
         return
     if fmt == "csv":
-        from sendtrack.output.render import write_csv
-
         cols = [Column(k, k) for k in ("rule", "owner", "kind", "subject", "due", "act_by", "status",
                                        "completed_on", "exception_limb", "source")]
         write_csv(data["deadlines"], cols)
         return
-    import sys
-
-    from sendtrack.output.render import safe, terminal_width, wrap, write_table
-
     def say(line: str, indent: str = "", sep: str = " ") -> None:
         sys.stdout.write("\n".join(wrap(indent + safe(line), terminal_width(), sep)) + "\n")
 
