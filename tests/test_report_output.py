@@ -311,3 +311,34 @@ def test_names_in_any_script_are_padded_by_their_width():
                      "---  ---------  ----------",
                      "A1   王小明     2025-05-26",
                      "B2   Zoe\u0308 Lo\u0301pez  2025-05-27"]
+
+
+@pytest.mark.parametrize(("stored", "shown"), [
+    ("Sam\x1b[2J", "Sam\\x1b[2J"),  # ESC: would clear the screen
+    ("a\tb\nc\rd\x00\x7f\x9b", "a\\tb\\nc\\rd\\x00\\x7f\\x9b"),  # C0, DEL and C1 (CSI) controls
+    ("\u202aL\u202bR\u202cP\u202dO\u202eR", "\\u202aL\\u202bR\\u202cP\\u202dO\\u202eR"),  # embeddings, overrides
+    ("\u2066i\u2067j\u2068k\u2069", "\\u2066i\\u2067j\\u2068k\\u2069"),  # isolates
+    ("x\u200ey\u200fz\u061c", "x\\u200ey\\u200fz\\u061c"),  # marks: LRM, RLM, ALM
+    ("in\u200bvisible\u2060\ufeff\u00ad", "in\\u200bvisible\\u2060\\ufeff\\xad"),  # zero-width, BOM, soft hyphen
+    ("line\u2028para\u2029", "line\\u2028para\\u2029"),
+    ("tag\U000e0041", "tag\\U000e0041"),
+    # kept: letters of every script, combining marks, joiners, the spaces of other scripts
+    ("Zoe\u0308 محمد 王小明 श्रेया", "Zoe\u0308 محمد 王小明 श्रेया"),
+    ("می\u200cخواهم 👩\u200d👧", "می\u200cخواهم 👩\u200d👧"),
+    ("田中\u3000さくら\u00a0x", "田中\u3000さくら\u00a0x"),
+])
+def test_safe_escapes_what_a_terminal_would_act_on(stored, shown):
+    from sendtrack.output.render import safe
+
+    assert safe(stored) == shown
+
+
+def test_wrap_breaks_between_words_only():
+    from sendtrack.output.render import wrap
+
+    text = "no contact with the family recorded for 287 days (since 2024-08-13) while open"
+    for width in range(12, 40):
+        lines = wrap(text, width)
+        assert " ".join(lines) == text and all(len(line) <= width for line in lines)
+    assert wrap("  Sample Coordinator FD-04", 20) == ["  Sample Coordinator", "  FD-04"]
+    assert wrap("N" * 45, 20) == ["N" * 20, "N" * 20, "N" * 5]  # a single word wider than the column
