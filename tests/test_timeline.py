@@ -105,22 +105,20 @@ def test_exception_marks_deadlines_without_moving_dates(amelia):
 TABLE = """\
 HCC-0001  A.T.  team front-door, coordinator Sam Patel  (as of 2025-03-01)
 Events
-┏━━━┳━━━━━━━━━━━━┳━━━━━━━━━━┳━━━━━━━━━━━━━━━━┳━━━━━━━━━━━┳━━┓
-┃ # ┃ Date       ┃ Event    ┃ Details        ┃ By        ┃  ┃
-┡━━━╇━━━━━━━━━━━━╇━━━━━━━━━━╇━━━━━━━━━━━━━━━━╇━━━━━━━━━━━╇━━┩
-│ 1 │ 2025-01-06 │ request  │ source=parent  │ test-user │  │
-│ 2 │ 2025-02-10 │ decision │ outcome=assess │ test-user │  │
-└───┴────────────┴──────────┴────────────────┴───────────┴──┘
+#  Date        Event     Details         By
+-  ----------  --------  --------------  ---------
+1  2025-01-06  request   source=parent   test-user
+2  2025-02-10  decision  outcome=assess  test-user
+
 Deadlines
-┏━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━┳━━━━━━━━━━━━┳━━━━━━━━━━━━┳━━━━━━━━━┳━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┓
-┃ Deadline            ┃ Kind      ┃ Due        ┃ Act by     ┃ Status  ┃ Done       ┃ Source                                   ┃
-┡━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━╇━━━━━━━━━━━━╇━━━━━━━━━━━━╇━━━━━━━━━╇━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┩
-│ assessment-decision │ statutory │ 2025-02-17 │ 2025-02-17 │ met     │ 2025-02-10 │ reg 5(1); CFA s.36                       │
-│ contact             │ local     │ 2025-02-17 │ 2025-02-17 │ at risk │            │ local milestone (communication standard) │
-│ draft-by-week-14    │ local     │ 2025-04-14 │ 2025-04-14 │ open    │            │ local milestone                          │
-│ issue-decision      │ statutory │ 2025-04-28 │ 2025-04-28 │ open    │            │ reg 10(1)                                │
-│ final-plan          │ statutory │ 2025-05-26 │ 2025-05-23 │ open    │            │ reg 13(2)                                │
-└─────────────────────┴───────────┴────────────┴────────────┴─────────┴────────────┴──────────────────────────────────────────┘
+Deadline             Kind       Due         Act by      Status   Done        Source
+-------------------  ---------  ----------  ----------  -------  ----------  ----------------------------------------
+assessment-decision  statutory  2025-02-17  2025-02-17  met      2025-02-10  reg 5(1); CFA s.36
+contact              local      2025-02-17  2025-02-17  at risk              local milestone (communication standard)
+draft-by-week-14     local      2025-04-14  2025-04-14  open                 local milestone
+issue-decision       statutory  2025-04-28  2025-04-28  open                 reg 10(1)
+final-plan           statutory  2025-05-26  2025-05-23  open                 reg 13(2)
+
 Checks: none
 """
 
@@ -130,6 +128,36 @@ def test_table_golden_text(amelia):
     # +16w Mon 28 Apr; +20w Mon 26 May (Spring bank holiday: act by Fri 23 May); no contact in 6 weeks
     out = amelia.ok("timeline HCC-0001 --as-of 2025-03-01 --format table")
     assert "\n".join(line.rstrip() for line in out.splitlines()) + "\n" == TABLE
+
+
+TABLE_80 = """\
+HCC-0001  A.T.  team front-door, coordinator Sam Patel  (as of 2025-03-01)
+Events
+#  Date        Event     Details         By
+-  ----------  --------  --------------  ---------
+1  2025-01-06  request   source=parent   test-user
+2  2025-02-10  decision  outcome=assess  test-user
+
+Deadlines
+Deadline             Kind       Due         Act by      Status   Done
+-------------------  ---------  ----------  ----------  -------  ----------
+assessment-decision  statutory  2025-02-17  2025-02-17  met      2025-02-10
+contact              local      2025-02-17  2025-02-17  at risk
+draft-by-week-14     local      2025-04-14  2025-04-14  open
+issue-decision       statutory  2025-04-28  2025-04-28  open
+final-plan           statutory  2025-05-26  2025-05-23  open
+left out to fit 80 columns: Source (all in --format json)
+
+Checks: none
+"""
+
+
+def test_table_golden_text_at_80_columns(amelia, monkeypatch):
+    """The same table in a standard terminal: the least important column, Source, is left out and
+    named; no date is split."""
+    monkeypatch.setenv("COLUMNS", "80")
+    out = amelia.ok("timeline HCC-0001 --as-of 2025-03-01 --format table")
+    assert out == TABLE_80
 
 
 def test_as_of_before_a_request_lists_and_shows_nothing_of_it(amelia):

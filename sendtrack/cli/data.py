@@ -20,9 +20,10 @@ class ExportFormat(StrEnum):
 def register(app: typer.Typer) -> None:
     @command(app, "sample")
     def sample(
-        cases: Annotated[int, typer.Option("--cases", min=1, help="How many cases to make.")],
-        seed: Annotated[int, typer.Option(help="Same seed, same data.")] = 1,
-        years: Annotated[int, typer.Option(min=0, max=30, help="Requests spread over this many years.")] = 6,
+        cases: Annotated[int, typer.Option("--cases", metavar="N", min=1, help="How many cases to make.")],
+        seed: Annotated[int, typer.Option(metavar="N", help="Same seed, same data.")] = 1,
+        years: Annotated[int, typer.Option(metavar="N", min=0, max=30,
+                                              help="Requests spread over this many years.")] = 6,
         as_of: AsOf = None,
     ) -> None:
         """Fill the database with a synthetic council-like caseload (names are obviously made up)."""

@@ -57,11 +57,11 @@ def move_row(move: Move, *, names: bool) -> dict:
 def columns(*, names: bool) -> list[Column]:
     return [
         Column("ref", "Ref"),
-        Column("initials", "Child"),
-        *([Column("name", "Name")] if names else []),
+        Column("initials", "Child", priority=1),
+        *([Column("name", "Name", priority=1, wrap=True)] if names else []),
         Column("team", "Held by"),
-        Column("coordinator", "Coordinator"),
-        Column("stage", "Stage"),
+        Column("coordinator", "Coordinator", priority=4, wrap=True),
+        Column("stage", "Stage", priority=3),
         Column("rule_team", "Should be with"),
-        Column("reason", "Why"),
+        Column("reason", "Why", priority=2, wrap=True),
     ]

@@ -93,11 +93,11 @@ def table_columns(*, names: bool) -> list[Column]:
     """Fewer, wider columns for a terminal; CSV and JSON keep every field."""
     return [
         *who_columns(names=names),
-        Column("deadline", "Deadline"),
+        Column("deadline", "Deadline", wrap=True),
         Column("due", "Due"),
-        Column("act_by", "Act by"),
-        Column("days_left", "Days left", "right"),
-        Column("reason", "Why"),
+        Column("act_by", "Act by", priority=5),
+        Column("days_left", "Days left", "right", priority=1),
+        Column("reason", "Why", priority=1, wrap=True),
     ]
 
 

@@ -155,6 +155,6 @@ def who_columns(*, names: bool) -> list:
     """The columns every row-per-deadline report starts with: the case, the child, who holds it."""
     from sendtrack.output.render import Column
 
-    return [Column("ref", "Ref"), Column("initials", "Child"),
-            *([Column("name", "Name")] if names else []),
-            Column("team", "Team"), Column("coordinator", "Coordinator")]
+    return [Column("ref", "Ref"), Column("initials", "Child", priority=1),
+            *([Column("name", "Name", priority=1, wrap=True)] if names else []),
+            Column("team", "Team", priority=4), Column("coordinator", "Coordinator", priority=3, wrap=True)]

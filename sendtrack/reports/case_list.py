@@ -10,18 +10,19 @@ from sendtrack.storage.queries import list_cases
 
 CASE_COLUMNS = [
     Column("ref", "Ref"),
-    Column("initials", "Child"),
-    Column("team", "Team"),
-    Column("coordinator", "Coordinator"),
-    Column("received", "Requested"),
-    Column("stage", "Stage"),
+    Column("initials", "Child", priority=1),
+    Column("team", "Team", priority=4),
+    Column("coordinator", "Coordinator", priority=3, wrap=True),
+    Column("received", "Requested", priority=5),
+    Column("stage", "Stage", priority=2),
     Column("next_due", "Next due"),
     Column("overdue", "Overdue", "right"),
 ]
 
 
 def case_columns(*, names: bool) -> list[Column]:
-    return [CASE_COLUMNS[0], CASE_COLUMNS[1], *([Column("name", "Name")] if names else []), *CASE_COLUMNS[2:]]
+    name = [Column("name", "Name", priority=1, wrap=True)] if names else []
+    return [CASE_COLUMNS[0], CASE_COLUMNS[1], *name, *CASE_COLUMNS[2:]]
 
 
 def case_rows(db: Database, *, day: date, team: str | None, coordinator: str | None,

@@ -192,13 +192,13 @@ COLUMNS = [
     Column("above_ambition", "above_ambition"),
 ]
 TABLE_COLUMNS = [
-    Column("who", "Team / coordinator"),
+    Column("who", "Team / coordinator", wrap=True),
     Column("cases", "Cases", "right"),
-    Column("open_assessments", "Assessing", "right"),
-    Column("plans", "Plans", "right"),
-    Column("reviews_due_8_weeks", "Reviews ≤8 wks", "right"),
-    Column("overdue", "Overdue", "right"),
-    Column("cases_per_coordinator", "Per coordinator", "right"),
-    Column("ambition", "Ambition", "right"),
-    Column("flag", ""),
+    Column("open_assessments", "Assessing", "right", priority=3),
+    Column("plans", "Plans", "right", priority=4),
+    Column("reviews_due_8_weeks", "Reviews ≤8 wks", "right", priority=4),
+    Column("overdue", "Overdue", "right", priority=1),
+    Column("cases_per_coordinator", "Per coordinator", "right", priority=3),
+    Column("ambition", "Ambition", "right", priority=2),
+    Column("flag", "Flag", priority=1, wrap=True),
 ]

@@ -10,9 +10,9 @@ HISTORY_COLUMNS = [
     Column("id", "#", "right"),
     Column("date", "Date"),
     Column("kind", "Event"),
-    Column("details", "Details"),
-    Column("recorded_by", "Recorded by"),
-    Column("recorded_at", "Recorded at (UTC)"),
+    Column("details", "Details", priority=2, wrap=True),
+    Column("recorded_by", "Recorded by", priority=3, wrap=True),
+    Column("recorded_at", "Recorded at (UTC)", priority=4),
     Column("voids", "Voids"),
     Column("voided", "Voided"),
     Column("voided_by", "Voided by"),
@@ -21,7 +21,7 @@ HISTORY_COLUMNS = [
     Column("void_event", "Void event"),
 ]
 #: The terminal table folds the void columns into one, so it fits a screen.
-HISTORY_TABLE_COLUMNS = [*HISTORY_COLUMNS[:6], Column("note", "")]
+HISTORY_TABLE_COLUMNS = [*HISTORY_COLUMNS[:6], Column("note", "Note", priority=1, wrap=True)]
 
 
 def details_text(details: dict) -> str:

@@ -198,7 +198,7 @@ COUNTS = [
 ]
 COLUMNS = [
     Column("measure", "Measure"),
-    Column("label", "Measure"),
+    Column("label", "Measure", wrap=True),
     Column("within", "Within", "right"),
     Column("total", "Total", "right"),
     Column("percent", "%", "right"),

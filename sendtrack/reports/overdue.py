@@ -50,12 +50,12 @@ def table_columns(*, names: bool, excepted: bool = False) -> list[Column]:
     """Fewer, wider columns for a terminal; CSV and JSON keep every field."""
     return [
         *who_columns(names=names),
-        Column("deadline", "Deadline"),
+        Column("deadline", "Deadline", wrap=True),
         Column("due", "Due"),
-        Column("act_by", "Act by"),
-        Column("days_overdue", "Days past due" if excepted else "Days over", "right"),
-        *([Column("exception_limb", "Limb")] if excepted else []),
-        Column("source", "Source"),
+        Column("act_by", "Act by", priority=5),
+        Column("days_overdue", "Days past due" if excepted else "Days over", "right", priority=1),
+        *([Column("exception_limb", "Limb", priority=2)] if excepted else []),
+        Column("source", "Source", priority=6, wrap=True),
     ]
 
 

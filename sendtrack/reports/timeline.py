@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from datetime import date
 
 from sendtrack.calendar import Calendar
 from sendtrack.domain import Settings
 from sendtrack.errors import RefusedError
-from sendtrack.output.render import Column, console, initials, table, write_json
+from sendtrack.output.render import (
+    Column,
+    initials,
+    safe,
+    terminal_width,
+    wrap,
+    write_csv,
+    write_json,
+    write_table,
+)
 from sendtrack.rules.engine import Timeline, timeline
 from sendtrack.storage import cases as store
 from sendtrack.storage.db import Database
@@ -67,40 +77,57 @@ def _details(details: dict) -> str:
     return ", ".join(f"{k}={v}" for k, v in sorted(details.items()))
 
 
+#: The terminal's tables; JSON has every field of both (CSV has the deadlines only).
+EVENT_COLUMNS = [
+    Column("id", "#", "right"),
+    Column("date", "Date"),
+    Column("kind", "Event"),
+    Column("details", "Details", priority=2, wrap=True),
+    Column("recorded_by", "By", priority=3, wrap=True),
+    Column("note", "Note", priority=1, wrap=True),
+]
+DEADLINE_COLUMNS = [
+    Column("rule", "Deadline", wrap=True),
+    Column("kind", "Kind", priority=3),
+    Column("due", "Due"),
+    Column("act_by", "Act by", priority=4),
+    Column("status", "Status"),
+    Column("completed_on", "Done", priority=2),
+    Column("source", "Source", priority=5, wrap=True),
+]
+
+
 def render_timeline(view: CaseView, fmt: str, *, names: bool) -> None:
     data = as_data(view, names=names)
     if fmt == "json":
         write_json(data)
         return
     if fmt == "csv":
-        from sendtrack.output.render import write_csv
-
         cols = [Column(k, k) for k in ("rule", "owner", "kind", "subject", "due", "act_by", "status",
                                        "completed_on", "exception_limb", "source")]
         write_csv(data["deadlines"], cols)
         return
-    out = console()
+    def say(line: str, indent: str = "", sep: str = " ") -> None:
+        sys.stdout.write("\n".join(wrap(indent + safe(line), terminal_width(), sep)) + "\n")
+
     who = data.get("name") or data["initials"]
-    out.print(f"{data['ref']}  {who}  team {data['team']}, coordinator {data['coordinator'] or '-'}"
-              f"  (as of {data['as_of']})", markup=False)
+    say(f"{data['ref']}  {who}  team {data['team']}, coordinator {data['coordinator'] or '-'}"
+        f"  (as of {data['as_of']})", sep="  ")
     events = [{**e, "details": _details(e["details"]),
                "note": f"VOIDED by event {e['voided_by']}" if e["voided"] else ""} for e in data["events"]]
-    out.print(table(events, [Column("id", "#", "right"), Column("date", "Date"), Column("kind", "Event"),
-                             Column("details", "Details"), Column("recorded_by", "By"),
-                             Column("note", "")], title="Events", limit=None))
+    write_table(events, EVENT_COLUMNS, title="Events", limit=None, every_column="--format json")
     marks = {"overdue": "OVERDUE", "late": "late", "excepted": "excepted"}
     # a local milestone past its date is a warning, never a breach (spec 5)
     rows = [{**d, "status": "at risk" if d["kind"] == "local" and d["status"] == "overdue"
              else marks.get(d["status"], d["status"]),
              "rule": d["rule"] + (f" [{d['subject']}]" if d["subject"] else "")}
             for d in data["deadlines"]]
-    out.print(table(rows, [Column("rule", "Deadline"), Column("kind", "Kind"), Column("due", "Due"),
-                           Column("act_by", "Act by"), Column("status", "Status"),
-                           Column("completed_on", "Done"), Column("source", "Source")],
-                    title="Deadlines", limit=None))
+    sys.stdout.write("\n")
+    write_table(rows, DEADLINE_COLUMNS, title="Deadlines", limit=None, every_column="--format json")
+    sys.stdout.write("\n")
     if data["checks"]:
-        out.print("Checks:", markup=False)
+        say("Checks:")
         for check in data["checks"]:
-            out.print(f"  ! {check['code']}: {check['message']}", markup=False)
+            say(f"! {check['code']}: {check['message']}", indent="  ")
     else:
-        out.print("Checks: none", markup=False)
+        say("Checks: none")
