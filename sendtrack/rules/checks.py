@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sendtrack import kinds
 from sendtrack.domain import Case, Check, Deadline, Settings
 from sendtrack.rules.counting import days_beginning_with
 from sendtrack.rules.exceptions import DEFAULT_COVER, open_on
@@ -19,7 +20,7 @@ def out_of_order(case: Case, items: list[Deadline], settings: Settings) -> list[
         if event.date < case.dob:
             out.append(Check("event-before-birth",
                              f"{event.kind} on {event.date} is before the date of birth", event.date))
-        elif event.date < case.received and event.kind not in {"transfer", "assign"}:
+        elif event.date < case.received and not kinds.kind(event.kind).before_request:
             out.append(Check("event-before-request",
                              f"{event.kind} on {event.date} is before the request ({case.received})",
                              event.date))
