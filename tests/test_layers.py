@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -60,3 +61,47 @@ def test_every_module_opens_with_a_line_saying_what_it_owns():
     for path in MODULES:
         doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8")))
         assert doc and doc.strip(), f"{path.relative_to(PACKAGE)} has no module docstring"
+
+
+SQL_CALL = re.compile(r"\bdb\.(execute|all|one|executemany|insert)\(|\.raw\b|\bcursor\(|\bsqlite3\.connect|"
+                      r"\bpsycopg\.connect|\bfetch(one|many|all)\(")
+
+
+@pytest.mark.parametrize("layer", ["app", "cli", "output", "rules"])
+def test_no_sql_outside_storage(layer):
+    """The use cases, the CLI, output and the rules hold no SQL and open no cursor: storage does
+    (reports keep their read queries beside them, through storage's Database)."""
+    for path in sorted((PACKAGE / layer).rglob("*.py")):
+        found = [f"{number}: {line.strip()}" for number, line in
+                 enumerate(path.read_text(encoding="utf-8").splitlines(), start=1) if SQL_CALL.search(line)]
+        assert not found, f"{path.relative_to(PACKAGE)}: " + "; ".join(found)
+
+
+def test_reports_open_no_cursor():
+    for path in sorted((PACKAGE / "reports").rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"\.raw\b|\bcursor\(|fetch(one|many|all)\(", text), path.name
+
+
+def test_a_commands_database_is_closed_when_it_ends_however_it_ends(cli, monkeypatch):
+    """The CLI opens the database inside the command's resource stack (cli.common.owning): it is
+    closed after success and after a refusal alike, without a try/finally in each command."""
+    from sendtrack.storage.db import Database
+
+    opened, closed = [], []
+    real_init, real_close = Database.__init__, Database.close
+
+    def init(self, *args, **kwargs):
+        real_init(self, *args, **kwargs)
+        opened.append(self)
+
+    def close(self):
+        closed.append(self)
+        real_close(self)
+
+    monkeypatch.setattr(Database, "__init__", init)
+    monkeypatch.setattr(Database, "close", close)
+    cli.ok("add-request --ref L1 --name 'Test Layer' --dob 2015-03-15 --received 2025-01-06")
+    cli.fails("record decision NOPE --date 2025-02-10 --outcome assess")
+    cli.ok("overdue --as-of 2025-06-30 --format csv")
+    assert opened and all(db in closed for db in opened), (len(opened), len(closed))

@@ -23,10 +23,13 @@ from sendtrack.errors import RefusedError
 from sendtrack.output.files import csv_writer, safe_output, unneutralise
 from sendtrack.storage.db import Database
 
-CASE_COLUMNS = ("ref", "name", "dob", "source", "team", "coordinator", "looked_after",
-                "alternative_provision", "setting", "created_at")
-EVENT_COLUMNS = ("event_id", "kind", "date", "details", "voids", "recorded_by", "recorded_at")
-COLUMNS = CASE_COLUMNS + EVENT_COLUMNS
+#: The file layout's columns (docs/import-format.md): the case's on its request row, then the event's.
+FILE_CASE_COLUMNS = ("ref", "name", "dob", "source", "team", "coordinator", "looked_after",
+                     "alternative_provision", "setting", "created_at")
+FILE_EVENT_COLUMNS = ("event_id", "kind", "date", "details", "voids", "recorded_by", "recorded_at")
+COLUMNS = FILE_CASE_COLUMNS + FILE_EVENT_COLUMNS
+#: where an export row holds a column, read by name
+AT = {name: index for index, name in enumerate(COLUMNS)}
 REQUIRED = ("ref", "kind", "date")
 YES, NO = {"yes", "true", "1", "y"}, {"no", "false", "0", "n", ""}
 
@@ -72,7 +75,7 @@ def _records(path: Path) -> Iterator[tuple[str, dict]]:
             if not isinstance(case, dict) or not isinstance(case.get("events"), list):
                 yield f"case {number}", {"_bad": "not a case object with a list of events"}
                 continue
-            head = {k: case.get(k) for k in CASE_COLUMNS}
+            head = {k: case.get(k) for k in FILE_CASE_COLUMNS}
             for index, event in enumerate(case["events"], start=1):
                 where = f"case {number} ({case.get('ref')}), event {index}"
                 if not isinstance(event, dict):
@@ -495,12 +498,6 @@ def _in_file_order(problems: list[str]) -> list[str]:
 
 # --- export -------------------------------------------------------------------------------------------
 
-EXPORT_SQL = """SELECT c.ref, c.name, c.dob, c.source, c.team, c.coordinator, c.looked_after,
-  c.alternative_provision, c.setting, c.created_at, e.id, e.kind, e.date, e.details, e.voids,
-  e.recorded_by, e.recorded_at
-FROM events e JOIN cases c ON c.id = e.case_id ORDER BY c.id, e.id"""
-
-
 def _plain(value):
     if value is None:
         return ""
@@ -513,20 +510,18 @@ def _plain(value):
 
 def export_rows(db: Database) -> Iterator[list]:
     """The export's rows in COLUMNS order; the case's columns only on its request row."""
-    cursor = db.execute(EXPORT_SQL)
-    blank = [""] * len(CASE_COLUMNS)
-    while True:
-        rows = cursor.fetchmany(10_000)
-        if not rows:
-            return
-        for row in rows:
-            row = [_plain(v) for v in row]
-            if row[11] == "request":
-                row[6] = "yes" if row[6] else "no"
-                row[7] = "yes" if row[7] else "no"
-            else:
-                row[1:len(CASE_COLUMNS)] = blank[1:]
-            yield row
+    from sendtrack.storage.cases import export_stream
+
+    kind, flags = AT["kind"], (AT["looked_after"], AT["alternative_provision"])
+    blank = [""] * len(FILE_CASE_COLUMNS)
+    for stored in export_stream(db, FILE_CASE_COLUMNS, FILE_EVENT_COLUMNS):
+        row = [_plain(v) for v in stored]
+        if row[kind] == "request":
+            for flag in flags:
+                row[flag] = "yes" if row[flag] else "no"
+        else:
+            row[1:len(FILE_CASE_COLUMNS)] = blank[1:]
+        yield row
 
 
 def export_to(db: Database, fmt: str, out: Path | None, *, force: bool = False) -> None:
@@ -552,17 +547,18 @@ def _write_json(db: Database, handle) -> None:
             handle.write(("\n" if first else ",\n") + json.dumps(case, sort_keys=True, ensure_ascii=False))
             first = False
 
+    cases = len(FILE_CASE_COLUMNS)
     for row in export_rows(db):
-        ref = row[0]
+        ref = row[AT["ref"]]
         if current is None or current["ref"] != ref:
             flush(current)
             current = {"ref": ref, "events": []}
-        if row[11] == "request":
-            current.update({k: (v if v != "" else None) for k, v in zip(CASE_COLUMNS[1:], row[1:10],
+        if row[AT["kind"]] == "request":
+            current.update({k: (v if v != "" else None) for k, v in zip(FILE_CASE_COLUMNS[1:], row[1:cases],
                                                                           strict=True)})
-            current["looked_after"] = row[6] == "yes"
-            current["alternative_provision"] = row[7] == "yes"
-        event_id, kind, when, details, voids, by, at = row[10:]
+            current["looked_after"] = row[AT["looked_after"]] == "yes"
+            current["alternative_provision"] = row[AT["alternative_provision"]] == "yes"
+        event_id, kind, when, details, voids, by, at = row[cases:]
         current["events"].append({"id": event_id, "kind": kind, "date": when,
                                   "details": json.loads(details or "{}"), "voids": voids or None,
                                   "recorded_by": by, "recorded_at": at})

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import sys
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -24,6 +25,8 @@ class State:
     config: str | None = None
     #: the configuration, loaded and validated by the edge as each command starts
     loaded: Any = None
+    #: what the running command has opened, closed when it ends (see `owning`)
+    resources: ExitStack | None = None
 
 
 state = State()
@@ -71,9 +74,25 @@ def command(app: typer.Typer, name: str | None = None, **kwargs: Any):
     """Register a command behind the error edge."""
 
     def register(fn):
-        return app.command(name, **kwargs)(edge(fn))
+        return app.command(name, **kwargs)(edge(owning(fn)))
 
     return register
+
+
+def owning(fn):
+    """Run a command inside its own resource stack: what it opens (the database) is closed when the
+    command ends, however it ends, before the edge turns an error into its message."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with ExitStack() as stack:
+            state.resources = stack
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                state.resources = None
+
+    return wrapper
 
 
 #: Date options whose value is personal data, never repeated in a message.
@@ -139,9 +158,14 @@ def location():
 
 
 def open_db(**kwargs: Any):
+    """The database, open for the rest of the command: the command's resource stack closes it."""
     from sendtrack.storage.db import open_database
 
-    return open_database(location(), **kwargs)
+    db = open_database(location(), **kwargs)
+    if state.resources is None:  # outside a command (a script calling this directly): caller closes
+        return db
+    state.resources.callback(db.close)
+    return db
 
 
 def load_config():

@@ -32,10 +32,7 @@ def register(app: typer.Typer) -> None:
         day = as_of_date(as_of)
         rules = context()
         db = open_db()
-        try:
-            written = write_sample(db, cases=cases, seed=seed, years=years, as_of=day, context=rules)
-        finally:
-            db.close()
+        written = write_sample(db, cases=cases, seed=seed, years=years, as_of=day, context=rules)
         typer.echo(f"sampled {written.cases} cases ({written.first_ref} to {written.last_ref}): "
                    f"{written.events} events, {written.deadlines} deadlines, as of {day}")
 
@@ -61,8 +58,6 @@ def register(app: typer.Typer) -> None:
             first = first if len(first) <= 120 else first[:117] + "..."
             raise RefusedError(f"{refused}; first: {first} (`sendtrack import --dry-run FILE` lists them "
                                "all)") from None
-        finally:
-            db.close()
         verb = "would import" if dry_run else "imported"
         typer.echo(f"{verb} {loaded.cases} cases, {loaded.events} events"
                    + ("" if dry_run else f", {loaded.deadlines} deadlines"))
@@ -80,10 +75,7 @@ def register(app: typer.Typer) -> None:
         from sendtrack.app.exchange import export_to
 
         db = open_db()
-        try:
-            export_to(db, format.value, out, force=force)
-        finally:
-            db.close()
+        export_to(db, format.value, out, force=force)
 
     @command(app, "recompute")
     def recompute() -> None:
@@ -92,10 +84,7 @@ def register(app: typer.Typer) -> None:
 
         rules = context()
         db = open_db()
-        try:
-            done = rebuild(db, rules)
-        finally:
-            db.close()
+        done = rebuild(db, rules)
         typer.echo(f"recomputed {done.cases} cases, {done.deadlines} deadlines: {done.changed} deadlines "
                    f"changed in {done.changed_cases} cases")
         if done.fingerprint_was not in (None, rules.fingerprint):

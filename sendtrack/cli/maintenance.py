@@ -20,10 +20,7 @@ def register(app: typer.Typer) -> None:
 
         rules = context()
         db = open_db()
-        try:
-            problems = integrity.check(db, context=rules, today=today())
-        finally:
-            db.close()
+        problems = integrity.check(db, context=rules, today=today())
         for problem in problems:
             typer.echo(problem.line())
         if problems:
@@ -39,10 +36,7 @@ def register(app: typer.Typer) -> None:
         from sendtrack.storage.backup import backup as run_backup
 
         db = open_db()
-        try:
-            cases = run_backup(db, dest, force=force)
-        finally:
-            db.close()
+        cases = run_backup(db, dest, force=force)
         typer.echo(f"backed up {cases} case{'s' if cases != 1 else ''} to {dest} (integrity ok)")
 
     @command(app, "history")
@@ -59,10 +53,7 @@ def register(app: typer.Typer) -> None:
         )
 
         db = open_db()
-        try:
-            rows = history_rows(db, ref)
-        finally:
-            db.close()
+        rows = history_rows(db, ref)
         fmt = resolve_format(fmt_value(format))
         columns = HISTORY_TABLE_COLUMNS if fmt == "table" else HISTORY_COLUMNS
         render(for_display(rows, fmt), columns, fmt, title=f"History of {ref}", empty="no events")

@@ -31,11 +31,8 @@ def register(app: typer.Typer) -> None:
         day = as_of_date(as_of)
         rules = context()
         db = open_db()
-        try:
-            warn_if_other_configuration(db)
-            view = case_timeline(db, ref, day, rules.calendar, rules.settings)
-        finally:
-            db.close()
+        warn_if_other_configuration(db)
+        view = case_timeline(db, ref, day, rules.calendar, rules.settings)
         render_timeline(view, fmt_value(format) or "table", names=names)
 
     @command(app, "cases")
@@ -48,9 +45,6 @@ def register(app: typer.Typer) -> None:
 
         check_team(team)
         db = open_db()
-        try:
-            warn_if_other_configuration(db)
-            rows = case_rows(db, day=as_of_date(as_of), team=team, coordinator=coordinator, names=names)
-        finally:
-            db.close()
+        warn_if_other_configuration(db)
+        rows = case_rows(db, day=as_of_date(as_of), team=team, coordinator=coordinator, names=names)
         render(rows, case_columns(names=names), fmt_value(format), title="Cases", empty="no cases")

@@ -46,11 +46,8 @@ def _record(ref: str, kind: str, when: str, by: str | None, **details) -> None:
     day = required_date(when, "--date")
     rules = context()
     db = open_db()
-    try:
-        change = records.record(db, ref=ref, kind=kind, when=day, details=details,
-                                by=records.recorder(by), today=today(), context=rules)
-    finally:
-        db.close()
+    change = records.record(db, ref=ref, kind=kind, when=day, details=details,
+                            by=records.recorder(by), today=today(), context=rules)
     print_change(change)
 
 
@@ -121,11 +118,8 @@ def void(ref: Ref, event_id: Annotated[int, typer.Argument(metavar="EVENT_ID")],
 
     rules = context()
     db = open_db()
-    try:
-        change = records.void(db, ref=ref, event_id=event_id, reason=reason, by=records.recorder(by),
-                              today=today(), context=rules)
-    finally:
-        db.close()
+    change = records.void(db, ref=ref, event_id=event_id, reason=reason, by=records.recorder(by),
+                          today=today(), context=rules)
     print_change(change)
 
 
@@ -155,14 +149,11 @@ def register(app: typer.Typer) -> None:
         check_team(team)
         rules = context()
         db = open_db()
-        try:
-            change = records.add_request(
-                db, name=name, dob=dob_day, received=received_day, ref=ref, source=source.value,
-                team=team, coordinator=coordinator, looked_after=looked_after,
-                alternative_provision=alternative_provision, setting=setting,
-                by=records.recorder(by), today=today(), context=rules)
-        finally:
-            db.close()
+        change = records.add_request(
+            db, name=name, dob=dob_day, received=received_day, ref=ref, source=source.value,
+            team=team, coordinator=coordinator, looked_after=looked_after,
+            alternative_provision=alternative_provision, setting=setting,
+            by=records.recorder(by), today=today(), context=rules)
         typer.echo(change.ref)
 
     @command(app, "assign")
@@ -174,9 +165,6 @@ def register(app: typer.Typer) -> None:
 
         check_team(team)
         db = open_db()
-        try:
-            records.assign(db, ref=ref, team=team, coordinator=coordinator, by=records.recorder(by),
-                           today=today())
-        finally:
-            db.close()
+        records.assign(db, ref=ref, team=team, coordinator=coordinator, by=records.recorder(by),
+                       today=today())
         typer.echo(f"{ref}: now with {team}" + (f" ({coordinator})" if coordinator else ""))

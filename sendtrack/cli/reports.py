@@ -61,12 +61,8 @@ def _open(scope):
     from sendtrack.reports.base import check_coordinator
 
     db = open_db()
-    try:
-        warn_if_other_configuration(db)
-        check_coordinator(db, scope.coordinator)
-    except BaseException:
-        db.close()
-        raise
+    warn_if_other_configuration(db)
+    check_coordinator(db, scope.coordinator)
     return db
 
 
@@ -98,11 +94,8 @@ def register(app: typer.Typer) -> None:
             if rule not in RULES:
                 raise RefusedError(f"unknown rule id {rule!r}")
         db = _open(scope)
-        try:
-            found = report.overdue_items(db, scope, owner=owner.value, rule=rule,
-                                         include_excepted=include_excepted)
-        finally:
-            db.close()
+        found = report.overdue_items(db, scope, owner=owner.value, rule=rule,
+                                     include_excepted=include_excepted)
         rows = [report.overdue_row(i, scope, names=names) for i in found]
         fmt = resolve_format(fmt_value(format))
         if fmt != "table":
@@ -134,10 +127,7 @@ def register(app: typer.Typer) -> None:
         scope = _scope(as_of, team, coordinator)
         settings = config().settings(with_closures=False)
         db = _open(scope)
-        try:
-            found = report.at_risk_items(db, scope, config(), within=within)
-        finally:
-            db.close()
+        found = report.at_risk_items(db, scope, config(), within=within)
         rows = [report.at_risk_row(i, scope.day, settings, names=names) for i in found]
         fmt = resolve_format(fmt_value(format))
         columns = report.table_columns(names=names) if fmt == "table" else report.columns(names=names)
@@ -152,10 +142,7 @@ def register(app: typer.Typer) -> None:
 
         scope = _scope(as_of, team, coordinator)
         db = _open(scope)
-        try:
-            rows = report.caseload_rows(db, scope, config())
-        finally:
-            db.close()
+        rows = report.caseload_rows(db, scope, config())
         fmt = resolve_format(fmt_value(format))
         if fmt == "table":
             render(report.table_rows(rows), report.TABLE_COLUMNS, fmt, title=f"Caseloads on {scope.day}",
@@ -179,17 +166,14 @@ def register(app: typer.Typer) -> None:
         if apply and scope.day != today():
             raise RefusedError("--apply moves cases today: leave out --as-of")
         db = _open(scope)
-        try:
-            moves = report.misallocated(db, scope, config())
-            if apply and moves:
-                from sendtrack.app import record as records
+        moves = report.misallocated(db, scope, config())
+        if apply and moves:
+            from sendtrack.app import record as records
 
-                who = records.recorder(by)
-                for move in moves:
-                    records.assign(db, ref=move.state.ref, team=move.to_team, coordinator=None, by=who,
-                                   today=scope.day)
-        finally:
-            db.close()
+            who = records.recorder(by)
+            for move in moves:
+                records.assign(db, ref=move.state.ref, team=move.to_team, coordinator=None, by=who,
+                               today=scope.day)
         rows = [report.move_row(m, names=names) for m in moves]
         render(rows, report.columns(names=names), fmt_value(format),
                title=("Moved" if apply else "Held by another team than the rule gives")
@@ -213,10 +197,7 @@ def register(app: typer.Typer) -> None:
         scope = _scope(as_of, team, coordinator)
         first, last = report.period(year, parse_date(start, "--from"), parse_date(end, "--to"), scope.day)
         db = _open(scope)
-        try:
-            data = report.kpi(db, scope, first, last)
-        finally:
-            db.close()
+        data = report.kpi(db, scope, first, last)
         fmt = resolve_format(fmt_value(format))
         if fmt == "json":
             write_json(data)
@@ -245,10 +226,7 @@ def register(app: typer.Typer) -> None:
 
         scope = _scope(as_of, team, coordinator)
         db = _open(scope)
-        try:
-            built = report.build(db, scope, config())
-        finally:
-            db.close()
+        built = report.build(db, scope, config())
         if format is DigestFormat.json:
             write_json(report.as_data(built, names=names))
         else:

@@ -7,7 +7,15 @@ from datetime import date, timedelta
 from sendtrack.config import Config
 from sendtrack.domain import Settings
 from sendtrack.output.render import Column
-from sendtrack.reports.base import OUTSTANDING_SQL, Item, Scope, items, past_due, who_columns
+from sendtrack.reports.base import (
+    OUTSTANDING_SQL,
+    Item,
+    Scope,
+    deadline_columns,
+    deadline_table_columns,
+    items,
+    past_due,
+)
 from sendtrack.rules.catalogue import RULES
 from sendtrack.storage.db import Database
 
@@ -92,10 +100,7 @@ def at_risk_row(item: Item, day: date, settings: Settings, *, names: bool) -> di
 def table_columns(*, names: bool) -> list[Column]:
     """Fewer, wider columns for a terminal; CSV and JSON keep every field."""
     return [
-        *who_columns(names=names),
-        Column("deadline", "Deadline", wrap=True),
-        Column("due", "Due"),
-        Column("act_by", "Act by", priority=5),
+        *deadline_table_columns(names=names),
         Column("days_left", "Days left", "right", priority=1),
         Column("reason", "Why", priority=1, wrap=True),
     ]
@@ -103,11 +108,7 @@ def table_columns(*, names: bool) -> list[Column]:
 
 def columns(*, names: bool) -> list[Column]:
     return [
-        *who_columns(names=names),
-        Column("rule", "Deadline"),
-        Column("subject", "For"),
-        Column("owner", "Owner"),
-        Column("kind", "Kind"),
+        *deadline_columns(names=names),
         Column("due", "Due"),
         Column("act_by", "Act by"),
         Column("days_left", "Days left", "right"),

@@ -158,3 +158,20 @@ def who_columns(*, names: bool) -> list:
     return [Column("ref", "Ref"), Column("initials", "Child", priority=1),
             *([Column("name", "Name", priority=1, wrap=True)] if names else []),
             Column("team", "Team", priority=4), Column("coordinator", "Coordinator", priority=3, wrap=True)]
+
+
+def deadline_table_columns(*, names: bool) -> list:
+    """A terminal table of deadlines starts with: the case, who holds it, the deadline and its dates."""
+    from sendtrack.output.render import Column
+
+    return [*who_columns(names=names), Column("deadline", "Deadline", wrap=True), Column("due", "Due"),
+            Column("act_by", "Act by", priority=5)]
+
+
+def deadline_columns(*, names: bool) -> list:
+    """CSV and JSON of deadlines start with: the case, who holds it, and which deadline (rule id,
+    subject, owner, kind)."""
+    from sendtrack.output.render import Column
+
+    return [*who_columns(names=names), Column("rule", "Deadline"), Column("subject", "For"),
+            Column("owner", "Owner"), Column("kind", "Kind")]

@@ -8,7 +8,7 @@ from sendtrack.output.render import Column, initials
 from sendtrack.storage.db import Database
 from sendtrack.storage.queries import list_cases
 
-CASE_COLUMNS = [
+CASE_LIST_COLUMNS = [
     Column("ref", "Ref"),
     Column("initials", "Child", priority=1),
     Column("team", "Team", priority=4),
@@ -22,7 +22,7 @@ CASE_COLUMNS = [
 
 def case_columns(*, names: bool) -> list[Column]:
     name = [Column("name", "Name", priority=1, wrap=True)] if names else []
-    return [CASE_COLUMNS[0], CASE_COLUMNS[1], *name, *CASE_COLUMNS[2:]]
+    return [CASE_LIST_COLUMNS[0], CASE_LIST_COLUMNS[1], *name, *CASE_LIST_COLUMNS[2:]]
 
 
 def case_rows(db: Database, *, day: date, team: str | None, coordinator: str | None,

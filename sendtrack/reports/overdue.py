@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from sendtrack.output.render import Column
-from sendtrack.reports.base import Item, Scope, past_due, who_columns
+from sendtrack.reports.base import (
+    Item,
+    Scope,
+    deadline_columns,
+    deadline_table_columns,
+    past_due,
+)
 from sendtrack.storage.db import Database
 
 
@@ -49,10 +55,7 @@ def overdue_row(item: Item, scope: Scope, *, names: bool) -> dict:
 def table_columns(*, names: bool, excepted: bool = False) -> list[Column]:
     """Fewer, wider columns for a terminal; CSV and JSON keep every field."""
     return [
-        *who_columns(names=names),
-        Column("deadline", "Deadline", wrap=True),
-        Column("due", "Due"),
-        Column("act_by", "Act by", priority=5),
+        *deadline_table_columns(names=names),
         Column("days_overdue", "Days past due" if excepted else "Days over", "right", priority=1),
         *([Column("exception_limb", "Limb", priority=2)] if excepted else []),
         Column("source", "Source", priority=6, wrap=True),
@@ -61,11 +64,7 @@ def table_columns(*, names: bool, excepted: bool = False) -> list[Column]:
 
 def columns(*, names: bool) -> list[Column]:
     return [
-        *who_columns(names=names),
-        Column("rule", "Deadline"),
-        Column("subject", "For"),
-        Column("owner", "Owner"),
-        Column("kind", "Kind"),
+        *deadline_columns(names=names),
         Column("status", "Status"),
         Column("due", "Due"),
         Column("act_by", "Act by"),

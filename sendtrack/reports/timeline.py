@@ -78,7 +78,7 @@ def _details(details: dict) -> str:
 
 
 #: The terminal's tables; JSON has every field of both (CSV has the deadlines only).
-EVENT_COLUMNS = [
+TIMELINE_EVENT_COLUMNS = [
     Column("id", "#", "right"),
     Column("date", "Date"),
     Column("kind", "Event"),
@@ -115,7 +115,7 @@ def render_timeline(view: CaseView, fmt: str, *, names: bool) -> None:
         f"  (as of {data['as_of']})", sep="  ")
     events = [{**e, "details": _details(e["details"]),
                "note": f"VOIDED by event {e['voided_by']}" if e["voided"] else ""} for e in data["events"]]
-    write_table(events, EVENT_COLUMNS, title="Events", limit=None, every_column="--format json")
+    write_table(events, TIMELINE_EVENT_COLUMNS, title="Events", limit=None, every_column="--format json")
     marks = {"overdue": "OVERDUE", "late": "late", "excepted": "excepted"}
     # a local milestone past its date is a warning, never a breach (spec 5)
     rows = [{**d, "status": "at risk" if d["kind"] == "local" and d["status"] == "overdue"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -181,3 +181,18 @@ def engine_problems(db: Database) -> list[tuple[str, str]]:
     out += [("foreign-key", f"{table} row {rowid} points at a missing {parent} row")
             for table, rowid, parent, _ in db.all("PRAGMA foreign_key_check")]
     return out
+
+
+def export_stream(db: Database, case_columns: tuple[str, ...], event_columns: tuple[str, ...],
+                  *, batch: int = 10_000) -> Iterator[tuple]:
+    """Every event with the named columns of its case, then its own (`event_id` is the event's id),
+    by case then event id, fetched a batch at a time so memory stays flat."""
+    unknown = [c for c in case_columns if c not in columns.CASES] + \
+              [c for c in event_columns if c != "event_id" and c not in columns.EVENTS]
+    assert not unknown, unknown
+    chosen = [f"c.{c}" for c in case_columns]
+    chosen += ["e.id" if c == "event_id" else f"e.{c}" for c in event_columns]
+    cursor = db.execute(f"SELECT {', '.join(chosen)} FROM events e JOIN cases c ON c.id = e.case_id "
+                        "ORDER BY c.id, e.id")
+    while rows := cursor.fetchmany(batch):
+        yield from rows
