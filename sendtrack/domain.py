@@ -6,6 +6,7 @@ import datetime as dt  # in Event, below its field `date` (which shadows the typ
 from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
+from typing import overload
 
 
 class Status(StrEnum):
@@ -25,6 +26,13 @@ class Event:
     kind: str
     date: date
     details: tuple[tuple[str, str], ...] = ()
+
+    @overload
+    def get(self, key: str) -> str | None: ...
+    @overload
+    def get(self, key: str, default: str) -> str: ...
+    @overload
+    def get(self, key: str, default: str | None) -> str | None: ...
 
     def get(self, key: str, default: str | None = None) -> str | None:
         for k, v in self.details:
