@@ -45,7 +45,8 @@ class Key:
         if self.kind is int:
             if type(value) is not int:
                 return f"{_shown(value)} is not a whole number ({self.range()})"
-            if not self.low <= value <= self.high:  # type: ignore[operator]
+            assert self.low is not None and self.high is not None, "every int key declares its range"
+            if not self.low <= value <= self.high:
                 return f"{value} is out of range ({self.range()})"
         elif self.kind is str:
             if type(value) is not str:
@@ -300,11 +301,12 @@ def _teams(section: Any, report) -> tuple[Team, ...] | None:
 
 def _ambition(value: Any, where: str, report) -> tuple[int, int] | None:
     key = TEAM_KEYS["ambition"]
+    assert key.low is not None and key.high is not None, "the ambition key declares its range"
     if not isinstance(value, list) or len(value) != 2:
         report(where, f"ambition: {_shown(value)} is not a pair [low, high] of cases per coordinator")
         return None
     for number in value:
-        if type(number) is not int or not key.low <= number <= key.high:  # type: ignore[operator]
+        if type(number) is not int or not key.low <= number <= key.high:
             report(where, f"ambition: {_shown(number)} is not a whole number of cases from {key.low} to "
                           f"{key.high}")
             return None

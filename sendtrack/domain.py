@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt  # in Event, below its field `date` (which shadows the type), as `dt.date`
 from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
+from typing import overload
 
 
 class Status(StrEnum):
@@ -25,18 +27,25 @@ class Event:
     date: date
     details: tuple[tuple[str, str], ...] = ()
 
+    @overload
+    def get(self, key: str) -> str | None: ...
+    @overload
+    def get(self, key: str, default: str) -> str: ...
+    @overload
+    def get(self, key: str, default: str | None) -> str | None: ...
+
     def get(self, key: str, default: str | None = None) -> str | None:
         for k, v in self.details:
             if k == key:
                 return v
         return default
 
-    def get_date(self, key: str) -> date | None:
+    def get_date(self, key: str) -> dt.date | None:
         value = self.get(key)
         return date.fromisoformat(value) if value else None
 
     @staticmethod
-    def make(id: int, kind: str, when: date, **details: object) -> Event:
+    def make(id: int, kind: str, when: dt.date, **details: object) -> Event:
         pairs = tuple(
             sorted((k, v.isoformat() if isinstance(v, date) else str(v))
                    for k, v in details.items() if v is not None)
@@ -57,7 +66,7 @@ class Case:
     events: tuple[Event, ...] = ()
     #: kind -> [(position in `events`, event)], built once: the rules ask "the first X" dozens of times
     #: per case, and scanning every event each time was a third of the engine's cost.
-    _kinds: dict[str, list[tuple[int, Event]]] = field(default=None, init=False, repr=False,  # type: ignore[assignment]
+    _kinds: dict[str, list[tuple[int, Event]]] = field(default_factory=dict, init=False, repr=False,
                                                         compare=False, hash=False)
 
     def __post_init__(self) -> None:

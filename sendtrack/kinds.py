@@ -237,10 +237,10 @@ def check_details(name: str, details: dict, *, first_year: int, last_year: int) 
         if option is None:
             raise RefusedError(f"a {name} event has no detail {_shown_key(key)}")
         out[key] = _check_value(entry, option, value, first_year=first_year, last_year=last_year)
-    for key in entry.required:
-        if key not in out:
-            raise RefusedError(f"a {name} event needs {entry.option(key).flag.lstrip('-')!r}"  # type: ignore[union-attr]
-                               f" ({key!r} in its details)")
+    for option in entry.options:  # in the order of `entry.required`
+        if option.required and option.key not in out:
+            raise RefusedError(f"a {name} event needs {option.flag.lstrip('-')!r}"
+                               f" ({option.key!r} in its details)")
     return out
 
 

@@ -33,7 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from sendtrack import kinds
 from sendtrack.config import Team
@@ -108,7 +108,11 @@ def case_rng(seed: int, number: int) -> random.Random:
     return _Random((seed << 32) | number)
 
 
-def _weighted(rng: random.Random, table) -> object:
+T = TypeVar("T")
+
+
+def _weighted(rng: random.Random, table: Sequence[tuple[T, float]]) -> T:
+    """A value of `table`'s (value, weight) pairs, drawn in proportion to its weight."""
     total = sum(weight for _, weight in table)
     pick = rng.random() * total
     for value, weight in table:
@@ -211,8 +215,10 @@ class _Events:
         self.items: list[tuple] = []
         self.limit = limit
 
-    def add(self, kind: str, when: date, voids: int | None = None, **details) -> int | None:
-        """Keep the event if it happened by the as-of date; returns its handle (for a void to name)."""
+    def add(self, kind: str, when: date, voids: int | None = None, /, **details: object) -> int | None:
+        """Keep the event if it happened by the as-of date; returns its handle (for a void to name).
+
+        Positional-only parameters leave every keyword to the details, "from" and "with" included."""
         if when > self.limit:
             return None
         pairs = tuple(sorted((k, v.isoformat() if isinstance(v, date) else v)
@@ -249,7 +255,7 @@ def generate(seed: int, number: int, *, as_of: date, years: int, staff: Staffing
         ev.add("contact", day, **{"with": "parent" if rng.random() < 0.8 else "school"})
         day += timedelta(days=rng.randint(14, 50))
 
-    if p.path == "withdrawn-early":
+    if ends is not None:  # withdrawn early, the only path that ends before the decision
         ev.add("withdrawn", ends)
         return _finish(ev, p, team, intake, coordinator, source, setting, rng, front_door)
     outcome = "refuse" if p.path == "refused" else "assess"
@@ -259,6 +265,7 @@ def generate(seed: int, number: int, *, as_of: date, years: int, staff: Staffing
 
     end = decision + timedelta(days=rng.randint(30, 70)) if p.path in {"withdrawn", "no-plan"} else None
     answered_by = final or end
+    assert answered_by is not None, "each path left has its final plan or its end"
     # advice requests at the decision, answered mostly within 6 weeks (reg 8)
     parties = [a for a in ADVICE if a != "social-care" or rng.random() < 0.5 or p.looked_after]
     for party in parties:
@@ -272,11 +279,12 @@ def generate(seed: int, number: int, *, as_of: date, years: int, staff: Staffing
         if rng.random() < 0.01:  # a mistaken contact, voided by the coordinator the next day
             mistake = ev.add("contact", sent, note="entered on the wrong case")
             if mistake is not None:
-                ev.add("void", sent + DAY, voids=mistake, reason="entered on the wrong case")
+                ev.add("void", sent + DAY, mistake, reason="entered on the wrong case")
 
     if end is not None:
         ev.add("withdrawn" if p.path == "withdrawn" else "no-plan", end)
         return _finish(ev, p, team, intake, coordinator, source, setting, rng, front_door)
+    assert final is not None, "the one path left is a plan"
 
     draft = max(final - timedelta(days=rng.randint(15, 28)), decision + DAY)
     room = min((draft - decision).days - 1, 139 - p.decision_days)
@@ -320,9 +328,11 @@ def _reviews(ev: _Events, p: Profile, final: date, rng: random.Random) -> None:
     while start <= ev.limit:
         due = twelve_months_starting(start)
         after = max(start, handled)
-        transfer = next((t for t in transfers if t[1] > after), None)
-        phase = transfer is not None and transfer[0] <= due + timedelta(days=60)
-        if phase:
+        upcoming = next((t for t in transfers if t[1] > after), None)
+        # a transfer this review is held for: the next one, if its window opens by 60 days after `due`
+        transfer = upcoming if upcoming is not None and upcoming[0] <= due + timedelta(days=60) else None
+        phase = transfer is not None
+        if transfer is not None:
             window, transfer_due = transfer
             handled = transfer_due
             meeting = max(window + timedelta(days=rng.randint(10, 100)), start + timedelta(days=60))
@@ -439,7 +449,8 @@ def _task(args) -> tuple[list, list, list[int], list]:
     from sendtrack.domain import Case, Event
 
     seed, start, stop, as_of, years, staff, first_case = args
-    case_rows, event_rows, void_at, deadline_rows = [], [], [], []
+    event_rows: list[tuple] = []
+    case_rows, void_at, deadline_rows = [], [], []
     for number in range(start, stop):
         case_id = first_case + number
         values, events = generate(seed, number, as_of=as_of, years=years, staff=staff)

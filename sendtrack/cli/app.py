@@ -8,6 +8,7 @@ import textwrap
 from typing import Annotated, Any
 
 import typer
+from typer import _click
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 from sendtrack.cli import common, data, maintenance, reading, recording, reports, setup
@@ -16,9 +17,10 @@ from sendtrack.cli import common, data, maintenance, reading, recording, reports
 # typer 0.29 names values `<str>`, `<bool>` and `{REF}`, and its rich panels cut long option names
 # at 80 columns. The plain formatter never cuts a name (a long one puts its help on the next line) and
 # costs no rich import; these classes, given to every command below, name each value the click way.
+# They override click's (typer vendors it as typer._click), so they take its Context and HelpFormatter.
 
 
-def metavar(param: Any, ctx: typer.Context) -> str | None:
+def metavar(param: Any, ctx: _click.Context) -> str | None:
     """What a value is called in help: none for a flag, the declared metavar (DATE, NAME, TEAM), the
     choices as `[assess|refuse]`, else the option's or argument's own name in capitals."""
     if isinstance(param, TyperOption) and (param.is_flag or param.count):
@@ -32,12 +34,12 @@ def metavar(param: Any, ctx: typer.Context) -> str | None:
     return (param.name or "value").upper()
 
 
-def usage_name(param: TyperArgument, ctx: typer.Context) -> str:
+def usage_name(param: TyperArgument, ctx: _click.Context) -> str:
     name = (metavar(param, ctx) or "") + ("..." if param.nargs != 1 else "")
     return name if param.required else f"[{name}]"
 
 
-def help_record(param: Any, ctx: typer.Context) -> tuple[str, str] | None:
+def help_record(param: Any, ctx: _click.Context) -> tuple[str, str] | None:
     """(names, help) for one parameter: typer's help text and its [default; range; required] notes,
     under names written here."""
     record = param.get_help_record(ctx)
@@ -75,7 +77,7 @@ def rewrap(text: str, width: int, indent: str = "") -> list[str]:
     return out
 
 
-class Formatter(typer.Context.formatter_class):  # type: ignore[name-defined, misc]
+class Formatter(_click.HelpFormatter):
     """click's help layout, with prose wrapped by `rewrap`."""
 
     def write_text(self, text: str) -> None:
@@ -102,7 +104,7 @@ class Context(typer.Context):
     formatter_class = Formatter
 
 
-def format_params(command: Any, ctx: typer.Context, formatter: Any) -> None:
+def format_params(command: Any, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
     records = [(p, help_record(p, ctx)) for p in command.get_params(ctx)]
     for title, kind in (("Arguments", TyperArgument), ("Options", TyperOption)):
         rows = [r for p, r in records if r is not None and isinstance(p, kind)]
@@ -111,7 +113,7 @@ def format_params(command: Any, ctx: typer.Context, formatter: Any) -> None:
                 formatter.write_dl(rows)
 
 
-def usage_pieces(command: Any, ctx: typer.Context) -> list[str]:
+def usage_pieces(command: Any, ctx: _click.Context) -> list[str]:
     pieces = [command.options_metavar] if command.options_metavar else []
     for param in command.get_params(ctx):
         is_argument = isinstance(param, TyperArgument)
@@ -124,10 +126,10 @@ class Command(TyperCommand):
 
     context_class = Context
 
-    def format_options(self, ctx: typer.Context, formatter: Any) -> None:
+    def format_options(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
         format_params(self, ctx, formatter)
 
-    def collect_usage_pieces(self, ctx: typer.Context) -> list[str]:
+    def collect_usage_pieces(self, ctx: _click.Context) -> list[str]:
         return usage_pieces(self, ctx)
 
 
@@ -136,7 +138,7 @@ class Group(TyperGroup):
 
     context_class = Context
 
-    def format_options(self, ctx: typer.Context, formatter: Any) -> None:
+    def format_options(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
         format_params(self, ctx, formatter)
         rows = [(name, summary(cmd)) for name in self.list_commands(ctx)
                 if (cmd := self.get_command(ctx, name)) is not None and not cmd.hidden]
@@ -144,7 +146,7 @@ class Group(TyperGroup):
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
 
-    def collect_usage_pieces(self, ctx: typer.Context) -> list[str]:
+    def collect_usage_pieces(self, ctx: _click.Context) -> list[str]:
         return [*usage_pieces(self, ctx), self.subcommand_metavar]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
@@ -27,10 +27,15 @@ TEAM_HELP = ("Holding team, from the configuration; Hertfordshire's: front-door,
 
 def choices(name: str, values: tuple[str, ...]) -> type[StrEnum]:
     """A typer choice type from one of the registry's value sets (typer lists choices from an enum)."""
-    return StrEnum(name, {value.replace("-", "_"): value for value in values})  # type: ignore[return-value]
+    # typeshed types the functional API as returning type[Enum]; called on StrEnum it makes a StrEnum
+    return cast(type[StrEnum], StrEnum(name, {value.replace("-", "_"): value for value in values}))
 
 
-Source = choices("Source", kinds.SOURCES)
+# Made at run time from the registry, so to the type checker the request's source is some StrEnum.
+if TYPE_CHECKING:
+    Source = StrEnum
+else:
+    Source = choices("Source", kinds.SOURCES)
 
 
 def print_change(change) -> None:
@@ -58,7 +63,7 @@ record_app = typer.Typer(help="Record what happened to a case; prints what chang
 def _parameter(option: kinds.Option, index: int) -> inspect.Parameter:
     """The typer parameter of one registry option: its flag, value set, help and default."""
     if option.type == "choice":
-        kind: object = choices(option.key.title().replace("_", ""), option.choices)
+        kind: type = choices(option.key.title().replace("_", ""), option.choices)
     elif option.type == "flag":
         kind = bool
     else:
@@ -67,7 +72,7 @@ def _parameter(option: kinds.Option, index: int) -> inspect.Parameter:
         "DATE" if option.type == "date" else "TEXT")
     declared = typer.Option(option.flag, help=option.help, metavar=metavar)
     optional = not option.required
-    annotation = Annotated[(kind | None) if optional and kind is not bool else kind, declared]  # type: ignore[operator]
+    annotation: object = Annotated[(kind | None) if optional and kind is not bool else kind, declared]
     default = (False if kind is bool else None) if optional else inspect.Parameter.empty
     return inspect.Parameter(f"option_{index}", inspect.Parameter.KEYWORD_ONLY, default=default,
                              annotation=annotation)
@@ -96,6 +101,7 @@ def _record_command(entry: kinds.Kind) -> None:
     handler.__name__ = entry.name.replace("-", "_")
     handler.__doc__ = entry.help
     when = Annotated[str, typer.Option(entry.date_flag, metavar="DATE", help=entry.date_help)]
+    # typer reads the parameters from here (inspect.signature); a function's type declares no such attribute
     handler.__signature__ = inspect.Signature([  # type: ignore[attr-defined]
         inspect.Parameter("ref", inspect.Parameter.KEYWORD_ONLY, annotation=Ref),
         inspect.Parameter("when", inspect.Parameter.KEYWORD_ONLY, annotation=when),
@@ -132,7 +138,7 @@ def register(app: typer.Typer) -> None:
         dob: Annotated[str, typer.Option(metavar="DATE", help="Date of birth.")],
         received: Annotated[str, typer.Option(metavar="DATE", help="Day the request was received.")],
         ref: Annotated[str | None, typer.Option(help="Case reference (generated if not given).")] = None,
-        source: Annotated[Source, typer.Option(help="Who asked.")] = Source.parent,
+        source: Annotated[Source, typer.Option(help="Who asked.")] = Source("parent"),
         team: Annotated[str, typer.Option(metavar="TEAM", help=TEAM_HELP)] = "front-door",
         coordinator: Annotated[str | None, typer.Option(metavar="NAME")] = None,
         looked_after: Annotated[bool, typer.Option("--looked-after", help="Looked after by the LA.")] = False,

@@ -107,7 +107,9 @@ def items(db: Database, scope: Scope, conditions: Sequence[str] = (), params: Se
     for row in rows:
         values = dict(zip(ITEM_FIELDS, row, strict=True))
         if statuses is None or values["status"] in statuses:
-            out.append(Item(**{k: as_date(v) if k in _DATES else v for k, v in values.items()}))
+            # by name, a value of each of Item's types: the query selects ITEM_FIELDS (tests/test_shapes.py)
+            item: dict[str, Any] = {k: as_date(v) if k in _DATES else v for k, v in values.items()}
+            out.append(Item(**item))
     return out
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import cast
 
 from sendtrack.config import Config
 from sendtrack.output.render import Column
@@ -89,8 +90,9 @@ def case_states(db: Database, scope: Scope, *, held_only: bool = False) -> list[
         where.append(HELD_SQL)
     sql = STATE_SQL + "".join(f" AND {cond}" for cond in where) + " ORDER BY c.ref"
     rows = db.all(sql, (*_params(scope), *params))
-    return [CaseState(r[0], r[1], r[2], r[3], as_date(r[4]), bool(r[5]), bool(r[6]), r[7], int(r[8]),
-                      bool(r[9]))
+    # a case's dob is NOT NULL: as_date gives a date
+    return [CaseState(r[0], r[1], r[2], r[3], cast(date, as_date(r[4])), bool(r[5]), bool(r[6]), r[7],
+                      int(r[8]), bool(r[9]))
             for r in rows]
 
 

@@ -121,10 +121,12 @@ def tallies(db: Database, scope: Scope, start: date, end: date) -> dict[str, Tal
     refusals = {(case_id, as_date(ended)) for case_id, ended in db.all(REFUSED_SQL, (start, last))}
     sql = COMPLETIONS_SQL.format(table=deadlines_table(db, scan=True)) + extra
     for team, case_id, rule, trigger, due, completed, excepted_from in db.all(sql, (start, last, *params)):
-        excepted = excepted_from is not None and as_date(excepted_from) <= scope.day
-        completed = as_date(completed)
+        excepted_on = as_date(excepted_from)
+        excepted = excepted_on is not None and excepted_on <= scope.day
+        completed, trigger, due = as_date(completed), as_date(trigger), as_date(due)
+        assert completed is not None and trigger is not None and due is not None, "completions only"
         refused = rule == "assessment-decision" and (case_id, completed) in refusals
-        out[team].add(rule, as_date(trigger), as_date(due), completed, excepted, refused)
+        out[team].add(rule, trigger, due, completed, excepted, refused)
     for team, count in db.all(REQUESTS_SQL + extra + " GROUP BY c.team", (start, last, *params)):
         out[team].requests += count
     return out

@@ -13,9 +13,13 @@ digest prints were computed with.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from sendtrack.storage.cases import as_date
 from sendtrack.storage.db import Database
+
+if TYPE_CHECKING:
+    from sendtrack.calendar import Calendar
 
 #: How far around the as-of day the table is read: wide enough for the next 5 working days and the
 #: previous one across Christmas, New Year and Easter together.
@@ -31,10 +35,11 @@ class WorkingDays:
         self.known: dict[date, bool] = {}
         for due, act_by in rows:
             due, act_by = as_date(due), as_date(act_by)
+            assert due is not None and act_by is not None, "NOT NULL columns"
             self.known[due] = due == act_by
             self.known[act_by] = True
         self.around = around
-        self.calendar = None  # built only if the table cannot answer
+        self.calendar: Calendar | None = None  # built only if the table cannot answer
 
     def is_working(self, day: date) -> bool:
         if day.weekday() >= 5:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sendtrack.calendar import Calendar
 from sendtrack.domain import Deadline
@@ -75,9 +76,10 @@ EXCEPTABLE = frozenset(rule for rule, info in RULES.items() if info.exception_li
 
 
 def deadline(
-    rule: str, *, trigger: date, due: date, calendar: Calendar, **fields: object
+    rule: str, *, trigger: date, due: date, calendar: Calendar, **fields: Any
 ) -> Deadline:
-    """A deadline of `rule` with its owner, kind, source and act-by filled in from the table."""
+    """A deadline of `rule` with its owner, kind, source and act-by filled in from the table; `fields`
+    are the rest of Deadline's, by name."""
     info = RULES[rule]
     fields.setdefault("known_from", trigger)
     return Deadline(
@@ -88,5 +90,5 @@ def deadline(
         trigger=trigger,
         due=due,
         act_by=calendar.act_by(due),
-        **fields,  # type: ignore[arg-type]
+        **fields,
     )

@@ -7,8 +7,10 @@ from datetime import date
 from sendtrack.domain import Case, Event
 
 
-def first_date(case: Case, *kinds: str, on_or_after: date | None = None, **match: str) -> date | None:
-    """The date of the first event of `kinds` on or after a day whose details match `match`."""
+def first_date(case: Case, *kinds: str, on_or_after: date | None = None,
+               **match: str | None) -> date | None:
+    """The date of the first event of `kinds` on or after a day whose details match `match` (None
+    matches an event without that detail)."""
     if not match:
         found = case.first(*kinds, on_or_after=on_or_after)
         return found.date if found is not None else None
