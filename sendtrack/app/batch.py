@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from typing import Any
 
 from sendtrack.app.context import Context
 from sendtrack.calendar import Calendar
@@ -289,7 +290,7 @@ class Progress:
 
     def __init__(self, total: int | None, description: str) -> None:
         self.total, self.description = total, description
-        self.bar = None
+        self.bar: Any = None  # a rich Progress, only on a terminal (rich is imported only then)
 
     def __enter__(self) -> Progress:
         if sys.stderr.isatty():

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from sendtrack import kinds
 from sendtrack.app.context import Context
@@ -213,7 +214,7 @@ def _case_values(row: dict, when: date, known_teams: set[str], today: date) -> d
     if team not in known_teams:
         raise ValueError(f"unknown team {team!r}")
     coordinator, setting = _text(row.get("coordinator")), _text(row.get("setting"))
-    values = {
+    values: dict[str, Any] = {
         "name": clean_text(row.get("name") or "", "name"),
         "dob": _date(row.get("dob"), "dob"),
         "source": source, "team": team,
@@ -357,7 +358,8 @@ def _check_task(args):
 
     today, batch = args
     rules = bulk.context()
-    problems, rows = [], []
+    problems: list[tuple[int, int, str]] = []
+    rows: list[tuple] = []
     for case_id, ref, dob, received, looked_after, ap, setting, events in batch:
         case = Case(ref=ref, dob=dob, received=received, looked_after=looked_after,
                     alternative_provision=ap, setting=setting)
@@ -415,9 +417,10 @@ def import_file(db: Database, path: Path, *, dry_run: bool, today: date, context
                         good.append((next_case, case))
                         next_case += 1
                 payloads.append(good)
-                yield today, [(case_id, c.ref, c.values["dob"], _received(c), c.values["looked_after"],
-                               c.values["alternative_provision"], c.values["setting"],
-                               [(e[1], e[2], e[3], e[4], e[5]) for e in c.events]) for case_id, c in good]
+                yield today, [(case_id, c.ref, values["dob"], _received(c), values["looked_after"],
+                               values["alternative_provision"], values["setting"],
+                               [(e[1], e[2], e[3], e[4], e[5]) for e in c.events])
+                              for case_id, c in good if (values := c.values) is not None]
 
         # ~90 bytes a row in an export: rebuild the indexes after the load when it outgrows the tables
         rows_guess = max(1, path.stat().st_size // 90)

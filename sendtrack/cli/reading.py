@@ -11,6 +11,7 @@ from sendtrack.cli.common import (
     CoordinatorOpt,
     FormatOpt,
     NamesOpt,
+    TeamOpt,
     as_of_date,
     check_team,
     command,
@@ -23,7 +24,7 @@ from sendtrack.cli.common import (
 
 def register(app: typer.Typer) -> None:
     @command(app, "timeline")
-    def timeline(ref: Annotated[str, typer.Argument(metavar="REF")], as_of: AsOf = None,
+    def timeline(ref: Annotated[str, typer.Argument(metavar="REF", help="The case reference.")], as_of: AsOf = None,
                  format: FormatOpt = None, names: NamesOpt = False) -> None:
         """One case: its events, every deadline with status and source, and the checks."""
         from sendtrack.reports.timeline import case_timeline, render_timeline
@@ -36,7 +37,7 @@ def register(app: typer.Typer) -> None:
         render_timeline(view, fmt_value(format) or "table", names=names)
 
     @command(app, "cases")
-    def cases(as_of: AsOf = None, team: Annotated[str | None, typer.Option(metavar="TEAM")] = None,
+    def cases(as_of: AsOf = None, team: TeamOpt = None,
               coordinator: CoordinatorOpt = None, format: FormatOpt = None,
               names: NamesOpt = False) -> None:
         """One row per case: holder, stage, next statutory deadline and overdue count."""

@@ -116,7 +116,8 @@ for _entry in kinds.recordable():
 
 
 @command(record_app, "void")
-def void(ref: Ref, event_id: Annotated[int, typer.Argument(metavar="EVENT_ID")],
+def void(ref: Ref, event_id: Annotated[int, typer.Argument(
+             metavar="EVENT_ID", help="The event's number (the # column of history or timeline).")],
          reason: Annotated[str, typer.Option(help="Why it was a mistake.")], by: ByOpt = None) -> None:
     """Void a mistaken event (EVENT_ID is the # column of `history` or `timeline`): it stays in the
     history, marked, and stops counting."""
@@ -140,7 +141,7 @@ def register(app: typer.Typer) -> None:
         ref: Annotated[str | None, typer.Option(help="Case reference (generated if not given).")] = None,
         source: Annotated[Source, typer.Option(help="Who asked.")] = Source("parent"),
         team: Annotated[str, typer.Option(metavar="TEAM", help=TEAM_HELP)] = "front-door",
-        coordinator: Annotated[str | None, typer.Option(metavar="NAME")] = None,
+        coordinator: Annotated[str | None, typer.Option(metavar="NAME", help="The coordinator who holds it.")] = None,
         looked_after: Annotated[bool, typer.Option("--looked-after", help="Looked after by the LA.")] = False,
         alternative_provision: Annotated[bool, typer.Option("--alternative-provision",
                                                             help="In alternative provision.")] = False,
@@ -164,7 +165,7 @@ def register(app: typer.Typer) -> None:
 
     @command(app, "assign")
     def assign(ref: Ref, team: Annotated[str, typer.Option(metavar="TEAM", help=TEAM_HELP)],
-               coordinator: Annotated[str | None, typer.Option(metavar="NAME")] = None,
+               coordinator: Annotated[str | None, typer.Option(metavar="NAME", help="The coordinator who holds it.")] = None,
                by: ByOpt = None) -> None:
         """Move a case to a team (and coordinator); kept as an event."""
         from sendtrack.app import record as records

@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sendtrack.domain import Case, Deadline, Event
 from sendtrack.errors import RefusedError
@@ -150,8 +151,8 @@ def stored_deadlines(db: Database, case_id: int) -> list[Deadline]:
 
 
 def row_to_deadline(row: tuple) -> Deadline:
-    values = {name: (as_date(v) if name in columns.DEADLINE_DATES else v)
-              for name, v in zip(columns.DEADLINE_FIELDS, row, strict=True)}
+    values: dict[str, Any] = {name: (as_date(v) if name in columns.DEADLINE_DATES else v)
+                              for name, v in zip(columns.DEADLINE_FIELDS, row, strict=True)}
     return Deadline(**values)
 
 

@@ -205,13 +205,14 @@ def open_database(location: Location, *, create: bool = False, check_schema: boo
     """Open the database; unless `check_schema` is off, refuse one missing or at an older schema."""
     from sendtrack.storage.version import HEAD
 
-    if location.is_sqlite:
+    if location.path is not None:
         db = Database(location, connect_sqlite(location.path, create=create), "sqlite")
     else:
+        assert location.url is not None  # a Location is a path or a URL
         db = Database(location, connect_postgres(location.url), "postgresql")
         # psycopg in autocommit: explicit BEGIN/COMMIT in write(); make rollback/commit plain SQL too
-        db.raw.rollback = lambda: db.raw.execute("ROLLBACK")  # type: ignore[method-assign]
-        db.raw.commit = lambda: db.raw.execute("COMMIT")  # type: ignore[method-assign]
+        db.raw.rollback = lambda: db.raw.execute("ROLLBACK")
+        db.raw.commit = lambda: db.raw.execute("COMMIT")
     if check_schema:
         version = db.schema_version()
         if version != HEAD:

@@ -22,7 +22,7 @@ def upgrade(location: Location, revision: str = "head") -> tuple[str | None, str
 
     from sendtrack.storage.db import open_database
 
-    if location.is_sqlite:
+    if location.path is not None:
         create_private_file(location.path)
     db = open_database(location, check_schema=False)
     before = db.schema_version()

@@ -47,7 +47,8 @@ def deadline_statuses(db: Database, case_id: int, day: date) -> list[tuple[str, 
 
 def list_cases(db: Database, *, day: date, team: str | None, coordinator: str | None) -> list[tuple]:
     """One row per case: who holds it, its stage, its next open deadline and its overdue count."""
-    where, params = ["c.received <= ?"], [day]
+    where: list[str] = ["c.received <= ?"]
+    params: list[object] = [day]
     if team:
         where.append("c.team = ?")
         params.append(team)
