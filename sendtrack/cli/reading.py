@@ -24,7 +24,8 @@ from sendtrack.cli.common import (
 
 def register(app: typer.Typer) -> None:
     @command(app, "timeline")
-    def timeline(ref: Annotated[str, typer.Argument(metavar="REF", help="The case reference.")], as_of: AsOf = None,
+    def timeline(ref: Annotated[str, typer.Argument(metavar="REF", help="The case reference.")],
+                 as_of: AsOf = None,
                  format: FormatOpt = None, names: NamesOpt = False) -> None:
         """One case: its events, every deadline with status and source, and the checks."""
         from sendtrack.reports.timeline import case_timeline, render_timeline

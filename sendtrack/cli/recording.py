@@ -141,7 +141,8 @@ def register(app: typer.Typer) -> None:
         ref: Annotated[str | None, typer.Option(help="Case reference (generated if not given).")] = None,
         source: Annotated[Source, typer.Option(help="Who asked.")] = Source("parent"),
         team: Annotated[str, typer.Option(metavar="TEAM", help=TEAM_HELP)] = "front-door",
-        coordinator: Annotated[str | None, typer.Option(metavar="NAME", help="The coordinator who holds it.")] = None,
+        coordinator: Annotated[str | None, typer.Option(metavar="NAME",
+                                                        help="The coordinator who holds it.")] = None,
         looked_after: Annotated[bool, typer.Option("--looked-after", help="Looked after by the LA.")] = False,
         alternative_provision: Annotated[bool, typer.Option("--alternative-provision",
                                                             help="In alternative provision.")] = False,
@@ -165,7 +166,8 @@ def register(app: typer.Typer) -> None:
 
     @command(app, "assign")
     def assign(ref: Ref, team: Annotated[str, typer.Option(metavar="TEAM", help=TEAM_HELP)],
-               coordinator: Annotated[str | None, typer.Option(metavar="NAME", help="The coordinator who holds it.")] = None,
+               coordinator: Annotated[str | None, typer.Option(
+                   metavar="NAME", help="The receiving coordinator (none: the team allocates).")] = None,
                by: ByOpt = None) -> None:
         """Move a case to a team (and coordinator); kept as an event."""
         from sendtrack.app import record as records
