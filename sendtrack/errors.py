@@ -40,6 +40,37 @@ class DatabaseError(SendtrackError):
     exit_code = 1
 
 
+class BusyDatabase(DatabaseError):
+    """Another process held the write lock past the busy timeout: nothing was written."""
+
+    exit_code = 1
+
+
+class ReadOnlyDatabase(DatabaseError):
+    """A write to a database this user may only read (the file or its directory is not writable)."""
+
+    exit_code = 1
+
+
+class DamagedDatabase(DatabaseError):
+    """SQLite finds the database file damaged: nothing is written to it, and the restore steps are
+    printed (README "Backup and restore")."""
+
+    exit_code = 1
+
+    def __init__(self, where: str, detail: str) -> None:
+        super().__init__(f"{where} is damaged ({detail}); nothing was written: sendtrack does not read "
+                         "or write a damaged database")
+        self.where = where
+
+    def lines(self) -> list[str]:
+        return [str(self),
+                "restore the last good backup (README \"Backup and restore\"): 1. `sendtrack --db BACKUP "
+                "check` says no problems; 2. stop everything that writes, and move the damaged file and "
+                f"its -wal and -shm files aside (keep them); 3. `install -m 600 BACKUP {self.where}`, then "
+                "`sendtrack check`"]
+
+
 class UsageError(SendtrackError):
     """The command was called wrongly (typer's own usage errors also exit 2)."""
 
@@ -47,7 +78,8 @@ class UsageError(SendtrackError):
 
 
 class SchemaError(SendtrackError):
-    """The database is missing or at an older schema: run `sendtrack init`."""
+    """The database is missing or at another schema: `sendtrack init` for an older one; a newer one
+    was written by a newer sendtrack (upgrade sendtrack: init never downgrades)."""
 
     exit_code = 3
 

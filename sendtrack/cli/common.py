@@ -23,6 +23,8 @@ class State:
     db: str | None = None
     debug: bool = False
     config: str | None = None
+    #: the command running (set by the edge)
+    command: str | None = None
     #: the configuration, loaded and validated by the edge as each command starts
     loaded: Any = None
     #: what the running command has opened, closed when it ends (see `owning`)
@@ -37,21 +39,21 @@ def error(message: str) -> None:
     sys.stderr.flush()
 
 
-def edge(fn):
+def edge(fn, name: str | None = None):
     """The one handler at the command edge. Every command first loads and validates the configuration
     here, so a missing or malformed one is refused by all alike. A SendtrackError becomes a stderr line
-    (one per mistake) and its exit code; anything unexpected becomes one line and a hint, never a
-    traceback with a child's data in it."""
+    (one per mistake) and its exit code; a database error SQLite raised anywhere (a damaged page read
+    by a report, a full disk) becomes its refusal in words (storage.db.refusal); anything unexpected
+    becomes one line and a hint, never a traceback with a child's data in it."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
+            state.command = name or fn.__name__
             load_config()
             return fn(*args, **kwargs)
         except SendtrackError as exc:
-            for line in exc.lines():
-                error(f"sendtrack: {line}")
-            raise typer.Exit(exc.exit_code) from None
+            _refuse(exc)
         except (typer.Exit, typer.Abort):
             raise
         except KeyboardInterrupt:
@@ -61,6 +63,9 @@ def edge(fn):
             sys.stderr.close()  # the reader went away (`| head`): not an error worth a message
             raise typer.Exit(0) from None
         except Exception as exc:
+            known = _database_refusal(exc)
+            if known is not None and not state.debug:
+                _refuse(known)
             if state.debug:
                 raise
             error(f"sendtrack: unexpected error ({type(exc).__name__}); nothing was written. "
@@ -70,11 +75,28 @@ def edge(fn):
     return wrapper
 
 
+def _refuse(exc: SendtrackError):
+    for line in exc.lines():
+        error(f"sendtrack: {line}")
+    raise typer.Exit(exc.exit_code) from None
+
+
+def _database_refusal(exc: Exception) -> SendtrackError | None:
+    """What a database error raised outside a write transaction means, in words (None: not one)."""
+    from sendtrack.storage.db import refusal
+
+    try:
+        where = location()
+    except Exception:  # noqa: BLE001 - the message then names no file
+        where = None
+    return refusal(exc, where)
+
+
 def command(app: typer.Typer, name: str | None = None, **kwargs: Any):
     """Register a command behind the error edge."""
 
     def register(fn):
-        return app.command(name, **kwargs)(edge(owning(fn)))
+        return app.command(name, **kwargs)(edge(owning(fn), name))
 
     return register
 
@@ -157,10 +179,15 @@ def location():
     return locate(state.db)
 
 
+#: Commands that look for damage themselves and report it (so the opening does not refuse it first).
+DIAGNOSING = frozenset({"check"})
+
+
 def open_db(**kwargs: Any):
     """The database, open for the rest of the command: the command's resource stack closes it."""
     from sendtrack.storage.db import open_database
 
+    kwargs.setdefault("verify", state.command not in DIAGNOSING)
     db = open_database(location(), **kwargs)
     if state.resources is None:  # outside a command (a script calling this directly): caller closes
         return db

@@ -49,11 +49,22 @@ class DigestFormat(StrEnum):
     json = "json"
 
 
+#: The widest `at-risk --within`: ten years ahead (a rule's configured window is at most a year).
+MAX_WITHIN_DAYS = 3650
+
+
 def _scope(as_of: str | None, team: str | None, coordinator: str | None):
+    from sendtrack.calendar import DEFAULT_YEARS
     from sendtrack.reports.base import Scope
 
     check_team(team)
-    return Scope(as_of_date(as_of), team, coordinator)
+    day = as_of_date(as_of)
+    # the reports count working days around the day: only inside the bank-holiday calendar's years
+    first, last = DEFAULT_YEARS[0], DEFAULT_YEARS[-1]
+    if not first <= day.year <= last:
+        raise RefusedError(f"--as-of {day.isoformat()} is outside the years the reports can judge "
+                           f"({first}-{last}, the bank-holiday calendar)")
+    return Scope(day, team, coordinator)
 
 
 def _open(scope):
@@ -113,7 +124,7 @@ def register(app: typer.Typer) -> None:
 
     @command(app, "at-risk")
     def at_risk(
-        within: Annotated[int | None, typer.Option(metavar="DAYS", min=0,
+        within: Annotated[int | None, typer.Option(metavar="DAYS", min=0, max=MAX_WITHIN_DAYS,
                                                    help="Warning window in days for every rule "
                                                         "(default: 14, or the rule's configured one).")]
         = None,

@@ -17,16 +17,26 @@ def alembic_config(location: Location):
 
 
 def upgrade(location: Location, revision: str = "head") -> tuple[str | None, str]:
-    """Upgrade to `revision`; returns the revision before and after."""
-    from alembic import command
+    """Upgrade to `revision`; returns the revision before and after.
 
-    from sendtrack.storage.db import open_database
+    Never downgrades: a database a newer sendtrack wrote is refused (exit 3) before Alembic sees it.
+    An existing file that is not a SQLite database is refused with its mode untouched, a damaged one
+    as every command refuses it, and a read-only one unless it is already up to date."""
+    from sendtrack.storage.db import open_database, refuse_newer
+    from sendtrack.storage.version import HEAD
 
     if location.path is not None:
         create_private_file(location.path)
     db = open_database(location, check_schema=False)
-    before = db.schema_version()
-    db.close()
+    try:
+        before = refuse_newer(db)
+        if before == HEAD and revision == "head":
+            return before, before
+        db.refuse_read_only()
+    finally:
+        db.close()
+    from alembic import command
+
     command.upgrade(alembic_config(location), revision)
     db = open_database(location, check_schema=False)
     after = db.schema_version()
