@@ -396,7 +396,7 @@ def write_sample(db, *, cases: int, seed: int, years: int, as_of: date, context)
     from sendtrack.storage.bulk import (
         INSERT_CASE,
         INSERT_DEADLINE,
-        INSERT_EVENT,
+        insert_events,
         loading,
         next_ids,
         reset_sequences,
@@ -422,7 +422,7 @@ def write_sample(db, *, cases: int, seed: int, years: int, as_of: date, context)
                     id_, case_id, kind, when, pairs, local, by, at = rows[k]
                     target = next_event + local
                     rows[k] = (id_, case_id, kind, when, details_json(pairs, target), target, by, at)
-                db.executemany(INSERT_EVENT, rows)
+                insert_events(db, rows, case_rows)  # hashed and chained (storage/audit.py)
                 db.executemany(INSERT_DEADLINE, deadline_rows)
                 next_event += len(rows)
                 written_events += len(rows)
