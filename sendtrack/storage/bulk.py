@@ -15,7 +15,6 @@ INSERT_CASE = columns.insert("cases", columns.CASES)
 INSERT_EVENT = columns.insert("events", columns.EVENTS)
 #: What the rules need of a case, for bulk.to_case.
 RULE_CASE = "SELECT id, ref, dob, received, looked_after, alternative_provision, setting FROM cases"
-RULE_EVENTS = "SELECT case_id, id, kind, date, details, voids FROM events"
 
 __all__ = ["INSERT_CASE", "INSERT_DEADLINE", "INSERT_EVENT"]
 
@@ -44,17 +43,22 @@ def id_ranges(ids: list[int], size: int) -> list[tuple[int, int]]:
     return [(ids[start], ids[min(start + size, len(ids)) - 1]) for start in range(0, len(ids), size)]
 
 
-def fetch_range(db: Database, lo: int, hi: int) -> tuple[list, list, list]:
-    """Cases with ids in [lo, hi], their events in (date, id) order, and their stored deadlines in order."""
+def fetch_range(db: Database, lo: int, hi: int) -> tuple[list, list, list, list[audit.Break]]:
+    """Cases with ids in [lo, hi], their events in (date, id) order, their stored deadlines in order,
+    and the first broken link of each of their chains of event hashes (storage/audit.py)."""
     cases = db.all(f"{RULE_CASE} WHERE id BETWEEN ? AND ? ORDER BY id", (lo, hi))
-    events = db.all(f"{RULE_EVENTS} WHERE case_id BETWEEN ? AND ? ORDER BY case_id, date, id", (lo, hi))
+    # one read of the events for the rules and the audit: (case_id, id, kind, date, details, voids) are
+    # the first six columns of audit.CHAIN_EVENTS
+    chained = db.all(f"{audit.CHAIN_EVENTS} WHERE case_id BETWEEN ? AND ?{audit.CHAIN_ORDER}", (lo, hi))
+    broken = audit.find_breaks(db, lo, hi, chained)
+    events = [row[:6] for row in chained]
     deadlines = db.all(f"SELECT case_id, {', '.join(DEADLINE_FIELDS)} FROM deadlines "
                        "WHERE case_id BETWEEN ? AND ? ORDER BY case_id, id", (lo, hi))
     if db.dialect != "sqlite":  # psycopg gives dates: compare them as the ISO text SQLite keeps
         cases = [tuple(_text(v) for v in r) for r in cases]
         events = [tuple(_text(v) for v in r) for r in events]
         deadlines = [tuple(_text(v) for v in r) for r in deadlines]
-    return cases, events, deadlines
+    return cases, events, deadlines, broken
 
 
 def _text(value):
@@ -70,7 +74,7 @@ class RangeReader:
         self.location = location
         self.db: Database | None = None
 
-    def __call__(self, lo: int, hi: int) -> tuple[list, list, list]:
+    def __call__(self, lo: int, hi: int) -> tuple[list, list, list, list[audit.Break]]:
         if self.db is None:
             assert self.location.path is not None
             self.db = Database(self.location, connect_sqlite(self.location.path), "sqlite")
