@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import supported_golden_cases
+from tests.test_audit import tamper
 from tests.test_golden import record_line
 
 
@@ -89,7 +90,7 @@ def test_out_of_order_event_is_found(planned, backend):
 
 
 def test_decision_dated_before_the_request_is_found(planned, backend):
-    backend.execute("UPDATE events SET date = '2024-12-01' WHERE kind = 'decision'")
+    tamper(backend, "UPDATE events SET date = '2024-12-01' WHERE kind = 'decision'")  # triggers refuse it
     found = "\n".join(problems(planned))
     assert "P1: event-order:" in found and "before the request was received" in found
 
@@ -102,7 +103,7 @@ def test_void_that_makes_the_sequence_impossible_is_found(planned):
 
 
 def test_case_without_a_request_is_found(planned, backend):
-    backend.execute("DELETE FROM events WHERE kind = 'request' AND case_id = "
+    tamper(backend, "DELETE FROM events WHERE kind = 'request' AND case_id = "
                     "(SELECT id FROM cases WHERE ref = 'P2')")
     assert "P2: no-request: the case has no request event" in problems(planned)
 
@@ -137,7 +138,8 @@ def test_void_of_another_cases_event_is_found(planned, backend):
                     "SELECT id, 'void', '2025-03-01', '{}', 1, 'raw', '2025-03-01 00:00:00' FROM cases "
                     "WHERE ref = 'P2'")
     found = problems(planned)
-    assert found == ["P2: void-target: void event 6 points at no event of this case"]
+    assert found == ["P2: audit-chain: event 6 (void, 2025-03-01): no hash — the event was written outside "
+                     "sendtrack", "P2: void-target: void event 6 points at no event of this case"]
 
 
 def test_sqlite_integrity_check_failure_is_reported(cli, private_db):

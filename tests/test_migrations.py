@@ -90,7 +90,7 @@ def revisions() -> list[str]:
     return [r.revision for r in reversed(list(script.walk_revisions()))]
 
 
-DATA_TABLES = ("cases", "events", "deadlines")
+DATA_TABLES = ("cases", "events", "deadlines", "audit_heads")  # each ordered by its first column
 
 
 def reference_rows(tmp_path) -> dict[str, tuple[list[str], list[tuple]]]:
@@ -110,7 +110,7 @@ def reference_rows(tmp_path) -> dict[str, tuple[list[str], list[tuple]]]:
     out = {}
     with sqlite3.connect(path) as conn:
         for table in DATA_TABLES:
-            cursor = conn.execute(f"SELECT * FROM {table} ORDER BY id")
+            cursor = conn.execute(f"SELECT * FROM {table} ORDER BY 1")
             out[table] = ([c[0] for c in cursor.description], cursor.fetchall())
     return out
 
@@ -170,7 +170,7 @@ def test_upgrading_a_database_with_rows_from_every_revision(backend, revision, t
                             given[name] = _filler(column)
                     values.append(_typed(target, given))
                 connection.execute(insert(target), values)
-                if not backend.is_sqlite:
+                if not backend.is_sqlite and "id" in columns:
                     connection.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                             f"(SELECT MAX(id) FROM {table}))"))
     finally:
@@ -184,7 +184,7 @@ def test_upgrading_a_database_with_rows_from_every_revision(backend, revision, t
     try:
         for table in DATA_TABLES:
             names, rows = reference[table]
-            kept = db.all(f"SELECT {', '.join(names)} FROM {table} ORDER BY id")
+            kept = db.all(f"SELECT {', '.join(names)} FROM {table} ORDER BY 1")
             assert [tuple(map(_as_text, r)) for r in kept] == [tuple(map(_as_text, r)) for r in rows], table
     finally:
         db.close()

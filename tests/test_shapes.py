@@ -11,12 +11,13 @@ from sendtrack.domain import Deadline
 from sendtrack.reports.base import ITEM_FIELDS, ITEM_SQL
 from sendtrack.storage import columns
 from sendtrack.storage.cases import CASE_COLUMNS, StoredCase, StoredEvent
-from sendtrack.storage.schema import CaseTable, DeadlineTable, EventTable
+from sendtrack.storage.schema import AuditHeadTable, CaseTable, DeadlineTable, EventTable
 
 
 @pytest.mark.parametrize("table,declared", [(CaseTable, columns.CASES), (EventTable, columns.EVENTS),
-                                            (DeadlineTable, columns.DEADLINES)],
-                         ids=["cases", "events", "deadlines"])
+                                            (DeadlineTable, columns.DEADLINES),
+                                            (AuditHeadTable, columns.AUDIT_HEADS)],
+                         ids=["cases", "events", "deadlines", "audit_heads"])
 def test_schema_tables_have_exactly_the_declared_columns(table, declared):
     assert set(table.__table__.columns.keys()) == set(declared)
     assert len(declared) == len(set(declared))

@@ -22,6 +22,7 @@ from typing import Any
 from sendtrack.app.context import Context
 from sendtrack.calendar import Calendar
 from sendtrack.domain import Case, Deadline, Event, Settings
+from sendtrack.errors import RefusedError
 from sendtrack.rules.engine import compute, refusal
 from sendtrack.storage.columns import DEADLINE_FIELDS
 
@@ -216,10 +217,13 @@ class Recomputed:
     fingerprint_was: str | None = None  # the configuration the deadlines followed before
 
 
-def recompute_cases(bounds: tuple[int, int]) -> tuple[Recomputed, list[tuple[int, list[tuple]]]]:
-    """Recompute cases with ids in [lo, hi]: returns (stats, [(case_id, new rows) of changed cases])."""
+def recompute_cases(bounds: tuple[int, int]) -> tuple[Recomputed, list[tuple[int, list[tuple]]], list]:
+    """Recompute cases with ids in [lo, hi]: returns (stats, [(case_id, new rows) of changed cases],
+    the first broken link of each case's chain of event hashes: none, or nothing is recomputed)."""
     assert _context is not None and _fetch is not None
-    case_rows, event_rows, old_rows = _fetch(*bounds)
+    case_rows, event_rows, old_rows, broken = _fetch(*bounds)
+    if broken:
+        return Recomputed(), [], broken
     events: dict[int, list] = {}
     for row in event_rows:
         events.setdefault(row[0], []).append(row[1:])
@@ -236,14 +240,29 @@ def recompute_cases(bounds: tuple[int, int]) -> tuple[Recomputed, list[tuple[int
             stats.changed += difference
             stats.changed_cases += 1
             changed.append((case[0], rows))
-    return stats, changed
+    return stats, changed, []
+
+
+class ChainBroken(RefusedError):
+    """The event log was changed outside sendtrack: rebuilding the deadlines from what is left would
+    hide it (a removed event's deadlines would quietly go), so recompute refuses."""
+
+    def __init__(self, first) -> None:
+        super().__init__(f"recompute refused: {first.ref}: audit-chain: {first.message()}; the event log "
+                         "was changed outside sendtrack and rebuilding the deadlines would hide it: restore "
+                         "the last backup (README: Backup and restore), or run `sendtrack check` to list "
+                         "every problem; nothing was written")
 
 
 def recompute(db, context: Context) -> Recomputed:
     """Rebuild every materialised deadline in one transaction; only cases whose rows differ are
     rewritten, and the stored deadlines then follow `context`'s configuration (its fingerprint is
     recorded: the way to switch configuration). Workers read the SQLite file themselves (WAL: they see
-    the last commit, and this transaction holds the write lock, so nothing changes under them)."""
+    the last commit, and this transaction holds the write lock, so nothing changes under them).
+
+    Each range's chains of event hashes are verified as it is read: at the first broken link (an
+    event altered or removed outside sendtrack) recompute stops, writes nothing and raises
+    ChainBroken, rather than rebuild deadlines that would no longer show the missing event."""
     from sendtrack.storage import meta
     from sendtrack.storage.bulk import (
         RangeReader,
@@ -264,7 +283,9 @@ def recompute(db, context: Context) -> Recomputed:
         with pool(context, count=None if separate else 0, fetch=fetch) as imap, \
                 progress(len(ids), "Recomputing") as bar:
             rebuild: list[str] = []
-            for stats, changed in imap(recompute_cases, id_ranges(ids, CHUNK)):
+            for stats, changed, broken in imap(recompute_cases, id_ranges(ids, CHUNK)):
+                if broken:
+                    raise ChainBroken(broken[0])
                 if (not rebuild and db.dialect == "sqlite" and total.cases >= 4 * CHUNK
                         and total.changed_cases * 5 > total.cases):
                     # most cases are changing (a threshold or the calendar changed): updating the

@@ -16,8 +16,8 @@ from sendtrack.app.context import Context, mismatch
 from sendtrack.domain import Case, Deadline, Event
 from sendtrack.rules.engine import compute, refusal
 from sendtrack.rules.paths import ceased_on, first_date, refused_on, withdrawn_on
+from sendtrack.storage import audit, meta
 from sendtrack.storage import cases as store
-from sendtrack.storage import meta
 from sendtrack.storage.columns import DEADLINE_FIELDS
 from sendtrack.storage.db import Database
 
@@ -41,6 +41,8 @@ class Snapshot:
     deadlines: dict[int, list[Deadline]] = field(default_factory=dict)
     database: list[Problem] = field(default_factory=list)
     fingerprint: str | None = None  # of the configuration the stored deadlines were computed with
+    breaks: list[audit.Break] = field(default_factory=list)  # the first broken link of each case's chain
+    missing_triggers: list[str] = field(default_factory=list)  # append-only triggers not in place
 
 
 def read(db: Database) -> Snapshot:
@@ -56,7 +58,10 @@ def read(db: Database) -> Snapshot:
         for case_id, deadline in store.every_deadline(db):
             deadlines[case_id].append(deadline)
         fingerprint = meta.stored_fingerprint(db)
-    return Snapshot(cases, dict(events), dict(deadlines), problems, fingerprint)
+        # the chains are recomputed from the rows as stored (the details' JSON text, not its parse)
+        breaks = audit.find_breaks(db)
+        missing = audit.missing_triggers(db)
+    return Snapshot(cases, dict(events), dict(deadlines), problems, fingerprint, breaks, missing)
 
 
 def orphans(snap: Snapshot, context: Context, today: date) -> list[Problem]:
@@ -163,6 +168,7 @@ def _key(item: Deadline) -> tuple:
 def deadlines(snap: Snapshot, context: Context, today: date) -> list[Problem]:
     """The materialised deadlines are exactly what the rules compute from the events today."""
     out = []
+    broken = {b.case_id for b in snap.breaks}  # recompute refuses those: the fix is the backup
     for case_row in snap.cases:
         case = store.to_case(case_row, snap.events.get(case_row.id, []))
         try:
@@ -193,9 +199,11 @@ def deadlines(snap: Snapshot, context: Context, today: date) -> list[Problem]:
             detail.append("not computed " + ", ".join(f"{k[0]} due {k[3]}" for k in extra[:3]))
         if not detail:
             detail.append("duplicated rows")
+        fix = ("its events were changed outside sendtrack (audit-chain): restore the last backup"
+               if case_row.id in broken else "`sendtrack recompute` rebuilds them")
         out.append(Problem(case_row.ref, "deadlines",
                            f"stored deadlines differ from the rules ({len(stored)} stored, {len(expected)} "
-                           f"computed): {'; '.join(detail)}; `sendtrack recompute` rebuilds them"))
+                           f"computed): {'; '.join(detail)}; {fix}"))
     return out
 
 
@@ -227,9 +235,21 @@ def configuration(snap: Snapshot, context: Context, today: date) -> list[Problem
     return [Problem("-", "configuration", problem)] if problem else []
 
 
+def audit_chain(snap: Snapshot, context: Context, today: date) -> list[Problem]:
+    """Every case's chain of event hashes recomputes from its events (and, at the request, the case's
+    own values) and ends at its recorded head; the database still refuses UPDATE and DELETE on events.
+    A break means a row was changed or removed outside sendtrack: restore the last backup."""
+    out = [Problem(b.ref, "audit-chain", b.message()) for b in snap.breaks]
+    if snap.missing_triggers:
+        out.append(Problem("-", "audit-triggers", f"the events table's append-only triggers are missing or "
+                                                  f"disabled ({', '.join(snap.missing_triggers)}): the "
+                                                  "database was changed outside sendtrack"))
+    return out
+
+
 Check = Callable[[Snapshot, Context, date], list[Problem]]
 CHECKS: tuple[Check, ...] = (configuration, orphans, unique_refs, requests, voids, event_order, deadlines,
-                             open_requests)
+                             open_requests, audit_chain)
 
 
 def check(db: Database, *, context: Context, today: date) -> list[Problem]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 
-from sendtrack.storage import columns
-from sendtrack.storage.cases import INSERT_DEADLINE
+from sendtrack.storage import audit, columns
+from sendtrack.storage.cases import INSERT_DEADLINE, SELECT_IDENTITY
 from sendtrack.storage.columns import DEADLINE_FIELDS
 from sendtrack.storage.db import Database, Location, connect_sqlite
 
@@ -15,9 +15,11 @@ INSERT_CASE = columns.insert("cases", columns.CASES)
 INSERT_EVENT = columns.insert("events", columns.EVENTS)
 #: What the rules need of a case, for bulk.to_case.
 RULE_CASE = "SELECT id, ref, dob, received, looked_after, alternative_provision, setting FROM cases"
-RULE_EVENTS = "SELECT case_id, id, kind, date, details, voids FROM events"
 
 __all__ = ["INSERT_CASE", "INSERT_DEADLINE", "INSERT_EVENT"]
+
+#: Where a cases row (columns.CASES order) holds the values an identity-bearing event's hash covers.
+_IDENTITY_AT = tuple(columns.CASES.index(name) for name in audit.IDENTITY)
 
 
 def next_ids(db: Database) -> tuple[int, int]:
@@ -41,17 +43,22 @@ def id_ranges(ids: list[int], size: int) -> list[tuple[int, int]]:
     return [(ids[start], ids[min(start + size, len(ids)) - 1]) for start in range(0, len(ids), size)]
 
 
-def fetch_range(db: Database, lo: int, hi: int) -> tuple[list, list, list]:
-    """Cases with ids in [lo, hi], their events in (date, id) order, and their stored deadlines in order."""
+def fetch_range(db: Database, lo: int, hi: int) -> tuple[list, list, list, list[audit.Break]]:
+    """Cases with ids in [lo, hi], their events in (date, id) order, their stored deadlines in order,
+    and the first broken link of each of their chains of event hashes (storage/audit.py)."""
     cases = db.all(f"{RULE_CASE} WHERE id BETWEEN ? AND ? ORDER BY id", (lo, hi))
-    events = db.all(f"{RULE_EVENTS} WHERE case_id BETWEEN ? AND ? ORDER BY case_id, date, id", (lo, hi))
+    # one read of the events for the rules and the audit: (case_id, id, kind, date, details, voids) are
+    # the first six columns of audit.CHAIN_EVENTS
+    chained = db.all(f"{audit.CHAIN_EVENTS} WHERE case_id BETWEEN ? AND ?{audit.CHAIN_ORDER}", (lo, hi))
+    broken = audit.find_breaks(db, lo, hi, chained)
+    events = [row[:6] for row in chained]
     deadlines = db.all(f"SELECT case_id, {', '.join(DEADLINE_FIELDS)} FROM deadlines "
                        "WHERE case_id BETWEEN ? AND ? ORDER BY case_id, id", (lo, hi))
     if db.dialect != "sqlite":  # psycopg gives dates: compare them as the ISO text SQLite keeps
         cases = [tuple(_text(v) for v in r) for r in cases]
         events = [tuple(_text(v) for v in r) for r in events]
         deadlines = [tuple(_text(v) for v in r) for r in deadlines]
-    return cases, events, deadlines
+    return cases, events, deadlines, broken
 
 
 def _text(value):
@@ -67,7 +74,7 @@ class RangeReader:
         self.location = location
         self.db: Database | None = None
 
-    def __call__(self, lo: int, hi: int) -> tuple[list, list, list]:
+    def __call__(self, lo: int, hi: int) -> tuple[list, list, list, list[audit.Break]]:
         if self.db is None:
             assert self.location.path is not None
             self.db = Database(self.location, connect_sqlite(self.location.path), "sqlite")
@@ -144,10 +151,32 @@ def existing_refs(db: Database, refs: list[str]) -> set[str]:
 
 def insert_rows(db: Database, *, cases: list[tuple] = (), events: list[tuple] = (),  # type: ignore[assignment]
                 deadlines: list[tuple] = ()) -> None:  # type: ignore[assignment]
-    """Whole rows with their ids, in the column order of storage.columns."""
+    """Whole rows with their ids, in the column order of storage.columns; events without their hash,
+    which `insert_events` adds."""
     if cases:
         db.executemany(INSERT_CASE, cases)
     if events:
-        db.executemany(INSERT_EVENT, events)
+        insert_events(db, events, cases)
     if deadlines:
         db.executemany(INSERT_DEADLINE, deadlines)
+
+
+def insert_events(db: Database, events: list[tuple], cases: list[tuple] = ()) -> None:  # type: ignore[assignment]
+    """Event rows with their ids, in columns.EVENTS order without the hash, each case's rows in id
+    order: each gets its hash chained to its case's head (storage/audit.py), and the heads move on.
+    `cases` are the rows (columns.CASES order) just written for these events, if any: a request's hash
+    covers its case's values; other cases' values are read from the database."""
+    if not events:
+        return
+    identities = {row[0]: audit.identity(*(row[i] for i in _IDENTITY_AT)) for row in cases}
+    touched = {row[1] for row in events}
+    for case_id in {row[1] for row in events if row[2] in audit.IDENTITY_KINDS} - identities.keys():
+        found = db.one(SELECT_IDENTITY, (case_id,))
+        if found is not None:
+            identities[case_id] = audit.identity(*found)
+    lo, hi = min(touched), max(touched)
+    heads = {row[0]: (row[1], row[2]) for row in db.all(
+        "SELECT case_id, event_id, hash FROM audit_heads WHERE case_id BETWEEN ? AND ?", (lo, hi))
+        if row[0] in touched}
+    db.executemany(INSERT_EVENT, audit.chain(events, identities, heads))
+    db.executemany(audit.PUT_HEAD, [(case_id, *heads[case_id]) for case_id in sorted(touched)])

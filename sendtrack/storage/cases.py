@@ -10,16 +10,19 @@ from typing import Any
 
 from sendtrack.domain import Case, Deadline, Event
 from sendtrack.errors import RefusedError
-from sendtrack.storage import columns
+from sendtrack.storage import audit, columns
 from sendtrack.storage.db import Database
 
 #: The columns a StoredCase is read from (every case column but created_at, which only export reads).
 CASE_COLUMNS = columns.CASES[:-1]
 SELECT_CASE = columns.select("cases", CASE_COLUMNS)
 SELECT_EVENT = columns.select("events", columns.EVENTS)
-#: a new case or event, numbered by the database (storage.bulk inserts with ids of its own)
+#: a new case, numbered by the database (storage.bulk inserts with ids of its own)
 INSERT_NEW_CASE = columns.insert("cases", columns.CASES[1:])
-INSERT_NEW_EVENT = columns.insert("events", columns.EVENTS[1:])
+#: an event with its id: the id is part of its hash, so it is chosen before the row is written
+INSERT_EVENT = columns.insert("events", columns.EVENTS)
+#: The case values an identity-bearing event's hash covers (storage/audit.py).
+SELECT_IDENTITY = f"SELECT {', '.join(audit.IDENTITY)} FROM cases WHERE id = ?"
 INSERT_DEADLINE = columns.insert("deadlines", columns.DEADLINES[1:])
 
 
@@ -62,6 +65,7 @@ class StoredEvent:
     voids: int | None
     recorded_by: str
     recorded_at: str
+    hash: str | None
 
     @staticmethod
     def from_row(row: tuple) -> StoredEvent:
@@ -129,9 +133,34 @@ def insert_case(db: Database, *, ref: str, name: str, dob: date, received: date,
 
 def insert_event(db: Database, *, case_id: int, kind: str, when: date, details: dict, recorded_by: str,
                  now: datetime, voids: int | None = None) -> int:
+    """Append one event, its hash chained to the case's head, and move the head on (inside the
+    caller's write transaction, which holds the write lock: the id chosen here stays free)."""
     payload = json.dumps({k: v for k, v in details.items() if v is not None}, sort_keys=True,
                          default=str)
-    return db.insert(INSERT_NEW_EVENT, (case_id, kind, when, payload, voids, recorded_by, now))
+    event_id = next_event_id(db)
+    head = db.one(audit.GET_HEAD, (case_id,))
+    who = ""
+    if kind in audit.IDENTITY_KINDS:
+        row = db.one(SELECT_IDENTITY, (case_id,))
+        if row is None:
+            raise RefusedError(f"no case with id {case_id}")
+        who = audit.identity(*row)
+    digest = audit.event_hash(head[1] if head else audit.GENESIS, case_id, event_id, kind, when, payload,
+                              voids, recorded_by, now, who)
+    db.execute(INSERT_EVENT, (event_id, case_id, kind, when, payload, voids, recorded_by, now, digest))
+    db.execute(audit.PUT_HEAD, (case_id, event_id, digest))
+    return event_id
+
+
+def next_event_id(db: Database) -> int:
+    """The id the next event gets: SQLite's own choice (one more than the largest), or PostgreSQL's
+    sequence (which bulk loads move past the ids they insert)."""
+    if db.dialect == "sqlite":
+        row = db.one("SELECT COALESCE(MAX(id), 0) + 1 FROM events")
+    else:
+        row = db.one("SELECT nextval(pg_get_serial_sequence('events', 'id'))")
+    assert row is not None
+    return int(row[0])
 
 
 def deadline_values(case_id: int, item: Deadline) -> tuple:

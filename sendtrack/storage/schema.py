@@ -47,6 +47,9 @@ class EventTable(SQLModel, table=True):
     voids: int | None = Field(default=None, foreign_key="events.id", index=True)
     recorded_by: str
     recorded_at: datetime = Field(sa_type=DateTime())  # naive UTC, as created_at
+    # sha256 hex chained to the case's previous event (storage/audit.py); NULL only in rows written
+    # outside sendtrack, which `check` reports. UPDATE and DELETE are refused by triggers (migration 0003)
+    hash: str | None = None
 
 class DeadlineTable(SQLModel, table=True):
     """Deadlines materialised from the events, rebuilt for a case in the transaction of every write."""
@@ -73,6 +76,16 @@ class DeadlineTable(SQLModel, table=True):
     ended_on: date | None = None
     known_from: date
     known_until: date | None = None
+
+class AuditHeadTable(SQLModel, table=True):
+    """Each case's last event and its hash: the end the case's chain of event hashes must reach, so a
+    removed last event is seen (storage/audit.py)."""
+
+    __tablename__ = "audit_heads"
+
+    case_id: int = Field(primary_key=True, foreign_key="cases.id", sa_column_kwargs={"autoincrement": False})
+    event_id: int
+    hash: str
 
 class MetaTable(SQLModel, table=True):
     """Facts about the database as a whole, by name: `config_fingerprint`, the configuration the stored

@@ -1,0 +1,246 @@
+"""The tamper-evident audit trail: each event's hash in one canonical form, chained to the previous
+event of its case; each case's chain head; recomputing the chains; the append-only triggers' names.
+
+A case's chain runs through its events in id order (the order they were written). Event N's hash is
+SHA-256 over `canonical(...)`: the previous event's hash (GENESIS for the first), the case id, the
+event's id, kind, date, details (the JSON text exactly as stored), voids, recorded_by and recorded_at;
+identity-bearing events (the request) also carry the case's own fixed values (`IDENTITY`: reference,
+name, date of birth, ...), so a raw edit of a child's name breaks the chain at the request. The table
+`audit_heads` keeps each case's last event id and hash, so a removed last event is seen too, and new
+events chain to the head rather than to what is left in the table (a deletion cannot be healed by
+writing after it).
+
+The hash is not keyed: it detects an edit made without recomputing the chain (the triggers refuse
+UPDATE and DELETE; someone who drops them and rewrites every later hash with this module is not
+detected by it: keep backups, which hold the chain as it was).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sendtrack.storage.db import Database
+
+#: The hash the first event of a case chains to.
+GENESIS = "0" * 64
+#: The version of the canonical form: bump it (and re-hash in a migration) if `canonical` ever changes.
+FORM = "sendtrack-audit-1"
+#: Kinds whose hash also covers the case's own fixed values (IDENTITY, from the cases row).
+IDENTITY_KINDS = frozenset({"request"})
+#: The case columns no command changes after the request (team and coordinator change through
+#: `assign`, whose events record every move).
+IDENTITY = ("ref", "name", "dob", "received", "source", "looked_after", "alternative_provision", "setting")
+
+_sha256 = hashlib.sha256
+
+
+def day(value) -> str:
+    """A date as ISO text (PostgreSQL gives dates; SQLite keeps the ISO text)."""
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def stamp(value) -> str:
+    """A recorded_at value as `YYYY-MM-DD HH:MM:SS[.ffffff]`, however it was stored: SQLite keeps the
+    text it was given (`2025-01-06T09:00`, `...+01:00`, `... 09:00:00.000000` from SQLAlchemy),
+    PostgreSQL a timestamp without time zone (it drops an offset it is given); both read back to this."""
+    if type(value) is str and len(value) == 19 and value[10] == " ":
+        return value  # the form sendtrack itself writes
+    if not isinstance(value, datetime):
+        try:
+            value = datetime.fromisoformat(str(value))
+        except ValueError:
+            return str(value)  # not a time: hashed as it is, so an edit of it still shows
+    return value.replace(tzinfo=None).isoformat(sep=" ")
+
+
+def _text(value) -> str:
+    """Length-prefixed, so no two different sequences of fields make the same input."""
+    return "~" if value is None else f"{len(value)}:{value}"
+
+
+def identity(ref, name, dob, received, source, looked_after, alternative_provision, setting) -> str:
+    """The case's fixed values (IDENTITY) in canonical form, for an identity-bearing event's hash."""
+    return (f"{_text(ref)}|{_text(name)}|{day(dob)}|{day(received)}|{_text(source)}|"
+            f"{int(bool(looked_after))}|{int(bool(alternative_provision))}|{_text(setting)}")
+
+
+def canonical(previous: str, case_id: int, event_id: int, kind: str, when, details: str,
+              voids: int | None, recorded_by: str, recorded_at, who: str = "") -> bytes:
+    """The bytes an event's hash is taken over. `who` is `identity(...)` for IDENTITY_KINDS, else "".
+
+    Written out in one f-string, the usual forms tested inline: this runs for every event of a
+    sample, an import, a check and a recompute (~1 us here, about as much as the SHA-256). The text
+    columns are NOT NULL, so only a date or time needs reading into its one form."""
+    if type(when) is not str:
+        when = day(when)
+    if type(recorded_at) is not str or len(recorded_at) != 19 or recorded_at[10] != " ":
+        recorded_at = stamp(recorded_at)
+    return (f"{FORM}\x1f{previous}\x1f{case_id}\x1f{event_id}\x1f{len(kind)}:{kind}\x1f{when}\x1f"
+            f"{len(details)}:{details}\x1f{'' if voids is None else voids}\x1f"
+            f"{len(recorded_by)}:{recorded_by}\x1f{recorded_at}\x1f{who}").encode()
+
+
+def event_hash(previous: str, case_id: int, event_id: int, kind: str, when, details: str,
+               voids: int | None, recorded_by: str, recorded_at, who: str = "") -> str:
+    return _sha256(canonical(previous, case_id, event_id, kind, when, details, voids, recorded_by,
+                             recorded_at, who)).hexdigest()
+
+
+# --- writing ------------------------------------------------------------------------------------------
+
+#: Set a case's chain head (inside the write transaction that adds its events).
+PUT_HEAD = ("INSERT INTO audit_heads (case_id, event_id, hash) VALUES (?, ?, ?) "
+            "ON CONFLICT (case_id) DO UPDATE SET event_id = excluded.event_id, hash = excluded.hash")
+GET_HEAD = "SELECT event_id, hash FROM audit_heads WHERE case_id = ?"
+
+
+def chain(events: Iterable[Sequence], identities: dict[int, str],
+          heads: dict[int, tuple[int, str]]) -> list[tuple]:
+    """Event rows in storage.columns.EVENTS order without the hash -> the same rows with their hash.
+
+    Rows of one case must come in id order (the chain's order); each chains to `heads` (case id ->
+    (event id, hash) of the case's last stored event, updated in place to the new last), or to
+    GENESIS. `identities` gives `identity(...)` for the cases of identity-bearing events."""
+    out = []
+    for row in events:
+        event_id, case_id, kind, when, details, voids, by, at = row
+        last = heads.get(case_id)
+        if last is not None and event_id <= last[0]:
+            raise ValueError(f"event {event_id} of case {case_id} is not after its last event {last[0]}")
+        who = identities.get(case_id, "") if kind in IDENTITY_KINDS else ""
+        digest = _sha256(canonical(last[1] if last else GENESIS, case_id, event_id, kind, when, details,
+                                   voids, by, at, who)).hexdigest()
+        heads[case_id] = (event_id, digest)
+        out.append((event_id, case_id, kind, when, details, voids, by, at, digest))
+    return out
+
+
+# --- verifying ----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Break:
+    """The first broken link of a case's chain."""
+
+    case_id: int
+    ref: str
+    event_id: int | None
+    kind: str | None
+    date: str | None
+    reason: str
+
+    def message(self) -> str:
+        where = f"event {self.event_id} ({self.kind}, {self.date}): " if self.event_id is not None else ""
+        return where + self.reason
+
+
+ALTERED = "hash does not match — the event was altered, or an event before it was removed"
+ALTERED_REQUEST = ("hash does not match — the event, or the case's reference, name, date of birth or other "
+                   "request values, was altered")
+UNHASHED = "no hash — the event was written outside sendtrack"
+
+
+def verify(case_id: int, ref: str, who: str, events: Sequence[Sequence], head: Sequence | None
+           ) -> Break | None:
+    """Recompute one case's chain: `events` are (id, kind, date, details, voids, recorded_by,
+    recorded_at, hash) in id order, `who` the case's `identity(...)`, `head` its (event id, hash) in
+    audit_heads. Returns the first broken link, or None."""
+    previous = GENESIS
+    for event_id, kind, when, details, voids, by, at, stored in events:
+        if stored is None:
+            return Break(case_id, ref, event_id, kind, day(when), UNHASHED)
+        bearing = kind in IDENTITY_KINDS
+        digest = _sha256(canonical(previous, case_id, event_id, kind, when, details, voids, by, at,
+                                   who if bearing else "")).hexdigest()
+        if digest != stored:
+            return Break(case_id, ref, event_id, kind, day(when), ALTERED_REQUEST if bearing else ALTERED)
+        previous = stored
+    last_id = events[-1][0] if events else None
+    if head is None:
+        return None if last_id is None else Break(
+            case_id, ref, None, None, None,
+            "the case has events but no chain head (audit_heads): they were written outside sendtrack")
+    head_id, head_hash = head
+    if head_id == last_id and head_hash == previous:
+        return None
+    if last_id is None:
+        reason = f"every event is missing: the chain ends at event {head_id}, which was removed"
+    elif head_id > last_id:
+        reason = (f"the case's last event {head_id} is missing (what is left ends at event {last_id}): "
+                  "it was removed")
+    else:
+        reason = f"the chain head (event {head_id}) does not match the case's last event {last_id}: altered"
+    return Break(case_id, ref, None, None, None, reason)
+
+
+#: An event as `verify` reads it, its case id first; a case's rows come together, in the index's
+#: (date, id) order that the rules read too (so bulk.fetch_range reads them once for both), and are
+#: put in id order, the chain's, case by case.
+CHAIN_EVENTS = "SELECT case_id, id, kind, date, details, voids, recorded_by, recorded_at, hash FROM events"
+CHAIN_ORDER = " ORDER BY case_id, date, id"
+_CHAIN_CASES = f"SELECT id, {', '.join(IDENTITY)} FROM cases"
+_HEADS = "SELECT case_id, event_id, hash FROM audit_heads"
+
+
+def find_breaks(db: Database, lo: int | None = None, hi: int | None = None,
+                events: Iterable[Sequence] | None = None) -> list[Break]:
+    """The first broken link of every case (with ids in [lo, hi] when given), by case id; `events`
+    are those cases' rows of CHAIN_EVENTS in CHAIN_ORDER when the caller has read them already, else
+    they are read here a batch at a time. Events of no case are left to `check`'s orphans."""
+    where, params = ("", ()) if lo is None else (" WHERE {} BETWEEN ? AND ?", (lo, hi))
+    cases = {row[0]: row for row in db.all(_CHAIN_CASES + where.format("id"), params)}
+    heads = {row[0]: row[1:] for row in db.all(_HEADS + where.format("case_id"), params)}
+    if events is None:
+        events = _stream(db.execute(CHAIN_EVENTS + where.format("case_id") + CHAIN_ORDER, params))
+    out: list[Break] = []
+    seen: set[int] = set()
+
+    def judge(case_id: int, rows: list) -> None:
+        case = cases.get(case_id)
+        if case is None:
+            return
+        seen.add(case_id)
+        rows.sort()  # by id: (id, kind, ...) tuples, ids unique
+        found = verify(case_id, case[1], identity(*case[1:]), rows, heads.get(case_id))
+        if found is not None:
+            out.append(found)
+
+    current, rows = None, []
+    for row in events:
+        if row[0] != current:
+            if current is not None:
+                judge(current, rows)
+            current, rows = row[0], []
+        rows.append(tuple(row[1:]))
+    if current is not None:
+        judge(current, rows)
+    for case_id in heads.keys() - seen:  # a head but no events left
+        judge(case_id, [])
+    return sorted(out, key=lambda b: b.case_id)
+
+
+def _stream(cursor) -> Iterable[Sequence]:
+    while rows := cursor.fetchmany(10_000):
+        yield from rows
+
+
+# --- the database's own refusal -----------------------------------------------------------------------
+
+#: What the triggers say (migration 0003 creates them; the SQL stays in the migration, as it was run).
+MESSAGE = "events are append-only"
+#: The triggers `check` expects on the events table, by dialect.
+TRIGGERS = {"sqlite": ("events_no_delete", "events_no_update"),
+            "postgresql": ("events_no_delete", "events_no_truncate", "events_no_update")}
+
+
+def missing_triggers(db: Database) -> list[str]:
+    """The append-only triggers that are not there (or, on PostgreSQL, are disabled)."""
+    if db.dialect == "sqlite":
+        sql = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'"
+    else:
+        sql = ("SELECT tgname FROM pg_trigger WHERE tgrelid = 'events'::regclass AND NOT tgisinternal "
+               "AND tgenabled <> 'D'")
+    present = {row[0] for row in db.all(sql)}
+    return [name for name in TRIGGERS[db.dialect] if name not in present]
