@@ -207,7 +207,8 @@ def find_breaks(db: Database, lo: int | None = None, hi: int | None = None,
         if found is not None:
             out.append(found)
 
-    current, rows = None, []
+    current: int | None = None
+    rows: list[tuple] = []
     for row in events:
         if row[0] != current:
             if current is not None:
