@@ -289,7 +289,13 @@ def test_control_and_bidi_characters_show_escaped_in_tables(cli, private_db):
     bad = "Sam \x1b[31mPatel\u202e\u2066x"
     with sqlite3.connect(private_db) as conn:
         conn.execute("UPDATE cases SET coordinator = ?", (bad,))
+        # events are append-only (migration 0003): move the triggers aside, as someone with the file would
+        triggers = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").fetchall()
+        for name, _ in triggers:
+            conn.execute(f'DROP TRIGGER "{name}"')
         conn.execute("UPDATE events SET recorded_by = ?", (bad,))
+        for _, create in triggers:
+            conn.execute(create)
     shown = "Sam \\x1b[31mPatel\\u202e\\u2066x"
     for line in ("cases --format table", "timeline ESC1 --format table", "history ESC1 --format table"):
         out = cli.ok(line)
