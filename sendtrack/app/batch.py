@@ -306,6 +306,7 @@ def recompute(db, context: Context) -> Recomputed:
     total = Recomputed()
     total.fingerprint_was = meta.stored_fingerprint(db)
     db.refuse_read_only()
+    _refuse_beside_import(db, total.fingerprint_was, context)
     mark = last_event_id(db)
     ids = case_ids(db)
     with db.read():  # every chain first, so a break found later cannot leave half a recompute behind
@@ -363,10 +364,25 @@ def recompute(db, context: Context) -> Recomputed:
                     total.changed += stats.changed
                     total.changed_cases += stats.changed_cases
                 if last:
+                    _refuse_beside_import(db, meta.stored_fingerprint(db), context)
                     meta.store_fingerprint(db, context.fingerprint)
                     turns.commit()
                     break
     return total
+
+
+def _refuse_beside_import(db, stored: str | None, context: Context) -> None:
+    """A recompute that switches configuration waits for an import being written (or stopped
+    part-way): that import's staged deadlines follow the configuration it was checked under. Under
+    the same configuration the two go side by side."""
+    from sendtrack.storage.bulk import import_marker
+
+    marker = import_marker(db)
+    if marker is not None and stored is not None and stored != context.fingerprint:
+        raise RefusedError(f"an import of {marker['file']} is being written or stopped part-way "
+                           f"({marker['written']} of {marker['cases']} cases in) under the configuration "
+                           "the deadlines follow now: finish it (run the same `sendtrack import` again), "
+                           "then run `sendtrack recompute` again")
 
 
 def _add(total: Recomputed, stats: Recomputed) -> None:

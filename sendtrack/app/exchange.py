@@ -446,7 +446,14 @@ def import_file(db: Database, path: Path, *, dry_run: bool, today: date, context
     from sendtrack.app import batch as bulk
     from sendtrack.app.context import OtherConfiguration, mismatch
     from sendtrack.app.record import now
-    from sendtrack.storage.bulk import Staging, existing_refs, import_marker, loading, next_ids
+    from sendtrack.storage.bulk import (
+        Staging,
+        existing_refs,
+        import_marker,
+        loading,
+        next_ids,
+        sweep_staging,
+    )
     from sendtrack.storage.meta import stored_fingerprint
 
     try:
@@ -459,6 +466,8 @@ def import_file(db: Database, path: Path, *, dry_run: bool, today: date, context
         if problem:  # claimed again when the rows are written: this only refuses early
             raise OtherConfiguration(problem)
         marker = import_marker(db)
+        sweep_staging(_staging_directory(db), _staging_name(db),
+                      keep=marker.get("staging") if marker is not None else None)
         if marker is not None:
             resumed = _resume(db, path, marker, context)
             if resumed is not None:
@@ -574,7 +583,16 @@ def _staging_directory(db: Database) -> Path:
 
 
 def _staging_name(db: Database) -> str:
-    return db.location.path.name if db.location.path is not None else "postgresql"
+    """The database file's name; for PostgreSQL, one per server and database (never its password),
+    so one database's import never sweeps another's staged rows."""
+    if db.location.path is not None:
+        return db.location.path.name
+    import hashlib
+    from urllib.parse import urlsplit
+
+    url = urlsplit(db.location.url or "")
+    where = f"{url.hostname}:{url.port}{url.path}?{url.query}"
+    return "postgresql-" + hashlib.sha256(where.encode()).hexdigest()[:12]
 
 
 def _marked(db: Database, staging) -> bool:
@@ -637,6 +655,7 @@ def _publish(db: Database, staging, context: Context, marker: dict | None) -> No
                               "case_shift": max(0, next_case - about["first_case"]),
                               "event_shift": max(0, next_event - about["first_event"]),
                               "early": None, "left": len(chunks), "written": 0,
+                              "fingerprint": context.fingerprint,
                               "pid": os.getpid(), "host": socket.gethostname()}
                     top = about["top_event_case"]
                     n, lo, hi, count = chunks[-1]
@@ -647,7 +666,10 @@ def _publish(db: Database, staging, context: Context, marker: dict | None) -> No
                     done_cases += _write_chunk(db, staging, n, marker)
                     marker["left"] -= 1
                     marker["written"] = done_cases
-                    put_import_marker(db, marker)
+                    if marker["left"]:
+                        put_import_marker(db, marker)
+                    else:  # one step was the whole import: no marker is left behind
+                        clear_import_marker(db)
                     reset_sequences(db)
             else:
                 marker = {**marker, "pid": os.getpid(), "host": socket.gethostname()}
@@ -655,6 +677,9 @@ def _publish(db: Database, staging, context: Context, marker: dict | None) -> No
                 n = chunks[marker["left"] - 1][0]
                 last = marker["left"] == 1
                 with turns.step(commit=last):
+                    # the staged deadlines follow the configuration the import was checked under: a
+                    # recompute that switched configuration meanwhile stops the import here
+                    claim(db, context)
                     done_cases += _write_chunk(db, staging, n, marker)
                     marker["left"] -= 1
                     marker["written"] = done_cases
@@ -664,26 +689,42 @@ def _publish(db: Database, staging, context: Context, marker: dict | None) -> No
                     else:
                         put_import_marker(db, marker)
     except _Taken as taken:
-        if not done_cases:
+        written = _committed(db)
+        if written is None:
             raise ImportRefused([f"{taken.ref}: case {taken.ref!r} was added while the file was being "
                                  "checked"], dry_run=False) from None
         with db.write():
             clear_import_marker(db)
         raise ImportStopped(f"the import stopped part-way: case {taken.ref!r} was added by another writer "
-                            f"while the import was being written; {done_cases} of {about['cases']} cases "
-                            "are written, each whole, the rest are not: import the rest from a file without "
-                            "the cases already in") from None
+                            f"while the import was being written; {max(written, 0)} of {about['cases']} "
+                            "cases are written, each whole, the rest are not: import the rest from a file "
+                            "without the cases already in") from None
     except (SendtrackError, sqlite3.Error) as exc:
-        if not done_cases:
+        # what the marker says is what was committed (the steps of a transaction that failed were
+        # rolled back with it)
+        written = _committed(db)
+        if written is None:
             raise  # nothing was written
         from sendtrack.storage.db import refusal
 
         reason = refusal(exc, db.location) if isinstance(exc, sqlite3.Error) else exc
         cause = str(reason).split(";")[0].split(":")[0]
-        raise ImportStopped(f"the import stopped part-way ({cause}): {done_cases} of {about['cases']} "
-                            f"cases are written, each whole; put that right and run `sendtrack import "
-                            f"{about['file']}` again to write the rest") from None
+        how_many = f"{written} of {about['cases']}" if written >= 0 else f"some of the {about['cases']}"
+        raise ImportStopped(f"the import stopped part-way ({cause}): {how_many} cases are written, each "
+                            f"whole; put that right and run `sendtrack import {about['file']}` again to "
+                            "write the rest") from None
     staging.remove()
+
+
+def _committed(db: Database) -> int | None:
+    """How many cases of the import the database holds, by its marker (None: no marker, so none)."""
+    from sendtrack.storage.bulk import import_marker
+
+    try:
+        marker = import_marker(db)
+    except Exception:  # noqa: BLE001 - the database failed: say nothing was written only if sure
+        return -1
+    return None if marker is None else marker["written"]
 
 
 def _chunk_of(chunks: list[tuple], case_id: int) -> int:
@@ -757,6 +798,10 @@ def _resume(db: Database, path: Path, marker: dict, context: Context) -> Loaded 
             (marker["file"], marker["size"], marker["mtime_ns"])
         if not same:
             raise RefusedError(_other_import(marker))
+        if marker.get("fingerprint", context.fingerprint) != context.fingerprint:
+            raise RefusedError(f"the import of {marker['file']} stopped part-way was checked under another "
+                               f"configuration (fingerprint {marker['fingerprint']}, this one "
+                               f"{context.fingerprint}): finish it under that one, then change")
         about = staging.about()
         _publish(db, staging, context, marker)
         return Loaded(cases=about["cases"], events=about["events"], deadlines=about["deadlines"])

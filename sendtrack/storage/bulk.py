@@ -253,7 +253,10 @@ class Staging:
     @classmethod
     def create(cls, directory: Path, name: str) -> Staging:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd, where = tempfile.mkstemp(dir=directory, prefix=f".{name}.import-", suffix=".staging")
+        # the creator's process id in the name: a stray file (its import killed before it wrote
+        # anything) is swept by the next import once that process is gone (sweep_staging)
+        fd, where = tempfile.mkstemp(dir=directory, prefix=f".{name}.import-{os.getpid()}-",
+                                     suffix=".staging")
         os.close(fd)  # mkstemp made it 0600
         raw = sqlite3.connect(where, isolation_level=None)
         raw.execute("PRAGMA journal_mode = OFF")
@@ -317,3 +320,29 @@ class Staging:
 
     def close(self) -> None:
         self.raw.close()
+
+
+def sweep_staging(directory: Path, name: str, *, keep: str | None) -> list[Path]:
+    """Remove staging files of imports killed before writing anything into the database: those whose
+    process is gone and that no marker names (`keep`). A live process's file is never touched, even
+    one whose number was reused (it stays until that process ends too)."""
+    removed = []
+    for path in directory.glob(f".{name}.import-*.staging"):
+        pid = path.name[len(f".{name}.import-"):].split("-", 1)[0]
+        if str(path) == keep or not pid.isdigit() or _running(int(pid)):
+            continue
+        path.unlink(missing_ok=True)
+        removed.append(path)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
