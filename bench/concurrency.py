@@ -87,7 +87,7 @@ def sendtrack(source: Path | None) -> tuple[list[str], dict]:
 
 def prepare(out: Path, cases: int, reuse: bool) -> tuple[Path, Path]:
     """The council database (sampled) and the file to import (another sample, its references renamed)."""
-    council, incoming = out / "council.db", out / "incoming.csv"
+    council, incoming = out / "council.db", out / "incoming-2.csv"
     if reuse and council.exists() and incoming.exists():
         return council, incoming
     st, env = sendtrack(None)
@@ -104,10 +104,12 @@ def prepare(out: Path, cases: int, reuse: bool) -> tuple[Path, Path]:
     with exported.open(newline="") as source, incoming.open("w", newline="") as target:
         rows, out_rows = csv.reader(source), csv.writer(target)
         header = next(rows)
-        at = header.index("ref")
+        at, name = header.index("ref"), header.index("name")
         out_rows.writerow(header)
-        for row in rows:
+        for row in rows:  # other references, and other names (a child in both would be a second request)
             row[at] = "IMP-" + row[at]
+            if row[name]:
+                row[name] = "Imported " + row[name]
             out_rows.writerow(row)
     return council, incoming
 
