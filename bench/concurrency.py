@@ -11,7 +11,8 @@ command would have, from the moment the import and the recompute start until bot
 recompute has every case's deadlines to rewrite (they are deleted first), the import writes 13,000 new
 cases exported from another sampled database (references renamed). Printed: each writer's writes,
 "busy" refusals, other failures, median and slowest write; the import's and recompute's times and exit;
-`check` afterwards. With several --source checkouts, each runs the same scenario from the same files.
+the longest stretch the write lock was held without a break; `check` afterwards. With several --source
+checkouts, each runs the same scenario from the same files.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import sqlite3
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -76,6 +78,31 @@ def writer(number: int, start: Path) -> None:
 
 
 # --- the scenario ---------------------------------------------------------------------------------------
+
+class LockProbe(threading.Thread):
+    """Tries for the write lock every 50 ms without waiting (taken and let go at once): the longest
+    stretch it was held by someone else throughout is the longest any writer could have had to wait."""
+
+    def __init__(self, db: Path) -> None:
+        super().__init__(daemon=True)
+        self.db, self.done, self.longest = db, threading.Event(), 0.0
+
+    def run(self) -> None:
+        held_since = None
+        while not self.done.is_set():
+            conn = sqlite3.connect(self.db, isolation_level=None, timeout=0)
+            now = time.monotonic()
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                conn.execute("ROLLBACK")
+                if held_since is not None:
+                    self.longest, held_since = max(self.longest, now - held_since), None
+            except sqlite3.OperationalError:
+                held_since = now if held_since is None else held_since
+            finally:
+                conn.close()
+            time.sleep(0.05)
+
 
 def sendtrack(source: Path | None) -> tuple[list[str], dict]:
     """How to run `sendtrack` from a checkout (its package on PYTHONPATH), or the installed one."""
@@ -141,6 +168,8 @@ def scenario(label: str, source: Path | None, council: Path, incoming: Path, out
                 raise SystemExit("bench: a writer ended before the start: "
                                  + next(p.stderr.read() for p in procs if p.poll() is not None))
             time.sleep(0.05)
+        probe = LockProbe(db)
+        probe.start()
         (start / "go").touch()
         started = time.perf_counter()
         long = {}
@@ -155,6 +184,8 @@ def scenario(label: str, source: Path | None, council: Path, incoming: Path, out
                                    proc.stderr.read().strip().splitlines()[-1:] if proc.returncode else [])
             time.sleep(0.05)
         (start / "stop").touch()
+        probe.done.set()
+        probe.join()
         writes = []
         for proc in procs:
             stdout, stderr = proc.communicate(timeout=600)
@@ -167,7 +198,7 @@ def scenario(label: str, source: Path | None, council: Path, incoming: Path, out
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGKILL)
     check = subprocess.run([*st, "check"], capture_output=True, text=True, env=env)
-    return {"label": label, "writes": writes, "long": ended, "seconds": seconds,
+    return {"label": label, "writes": writes, "long": ended, "seconds": seconds, "held": probe.longest,
             "check": check.stdout.strip().splitlines()[-1:] if check.returncode == 0
             else [f"exit {check.returncode}: {check.stderr.strip()}"]}
 
@@ -196,6 +227,8 @@ def report(result: dict, cases: int) -> None:
     print()
     for name, (seconds, code, last) in result["long"].items():
         print(f"- `{name}`: {seconds:.1f} s, exit {code}{': ' + last[0] if last else ''}")
+    print(f"- the write lock's longest unbroken hold (a probe tried for it every 50 ms): "
+          f"{result['held']:.2f} s")
     print(f"- `check` afterwards: {result['check'][0] if result['check'] else '?'}")
     for message in sorted({r[2] for r in failures})[:5]:
         print(f"- failure: {message}")
