@@ -1,0 +1,43 @@
+"""The SQL of retention and erasure: closed cases' candidates by date of birth, a case's audit chain
+in order, and the tombstone written over a case's personal values."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sendtrack.storage import audit
+from sendtrack.storage.cases import SELECT_CASE, StoredCase
+from sendtrack.storage.db import Database
+
+#: What an erased case's name becomes (app/privacy.erase).
+ERASED_NAME = "(erased)"
+#: A case's events as audit.verify reads them, with the case id first, in the chain's (id) order.
+CASE_CHAIN = f"{audit.CHAIN_EVENTS} WHERE case_id = ? ORDER BY id"
+_NOT_ERASED = ("NOT EXISTS (SELECT 1 FROM events e WHERE e.case_id = cases.id AND e.kind IN "
+               f"({', '.join(repr(k) for k in sorted(audit.ERASE_KINDS))}))")
+
+
+def born_by(db: Database, day: date, *, team: str | None, coordinator: str | None) -> list[StoredCase]:
+    """Cases not erased whose child was born on or before `day`, in the team and with the coordinator
+    when given, by reference."""
+    where: list[str] = ["dob <= ?", _NOT_ERASED]
+    params: list[object] = [day]
+    if team:
+        where.append("team = ?")
+        params.append(team)
+    if coordinator:
+        where.append("coordinator = ?")
+        params.append(coordinator)
+    rows = db.all(f"{SELECT_CASE} WHERE {' AND '.join(where)} ORDER BY ref, id", params)
+    return [StoredCase.from_row(r) for r in rows]
+
+
+def chain_rows(db: Database, case_id: int) -> list[tuple]:
+    """The case's events as (id, kind, date, details, voids, recorded_by, recorded_at, imported_by,
+    imported_at, hash), in id order."""
+    return [tuple(row[1:]) for row in db.all(CASE_CHAIN, (case_id,))]
+
+
+def tombstone(db: Database, case_id: int, *, name: str, dob: date) -> None:
+    """Write the tombstone over the case's personal values (inside the erase's write transaction)."""
+    db.execute("UPDATE cases SET name = ?, dob = ? WHERE id = ?", (name, dob, case_id))
