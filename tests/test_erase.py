@@ -242,3 +242,20 @@ def test_open_cases_erased_with_force_are_not_taken_for_one_child(backend_cli):
     backend_cli.ok("erase F1 --force --reason 'request made for the wrong child'")
     backend_cli.ok("erase F2 --force --reason 'request made for the wrong child'")
     assert "no problems" in backend_cli.ok("check")
+
+
+def test_an_import_cannot_mark_a_named_case_erased(backend_cli, backend, tmp_path):
+    path = tmp_path / "forged.csv"
+    path.write_text('ref,name,dob,kind,date,details\n'
+                    'X1,Test Named,2015-03-15,request,2025-01-06,\n'
+                    'X1,,,withdrawn,2025-02-01,\n'
+                    'X1,,,erase,2025-03-01,"{""reason"": ""retention""}"\n')
+    before = backend.snapshot()
+    result = backend_cli.fails(["import", str(path)])
+    assert "X1: an erase row needs the request row's tombstone" in result.stderr, result.stderr
+    assert "Test Named" not in result.stderr and "2015-03-15" not in result.stderr
+    assert backend.snapshot() == before
+    # the tombstone itself, as an export of an erased case carries it, is accepted
+    path.write_text(path.read_text().replace("Test Named,2015-03-15", "(erased),2014-09-01"))
+    assert backend_cli.ok(["import", str(path)]).startswith("imported 1 cases")
+    assert "no problems" in backend_cli.ok("check")

@@ -420,6 +420,8 @@ def import_file(db: Database, path: Path, *, dry_run: bool, today: date, context
                         problems.append(f"{case.where}: {case.ref}: the case has no request row")
                     elif case.ref in existing:
                         problems.append(f"{case.where}: {case.ref}: case {case.ref!r} already exists")
+                    elif (problem := _erasure_problem(case)) is not None:
+                        problems.append(f"{case.where}: {case.ref}: {problem}")
                     elif numbering.number(case, problems):
                         good.append((next_case, case))
                         next_case += 1
@@ -474,6 +476,21 @@ def _batches(cases: Iterator[_Case]) -> Iterator[list[_Case]]:
             part = []
     if part:
         yield part
+
+
+def _erasure_problem(case: _Case) -> str | None:
+    """An `erase` row stands only beside the tombstone `sendtrack erase` writes (app/privacy.py): a file
+    cannot mark a case erased that still holds a name and date of birth."""
+    from sendtrack.app.privacy import ERASED_NAME, erased_dob
+
+    erases = sum(1 for e in case.events if e[2] == "erase")
+    values = case.values or {}
+    if erases > 1:
+        return "more than one erase row"
+    if erases and (values.get("name") != ERASED_NAME or erased_dob(values["dob"]) != values["dob"]):
+        return (f"an erase row needs the request row's tombstone (name {ERASED_NAME}, date of birth "
+                "1 September)")
+    return None
 
 
 def _received(case: _Case) -> date:
