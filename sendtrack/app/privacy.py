@@ -110,15 +110,13 @@ def erase(db: Database, *, ref: str, reason: str, by: str, today: date, context:
         if broken:
             raise RefusedError(f"{ref}: the case's audit chain is broken ({broken[0].message()}): "
                                "restore the last backup before erasing")
+        before = judge(compute(case, context.calendar, context.settings), today)
+        stored.tombstone(db, case_row.id, name=ERASED_NAME, dob=erased_dob(case_row.dob))
+        # the request's hash over the identity as the tombstone leaves it, read back as `check` reads it
         chain = stored.chain_rows(db, case_row.id)
         at = next(i for i, row in enumerate(chain) if row[1] in audit.IDENTITY_KINDS)
-        dob = erased_dob(case_row.dob)
-        who = audit.identity(case_row.ref, ERASED_NAME, dob, case_row.received, case_row.source,
-                             case_row.looked_after, case_row.alternative_provision, case_row.setting)
         commitment = audit.erase_commitment(chain[at - 1][-1] if at else audit.GENESIS, case_row.id,
-                                            chain[at][:-1], who)
-        before = judge(compute(case, context.calendar, context.settings), today)
-        stored.tombstone(db, case_row.id, name=ERASED_NAME, dob=dob)
+                                            chain[at][:-1], stored.identity(db, case_row.id))
         event_id = store.insert_event(db, case_id=case_row.id, kind=ERASE, when=today,
                                       details={"reason": reason, "request": commitment}, recorded_by=by,
                                       now=now())

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from sendtrack.storage import audit
-from sendtrack.storage.cases import SELECT_CASE, StoredCase
+from sendtrack.storage.cases import SELECT_CASE, SELECT_IDENTITY, StoredCase
 from sendtrack.storage.db import Database
 
 #: What an erased case's name becomes (app/privacy.erase).
@@ -41,3 +41,10 @@ def chain_rows(db: Database, case_id: int) -> list[tuple]:
 def tombstone(db: Database, case_id: int, *, name: str, dob: date) -> None:
     """Write the tombstone over the case's personal values (inside the erase's write transaction)."""
     db.execute("UPDATE cases SET name = ?, dob = ? WHERE id = ?", (name, dob, case_id))
+
+
+def identity(db: Database, case_id: int) -> str:
+    """The case's identity values as the audit chain reads them (audit.identity over audit.IDENTITY)."""
+    row = db.one(SELECT_IDENTITY, (case_id,))
+    assert row is not None
+    return audit.identity(*row)
