@@ -37,6 +37,10 @@ def erased_dob(dob: date) -> date:
     return date(dob.year if dob.month >= 9 else dob.year - 1, 9, 1)
 
 
+#: The events rules.paths.closure reads (and the voids that can cancel them).
+CLOSING_KINDS = ("decision", "withdrawn", "no-plan", "cease", "void")
+
+
 def retain_until(dob: date, years: int) -> date:
     """The day the retention period of a child born on `dob` ends: the birthday `years` on (a 29
     February birthday on 28 February in a common year, as every age in sendtrack is counted)."""
@@ -68,11 +72,12 @@ def past_retention(db: Database, *, day: date, years: int, team: str | None = No
     latest = date(day.year - years, 12, 31)
     out = []
     with db.read():
-        for case_row in stored.born_by(db, min(latest, day), team=team, coordinator=coordinator):
+        candidates = [c for c in stored.born_by(db, min(latest, day), team=team, coordinator=coordinator)
+                      if retain_until(c.dob, years) <= day]
+        events = stored.events_of(db, [c.id for c in candidates], CLOSING_KINDS)
+        for case_row in candidates:
             until = retain_until(case_row.dob, years)
-            if until > day:
-                continue
-            case = store.to_case(case_row, store.event_rows(db, case_row.id))
+            case = store.to_case(case_row, events.get(case_row.id, []))
             closed = closure(_as_on(case, day))
             if closed is None:
                 continue

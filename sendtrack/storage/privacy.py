@@ -3,10 +3,11 @@ in order, and the tombstone written over a case's personal values."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date
 
 from sendtrack.storage import audit
-from sendtrack.storage.cases import SELECT_CASE, SELECT_IDENTITY, StoredCase
+from sendtrack.storage.cases import SELECT_CASE, SELECT_EVENT, SELECT_IDENTITY, StoredCase, StoredEvent
 from sendtrack.storage.db import Database
 
 #: What an erased case's name becomes (app/privacy.erase).
@@ -30,6 +31,21 @@ def born_by(db: Database, day: date, *, team: str | None, coordinator: str | Non
         params.append(coordinator)
     rows = db.all(f"{SELECT_CASE} WHERE {' AND '.join(where)} ORDER BY ref, id", params)
     return [StoredCase.from_row(r) for r in rows]
+
+
+def events_of(db: Database, case_ids: list[int], kinds: tuple[str, ...]) -> dict[int, list[StoredEvent]]:
+    """The events of these kinds of these cases, by case, each case's in (date, id) order: a batch of
+    cases a query."""
+    out: dict[int, list[StoredEvent]] = defaultdict(list)
+    marks = ", ".join("?" * len(kinds))
+    for start in range(0, len(case_ids), 500):
+        part = case_ids[start:start + 500]
+        rows = db.all(f"{SELECT_EVENT} WHERE case_id IN ({', '.join('?' * len(part))}) AND kind IN ({marks}) "
+                      "ORDER BY case_id, date, id", [*part, *kinds])
+        for row in rows:
+            event = StoredEvent.from_row(row)
+            out[event.case_id].append(event)
+    return out
 
 
 def chain_rows(db: Database, case_id: int) -> list[tuple]:
