@@ -373,8 +373,9 @@ def _check_task(args):
         voided = {voids for *_, voids in events if voids is not None}
         live = sorted((e for _, e, _ in replay if e.kind != "void" and e.id not in voided),
                       key=lambda e: (e.date, e.id))
+        void = any(e.kind == "request" and e.id in voided for _, e, _ in replay)
         rows.extend(bulk.compute_rows(case_id, Case(ref, dob, received, looked_after, ap, setting,
-                                                     tuple(live))))
+                                                     tuple(live), void)))
     return problems, rows
 
 

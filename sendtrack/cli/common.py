@@ -209,9 +209,14 @@ def config():
     return state.loaded if state.loaded is not None else load_config()
 
 
-def check_team(team: str | None) -> None:
-    if team is not None:
-        config().team(team)
+def team_id(team: str) -> str:
+    """The team's id as the configuration spells it (matched ignoring case), or a refusal."""
+    return config().team(team).id
+
+
+def check_team(team: str | None) -> str | None:
+    """The team's id as the configuration spells it (matched ignoring case), or a refusal."""
+    return config().team(team).id if team is not None else None
 
 
 def context():

@@ -40,13 +40,21 @@ def register(app: typer.Typer) -> None:
     @command(app, "cases")
     def cases(as_of: AsOf = None, team: TeamOpt = None,
               coordinator: CoordinatorOpt = None, format: FormatOpt = None,
-              names: NamesOpt = False) -> None:
+              names: NamesOpt = False,
+              name: Annotated[str | None, typer.Option(
+                  "--name", metavar="TEXT", help="Only cases whose name holds TEXT (case and accents "
+                                                 "ignored; shown with --names).")] = None) -> None:
         """One row per case: holder, stage, next statutory deadline and overdue count."""
         from sendtrack.output.render import render
         from sendtrack.reports.case_list import case_columns, case_rows
 
-        check_team(team)
+        team = check_team(team)
         db = open_db()
         warn_if_other_configuration(db)
-        rows = case_rows(db, day=as_of_date(as_of), team=team, coordinator=coordinator, names=names)
+        if name is not None:
+            from sendtrack.kinds import clean_text
+
+            name = clean_text(name, "--name")
+        rows = case_rows(db, day=as_of_date(as_of), team=team, coordinator=coordinator, names=names,
+                         name=name)
         render(rows, case_columns(names=names), fmt_value(format), title="Cases", empty="no cases")

@@ -57,7 +57,7 @@ def _scope(as_of: str | None, team: str | None, coordinator: str | None):
     from sendtrack.calendar import DEFAULT_YEARS
     from sendtrack.reports.base import Scope
 
-    check_team(team)
+    team = check_team(team)
     day = as_of_date(as_of)
     # the reports count working days around the day: only inside the bank-holiday calendar's years
     first, last = DEFAULT_YEARS[0], DEFAULT_YEARS[-1]

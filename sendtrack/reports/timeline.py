@@ -52,6 +52,10 @@ def as_data(view: CaseView, *, names: bool) -> dict:
         **({"name": c.name} if names else {}),
         "team": c.team,
         "coordinator": c.coordinator,
+        "looked_after": c.looked_after,
+        "alternative_provision": c.alternative_provision,
+        "setting": c.setting,
+        "request_voided": t.case.void,
         "deadlines": [
             {"rule": j.deadline.rule, "owner": j.deadline.owner, "kind": j.deadline.kind,
              "subject": j.deadline.subject, "due": j.deadline.due.isoformat(),
@@ -113,6 +117,10 @@ def render_timeline(view: CaseView, fmt: str, *, names: bool) -> None:
     who = data.get("name") or data["initials"]
     say(f"{data['ref']}  {who}  team {data['team']}, coordinator {data['coordinator'] or '-'}"
         f"  (as of {data['as_of']})", sep="  ")
+    say(f"looked after: {'yes' if data['looked_after'] else 'no'}, alternative provision: "
+        f"{'yes' if data['alternative_provision'] else 'no'}, setting: {data['setting'] or '-'}", sep="  ")
+    if data["request_voided"]:
+        say("the request was voided (recorded by mistake): the case counts in no report or KPI")
     events = [{**e, "details": _details(e["details"]),
                "note": f"VOIDED by event {e['voided_by']}" if e["voided"] else ""} for e in data["events"]]
     write_table(events, TIMELINE_EVENT_COLUMNS, title="Events", limit=None, every_column="--format json")
