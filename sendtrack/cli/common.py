@@ -122,8 +122,11 @@ PERSONAL_DATES = frozenset({"--dob"})
 
 
 def parse_date(value: str | None, option: str) -> date | None:
+    """An ISO date, or `today` (the real today, read here at the edge: rules are given the day)."""
     if value is None:
         return None
+    if value.strip().casefold() == "today":
+        return today()
     try:
         if len(value) != 10:
             raise ValueError

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from sendtrack.cli.common import AsOf, as_of_date, command, context, open_db, today
+from sendtrack.cli.common import AsOf, as_of_date, command, context, error, open_db, today
 from sendtrack.errors import RefusedError
 
 
@@ -50,9 +50,9 @@ def register(app: typer.Typer) -> None:
         try:
             loaded = import_file(db, file, dry_run=dry_run, today=today(), context=rules)
         except ImportRefused as refused:
-            if dry_run:  # the list of bad rows is what --dry-run is for: data, on stdout
+            if dry_run:  # the list of bad rows is what --dry-run is for: on stderr, stdout stays data
                 for problem in refused.problems:
-                    typer.echo(problem)
+                    error(problem)
                 raise
             first = refused.problems[0] if refused.problems else ""
             first = first if len(first) <= 120 else first[:117] + "..."

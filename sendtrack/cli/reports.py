@@ -22,6 +22,7 @@ from sendtrack.cli.common import (
     check_team,
     command,
     config,
+    error,
     fmt_value,
     open_db,
     parse_date,
@@ -164,18 +165,24 @@ def register(app: typer.Typer) -> None:
     @command(app, "allocate")
     def allocate(
         apply: Annotated[bool, typer.Option("--apply", help="Move the listed cases to the rule's team "
-                                                            "(as assign events; coordinator cleared).")]
+                                                            "(as assign events; each keeps its "
+                                                            "coordinator).")]
         = False,
+        clear_coordinator: Annotated[bool, typer.Option(
+            "--clear-coordinator", help="With --apply: the moved cases lose their coordinator (the "
+                                        "receiving team allocates).")] = False,
         as_of: AsOf = None, team: TeamOpt = None, coordinator: CoordinatorOpt = None,
         format: FormatOpt = None, names: NamesOpt = False, by: ByOpt = None,
     ) -> None:
         """Cases held by another team than the allocation rule gives; --apply moves them."""
-        from sendtrack.output.render import render
+        from sendtrack.output.render import render, resolve_format
         from sendtrack.reports import allocate as report
 
         scope = _scope(as_of, team, coordinator)
         if apply and scope.day != today():
             raise RefusedError("--apply moves cases today: leave out --as-of")
+        if clear_coordinator and not apply:
+            raise RefusedError("--clear-coordinator goes with --apply")
         db = _open(scope)
         moves = report.misallocated(db, scope, config())
         if apply and moves:
@@ -183,12 +190,22 @@ def register(app: typer.Typer) -> None:
 
             who = records.recorder(by)
             for move in moves:
-                records.assign(db, ref=move.state.ref, team=move.to_team, coordinator=None, by=who,
+                records.assign(db, ref=move.state.ref, team=move.to_team,
+                               coordinator=None if clear_coordinator else move.state.coordinator, by=who,
                                today=scope.day)
         rows = [report.move_row(m, names=names) for m in moves]
-        render(rows, report.columns(names=names), fmt_value(format),
+        fmt = resolve_format(fmt_value(format))
+        render(rows, report.columns(names=names), fmt,
                title=("Moved" if apply else "Held by another team than the rule gives")
                + f" ({scope.day})", empty="every case is with the team the rule gives")
+        if apply:
+            said = f"moved {len(moves)} case{'s' if len(moves) != 1 else ''}" + (
+                ", coordinators cleared" if clear_coordinator and moves else
+                ", each keeping its coordinator" if moves else "")
+            if fmt == "table":
+                typer.echo(said)
+            else:  # CSV and JSON stay data: the summary goes beside them
+                error(said)
 
     @command(app, "kpi")
     def kpi(
