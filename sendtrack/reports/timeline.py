@@ -101,15 +101,26 @@ DEADLINE_COLUMNS = [
 ]
 
 
-def render_timeline(view: CaseView, fmt: str, *, names: bool) -> None:
+def render_timeline(view: CaseView, fmt: str, *, names: bool, target=None) -> None:
+    """The case as JSON (everything), CSV or .xlsx (its deadlines) or the terminal's tables."""
     data = as_data(view, names=names)
+    if target is not None and target.path is not None and fmt == "json":
+        from sendtrack.output.files import json_to
+
+        json_to(target, data)
+        return
     if fmt == "json":
         write_json(data)
         return
-    if fmt == "csv":
+    if fmt in ("csv", "xlsx"):
         cols = [Column(k, k) for k in ("rule", "owner", "kind", "subject", "due", "act_by", "status",
                                        "completed_on", "exception_limb", "source")]
-        write_csv(data["deadlines"], cols)
+        if target is not None and (target.path is not None or target.excel):
+            from sendtrack.output.files import to_target
+
+            to_target(target, fmt, data["deadlines"], cols, title=f"Deadlines {data['ref']}")
+        else:
+            write_csv(data["deadlines"], cols)
         return
     def say(line: str, indent: str = "", sep: str = " ") -> None:
         sys.stdout.write("\n".join(wrap(indent + safe(line), terminal_width(), sep)) + "\n")
