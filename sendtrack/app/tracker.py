@@ -20,6 +20,7 @@ import tomllib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -76,10 +77,15 @@ YES = frozenset({"yes", "y", "true", "1", "x"})
 NO = frozenset({"no", "n", "false", "0", ""})
 
 
+@lru_cache(maxsize=1 << 14)
 def key(text: Any) -> str:
     """A heading or a value word as matching compares it: case, accents, spaces and punctuation
-    ignored ("Date Request Received " and "date_request-received" are the same)."""
+    ignored ("Date Request Received " and "date_request-received" are the same). Cached: a tracker's
+    value words repeat on every row."""
     return re.sub(r"[\W_]+", "", kinds.fold(str(text)))
+
+
+_CHOICE_KEYS = {name: {key(c): c for c in values} for name, values in CHOICES.items()}
 
 
 @dataclass
@@ -287,7 +293,18 @@ def read_date(value: Any, fmt: str | None, *, personal: bool, sheet: bool) -> da
     text = _text(value)
     if not text:
         return None
+    found = _parse(text, fmt)
+    if found is not None:
+        return found
     shown = "" if personal else f" {text[:30]!r}"
+    wanted = f"in the form {fmt} (the map's date_format)" if fmt else "in the form YYYY-MM-DD (or set " \
+        "date_format in the map)"
+    raise CellProblem(f"the date{shown} is not a real date {wanted}")
+
+
+@lru_cache(maxsize=1 << 14)
+def _parse(text: str, fmt: str | None) -> date | None:
+    """Text in exactly `fmt` (else ISO) as a date, or None; cached, as a tracker's dates repeat."""
     try:
         if fmt is not None:
             return datetime.strptime(text, fmt).date()
@@ -295,9 +312,7 @@ def read_date(value: Any, fmt: str | None, *, personal: bool, sheet: bool) -> da
             return date.fromisoformat(text)
     except ValueError:
         pass
-    wanted = f"in the form {fmt} (the map's date_format)" if fmt else "in the form YYYY-MM-DD (or set " \
-        "date_format in the map)"
-    raise CellProblem(f"the date{shown} is not a real date {wanted}")
+    return None
 
 
 # --- the tracker's rows as import rows -----------------------------------------------------------
@@ -416,7 +431,7 @@ def _row(number: int, cells: list[Any], tmap: TrackerMap, heading: Heading, team
             return table[key(text)]
         choices = CHOICES.get(field_name)
         if choices is not None:
-            matched = next((c for c in choices if key(c) == key(text)), None)
+            matched = _CHOICE_KEYS[field_name].get(key(text))
             if matched is None and field_name in ("looked_after", "alternative_provision"):
                 matched = "yes" if text.casefold() in YES else "no" if text.casefold() in NO else None
             if matched is None:
@@ -747,6 +762,8 @@ def records_for(db: Any, path: Path, *, map_path: Path | None, sheet: str | None
     """The rows import reads from `path`: a council's tracker through its map, sendtrack's own layout
     from an .xlsx, or None for the layout's CSV and JSON (exchange reads those itself). The map is
     loaded and checked here, before the import starts."""
+    if not path.is_file():
+        raise RefusedError(f"{path}: no such file" if not path.exists() else f"{path}: not a file")
     if map_path is not None:
         tmap = load_map(map_path)
         teams = list(known_teams)
