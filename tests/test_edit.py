@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import dump
-
 NAME, DOB = "Testchild Alpha", "2015-03-15"
 
 
 @pytest.fixture
-def one(cli):
+def one(backend_cli):
+    cli = backend_cli
     cli.ok(f"add-request --ref E1 --name '{NAME}' --dob {DOB} --received 2025-01-06 --coordinator 'Sam Patel'")
     cli.ok("record decision E1 --date 2025-02-10 --outcome assess")
     return cli
@@ -34,21 +33,24 @@ def test_edit_corrects_the_name_and_keeps_old_and_new_in_history(one):
     edit = history[-1]
     assert edit["kind"] == "edit" and edit["recorded_by"] == "priya"
     assert edit["details"] == {"reason": "typo at intake", "changes": {"name": [NAME, "Testchild Beta"]}}
+    table = one.ok("history E1 --format table")
+    assert f"name: {NAME} -> Testchild Beta, reason=typo at intake" in table
     assert one("check").exit_code == 0, one("check").stdout
 
 
-def test_edit_of_the_date_of_birth_recomputes_the_stored_deadlines_in_the_same_write(one, private_db):
+def test_edit_of_the_date_of_birth_recomputes_the_stored_deadlines_in_the_same_write(one, backend):
     """Born 15 March 2015 the child moves to Year 7 in September 2026; born 15 September 2015 (the next
     school year: reception from September 2020) in September 2027. The phase-transfer deadline (reg
     18(1)(a): the plan reviewed and amended by 15 February of the year of transfer) moves a year on,
     in the stored deadlines the reports read, not only in a recomputed timeline."""
-    import sqlite3
-
     one.ok("record final E1 --date 2025-05-20")
 
     def stored() -> list[str]:
-        with sqlite3.connect(private_db) as conn:
-            return [r[0] for r in conn.execute("SELECT due FROM deadlines WHERE rule = 'phase-transfer'")]
+        db = backend.open()
+        try:
+            return [str(r[0]) for r in db.all("SELECT due FROM deadlines WHERE rule = 'phase-transfer'")]
+        finally:
+            db.close()
 
     assert [d[:4] for d in stored()] == ["2026"]
     out = one.ok("edit E1 --dob 2015-09-15 --reason 'wrong month'")
@@ -70,24 +72,18 @@ def test_edit_of_flags_and_setting_shows_in_timeline_and_cases(one):
     assert one("check").exit_code == 0
 
 
-def test_edit_then_a_raw_update_is_still_caught_by_check(one, private_db):
-    import sqlite3
-
+def test_edit_then_a_raw_update_is_still_caught_by_check(one, backend):
     one.ok("edit E1 --name 'Testchild Beta' --reason typo")
     assert check_lines(one) == []
-    with sqlite3.connect(private_db) as conn:
-        conn.execute("UPDATE cases SET name = 'Testchild Gamma' WHERE ref = 'E1'")
+    backend.execute("UPDATE cases SET name = 'Testchild Gamma' WHERE ref = 'E1'")  # no trigger on cases
     found = check_lines(one)
     assert len(found) == 1 and "event 3 (edit" in found[0], found
     assert "Gamma" not in found[0] and "Beta" not in found[0]
 
 
-def test_a_raw_update_of_a_field_no_edit_touched_is_caught_at_the_request(one, private_db):
-    import sqlite3
-
+def test_a_raw_update_of_a_field_no_edit_touched_is_caught_at_the_request(one, backend):
     one.ok("edit E1 --setting 'Oak Primary' --reason moved")
-    with sqlite3.connect(private_db) as conn:
-        conn.execute("UPDATE cases SET name = 'Testchild Gamma' WHERE ref = 'E1'")
+    backend.execute("UPDATE cases SET name = 'Testchild Gamma' WHERE ref = 'E1'")
     found = check_lines(one)  # the first broken link: the request covers the name as received
     assert len(found) == 1 and "event 1 (request" in found[0], found
 
@@ -102,14 +98,14 @@ def test_a_raw_update_of_a_field_no_edit_touched_is_caught_at_the_request(one, p
     ("edit NOPE --name 'Testchild Beta' --reason x", "unknown case"),
     ("edit E1 --name 'Testchild Beta' --reason ''", "reason is empty"),
 ], ids=["nothing", "same", "future-dob", "bad-dob", "blank-name", "control", "unknown", "no-reason"])
-def test_a_refused_edit_writes_nothing_and_repeats_no_value(one, private_db, line, words):
-    before = dump(private_db)
+def test_a_refused_edit_writes_nothing_and_repeats_no_value(one, backend, line, words):
+    before = backend.snapshot()
     result = one.fails(line)
     assert words in result.stderr, result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     for personal in (NAME, "Testchild", DOB, "2031-01-01", "2025-13-01"):
         assert personal not in result.stderr, result.stderr
-    assert dump(private_db) == before
+    assert backend.snapshot() == before
 
 
 def test_an_edit_cannot_be_voided(one):
@@ -118,7 +114,9 @@ def test_an_edit_cannot_be_voided(one):
     assert "edit and cannot be voided" in result.stderr
 
 
-def test_an_exported_database_with_edits_imports_and_checks_clean(one, tmp_path, monkeypatch):
+def test_an_exported_database_with_edits_imports_and_checks_clean(one, backend, tmp_path, monkeypatch):
+    if not backend.is_sqlite:
+        pytest.skip("imports into a second SQLite file")
     one.ok("edit E1 --name 'Testchild Beta' --dob 2015-04-15 --reason typo")
     one.ok("edit E1 --setting 'Oak Primary' --reason moved")
     out = tmp_path / "all.csv"
@@ -134,13 +132,13 @@ def test_an_exported_database_with_edits_imports_and_checks_clean(one, tmp_path,
 # --- duplicates -----------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("spelling", ["testchild alpha", "TESTCHILD  ALPHA", "Téstchild Alpha"])
-def test_a_second_open_case_for_the_same_child_is_refused(one, private_db, spelling):
-    before = dump(private_db)
+def test_a_second_open_case_for_the_same_child_is_refused(one, backend, spelling):
+    before = backend.snapshot()
     result = one.fails(f"add-request --name '{spelling}' --dob {DOB} --received 2025-02-01")
     assert "case E1 is open for a child with the same name and date of birth" in result.stderr
     assert "--allow-duplicate" in result.stderr
     assert DOB not in result.stderr and "alpha" not in result.stderr.casefold()
-    assert dump(private_db) == before
+    assert backend.snapshot() == before
     ref = one.ok(f"add-request --name '{spelling}' --dob {DOB} --received 2025-02-01 --allow-duplicate").strip()
     assert ref and ref != "E1"
 
@@ -154,7 +152,7 @@ def test_another_child_or_a_closed_case_is_not_a_duplicate(one):
 
 # --- voiding the request --------------------------------------------------------------------------------
 
-def test_voiding_the_request_removes_the_case_from_every_report_and_kpi(one, private_db):
+def test_voiding_the_request_removes_the_case_from_every_report_and_kpi(one, backend):
     one.ok("add-request --ref E2 --name 'Testchild Other' --dob 2014-01-01 --received 2025-01-06")
 
     def requests() -> int:
@@ -166,9 +164,9 @@ def test_voiding_the_request_removes_the_case_from_every_report_and_kpi(one, pri
 
     assert (requests(), held()) == (2, 2)
     assert {r["ref"] for r in one.json("overdue --as-of 2025-12-31 --format json")} == {"E1", "E2"}
-    before = dump(private_db)
+    before = backend.snapshot()
     one.ok("record void E1 1 --reason 'entered by mistake'")
-    assert dump(private_db) != before
+    assert backend.snapshot() != before
     assert {r["ref"] for r in one.json("overdue --as-of 2025-12-31 --format json")} == {"E2"}
     assert {r["ref"] for r in one.json("at-risk --as-of 2025-02-20 --within 3650 --format json")} == {"E2"}
     assert [r["ref"] for r in one.json("cases --as-of 2025-12-31 --format json")] == ["E2"]
@@ -184,7 +182,9 @@ def test_voiding_the_request_removes_the_case_from_every_report_and_kpi(one, pri
     one.ok(f"add-request --name '{NAME}' --dob {DOB} --received 2025-02-01")
 
 
-def test_a_voided_request_survives_export_import_and_recompute(one, tmp_path, monkeypatch):
+def test_a_voided_request_survives_export_import_and_recompute(one, backend, tmp_path, monkeypatch):
+    if not backend.is_sqlite:
+        pytest.skip("imports into a second SQLite file")
     one.ok("record void E1 1 --reason 'entered by mistake'")
     out = tmp_path / "all.csv"
     one.ok(f"export --out {out}")
@@ -199,7 +199,8 @@ def test_a_voided_request_survives_export_import_and_recompute(one, tmp_path, mo
 
 # --- finding --------------------------------------------------------------------------------------------
 
-def test_cases_name_matches_ignoring_case_and_accents(cli):
+def test_cases_name_matches_ignoring_case_and_accents(backend_cli):
+    cli = backend_cli
     cli.ok("add-request --ref N1 --name 'Léa Testcase' --dob 2015-03-15 --received 2025-01-06")
     cli.ok("add-request --ref N2 --name 'Leon Testcase' --dob 2015-03-15 --received 2025-01-06")
     cli.ok("add-request --ref N3 --name 'Other Person' --dob 2015-03-15 --received 2025-01-06")

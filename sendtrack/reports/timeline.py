@@ -78,7 +78,9 @@ def as_data(view: CaseView, *, names: bool) -> dict:
 
 
 def _details(details: dict) -> str:
-    return ", ".join(f"{k}={v}" for k, v in sorted(details.items()))
+    from sendtrack.reports.history import details_text
+
+    return details_text(details)
 
 
 #: The terminal's tables; JSON has every field of both (CSV has the deadlines only).
