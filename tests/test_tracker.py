@@ -247,6 +247,19 @@ def test_a_bad_map_is_one_line_and_writes_nothing(cli, tmp_path, private_db, tex
     assert dump(private_db) == before
 
 
+def test_import_map_quotes_headings_and_value_words_never_a_child(cli, tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("Child Name,DOB,Date Request Received,Decision,Decision Date,Favourite Colour\n"
+                    "Testchild Secret,01/02/2015,06/01/2025,Yes,10/02/2025,Teal\n", encoding="utf-8")
+    out = cli.ok(["import-map", str(path)])
+    assert "Testchild" not in out and "01/02/2015" not in out and "Teal" not in out
+    assert '#   "Favourite Colour"' in out and '"Yes" = "assess"' in out
+    headless = tmp_path / "h.csv"
+    headless.write_text("Testchild Secret,01/02/2015,06/01/2025\n", encoding="utf-8")
+    result = cli.fails(["import-map", str(headless)])
+    assert "no heading row recognised" in result.stderr and "Testchild" not in result.stderr + result.stdout
+
+
 def test_headings_not_found_are_named(cli, tmp_path):
     (tmp_path / "t.csv").write_text("Name,Birth,When\nA,01/01/2015,06/01/2025\n", encoding="utf-8")
     (tmp_path / "m.toml").write_text("[columns]\nname = 'Name'\ndob = 'DOB'\nreceived = 'Received'\n")
@@ -329,3 +342,16 @@ def test_the_xlsx_export_imports_back_losslessly(with_cases, tmp_path, monkeypat
     with_cases.ok(["import", str(sheet)])
     assert with_cases.ok("export") == first
     assert "no problems" in with_cases.ok("check")
+
+
+def test_csv_and_json_reports_go_to_a_file_with_out(with_cases, tmp_path):
+    path = tmp_path / "overdue.csv"
+    assert with_cases.ok(f"overdue --as-of 2025-06-30 --format csv --excel --out {path}") == ""
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("\ufeffref,") and text[1:] == with_cases.ok("overdue --as-of 2025-06-30 --format csv")
+    kpi = tmp_path / "kpi.json"
+    with_cases.ok(f"kpi --year 2025 --as-of 2025-12-31 --format json --out {kpi}")
+    assert kpi.read_text(encoding="utf-8") == with_cases.ok("kpi --year 2025 --as-of 2025-12-31 --format json")
+    assert "exists" in with_cases.fails(f"kpi --year 2025 --format json --out {kpi}").stderr
+    assert "--out writes csv, json or xlsx" in with_cases.fails(f"cases --out {tmp_path / 'x'}", code=2).stderr

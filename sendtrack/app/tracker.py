@@ -625,6 +625,9 @@ def guess_map(path: Path, *, sheet: str | None = None, known_teams: Iterable[str
             break
     if best is None:
         raise RefusedError(f"{path}: the file is empty")
+    if best[0] < 2:  # no heading row: the "headings" would be a child's row, never printed
+        raise RefusedError(f"{path}: no heading row recognised in the first {HEADER_SEARCH} rows: write the "
+                           "map by hand (README, \"Moving from your spreadsheet\")")
     _, header_number, header = best
     columns: dict[str, tuple[int, str]] = {}
     unplaced: list[str] = []
