@@ -293,7 +293,7 @@ def _check_value(entry: Kind, option: Option, value, *, first_year: int, last_ye
             raise RefusedError(f"{what} must be an event number")
         return int(value)
     if option.type == "changes":
-        return check_changes(value, first_year=first_year, last_year=last_year)
+        return check_changes(value)
     if option.type == "flag":
         if not isinstance(value, bool):
             raise RefusedError(f"{what} must be true or false")
@@ -314,7 +314,7 @@ def _check_value(entry: Kind, option: Option, value, *, first_year: int, last_ye
     return clean_text(value, what)
 
 
-def check_case_value(key: str, value, *, first_year: int, last_year: int):
+def check_case_value(key: str, value):
     """One case value checked by its CASE_FIELDS entry (dates as `date`); the message names the field,
     never the value (they are personal data)."""
     entry = CASE_FIELD.get(key)
@@ -330,17 +330,15 @@ def check_case_value(key: str, value, *, first_year: int, last_year: int):
             raise RefusedError(f"{what} must be true or false")
         return value
     if entry.type == "date":
-        day = value if isinstance(value, date) else _iso(value, what)
-        if not first_year <= day.year <= last_year:
-            raise RefusedError(f"{what} is outside the years sendtrack can count in "
-                               f"({first_year}-{last_year})")
-        return day
+        # a real date is all this asks: a date of birth is judged against the request by
+        # rules.guards.request_refusal (which `edit` runs), and may be before the calendar's years
+        return value if isinstance(value, date) else _iso(value, what)
     if not isinstance(value, str):
         raise RefusedError(f"{what} must be text")
     return clean_text(value, what)
 
 
-def check_changes(value, *, first_year: int, last_year: int) -> dict:
+def check_changes(value) -> dict:
     """An edit's `changes` detail: {field: [old, new]} for fields of CASE_FIELDS, each value checked
     as the field is (dates kept as ISO text, as stored)."""
     if not isinstance(value, dict) or not value:
@@ -349,7 +347,7 @@ def check_changes(value, *, first_year: int, last_year: int) -> dict:
     for key, pair in value.items():
         if not isinstance(pair, list | tuple) or len(pair) != 2:
             raise RefusedError(f"edit changes {_shown_key(str(key))} must be [old, new]")
-        checked = [check_case_value(key, v, first_year=first_year, last_year=last_year) for v in pair]
+        checked = [check_case_value(key, v) for v in pair]
         out[key] = [v.isoformat() if isinstance(v, date) else v for v in checked]
     return out
 

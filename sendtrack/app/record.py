@@ -185,9 +185,7 @@ def edit(db: Database, *, ref: str, values: dict, reason: str, by: str, today: d
     Messages name the values, never repeat them (they are personal data)."""
     calendar = context.calendar
     reason = clean_text(reason, "reason")
-    wanted = {key: kinds.check_case_value(key, value, first_year=calendar.first_year,
-                                          last_year=calendar.last_year)
-              for key, value in values.items()}
+    wanted = {key: kinds.check_case_value(key, value) for key, value in values.items()}
     if not wanted:
         raise RefusedError("say what to correct: "
                            + ", ".join(f.flag.split("/")[0] for f in kinds.CASE_FIELDS))
@@ -204,8 +202,7 @@ def edit(db: Database, *, ref: str, values: dict, reason: str, by: str, today: d
         rows = store.event_rows(db, case_row.id)
         before = judge(compute(store.to_case(case_row, rows), calendar, context.settings), today)
         details = {"reason": reason, "changes": kinds.check_changes(
-            {key: [getattr(case_row, key), value] for key, value in changed.items()},
-            first_year=calendar.first_year, last_year=calendar.last_year)}
+            {key: [getattr(case_row, key), value] for key, value in changed.items()})}
         store.set_case_values(db, case_row.id, changed)
         event_id = store.insert_event(db, case_id=case_row.id, kind="edit", when=today, details=details,
                                       recorded_by=by, now=now())
