@@ -86,7 +86,8 @@ def test_an_xlsx_with_a_merged_title_and_real_date_cells(cli, tmp_path):
     assert (view["team"], view["coordinator"]) == ("school-age", "Kit Cole")
 
 
-def test_a_cp1252_csv_with_uk_text_dates_and_blank_cells(cli, tmp_path):
+def test_a_cp1252_csv_with_uk_text_dates_and_blank_cells(backend_cli, tmp_path):
+    cli = backend_cli
     path = tmp_path / "tracker.csv"
     lines = [",".join(HEADINGS),
              "CP-1,Zoë Testcase,15/03/2015,06/01/2025,Front Door,Sam Patel,10/02/2025,Agreed,,,",
@@ -150,7 +151,8 @@ final = "Final EHCP Issued"
 
 
 @pytest.fixture
-def ten_problems(cli, tmp_path):
+def ten_problems(backend_cli, tmp_path):
+    cli = backend_cli
     soon = (date.today() + timedelta(days=10)).strftime("%d/%m/%Y")
     unborn = (date.today() + timedelta(days=40)).strftime("%d/%m/%Y")
     rows = [
@@ -183,14 +185,15 @@ EXPECTED = [("3", "Date Request Received"), ("4", "Final EHCP Issued"), ("5", "T
 
 
 @pytest.mark.parametrize("dry_run", [False, True], ids=["import", "dry-run"])
-def test_ten_problems_are_ten_report_rows_and_nothing_is_written(cli, tmp_path, private_db, ten_problems,
+def test_ten_problems_are_ten_report_rows_and_nothing_is_written(backend_cli, backend, tmp_path, ten_problems,
                                                                   dry_run):
+    cli = backend_cli
     path, soon, unborn = ten_problems
-    before = dump(private_db)
+    before = backend.snapshot()
     report = tmp_path / "report.csv"
     result = cli.fails(["import", "--map", str(tmp_path / "map.toml"), str(path), "--report", str(report),
                         *(["--dry-run"] if dry_run else [])])
-    assert dump(private_db) == before
+    assert backend.snapshot() == before
     assert stat.S_IMODE(os.stat(report).st_mode) == 0o600
     found = list(csv.reader(io.StringIO(report.read_text(encoding="utf-8"))))
     assert found[0] == ["row", "column", "problem"]
@@ -213,7 +216,8 @@ def test_ten_problems_are_ten_report_rows_and_nothing_is_written(cli, tmp_path, 
         assert personal not in everything, personal
 
 
-def test_the_same_tracker_fixed_imports_every_row(cli, tmp_path, ten_problems):
+def test_the_same_tracker_fixed_imports_every_row(backend_cli, tmp_path, ten_problems):
+    cli = backend_cli
     path, _, _ = ten_problems
     rows = list(csv.reader(path.open(encoding="utf-8")))
     good = [rows[0], rows[1], rows[12]]
