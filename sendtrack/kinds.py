@@ -9,6 +9,7 @@ resolves. Adding a kind: docs/architecture.md, "Adding an event kind".
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -38,7 +39,7 @@ class Option:
 
     key: str
     flag: str
-    type: str  # choice | date | text | flag | changes (an edit's old and new case values)
+    type: str  # choice | date | text | flag | changes (an edit's [old, new]) | commitments (an erase's)
     help: str
     choices: tuple[str, ...] = ()
     required: bool = False
@@ -192,11 +193,13 @@ KINDS: tuple[Kind, ...] = (
                   _opt("from_coordinator", "text", "The coordinator it left.")),
          command="assign", before_request=True),
     Kind("erase", "The case's personal values were erased (UK GDPR Art. 17): the name and date of birth "
-         "replaced by a tombstone, the events' dates kept.",
+         "replaced by a tombstone (in the case and in its edits), the events' dates kept.",
          options=(_opt("reason", "text", "Why, in words without personal data (kept for the record).",
                        required=True),
                   _opt("request", "text", "The request event's hash over the erased values (the audit "
-                       "chain's commitment).", metavar="SHA256")),
+                       "chain's commitment).", metavar="SHA256"),
+                  _opt("edits", "commitments", "Each edit's hash over its erased values, by event id (the "
+                       "audit chain's commitments).")),
          command="erase"),
     Kind("edit", "A correction of the case's own values (name, date of birth, ...): the old and the new "
          "value, and why.",
@@ -301,6 +304,12 @@ def _check_value(entry: Kind, option: Option, value, *, first_year: int, last_ye
         return int(value)
     if option.type == "changes":
         return check_changes(value)
+    if option.type == "commitments":
+        if not isinstance(value, dict) or not all(
+                isinstance(k, str) and k.isdigit() and isinstance(v, str) and re.fullmatch(r"[0-9a-f]{64}", v)
+                for k, v in value.items()):
+            raise RefusedError(f"{what} must be an object of {{event id: SHA-256 hex}}")
+        return value
     if option.type == "flag":
         if not isinstance(value, bool):
             raise RefusedError(f"{what} must be true or false")

@@ -21,21 +21,10 @@ down_revision = "0002"
 branch_labels = None
 depends_on = None
 
-MESSAGE = "events are append-only"
-SQLITE = [
-    f"CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END",
-    f"CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END",
-]
-POSTGRESQL = [
-    "CREATE FUNCTION events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
-    f"BEGIN RAISE EXCEPTION '{MESSAGE}'; END $$",
-    "CREATE TRIGGER events_no_update BEFORE UPDATE ON events FOR EACH ROW "
-    "EXECUTE FUNCTION events_append_only()",
-    "CREATE TRIGGER events_no_delete BEFORE DELETE ON events FOR EACH ROW "
-    "EXECUTE FUNCTION events_append_only()",
-    "CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events FOR EACH STATEMENT "
-    "EXECUTE FUNCTION events_append_only()",
-]
+#: the trigger SQL is storage/audit.TRIGGER_SQL's, the one text of it (erasure re-creates the update
+#: trigger from there too)
+SQLITE = list(audit.TRIGGER_SQL["sqlite"].values())
+POSTGRESQL = [audit.PG_FUNCTION, *audit.TRIGGER_SQL["postgresql"].values()]
 #: cases hashed per round trip: a whole England database is not held in memory at once
 CASES_AT_ONCE = 5000
 

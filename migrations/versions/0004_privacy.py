@@ -14,6 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from sendtrack.storage import audit
+
 revision = "0004"
 down_revision = "0003"
 branch_labels = None
@@ -29,12 +31,7 @@ def upgrade() -> None:
 
 
 #: migration 0003's triggers, as it creates them on SQLite (a table copy drops them)
-SQLITE_TRIGGERS = [
-    "CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN "
-    "SELECT RAISE(ABORT, 'events are append-only'); END",
-    "CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN "
-    "SELECT RAISE(ABORT, 'events are append-only'); END",
-]
+SQLITE_TRIGGERS = list(audit.TRIGGER_SQL["sqlite"].values())
 
 
 def downgrade() -> None:

@@ -6,12 +6,12 @@ README "Retention and erasure" says what is erased, what is kept and why; the ch
 
 from __future__ import annotations
 
-import re
+import json
 from dataclasses import dataclass, replace
 from datetime import date
 
 from sendtrack.app.context import Context, materialising
-from sendtrack.app.record import Change, _materialise, now
+from sendtrack.app.record import Change, _materialise, now, refuse_personal
 from sendtrack.domain import Case
 from sendtrack.errors import RefusedError
 from sendtrack.kinds import clean_text
@@ -94,9 +94,11 @@ def _as_on(case: Case, day: date) -> Case:
 
 def erase(db: Database, *, ref: str, reason: str, by: str, today: date, context: Context,
           force: bool = False) -> Change:
-    """Replace the case's name and date of birth with the tombstone (ERASED_NAME, `erased_dob`), and
-    record it as an `erase` event (who, when, why) whose details commit the audit chain to the
-    request's hash over the values as erased (storage/audit.verify). Refused: an unknown case, a case
+    """Replace the case's name and date of birth with the tombstone (ERASED_NAME, `erased_dob`), in the
+    case row and in every `edit` event's `changes` (TOMBSTONES; the one rewrite of events, with the
+    update trigger lifted for it), and record it as an `erase` event (who, when, why) whose details
+    commit the audit chain to the request's and each rewritten edit's hash as they read after it
+    (storage/audit.verify); then clear SQLite's write-ahead log. Refused: an unknown case, a case
     erased already, an open case unless `force`, a reason that is empty, unsafe text or holds the
     child's name or date of birth, and a case whose audit chain is already broken."""
     reason = clean_text(reason, "reason")
@@ -106,7 +108,7 @@ def erase(db: Database, *, ref: str, reason: str, by: str, today: date, context:
         done = next((r for r in rows if r.kind in audit.ERASE_KINDS), None)
         if done is not None:
             raise RefusedError(f"{ref} was erased already (event {done.id})")
-        _refuse_personal(reason, case_row)
+        refuse_personal(reason, [(case_row.name, case_row.dob)])
         case = store.to_case(case_row, rows)
         if closure(_as_on(case, today)) is None and not force:
             raise RefusedError(f"{ref} is open (not refused, withdrawn, no-plan or ceased): erase it "
@@ -117,28 +119,50 @@ def erase(db: Database, *, ref: str, reason: str, by: str, today: date, context:
                                "restore the last backup before erasing")
         before = judge(compute(case, context.calendar, context.settings), today)
         stored.tombstone(db, case_row.id, name=ERASED_NAME, dob=erased_dob(case_row.dob))
-        # the request's hash over the identity as the tombstone leaves it, read back as `check` reads it
-        chain = stored.chain_rows(db, case_row.id)
-        at = next(i for i, row in enumerate(chain) if row[1] in audit.IDENTITY_KINDS)
-        commitment = audit.erase_commitment(chain[at - 1][-1] if at else audit.GENESIS, case_row.id,
-                                            chain[at][:-1], stored.identity(db, case_row.id))
+        stored.rewrite_details(db, {row[0]: text for row in stored.chain_rows(db, case_row.id)
+                                    if row[1] == "edit" and (text := erased_edit(row[3])) is not None})
+        request, edits = _commitments(db, case_row.id)
         event_id = store.insert_event(db, case_id=case_row.id, kind=ERASE, when=today,
-                                      details={"reason": reason, "request": commitment}, recorded_by=by,
-                                      now=now())
+                                      details={"reason": reason, "request": request, "edits": edits or None},
+                                      recorded_by=by, now=now())
         after = _materialise(db, store.find_case(db, ref), context=context, today=today)
+    stored.clear_log(db)
     return Change(ref, event_id, before, after)
 
 
-def _refuse_personal(reason: str, case: store.StoredCase) -> None:
-    """The reason is kept in the record for good: refuse one that holds the child's name (or any part
-    of it of three letters or more) or date of birth. Says which, never the value."""
-    folded = reason.casefold()
-    words = set(re.findall(r"\w+", folded))
-    parts = [p for p in re.findall(r"\w+", case.name.casefold()) if len(p) >= 3]
-    if case.name.casefold() in folded or any(p in words for p in parts):
-        raise RefusedError("the reason holds the child's name: say why without personal data")
-    dob = case.dob
-    forms = {dob.isoformat(), f"{dob.day}/{dob.month}/{dob.year}",
-             *(f"{dob.day:02d}{sep}{dob.month:02d}{sep}{dob.year}" for sep in "/.-")}
-    if any(form in reason for form in forms):
-        raise RefusedError("the reason holds the child's date of birth: say why without personal data")
+#: The case values an erasure replaces, and with what: in the cases row and in every `edit` event's
+#: `changes` (old and new alike). The other values of audit.IDENTITY are kept (README "Retention and
+#: erasure" says why).
+TOMBSTONES = {"name": lambda value: ERASED_NAME,
+              "dob": lambda value: None if value is None else erased_dob(date.fromisoformat(str(value)[:10]))
+              .isoformat()}
+
+
+def erased_edit(text: str | dict) -> str | None:
+    """An edit's details JSON with every personal value of its `changes` replaced by its tombstone, in
+    the form store.insert_event writes; None when it holds none to replace (an import's erased case
+    must hold none: app/exchange, whose rows' details are dicts)."""
+    details = json.loads(text) if isinstance(text, str) else text
+    changes = details.get("changes") if isinstance(details, dict) else None
+    if not isinstance(changes, dict):
+        return None
+    erased = {key: [blank(value) for value in pair]
+              if (blank := TOMBSTONES.get(key)) and isinstance(pair, list) else pair
+              for key, pair in changes.items()}
+    return None if erased == changes else store.details_json({**details, "changes": erased})
+
+
+def _commitments(db: Database, case_id: int) -> tuple[str, dict[str, str]]:
+    """What the erase event records, read back as `check` reads the case after the tombstone and the
+    rewrite: the request's recomputed hash, and each edit's whose recomputed hash changed (by id). Any
+    other event's hash still matches: the rewrite touched only identity-bearing events."""
+    chain = stored.chain_rows(db, case_id)
+    request, edits = "", {}
+    for row, digest in audit.digests(case_id, stored.identity_values(db, case_id), chain):
+        event_id, kind, stored_hash = row[0], row[1], row[-1]
+        if kind == "request" and not request:
+            request = digest
+        elif digest != stored_hash:
+            assert kind in audit.IDENTITY_KINDS, f"event {event_id}: only identity-bearing events change"
+            edits[str(event_id)] = digest
+    return request, edits

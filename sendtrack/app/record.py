@@ -195,11 +195,15 @@ def edit(db: Database, *, ref: str, values: dict, reason: str, by: str, today: d
         if not changed:
             raise RefusedError(f"{ref}: nothing to correct: the case already holds "
                                + ", ".join(sorted(wanted)))
+        refuse_personal(reason, [(case_row.name, case_row.dob),
+                                 (changed.get("name"), changed.get("dob"))])
+        rows = store.event_rows(db, case_row.id)
+        if any(r.kind == "erase" for r in rows) and changed.keys() & {"name", "dob"}:
+            raise RefusedError(f"{ref} was erased: its name and date of birth are not recorded again")
         if "dob" in changed:
             problem = request_refusal(dob=changed["dob"], received=case_row.received, today=today)
             if problem:
                 raise RefusedError(f"{ref}: {problem}")
-        rows = store.event_rows(db, case_row.id)
         before = judge(compute(store.to_case(case_row, rows), calendar, context.settings), today)
         details = {"reason": reason, "changes": kinds.check_changes(
             {key: [getattr(case_row, key), value] for key, value in changed.items()})}
@@ -208,6 +212,25 @@ def edit(db: Database, *, ref: str, values: dict, reason: str, by: str, today: d
                                       recorded_by=by, now=now())
         after = _materialise(db, store.find_case(db, ref), context=context, today=today)
     return Change(ref, event_id, before, after)
+
+
+def refuse_personal(reason: str, children: list[tuple[str | None, date | None]]) -> None:
+    """A reason is kept in the record for good (an edit's, an erasure's): refuse one that holds the
+    child's name (or any part of it of three letters or more) or date of birth, for each (name, date
+    of birth) given (an edit gives the old and the new values). Says which, never the value."""
+    folded = reason.casefold()
+    words = set(re.findall(r"\w+", folded))
+    for name, dob in children:
+        if name:
+            parts = [p for p in re.findall(r"\w+", name.casefold()) if len(p) >= 3]
+            if name.casefold() in folded or any(p in words for p in parts):
+                raise RefusedError("the reason holds the child's name: say why without personal data")
+        if dob:
+            forms = {dob.isoformat(), f"{dob.day}/{dob.month}/{dob.year}",
+                     *(f"{dob.day:02d}{sep}{dob.month:02d}{sep}{dob.year}" for sep in "/.-")}
+            if any(form in reason for form in forms):
+                raise RefusedError("the reason holds the child's date of birth: say why without personal "
+                                   "data")
 
 
 def assign(db: Database, *, ref: str, team: str, coordinator: str | None, by: str, today: date) -> int:

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -44,7 +45,8 @@ IDENTITY = ("ref", "name", "dob", "received", "source", "looked_after", "alterna
 _sha256 = hashlib.sha256
 
 #: Kinds that erase a case's personal values (app/privacy.py): their details' `request` is the hash of
-#: the case's request event taken over the case's values as the erasure left them.
+#: the case's request event, and `edits` each rewritten edit's (by id), taken over the events as the
+#: erasure left them (`commitments`).
 ERASE_KINDS = frozenset({"erase"})
 
 
@@ -197,6 +199,23 @@ ALTERED_REQUEST = ("hash does not match — the event, or the case's reference, 
 UNHASHED = "no hash — the event was written outside sendtrack"
 
 
+def digests(case_id: int, who: str | tuple, events: Sequence[Sequence]) -> Iterator[tuple[Sequence, str]]:
+    """Each of one case's events (as `verify` reads them) with the hash recomputed from what is stored
+    now, each chained to the previous event's *stored* hash: what `verify` compares, and what an erase
+    commits to for the events its rewrite changes (app/privacy.erase)."""
+    previous = GENESIS
+    if isinstance(who, tuple):
+        whos = identities_of(who, [(e[0], e[1], e[3]) for e in events])
+    else:
+        whos = {e[0]: who for e in events}
+    for row in events:
+        event_id, kind, when, details, voids, by, at, imported_by, imported_at, stored = row
+        yield row, _sha256(canonical(previous, case_id, event_id, kind, when, details, voids, by, at,
+                                     whos[event_id] if kind in IDENTITY_KINDS else "", imported_by,
+                                     imported_at)).hexdigest()
+        previous = stored
+
+
 def verify(case_id: int, ref: str, who: str | tuple, events: Sequence[Sequence], head: Sequence | None
            ) -> Break | None:
     """Recompute one case's chain: `events` are (id, kind, date, details, voids, recorded_by,
@@ -204,23 +223,20 @@ def verify(case_id: int, ref: str, who: str | tuple, events: Sequence[Sequence],
     (IDENTITY order; or their `identity(...)` when it has no edit), `head` its (event id, hash) in
     audit_heads. Returns the first broken link, or None.
 
-    An erased case's request was hashed over the identity the erasure replaced, which is gone: its
-    stored hash stands (the next link covers it) when the request, read with the case's values as
-    they are now, hashes to the commitment its `erase` event recorded (`erase_commitment`), and the
+    An erased case's identity-bearing events (the request, each edit) were hashed over the name and
+    date of birth the erasure replaced, in the case row and in the edits' `changes`, which are gone:
+    such an event's stored hash stands (the next link covers it) when the event, read as it is now,
+    hashes to the commitment an `erase` event of the case recorded for it (`commitments`), and the
     erase event is itself a link of the chain, so neither can be rewritten unseen."""
     previous = GENESIS
-    commitments = {_commitment(row[3]) for row in events if row[1] in ERASE_KINDS}
-    if isinstance(who, tuple):
-        whos = identities_of(who, [(e[0], e[1], e[3]) for e in events])
-    else:
-        whos = {e[0]: who for e in events}
-    for event_id, kind, when, details, voids, by, at, imported_by, imported_at, stored in events:
+    committed = commitments(row[3] for row in events if row[1] in ERASE_KINDS)
+    for row, digest in digests(case_id, who, events):
+        event_id, kind, when, stored = row[0], row[1], row[2], row[-1]
         if stored is None:
             return Break(case_id, ref, event_id, kind, day(when), UNHASHED)
         bearing = kind in IDENTITY_KINDS
-        digest = _sha256(canonical(previous, case_id, event_id, kind, when, details, voids, by, at,
-                                   whos[event_id] if bearing else "", imported_by, imported_at)).hexdigest()
-        if digest != stored and not (bearing and digest in commitments):
+        if digest != stored and not (bearing and digest == committed.get((kind, event_id))
+                                     or kind == "request" and digest in committed.get("request", ())):
             return Break(case_id, ref, event_id, kind, day(when), ALTERED_REQUEST if bearing else ALTERED)
         previous = stored
     last_id = events[-1][0] if events else None
@@ -289,21 +305,25 @@ def find_breaks(db: Database, lo: int | None = None, hi: int | None = None,
     return sorted(out, key=lambda b: b.case_id)
 
 
-def _commitment(details) -> str | None:
-    try:
-        value = json.loads(details).get("request")
-    except (TypeError, ValueError, AttributeError):
-        return None
-    return value if isinstance(value, str) else None
-
-
-def erase_commitment(previous: str, case_id: int, request: Sequence, who: str) -> str:
-    """What an erase event records: the hash of the request event (`request` its (id, kind, date,
-    details, voids, recorded_by, recorded_at, imported_by, imported_at) as stored, `previous` the hash
-    it chains to) taken over `who`, the case's identity as the erasure leaves it."""
-    event_id, kind, when, details, voids, by, at, imported_by, imported_at = request
-    return _sha256(canonical(previous, case_id, event_id, kind, when, details, voids, by, at, who,
-                             imported_by, imported_at)).hexdigest()
+def commitments(details: Iterable) -> dict:
+    """What erase events (their details JSON) vouch for: ("edit", event id) -> digest from each one's
+    `edits`, and "request" -> the set of its `request` digests (the form issue 9's erase wrote, still
+    read: a request's digest, for the case's request only)."""
+    out: dict = {"request": set()}
+    for text in details:
+        try:
+            found = json.loads(text)
+        except (TypeError, ValueError):
+            continue
+        if not isinstance(found, dict):
+            continue
+        if isinstance(found.get("request"), str):
+            out["request"].add(found["request"])
+        edits = found.get("edits")
+        for key, value in edits.items() if isinstance(edits, dict) else ():
+            if str(key).isdigit() and isinstance(value, str):
+                out["edit", int(key)] = value
+    return out
 
 
 def _stream(cursor) -> Iterable[Sequence]:
@@ -313,8 +333,31 @@ def _stream(cursor) -> Iterable[Sequence]:
 
 # --- the database's own refusal -----------------------------------------------------------------------
 
-#: What the triggers say (migration 0003 creates them; the SQL stays in the migration, as it was run).
+#: What the triggers say.
 MESSAGE = "events are append-only"
+#: The one text of the append-only triggers, by dialect and name: migration 0003 creates them from here
+#: (PostgreSQL's after PG_FUNCTION), 0004's downgrade puts SQLite's back after its table copy, and
+#: `lifted` re-creates the update trigger after erasure's one rewrite. Changing a text here changes
+#: what those run: a new revision, then, to replace the triggers of databases made before.
+TRIGGER_SQL = {
+    "sqlite": {
+        "events_no_update": "CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN "
+                            f"SELECT RAISE(ABORT, '{MESSAGE}'); END",
+        "events_no_delete": "CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN "
+                            f"SELECT RAISE(ABORT, '{MESSAGE}'); END",
+    },
+    "postgresql": {
+        "events_no_update": "CREATE TRIGGER events_no_update BEFORE UPDATE ON events FOR EACH ROW "
+                            "EXECUTE FUNCTION events_append_only()",
+        "events_no_delete": "CREATE TRIGGER events_no_delete BEFORE DELETE ON events FOR EACH ROW "
+                            "EXECUTE FUNCTION events_append_only()",
+        "events_no_truncate": "CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events "
+                              "FOR EACH STATEMENT EXECUTE FUNCTION events_append_only()",
+    },
+}
+#: The function PostgreSQL's triggers run (created before them).
+PG_FUNCTION = ("CREATE FUNCTION events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
+               f"BEGIN RAISE EXCEPTION '{MESSAGE}'; END $$")
 #: The triggers `check` expects on the events table, by dialect.
 TRIGGERS = {"sqlite": ("events_no_delete", "events_no_update"),
             "postgresql": ("events_no_delete", "events_no_truncate", "events_no_update")}
@@ -329,3 +372,19 @@ def missing_triggers(db: Database) -> list[str]:
                "AND tgenabled <> 'D'")
     present = {row[0] for row in db.all(sql)}
     return [name for name in TRIGGERS[db.dialect] if name not in present]
+
+
+def drop_trigger(dialect: str, name: str) -> str:
+    """The statement that drops one of TRIGGER_SQL's triggers."""
+    return f"DROP TRIGGER IF EXISTS {name}" + (" ON events" if dialect == "postgresql" else "")
+
+
+@contextmanager
+def lifted(db: Database) -> Iterator[None]:
+    """The update trigger dropped for the statements inside, and re-created from TRIGGER_SQL after them,
+    inside the caller's write transaction (DDL is transactional on SQLite and PostgreSQL: if anything
+    fails, the rollback restores the trigger with everything else). Erasure's rewrite only
+    (app/privacy.erase); on PostgreSQL it needs the role that owns the events table."""
+    db.execute(drop_trigger(db.dialect, "events_no_update"))
+    yield
+    db.execute(TRIGGER_SQL[db.dialect]["events_no_update"])

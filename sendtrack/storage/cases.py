@@ -160,12 +160,16 @@ def insert_case(db: Database, *, ref: str, name: str, dob: date, received: date,
                                        alternative_provision, setting, now))
 
 
+def details_json(details: dict) -> str:
+    """An event's details as stored (and hashed): None values left out, keys sorted."""
+    return json.dumps({k: v for k, v in details.items() if v is not None}, sort_keys=True, default=str)
+
+
 def insert_event(db: Database, *, case_id: int, kind: str, when: date, details: dict, recorded_by: str,
                  now: datetime, voids: int | None = None) -> int:
     """Append one event, its hash chained to the case's head, and move the head on (inside the
     caller's write transaction, which holds the write lock: the id chosen here stays free)."""
-    payload = json.dumps({k: v for k, v in details.items() if v is not None}, sort_keys=True,
-                         default=str)
+    payload = details_json(details)
     event_id = next_event_id(db)
     head = db.one(audit.GET_HEAD, (case_id,))
     who = ""

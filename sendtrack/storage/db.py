@@ -546,6 +546,10 @@ def connect_sqlite(path: Path, *, create: bool = False, read_only: bool = False)
             raw.execute("PRAGMA journal_mode = WAL")
             # NORMAL is safe with WAL: a power cut may lose the last commits, never corrupt the file
             raw.execute("PRAGMA synchronous = NORMAL")
+            # deleted and overwritten content is zeroed, not left in free space: an erased name or
+            # date of birth (or one an edit replaced) leaves no trace in the file (SQLite's default
+            # depends on how it was built: Debian's is on, others' off)
+            raw.execute("PRAGMA secure_delete = ON")
     except sqlite3.DatabaseError as exc:  # a directory, a text file, a damaged header
         if raw is not None:
             raw.close()  # and SQLite removes the -wal and -shm files it made

@@ -8,7 +8,7 @@ from datetime import date
 
 from sendtrack.storage import audit
 from sendtrack.storage.cases import SELECT_CASE, SELECT_EVENT, SELECT_IDENTITY, StoredCase, StoredEvent
-from sendtrack.storage.db import Database
+from sendtrack.storage.db import BUSY_TIMEOUT_MS, Database
 
 #: What an erased case's name becomes (app/privacy.erase).
 ERASED_NAME = "(erased)"
@@ -59,8 +59,35 @@ def tombstone(db: Database, case_id: int, *, name: str, dob: date) -> None:
     db.execute("UPDATE cases SET name = ?, dob = ? WHERE id = ?", (name, dob, case_id))
 
 
-def identity(db: Database, case_id: int) -> str:
-    """The case's identity values as the audit chain reads them (audit.identity over audit.IDENTITY)."""
+def identity_values(db: Database, case_id: int) -> tuple:
+    """The case's identity values (audit.IDENTITY order), as `check` reads them."""
     row = db.one(SELECT_IDENTITY, (case_id,))
     assert row is not None
-    return audit.identity(*row)
+    return tuple(row)
+
+
+def rewrite_details(db: Database, details: dict[int, str]) -> None:
+    """Erasure's one sanctioned rewrite of events: each event id's details replaced by the JSON text
+    given, with the append-only update trigger lifted for these statements only (audit.lifted), inside
+    the erase's write transaction. Stored hashes are never rewritten: the erase event commits to what
+    the rewritten events hash to (audit.verify)."""
+    if not details:
+        return
+    with audit.lifted(db):
+        for event_id, text in sorted(details.items()):
+            db.execute("UPDATE events SET details = ? WHERE id = ?", (text, event_id))
+
+
+def clear_log(db: Database) -> bool:
+    """After an erase has committed, on SQLite: copy the write-ahead log into the file and truncate it,
+    so the log's older page images (the erased values among them) do not outlive the erase. Tried
+    once, without waiting: False when another connection's read keeps the log (SQLite then clears it
+    when the last connection closes). Nothing to do on PostgreSQL (README "Retention and erasure")."""
+    if db.dialect != "sqlite":
+        return True
+    db.raw.execute("PRAGMA busy_timeout = 0")
+    try:
+        busy, _, _ = db.raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    finally:
+        db.raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    return not busy
