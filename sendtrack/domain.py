@@ -40,6 +40,10 @@ class Event:
                 return v
         return default
 
+    def flag(self, key: str) -> bool:
+        """A flag detail (`--for-transfer`): set when stored as true, however it was spelt in."""
+        return str(self.get(key)).lower() == "true"
+
     def get_date(self, key: str) -> dt.date | None:
         value = self.get(key)
         return date.fromisoformat(value) if value else None
@@ -125,6 +129,10 @@ class Deadline:
     ended_on: date | None = None
     known_from: date | None = None
     known_until: date | None = None
+    #: the arithmetic in words, naming the limit that applied (spec 8.11). Computed with the deadline and
+    #: shown by the timeline and `record`; not stored (storage.columns leaves it out), so it is never part
+    #: of a comparison of stored and fresh deadlines.
+    basis: str = field(default="", compare=False)
 
     @property
     def is_window(self) -> bool:

@@ -87,6 +87,14 @@ def _opt(key: str, type: str, help: str, *, flag: str | None = None, choices: tu
 
 INSTITUTION = _opt("institution", "text", "The school or college.", metavar="NAME")
 REQUIRED_INSTITUTION = _opt("institution", "text", "The school or college.", metavar="NAME", required=True)
+#: A plan names the placement after a phase transfer (reg 18(1)): only a plan event recorded
+#: --for-transfer completes a transfer deadline (spec 8.7).
+PLAN_NAMES = (
+    _opt("names_setting", "text", "The school or institution the plan names.", flag="--names-setting",
+         metavar="NAME"),
+    _opt("for_transfer", "flag", "The plan names the placement after the next phase transfer: it "
+         "completes that transfer's deadline (reg 18(1); spec 8.7).", flag="--for-transfer"),
+)
 
 KINDS: tuple[Kind, ...] = (
     Kind("request", "A request for an EHC needs assessment (reg 3; CFA s.36).", phase="assessment",
@@ -113,7 +121,7 @@ KINDS: tuple[Kind, ...] = (
          options=(REQUIRED_INSTITUTION,), guards=("institution-was-consulted",)),
     Kind("no-plan", "Notice that no plan will be issued after the assessment (reg 10).", phase="assessment",
          guards=("assessed", "no-final-plan-yet")),
-    Kind("final", "The final EHC plan was issued (reg 13(2)).", phase="assessment",
+    Kind("final", "The final EHC plan was issued (reg 13(2)).", phase="assessment", options=PLAN_NAMES,
          guards=("assessed", "no-final-plan-yet", "no-no-plan-notice")),
     Kind("exception",
          "A statutory exception (regs 5(4), 8(2), 10(4), 13(3)): disapplies time limits, moves no date.",
@@ -126,7 +134,9 @@ KINDS: tuple[Kind, ...] = (
                   "(default: the request's LA deadlines open on the start date).", metavar="RULE_ID"),
              _opt("subject", "text", "Which advice request, when several are open.", metavar="NAME"),
          ),
-         guards=("exception-covers",), date_flag="--start", date_help="When the circumstance began."),
+         guards=("exception-covers",), date_flag="--start",
+         date_help="When the circumstance began (may be before the request: it covers that request's "
+                   "deadlines, spec 8.4).", before_request=True),
     Kind("review-scheduled", "A review meeting was arranged for a date (invitations are due 2 weeks "
          "before it).", phase="plan",
          options=(_opt("meeting", "date", "The meeting date.", required=True, metavar="DATE"),),
@@ -138,8 +148,9 @@ KINDS: tuple[Kind, ...] = (
          options=(_opt("outcome", "choice", "maintain, amend or cease.", choices=REVIEW_OUTCOMES,
                        required=True),)),
     Kind("amendment-notice", "Proposed amendments sent to the family (reg 22(2)).", phase="plan"),
-    Kind("amended-plan", "The amended final plan was issued (reg 22(3)).", phase="plan"),
-    Kind("no-amendment", "Notice that the plan will not be amended after all (reg 22(4)).", phase="plan"),
+    Kind("amended-plan", "The amended final plan was issued (reg 22(3)).", phase="plan", options=PLAN_NAMES),
+    Kind("no-amendment", "Notice that the plan will not be amended after all (reg 22(4)).", phase="plan",
+         options=PLAN_NAMES),
     Kind("transfer", "A planned transfer; once any is recorded, they replace the defaults from the date "
          "of birth.",
          options=(_opt("on", "date", "The day of the move.", required=True, metavar="DATE"),
@@ -234,6 +245,8 @@ def check_details(name: str, details: dict, *, first_year: int, last_year: int) 
         if value is None:
             continue
         option = entry.option(key)
+        if option is not None and option.type == "flag" and value is False:
+            continue  # an unset flag is stored as no detail at all, as the event had before it existed
         if option is None:
             raise RefusedError(f"a {name} event has no detail {_shown_key(key)}")
         out[key] = _check_value(entry, option, value, first_year=first_year, last_year=last_year)

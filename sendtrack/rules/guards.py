@@ -157,7 +157,7 @@ def institution_was_consulted(f: Facts) -> str | None:
 
 
 def exception_covers(f: Facts) -> str | None:
-    return exception_problem(f.event, f.deadlines())
+    return exception_problem(f.event, f.deadlines(), f.case.received)
 
 
 #: Every guard a kind may name in the registry, by its registry name.

@@ -17,6 +17,8 @@ from sendtrack.rules.counting import (
     weeks_after,
 )
 from sendtrack.rules.paths import ceased_on, first_date, plan_issued_on, settle
+from sendtrack.rules.words import day, minus, plus
+from sendtrack.rules.words import months_starting as months_in_words
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,10 +57,14 @@ def annual_review(case: Case, calendar: Calendar, settings: Settings) -> list[De
     """A review meeting within each 12 months starting with the plan or the last review: CFA s.44(1)."""
     ceased = ceased_on(case)
     out = []
+    issued = plan_issued_on(case)
     for cycle in cycles(case, settings):
         completed, ended = settle(cycle.meeting, ceased)
+        what = "plan issued" if cycle.start == issued else (
+            "review decision" if settings.annual_review_from == "decision" else "review meeting")
         out.append(deadline("annual-review", trigger=cycle.start, due=cycle.due, calendar=calendar,
-                            completed_on=completed, ended_on=ended))
+                            completed_on=completed, ended_on=ended,
+                            basis=months_in_words(what, cycle.start, 12, cycle.due) + "; CFA s.44(1)"))
     return out
 
 
@@ -77,9 +83,13 @@ def review_scheduled(case: Case, calendar: Calendar, settings: Settings) -> list
     for cycle in cycles(case, settings):
         scheduled = _scheduled_after(case, cycle.start)
         completed, ended = settle(scheduled, ceased)
-        due = max(cycle.start, cycle.due - timedelta(weeks=settings.review_scheduled_weeks))
+        weeks = settings.review_scheduled_weeks
+        due = max(cycle.start, cycle.due - timedelta(weeks=weeks))
+        basis = minus("annual review due", cycle.due, f"{weeks} weeks", cycle.due - timedelta(weeks=weeks))
+        if due != cycle.due - timedelta(weeks=weeks):
+            basis += f", but not before the cycle began on {day(cycle.start)}"
         out.append(deadline("review-scheduled", trigger=cycle.start, due=due, calendar=calendar,
-                            completed_on=completed, ended_on=ended))
+                            completed_on=completed, ended_on=ended, basis=basis + " (local milestone)"))
     return out
 
 
@@ -116,9 +126,19 @@ def review_notice(case: Case, calendar: Calendar, settings: Settings) -> list[De
             replaced = group[index + 1].date if index + 1 < len(group) else None
             if replaced == scheduled.date:
                 continue  # two schedulings on one day: the later one counts
-            out.append(deadline("review-notice", trigger=scheduled.date,
-                                due=meeting - timedelta(days=14), calendar=calendar,
-                                completed_on=completed, ended_on=ended, known_until=replaced))
+            if completed is not None and replaced is not None and completed < replaced:
+                # The invitations went out before the re-scheduling was recorded: the notice duty was
+                # done for this meeting and stays `met`; a later re-scheduling does not reopen it
+                # (issue 13; regression: final 2019-01-07, invitations 01-08, scheduled 01-22 for 01-22,
+                # re-scheduled 01-23 for 01-24).
+                replaced = None
+            due = meeting - timedelta(days=14)
+            out.append(deadline("review-notice", trigger=scheduled.date, due=due, calendar=calendar,
+                                completed_on=completed, ended_on=ended, known_until=replaced,
+                                basis=minus("meeting scheduled for", meeting, "2 weeks", due)
+                                + " (reg 20(3)-(4))"))
+            if replaced is None:
+                break
     return out
 
 
@@ -128,8 +148,10 @@ def review_report(case: Case, calendar: Calendar, settings: Settings) -> list[De
     out = []
     for meeting in meetings(case):
         completed, ended = settle(first_date(case, "review-report", on_or_after=meeting), ceased)
-        out.append(deadline("review-report", trigger=meeting, due=weeks_after(meeting, 2),
-                            calendar=calendar, completed_on=completed, ended_on=ended))
+        due = weeks_after(meeting, 2)
+        out.append(deadline("review-report", trigger=meeting, due=due,
+                            calendar=calendar, completed_on=completed, ended_on=ended,
+                            basis=plus("meeting", meeting, "2 weeks", due) + " (reg 20(7))"))
     return out
 
 
@@ -140,11 +162,17 @@ def review_decision(case: Case, calendar: Calendar, settings: Settings) -> list[
     for cycle in cycles(case, settings):
         if cycle.meeting is None:
             continue
-        due = min(weeks_after(cycle.meeting, 4), cycle.due)
+        four_weeks = weeks_after(cycle.meeting, 4)
+        due = min(four_weeks, cycle.due)
+        basis = plus("meeting", cycle.meeting, "4 weeks", four_weeks)
+        if cycle.due < four_weeks:
+            basis += f", but the 12 months end {day(cycle.due)} (CoP 9.169)"
+        else:
+            basis += f" (reg 20(10)), inside the 12 months ending {day(cycle.due)}"
         decided = first_date(case, "review-decision", on_or_after=cycle.meeting)
         completed, ended = settle(decided, ceased)
         out.append(deadline("review-decision", trigger=cycle.meeting, due=due, calendar=calendar,
-                            completed_on=completed, ended_on=ended))
+                            completed_on=completed, ended_on=ended, basis=basis))
     return out
 
 
@@ -152,8 +180,10 @@ def amendment_representations(case: Case, calendar: Calendar, settings: Settings
     """The family's 15 days beginning with the amendment notice: reg 22(2)(c) (C2)."""
     return [
         deadline("amendment-representations", trigger=notice.date,
-                 due=days_beginning_with(notice.date, 15), calendar=calendar,
-                 ended_on=ceased_on(case))
+                 due=(due := days_beginning_with(notice.date, 15)), calendar=calendar,
+                 ended_on=ceased_on(case),
+                 basis=f"amendment notice {day(notice.date)}: the family's 15 days beginning with it end "
+                       f"{day(due)} (C2; reg 22(2)(c))")
         for notice in case.of_kind("amendment-notice")
     ]
 
@@ -165,16 +195,24 @@ def amended_plan(case: Case, calendar: Calendar, settings: Settings) -> list[Dea
     out = []
     for notice in case.of_kind("amendment-notice"):
         due = weeks_after(notice.date, 8)
+        basis = plus("amendment notice", notice.date, "8 weeks", due)
         meeting = max((m for m in held if m <= notice.date), default=None)
         # Devon: the 12 weeks run from the review the amendments come from. A notice sent more than 12
         # weeks after the last meeting starts a mid-year amendment: only its own 8 weeks apply
         # (reading spec 8.9 this way avoids a due date before the notice itself).
         if meeting is not None and notice.date <= weeks_after(meeting, 12):
-            due = min(due, weeks_after(meeting, 12))
+            twelve = weeks_after(meeting, 12)
+            if twelve < due:
+                basis += f", but meeting {day(meeting)} + 12 weeks = {day(twelve)} comes first (Devon)"
+            else:
+                basis += f" (reg 22(3)), inside meeting {day(meeting)} + 12 weeks = {day(twelve)}"
+            due = min(due, twelve)
+        else:
+            basis += " (reg 22(3))"
         done = first_date(case, "amended-plan", "no-amendment", on_or_after=notice.date)
         completed, ended = settle(done, ceased)
         out.append(deadline("amended-plan", trigger=notice.date, due=due, calendar=calendar,
-                            completed_on=completed, ended_on=ended))
+                            completed_on=completed, ended_on=ended, basis=basis))
     return out
 
 
@@ -191,8 +229,11 @@ def under5_review(case: Case, dob: date, calendar: Calendar, settings: Settings)
             break
         meeting = next((m for m in held if m > start), None)
         completed, ended = settle(meeting, ceased)
+        what = "plan issued" if start == plan_issued_on(case) else "review meeting"
+        months = settings.under5_review_months
         out.append(deadline("under5-review", trigger=start, due=due, calendar=calendar,
-                            completed_on=completed, ended_on=ended))
+                            completed_on=completed, ended_on=ended,
+                            basis=plus(what, start, f"{months} months", due) + " (C4; CoP 9.178, guidance)"))
         start = meeting
     return out
 

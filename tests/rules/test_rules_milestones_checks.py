@@ -309,9 +309,10 @@ def test_review_scheduled_at_the_previous_meeting(make_case, judged):
 
 def test_phase_transfer_meeting_stops_once_the_plan_is_amended(make_case, judged):
     # born Fri 10 Oct 2014: Year 7 from Tue 1 Sep 2026, deadline Sat 14 Feb 2026 (C6);
-    # signal 12 weeks before: 14 Feb 2026 - 84 = Sat 22 Nov 2025. Plan amended Mon 3 Nov 2025 (after
-    # 1 Sep 2025) with no review meeting in the year: the signal no longer applies from 3 Nov.
-    case = plan_case(make_case, date(2023, 5, 22), [("amended-plan", date(2025, 11, 3))])
+    # signal 12 weeks before: 14 Feb 2026 - 84 = Sat 22 Nov 2025. Plan amended for the transfer Mon 3 Nov
+    # 2025 (after 1 Sep 2025) with no review meeting in the year: the signal no longer applies from 3 Nov.
+    case = plan_case(make_case, date(2023, 5, 22), [("amended-plan", date(2025, 11, 3),
+                                                     {"for_transfer": True})])
     found = [j for j in judged(case, date(2025, 12, 1), "phase-transfer-meeting")
              if "Year 6 to 7" in (j.deadline.subject or "")]
     assert [(j.deadline.due, j.status) for j in found] == [(date(2025, 11, 22), Status.NOT_APPLICABLE)]

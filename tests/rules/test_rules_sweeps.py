@@ -27,10 +27,11 @@ def days(first: date, last: date):
 
 
 def c3(start: date) -> date:
-    """C3 written out separately: the same day next year (29 Feb -> 28 Feb), less one day."""
-    anniversary = date(start.year + 1, 2, 28) if (start.month, start.day) == (2, 29) else start.replace(
-        year=start.year + 1)
-    return anniversary - timedelta(days=1)
+    """C3 written out separately: the same day next year, less one day; 29 Feb has no corresponding
+    day next year, so its period ends on 28 Feb itself (spec C3 revised 2026-12-01)."""
+    if (start.month, start.day) == (2, 29):
+        return date(start.year + 1, 2, 28)
+    return start.replace(year=start.year + 1) - timedelta(days=1)
 
 
 def full_history(make_case, received: date, index: int):
