@@ -64,6 +64,10 @@ class Change:
             elif was.status != j.status or was.deadline.due != d.due:
                 done = f", completed {j.completed_on}" if j.completed_on else ""
                 out.append(f"~ {label}: due {d.due}: {shown(was)} -> {shown(j)}{done}")
+            else:
+                continue
+            if d.basis:
+                out.append(f"    because {d.basis}")  # spec 8.11: the arithmetic, naming the limit
         out.extend(f"- {j.deadline.rule}: due {j.deadline.due} no longer applies" for j in old.values())
         return out
 

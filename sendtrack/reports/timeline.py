@@ -58,7 +58,7 @@ def as_data(view: CaseView, *, names: bool) -> dict:
              "act_by": j.deadline.act_by.isoformat(), "status": j.status.value,
              "completed_on": j.completed_on.isoformat() if j.completed_on else None,
              "exception_limb": j.deadline.exception_limb if j.status == "excepted" else None,
-             "source": j.deadline.source}
+             "source": j.deadline.source, "basis": j.deadline.basis or None}
             for j in t.deadlines
         ],
         "events": [
@@ -104,7 +104,7 @@ def render_timeline(view: CaseView, fmt: str, *, names: bool) -> None:
         return
     if fmt == "csv":
         cols = [Column(k, k) for k in ("rule", "owner", "kind", "subject", "due", "act_by", "status",
-                                       "completed_on", "exception_limb", "source")]
+                                       "completed_on", "exception_limb", "source", "basis")]
         write_csv(data["deadlines"], cols)
         return
     def say(line: str, indent: str = "", sep: str = " ") -> None:
@@ -125,6 +125,14 @@ def render_timeline(view: CaseView, fmt: str, *, names: bool) -> None:
     sys.stdout.write("\n")
     write_table(rows, DEADLINE_COLUMNS, title="Deadlines", limit=None, every_column="--format json")
     sys.stdout.write("\n")
+    # the arithmetic in words (spec 8.11), one line a deadline: too long for a column of the table
+    if any(d["basis"] for d in rows):
+        say("Why these dates:")
+        for d in rows:
+            if d["basis"]:
+                lines = wrap("    " + safe(f"{d['rule']}: {d['basis']}"), terminal_width())
+                sys.stdout.write("\n".join([lines[0][2:], *lines[1:]]) + "\n")
+        sys.stdout.write("\n")
     if data["checks"]:
         say("Checks:")
         for check in data["checks"]:
