@@ -8,6 +8,9 @@ from datetime import date
 from enum import StrEnum
 from typing import overload
 
+#: Rules that run out like a family window though the LA owns them (mirrored in storage.queries)
+WINDOW_RULES = frozenset({"cease-effective"})
+
 
 class Status(StrEnum):
     MET = "met"
@@ -136,8 +139,9 @@ class Deadline:
 
     @property
     def is_window(self) -> bool:
-        """Family windows run out rather than get completed (spec 8.3)."""
-        return self.owner == "family"
+        """Family windows run out rather than get completed (spec 8.3), and so does the day a ceased
+        plan may end (spec 4.3: open until it passes, met after, never overdue)."""
+        return self.owner == "family" or self.rule in WINDOW_RULES
 
     def visible_on(self, when: date) -> bool:
         start = self.known_from or self.trigger

@@ -115,8 +115,11 @@ def test_back_dated_events_are_judged_by_their_own_date(case):
     case.ok("record review-meeting R1 --date 2026-04-20")
     case.ok("record cease R1 --date 2026-08-31 --reason moved-out-of-area")
     case.ok("record review-report R1 --date 2026-04-30")
-    assert "ceased on 2026-08-31" in case.fails("record review-report R1 --date 2026-09-01").stderr
-    assert "already ceased" in case.fails("record cease R1 --date 2026-09-02 --reason again").stderr
+    # the plan is maintained until the cease's appeal window passes: 31 Aug + 2 months = Sat 31 Oct 2026
+    # (spec 4.3), so a report of 1 Sep is accepted and one of Sun 1 Nov, the day the plan ended, is not
+    case.ok("record review-report R1 --date 2026-09-01")
+    assert "ended on 2026-11-01" in case.fails("record review-report R1 --date 2026-11-01").stderr
+    assert "already made on 2026-08-31" in case.fails("record cease R1 --date 2026-09-02 --reason again").stderr
 
 
 def test_decision_dated_before_a_recorded_withdrawal_is_accepted(cli):

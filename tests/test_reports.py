@@ -122,10 +122,11 @@ AT_RISK_LOCAL = [
     risk("R17", "R.L.", "school-age", "Ann Brown", "phase-transfer-meeting", "2024-11-22", "2024-11-22",
          -186, f"transfer ({Y6_TO_7}): deadline within 12 weeks and no review meeting held in the "
                "transfer year", LOCAL, subject=Y6_TO_7),
-    # P15: 9 Dec 2024 + 14 weeks = 17 Mar 2025; 169 days since the request = week 24.
+    # P15: 9 Dec 2024 + 14 weeks = 17 Mar 2025; 169 days since the request = 24 whole weeks, past the
+    # 20 weeks (9 Dec + 140 days = 28 Apr 2025): the reason says so instead of "week 24" of a week-14 signal
     risk("P15", "P.D.", "front-door", "Jo Lee", "draft-by-week-14", "2025-03-17", "2025-03-17", -71,
-         "no draft plan at week 24: the 15-day window no longer fits before week 20 (final plan due "
-         "2025-04-28)", LOCAL),
+         "no draft plan 24 weeks after the request (milestone: week 14); the final plan was due 2025-04-28",
+         LOCAL),
     # A01: advice asked 12 Feb + 5 weeks = 19 Mar; 104 days since = 14 whole weeks.
     risk("A01", "A.J.", "front-door", "Sam Patel", "advice-chase", "2025-03-19", "2025-03-19", -69,
          "advice from psychology still unanswered 14 weeks after it was requested", LOCAL,
@@ -411,3 +412,14 @@ def test_a_coordinator_who_holds_no_case_is_refused(cli):
         assert "no case is held by coordinator 'Sam Patl'" in cli.fails(line, code=1).stderr
     assert "did you mean Sam Patel?" in cli.fails("overdue --coordinator 'sam patel'").stderr
     assert cli.ok("overdue --coordinator 'Sam Patel' --format csv --as-of 2025-02-01").startswith("ref,")
+
+
+def test_draft_by_week_14_reason_before_week_20(cli):
+    # request Mon 6 Jan 2025; at-risk on Mon 21 Apr 2025 = 105 days = 15 weeks, no draft: the milestone
+    # (6 Jan + 14 weeks = Mon 14 Apr) is passed and the final plan is due 6 Jan + 140 days = Mon 26 May
+    cli.ok("add-request --ref W14 --name 'Test Child' --dob 2015-03-15 --received 2025-01-06")
+    cli.ok("record decision W14 --date 2025-02-10 --outcome assess")
+    rows = [r for r in cli.json("at-risk --as-of 2025-04-21 --format json") if r["rule"] == "draft-by-week-14"]
+    assert [r["reason"] for r in rows] == [
+        "no draft plan 15 weeks after the request (milestone: week 14): the 15-day window no longer fits "
+        "before the final plan is due 2025-05-26"]

@@ -20,6 +20,7 @@ from sendtrack.output.render import (
     write_table,
 )
 from sendtrack.rules.engine import Timeline, timeline
+from sendtrack.rules.paths import PENDING
 from sendtrack.storage import cases as store
 from sendtrack.storage.db import Database
 
@@ -43,6 +44,12 @@ def case_timeline(db: Database, ref: str, day: date, calendar: Calendar, setting
     return CaseView(case_row, shown, voids, view)
 
 
+def _shown(day: date) -> str | None:
+    """A due date still to be set (rules.paths.PENDING: an appeal against a cease awaiting the Tribunal)
+    is null, as the contract has dates that do not apply."""
+    return None if day == PENDING else day.isoformat()
+
+
 def as_data(view: CaseView, *, names: bool) -> dict:
     c, t = view.case, view.timeline
     return {
@@ -54,8 +61,8 @@ def as_data(view: CaseView, *, names: bool) -> dict:
         "coordinator": c.coordinator,
         "deadlines": [
             {"rule": j.deadline.rule, "owner": j.deadline.owner, "kind": j.deadline.kind,
-             "subject": j.deadline.subject, "due": j.deadline.due.isoformat(),
-             "act_by": j.deadline.act_by.isoformat(), "status": j.status.value,
+             "subject": j.deadline.subject, "due": _shown(j.deadline.due),
+             "act_by": _shown(j.deadline.act_by), "status": j.status.value,
              "completed_on": j.completed_on.isoformat() if j.completed_on else None,
              "exception_limb": j.deadline.exception_limb if j.status == "excepted" else None,
              "source": j.deadline.source, "basis": j.deadline.basis or None}

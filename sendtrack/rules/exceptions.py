@@ -9,7 +9,8 @@ from sendtrack.domain import Case, Deadline, Event
 from sendtrack.kinds import LIMBS
 from sendtrack.rules.catalogue import EXCEPTABLE, RULES
 
-DEFAULT_COVER = ("assessment-decision", "issue-decision", "final-plan")
+#: What limbs a-d cover without --rule (spec 8.4 and 4.3); order-* rules only ever by name
+DEFAULT_COVER = ("assessment-decision", "issue-decision", "final-plan", "reassessment-final")
 
 
 def open_on(item: Deadline, day: date) -> bool:
@@ -62,10 +63,15 @@ def exception_problem(exception: Event, items: list[Deadline], received: date) -
     if limb == "d" and end is not None and (end - start).days + 1 < 28:
         return "limb d needs an absence of at least 4 weeks: from start to end (both days counted) is " \
                "less than 28 days"
+    if limb == "d2" and end is not None and (end - start).days + 1 < 14:
+        return "limb d2 needs an absence of at least 2 weeks: from start to end (both days counted) is " \
+               "less than 14 days"
+    if limb == "d2" and rule is None:
+        return "limb d2 (reg 44(3)) excuses only a Tribunal order's steps: give --rule order-..."
     if rule is not None and rule not in RULES:
         return f"unknown rule id {rule!r}: an exception may name {', '.join(sorted(EXCEPTABLE))}"
     if rule is not None and rule not in EXCEPTABLE:
-        return f"no statutory exception applies to {rule} (regs 18-22 have none)"
+        return f"no statutory exception applies to {rule} (regs 15, 18-22, 25 and 33-39 have none)"
     if rule is not None and limb not in RULES[rule].exception_limbs:
         allowed = ", ".join(sorted(RULES[rule].exception_limbs))
         return f"limb {limb} does not apply to {rule} (its limbs: {allowed})"
@@ -73,7 +79,7 @@ def exception_problem(exception: Event, items: list[Deadline], received: date) -
         return "a missed appointment excuses only advice: give --rule advice (and --subject)"
     targets = covered(exception, items, received)
     if not targets:
-        scope = rule or "assessment-decision, issue-decision or final-plan"
+        scope = rule or "assessment-decision, issue-decision, final-plan or reassessment-final"
         return f"no {scope} deadline is open on {max(start, received)} for this exception to cover"
     if rule == "advice" and exception.get("subject") is None and len(targets) > 1:
         return "several advice requests are open: name one with --subject"

@@ -8,7 +8,7 @@ from sendtrack.calendar import Calendar
 from sendtrack.domain import Case, Deadline, Settings, Transfer
 from sendtrack.rules.catalogue import deadline
 from sendtrack.rules.counting import add_months, day_before, months_before, weeks_after
-from sendtrack.rules.paths import ceased_on, earliest, first_date, plan_issued_on, settle
+from sendtrack.rules.paths import earliest, first_date, plan_ends_on, plan_issued_on, settle
 from sendtrack.rules.words import day, minus
 
 #: The plan events that can name the next placement (spec 8.7).
@@ -115,7 +115,7 @@ def _amended_for(case: Case, transfer: Transfer) -> date | None:
 
 def phase_transfer(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
     """The plan amended to name the next placement: reg 18(1)(b) 15 Feb, 18(1)(a) 31 Mar, 18(2)."""
-    ceased = ceased_on(case)
+    ceased = plan_ends_on(case)
     out = []
     for transfer, due, known, until in _live_transfers(case):
         completed, ended = settle(_amended_for(case, transfer), ceased)
@@ -129,7 +129,7 @@ def phase_transfer(case: Case, calendar: Calendar, settings: Settings) -> list[D
 
 def phase_transfer_meeting(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
     """Local milestone: no review held in the transfer year some weeks (default 12) before the deadline."""
-    ceased = ceased_on(case)
+    ceased = plan_ends_on(case)
     out = []
     for transfer, due, known, until in _live_transfers(case):
         held = first_date(case, "review-meeting", on_or_after=_window_start(transfer))

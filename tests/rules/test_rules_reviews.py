@@ -54,8 +54,12 @@ def plan_case(make_case, final: date, events=(), dob: date = date(2012, 6, 1)):
                      date(2024, 3, 15), date(2025, 3, 14), date(2025, 3, 14), OPEN, id="open-on-due-date"),
         pytest.param(date(2024, 3, 15), [], date(2025, 3, 15),
                      date(2024, 3, 15), date(2025, 3, 14), date(2025, 3, 14), OVERDUE, id="overdue"),
-        # plan ceased Sat 1 Feb 2025 before the review fell due: not applicable
+        # cease decided Sat 1 Feb 2025: the plan is maintained until the family's appeal window ends,
+        # 1 Feb + 2 months = Tue 1 Apr 2025 (cease-effective), so the review due 14 Mar is overdue on
+        # 1 Apr and not applicable from Wed 2 Apr, the first day the plan has ended (spec 4.3, 8.6)
         pytest.param(date(2024, 3, 15), [("cease", date(2025, 2, 1))], date(2025, 4, 1),
+                     date(2024, 3, 15), date(2025, 3, 14), date(2025, 3, 14), OVERDUE, id="ceased-still-maintained"),
+        pytest.param(date(2024, 3, 15), [("cease", date(2025, 2, 1))], date(2025, 4, 2),
                      date(2024, 3, 15), date(2025, 3, 14), date(2025, 3, 14), NA, id="ceased"),
     ],
 )
@@ -143,9 +147,12 @@ MAINTAIN = {"outcome": "maintain"}
         # already passed when the meeting is held
         pytest.param(date(2024, 3, 15), [("review-meeting", date(2025, 4, 1))], date(2025, 4, 2),
                      date(2025, 3, 14), date(2025, 3, 14), OVERDUE, id="meeting-after-annual-due"),
-        # plan ceased Mon 10 Mar 2025 before a decision: not applicable
+        # cease decided Mon 10 Mar 2025: maintained until 10 Mar + 2 months = Sat 10 May 2025, so the
+        # decision due 14 Mar is overdue on 1 Apr and not applicable from Sun 11 May
         pytest.param(date(2024, 3, 15), [("review-meeting", date(2025, 2, 20)), ("cease", date(2025, 3, 10))],
-                     date(2025, 4, 1), date(2025, 3, 14), date(2025, 3, 14), NA, id="ceased"),
+                     date(2025, 4, 1), date(2025, 3, 14), date(2025, 3, 14), OVERDUE, id="ceased-still-maintained"),
+        pytest.param(date(2024, 3, 15), [("review-meeting", date(2025, 2, 20)), ("cease", date(2025, 3, 10))],
+                     date(2025, 5, 11), date(2025, 3, 14), date(2025, 3, 14), NA, id="ceased"),
     ],
 )
 def test_review_decision(make_case, one, final, events, as_of, due, act_by, status):
@@ -215,9 +222,12 @@ def scheduled(on: date, meeting: date):
         # two schedulings recorded the same day: the later one counts (26 Mar -> 12 Mar)
         pytest.param([scheduled(date(2026, 2, 2), date(2026, 3, 5)), scheduled(date(2026, 2, 2), date(2026, 3, 26))],
                      date(2026, 2, 20), date(2026, 3, 12), date(2026, 3, 12), OPEN, id="rescheduled-same-day"),
-        # plan ceased Mon 9 Feb 2026 before invitations: not applicable
+        # cease decided Mon 9 Feb 2026 before invitations: maintained until 9 Feb + 2 months = Thu 9 Apr
+        # 2026, so overdue on 1 Mar, not applicable from Fri 10 Apr
         pytest.param([scheduled(date(2026, 2, 2), date(2026, 3, 5)), ("cease", date(2026, 2, 9))],
-                     date(2026, 3, 1), date(2026, 2, 19), date(2026, 2, 19), NA, id="ceased"),
+                     date(2026, 3, 1), date(2026, 2, 19), date(2026, 2, 19), OVERDUE, id="ceased-still-maintained"),
+        pytest.param([scheduled(date(2026, 2, 2), date(2026, 3, 5)), ("cease", date(2026, 2, 9))],
+                     date(2026, 4, 10), date(2026, 2, 19), date(2026, 2, 19), NA, id="ceased"),
     ],
 )
 def test_review_notice(make_case, one, events, as_of, due, act_by, status):
@@ -319,9 +329,12 @@ AMEND = {"outcome": "amend"}
         # a meeting after the notice is not its meeting: Thu 28 Aug + 56 = Thu 23 Oct
         pytest.param([("amendment-notice", date(2025, 8, 28)), ("review-meeting", date(2025, 9, 1))],
                      date(2025, 9, 2), date(2025, 10, 23), date(2025, 10, 23), OPEN, id="later-meeting-ignored"),
-        # plan ceased Wed 1 Oct 2025: not applicable
+        # cease decided Wed 1 Oct 2025: maintained until 1 Oct + 2 months = Mon 1 Dec 2025, so the amended
+        # plan due 23 Oct is overdue on 1 Dec and not applicable from Tue 2 Dec
         pytest.param([("amendment-notice", date(2025, 8, 28)), ("cease", date(2025, 10, 1))],
-                     date(2025, 11, 1), date(2025, 10, 23), date(2025, 10, 23), NA, id="ceased"),
+                     date(2025, 12, 1), date(2025, 10, 23), date(2025, 10, 23), OVERDUE, id="ceased-still-maintained"),
+        pytest.param([("amendment-notice", date(2025, 8, 28)), ("cease", date(2025, 10, 1))],
+                     date(2025, 12, 2), date(2025, 10, 23), date(2025, 10, 23), NA, id="ceased"),
     ],
 )
 def test_amended_plan(make_case, one, events, as_of, due, act_by, status):
@@ -342,9 +355,10 @@ def test_amended_plan(make_case, one, events, as_of, due, act_by, status):
         pytest.param(date(2025, 12, 22), [], date(2025, 12, 29), date(2026, 1, 5), OPEN, id="crosses-year-end"),
         # Thu 15 Feb 2024 + 14 = Thu 29 Feb 2024
         pytest.param(date(2024, 2, 15), [], date(2024, 2, 20), date(2024, 2, 29), OPEN, id="ends-on-leap-day"),
-        # plan ceased Mon 1 Sep 2025 inside the window: not applicable
+        # cease decided Mon 1 Sep 2025 inside the window: the plan is maintained until 1 Sep + 2 months =
+        # Sat 1 Nov 2025, so the window (to Thu 11 Sep) runs its course and has passed on 12 Sep
         pytest.param(date(2025, 8, 28), [("cease", date(2025, 9, 1))], date(2025, 9, 12),
-                     date(2025, 9, 11), NA, id="ceased-inside-window"),
+                     date(2025, 9, 11), MET, id="cease-decided-inside-window"),
     ],
 )
 def test_amendment_representations(make_case, one, notice, extra, as_of, due, status):

@@ -124,8 +124,11 @@ def test_first_plan_for_transfer_completes_it(make_case, judged):
         # a first plan issued Fri 10 Oct 2025 without --for-transfer names the primary school: the
         # Year 7 deadline is still outstanding on 1 Mar 2026 (the flagged case is tested below)
         pytest.param(date(2025, 10, 10), [], date(2026, 3, 1), OVERDUE, id="first-plan-names-primary"),
-        # plan ceased Thu 1 Jan 2026: not applicable
-        pytest.param(date(2023, 5, 22), [("cease", date(2026, 1, 1))], date(2026, 3, 1), NA, id="ceased"),
+        # cease decided Thu 1 Jan 2026: maintained until 1 Jan + 2 months = Sun 1 Mar 2026, so the
+        # transfer due 14 Feb is overdue on 1 Mar and not applicable from Mon 2 Mar
+        pytest.param(date(2023, 5, 22), [("cease", date(2026, 1, 1))], date(2026, 3, 1), OVERDUE,
+                     id="ceased-still-maintained"),
+        pytest.param(date(2023, 5, 22), [("cease", date(2026, 1, 1))], date(2026, 3, 2), NA, id="ceased"),
         # amended Thu 1 Oct 2026, after the transfer: not within the 12 months before it -> never completed
         pytest.param(date(2023, 5, 22), [("amended-plan", date(2026, 10, 1), FT)], date(2026, 11, 1), OVERDUE,
                      id="amended-after-transfer"),
