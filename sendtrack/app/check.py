@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 from sendtrack.app.context import Context, mismatch
 from sendtrack.domain import Case, Deadline, Event
-from sendtrack.rules.checks import reassessment_within_six_months
+from sendtrack.rules.checks import closure_window, reassessment_within_six_months
 from sendtrack.rules.engine import compute, refusal
 from sendtrack.rules.paths import ceased_on, first_date, refused_on, transferred_out_on, withdrawn_on
 from sendtrack.storage import audit, meta
@@ -252,17 +252,28 @@ def audit_chain(snap: Snapshot, context: Context, today: date) -> list[Problem]:
 
 
 def closure_calendar(snap: Snapshot, context: Context, today: date) -> list[Problem]:
-    """The school closure calendar must reach the next summer, or exception (a) goes undetected for
-    advice requests after its last closure (README: closure calendar)."""
+    """Advice asked of a school after the closure calendar's reach: exception (a) cannot be detected
+    for it until the next year's closures are added (a note, once, with how many requests)."""
     default = [c for c in context.settings.closures if c.institution == "*"]
     if not default:
         return []
     last = max(default, key=lambda c: c.reopens)
-    if today <= last.reopens - timedelta(days=7):
+    reach = last.reopens - timedelta(days=7)
+    found = 0
+    for case_row in snap.cases:
+        events = snap.events.get(case_row.id, [])
+        if not any(e.kind == "advice-requested" and e.date > reach for e in events):
+            continue
+        case = store.to_case(case_row, events).as_of(today)
+        items = compute(case, context.calendar, context.settings)
+        found += sum(c.code == "closure-calendar-ends" for c in closure_window(case, items, context.settings))
+    if not found:
         return []
-    return [Problem("-", "closure-calendar", f"the school closure calendar ends with the closure re-opening "
-                                             f"{last.reopens}: add the summer {last.reopens.year + 1} "
-                                             "closure, or exception (a) cannot be detected", note=True)]
+    many = f"{found} advice request{'s' if found != 1 else ''} to schools {'fall' if found != 1 else 'falls'}"
+    return [Problem("-", "closure-calendar",
+                    f"{many} after the school closure calendar, which ends with the closure re-opening "
+                    f"{last.reopens}: add the summer {last.reopens.year + 1} closure, or exception (a) "
+                    "cannot be detected for them", note=True)]
 
 
 def journey_notes(snap: Snapshot, context: Context, today: date) -> list[Problem]:
