@@ -193,8 +193,9 @@ def insert_events(db: Database, events: list[tuple], cases: list[tuple] = ()) ->
         if row[0] in touched}
     # rows without imported_by/imported_at (a sample's) get NULL for both: written by sendtrack itself
     width = len(columns.EVENTS) - 1
-    db.executemany(INSERT_EVENT, audit.chain((row if len(row) == width else (*row, None, None)
-                                              for row in events), identities, heads))
+    # a list: chain reads the rows twice (the edited cases first)
+    db.executemany(INSERT_EVENT, audit.chain([row if len(row) == width else (*row, None, None)
+                                              for row in events], identities, heads))
     db.executemany(audit.PUT_HEAD, [(case_id, *heads[case_id]) for case_id in sorted(touched)])
 
 
