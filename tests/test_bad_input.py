@@ -142,9 +142,29 @@ REFUSED: dict[str, str | list[str]] = {
     "caseload-as-of-year-9999": "caseload --as-of 9999-12-31",
     "import-a-missing-file": "import /nonexistent/sendtrack-cases.csv",
     "import-a-missing-json-file": "import /nonexistent/sendtrack-cases.json",
+    # --- retention and erase (issue 9): the fixture's cases are open --------------------------------
+    "retention-unknown-team": "retention --team nope",
+    "retention-unknown-coordinator": "retention --coordinator 'Nobody Here'",
+    "retention-as-of-unreal": "retention --as-of 2025-02-30",
+    "retention-as-of-year-one": "retention --as-of 0001-01-01",
+    "erase-unknown-ref": "erase NOPE --reason 'retention period over'",
+    "erase-unknown-ref-wrong-case": "erase r1 --reason 'retention period over' --force",
+    "erase-open-case": "erase R1 --reason 'retention period over'",
+    "erase-empty-reason": ["erase", "R1", "--reason", "", "--force"],
+    "erase-blank-reason": ["erase", "R1", "--reason", "   ", "--force"],
+    "erase-reason-201-chars": ["erase", "R1", "--reason", LONG, "--force"],
+    "erase-reason-control": ["erase", "R1", "--reason", "gone\x1b[2J", "--force"],
+    "erase-reason-bidi": ["erase", "R1", "--reason", "gone\u202eevola", "--force"],
+    "erase-reason-holds-the-name": "erase R1 --force --reason 'Test Child asked us to'",
+    "erase-reason-holds-a-name-part": "erase SEN-000009 --force --reason 'asked by other family'",
+    "erase-reason-holds-the-dob": "erase R1 --force --reason 'born 2015-03-15, asked'",
+    "erase-reason-holds-the-dob-uk": "erase R1 --force --reason 'born 15/03/2015, asked'",
 }
 
 USAGE: dict[str, str | list[str]] = {
+    "erase-without-reason": "erase R1 --force",
+    "erase-without-ref": "erase --reason 'retention period over'",
+    "retention-format-unknown": "retention --format xml",
     "void-negative-id": "record void R1 -1 --reason mistake",
     "void-id-not-a-number": "record void R1 three --reason mistake",
     "outcome-wrong-case": "record decision R1 --date 2025-02-10 --outcome ASSESS",
@@ -177,6 +197,17 @@ def test_refused_with_one_line_and_nothing_written(case, backend, line):
 @pytest.mark.parametrize("line", USAGE.values(), ids=USAGE.keys())
 def test_usage_errors_exit_2_and_write_nothing(case, backend, line):
     assert_refused_cleanly(case, backend, line, UsageError.exit_code)
+
+
+def test_erasing_twice_and_voiding_an_erasure_are_refused(case, backend):
+    case.ok("record withdrawn SEN-000009 --date 2025-02-01")
+    out = case.ok("erase SEN-000009 --reason 'retention period over'")
+    erase_event = out.split("(event ")[1].split(")")[0]
+    for line in ["erase SEN-000009 --reason 'retention period over'",
+                 "erase SEN-000009 --force --reason 'again'",
+                 f"record void SEN-000009 {erase_event} --reason 'undo it'"]:
+        assert_refused_cleanly(case, backend, line, RefusedError.exit_code)
+    assert "Other Child" not in case("erase SEN-000009 --reason again").stderr
 
 
 def test_decision_after_withdrawal_is_refused(case, backend):

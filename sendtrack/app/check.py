@@ -21,6 +21,7 @@ from sendtrack.storage import cases as store
 from sendtrack.storage.bulk import import_marker
 from sendtrack.storage.columns import DEADLINE_FIELDS
 from sendtrack.storage.db import Database
+from sendtrack.storage.privacy import ERASED_NAME
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,7 +223,7 @@ def open_requests(snap: Snapshot, context: Context, today: date) -> list[Problem
     groups: dict[tuple[str, date], list[str]] = defaultdict(list)
     for case_row in snap.cases:
         case = store.to_case(case_row, snap.events.get(case_row.id, []))
-        if not _closed(case):
+        if not _closed(case) and case_row.name != ERASED_NAME:  # erased: no longer says who the child is
             groups[(" ".join(case_row.name.casefold().split()), case_row.dob)].append(case_row.ref)
     out = []
     for refs in groups.values():

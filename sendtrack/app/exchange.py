@@ -29,7 +29,11 @@ from sendtrack.storage.db import Database
 #: The file layout's columns (docs/import-format.md): the case's on its request row, then the event's.
 FILE_CASE_COLUMNS = ("ref", "name", "dob", "source", "team", "coordinator", "looked_after",
                      "alternative_provision", "setting", "created_at")
-FILE_EVENT_COLUMNS = ("event_id", "kind", "date", "details", "voids", "recorded_by", "recorded_at")
+FILE_EVENT_COLUMNS = ("event_id", "kind", "date", "details", "voids", "recorded_by", "recorded_at",
+                      "imported_by", "imported_at")
+#: Written by export, accepted by import and not read: they say how a row came into the database it was
+#: exported from, and every import records its own (docs/import-format.md, "Who imported a row").
+NOT_READ = ("imported_by", "imported_at")
 COLUMNS = FILE_CASE_COLUMNS + FILE_EVENT_COLUMNS
 #: where an export row holds a column, read by name
 AT = {name: index for index, name in enumerate(COLUMNS)}
@@ -433,8 +437,11 @@ def _check_task(args):
     return problems, rows
 
 
-def import_file(db: Database, path: Path, *, dry_run: bool, today: date, context: Context) -> Loaded:
-    """Load `path` all or nothing; raises ImportRefused listing every bad row.
+def import_file(db: Database, path: Path, *, dry_run: bool, today: date, context: Context,
+                by: str | None = None) -> Loaded:
+    """Load `path` all or nothing; raises ImportRefused listing every bad row. Every event records who
+    imported it (`by`, resolved as `record` resolves --by) and when, beside the recorded_by and
+    recorded_at its row gave (kept as history; the importer and the import's time where it gave none).
 
     In two stages, so the write lock is never held for long (docs/import-format.md, "How an import
     is written"). First the file is read as a stream, a chunk of cases at a time, checked and
@@ -475,7 +482,7 @@ def import_file(db: Database, path: Path, *, dry_run: bool, today: date, context
     known_teams = {t.id for t in context.config.teams}
     problems: list[str] = []
     loaded = Loaded()
-    stamp, by_default = now().isoformat(sep=" "), _recorder()
+    stamp, by_default = now().isoformat(sep=" "), _recorder(by)
     first_case, first_event = next_ids(db)
     numbering = _Numbering(first_event)
     payloads: deque = deque()
@@ -492,6 +499,8 @@ def import_file(db: Database, path: Path, *, dry_run: bool, today: date, context
                         problems.append(f"{case.where}: {case.ref}: the case has no request row")
                     elif case.ref in existing:
                         problems.append(f"{case.where}: {case.ref}: case {case.ref!r} already exists")
+                    elif (problem := _erasure_problem(case)) is not None:
+                        problems.append(f"{case.where}: {case.ref}: {problem}")
                     elif numbering.number(case, problems):
                         good.append((next_case, case))
                         next_case += 1
@@ -519,7 +528,7 @@ def import_file(db: Database, path: Path, *, dry_run: bool, today: date, context
                           c.values["alternative_provision"], c.values["setting"],
                           c.values["created_at"] or _request_stamp(c) or stamp) for case_id, c in good]
                 events = [(event_id, case_id, kind, when, _stored(details), voids, by or by_default,
-                           at or stamp)
+                           at or stamp, by_default, stamp)
                           for case_id, c in good
                           for _, event_id, kind, when, details, voids, by, at in c.events]
                 if events:
@@ -847,6 +856,21 @@ def _batches(cases: Iterator[_Case]) -> Iterator[list[_Case]]:
         yield part
 
 
+def _erasure_problem(case: _Case) -> str | None:
+    """An `erase` row stands only beside the tombstone `sendtrack erase` writes (app/privacy.py): a file
+    cannot mark a case erased that still holds a name and date of birth."""
+    from sendtrack.app.privacy import ERASED_NAME, erased_dob
+
+    erases = sum(1 for e in case.events if e[2] == "erase")
+    values = case.values or {}
+    if erases > 1:
+        return "more than one erase row"
+    if erases and (values.get("name") != ERASED_NAME or erased_dob(values["dob"]) != values["dob"]):
+        return (f"an erase row needs the request row's tombstone (name {ERASED_NAME}, date of birth "
+                "1 September)")
+    return None
+
+
 def _received(case: _Case) -> date:
     return next(e[3] for e in case.events if e[2] == "request")
 
@@ -860,9 +884,13 @@ def _request_stamp(case: _Case) -> str | None:
     return next((e[7] for e in case.events if e[2] == "request"), None)
 
 
-def _recorder() -> str:
+def _recorder(by: str | None = None) -> str:
+    """Who is importing: --by (refused as `record` refuses it), else SENDTRACK_USER or the login name,
+    else "import"."""
     from sendtrack.app.record import recorder
 
+    if by is not None:
+        return recorder(by)
     try:
         return recorder(None)
     except RefusedError:
@@ -940,9 +968,10 @@ def _write_json(db: Database, handle) -> None:
                                                                           strict=True)})
             current["looked_after"] = row[AT["looked_after"]] == "yes"
             current["alternative_provision"] = row[AT["alternative_provision"]] == "yes"
-        event_id, kind, when, details, voids, by, at = row[cases:]
+        event_id, kind, when, details, voids, by, at, imported_by, imported_at = row[cases:]
         current["events"].append({"id": event_id, "kind": kind, "date": when,
                                   "details": json.loads(details or "{}"), "voids": voids or None,
-                                  "recorded_by": by, "recorded_at": at})
+                                  "recorded_by": by, "recorded_at": at,
+                                  "imported_by": imported_by or None, "imported_at": imported_at or None})
     flush(current)
     handle.write("\n]}\n")

@@ -173,7 +173,8 @@ def insert_rows(db: Database, *, cases: list[tuple] = (), events: list[tuple] = 
 
 
 def insert_events(db: Database, events: list[tuple], cases: list[tuple] = ()) -> None:  # type: ignore[assignment]
-    """Event rows with their ids, in columns.EVENTS order without the hash, each case's rows in id
+    """Event rows with their ids, in columns.EVENTS order without the hash (imported_by and
+    imported_at may be left off: NULL), each case's rows in id
     order: each gets its hash chained to its case's head (storage/audit.py), and the heads move on.
     `cases` are the rows (columns.CASES order) just written for these events, if any: a request's hash
     covers its case's values; other cases' values are read from the database."""
@@ -189,7 +190,10 @@ def insert_events(db: Database, events: list[tuple], cases: list[tuple] = ()) ->
     heads = {row[0]: (row[1], row[2]) for row in db.all(
         "SELECT case_id, event_id, hash FROM audit_heads WHERE case_id BETWEEN ? AND ?", (lo, hi))
         if row[0] in touched}
-    db.executemany(INSERT_EVENT, audit.chain(events, identities, heads))
+    # rows without imported_by/imported_at (a sample's) get NULL for both: written by sendtrack itself
+    width = len(columns.EVENTS) - 1
+    db.executemany(INSERT_EVENT, audit.chain((row if len(row) == width else (*row, None, None)
+                                              for row in events), identities, heads))
     db.executemany(audit.PUT_HEAD, [(case_id, *heads[case_id]) for case_id in sorted(touched)])
 
 
