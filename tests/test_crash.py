@@ -15,10 +15,12 @@ import sqlite3
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
+from sendtrack.app import record
 from tests.conftest import dump, has_command
 
 CRASH_WRITER = Path(__file__).with_name("crash_writer.py")
@@ -262,8 +264,13 @@ def exported(cli, tmp_path, monkeypatch, writer) -> Path:
                                                                 "here yet (the import change adds them)")
 @pytest.mark.parametrize("where", ["first", "middle", "before-commit"])
 def test_import_killed_part_way_is_finished_by_running_it_again(cli, private_db, tmp_path, writer, exported,
-                                                                where):
+                                                                where, monkeypatch):
     cli.ok("add-request --ref E1 --name 'Amelia Jones' --dob 2015-03-15 --received 2025-01-06")
+    # every import here stamps its rows (imported_at) with the same moment, in this process and the
+    # killed one, so their dumps compare
+    fixed = datetime(2026, 1, 5, 9, 30)
+    monkeypatch.setattr(record, "now", lambda: fixed)
+    monkeypatch.setenv("CRASH_WRITER_NOW", fixed.isoformat())
     before = dump(private_db)
     expected = uninterrupted(cli, private_db, tmp_path, ["import", str(exported)])
     whole = case_rows(tmp_path / "reference.db")
