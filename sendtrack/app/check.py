@@ -209,7 +209,7 @@ def deadlines(snap: Snapshot, context: Context, today: date) -> list[Problem]:
         if not detail:
             detail.append("duplicated rows")
         fix = ("its events were changed outside sendtrack (audit-chain): restore the last backup"
-               if case_row.id in broken else "`sendtrack recompute` rebuilds them")
+               if case_row.id in broken else "`sendtrack recompute --full` rebuilds them")
         out.append(Problem(case_row.ref, "deadlines",
                            f"stored deadlines differ from the rules ({len(stored)} stored, {len(expected)} "
                            f"computed): {'; '.join(detail)}; {fix}"))
