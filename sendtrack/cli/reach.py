@@ -89,3 +89,28 @@ def register(app: typer.Typer) -> None:
         data = calendar_bytes(db, scope, config())
         with safe_output(Path(out) if out else None, force=force, database=location(), binary=True) as handle:
             handle.write(data)
+
+    @command(app, "dashboard")
+    def dashboard(
+        year: Annotated[int | None, typer.Option(metavar="YYYY", min=1990, max=2100,
+                                                 help="The year whose completions are counted (default: "
+                                                      "the as-of day's).")] = None,
+        as_of: AsOf = None, team: TeamOpt = None,
+        out: Annotated[str | None, typer.Option("--out", metavar="FILE.html",
+                                                help="Write the page here (default: stdout).")] = None,
+        force: ForceOpt = False,
+    ) -> None:
+        """A board pack: one self-contained HTML page of charts (inline SVG, no network, no JavaScript,
+        prints on A4 landscape) for the council and each team; children only as counts."""
+        from pathlib import Path
+
+        from sendtrack.cli.common import location
+        from sendtrack.cli.reports import _open, _scope
+        from sendtrack.output.files import safe_output
+        from sendtrack.reports import dashboard as report
+
+        scope = _scope(as_of, team, None)
+        db = _open(scope)
+        page = report.html(report.board(db, scope, config(), year or scope.day.year))
+        with safe_output(Path(out) if out else None, force=force, database=location()) as handle:
+            handle.write(page)
