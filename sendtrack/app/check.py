@@ -254,12 +254,20 @@ CHECKS: tuple[Check, ...] = (configuration, orphans, unique_refs, requests, void
 
 def check(db: Database, *, context: Context, today: date) -> list[Problem]:
     """Every problem in the database, the database's own first, then by case reference."""
-    try:
-        snap = read(db)
-    except Exception as exc:  # sqlite3/psycopg DatabaseError: a damaged file is the finding, not a crash
-        if type(exc).__name__ not in {"DatabaseError", "OperationalError", "IntegrityError", "DataError"}:
-            raise
-        return [Problem("-", "integrity", f"the database cannot be read ({exc}); restore the last backup "
-                                          "(README: Backup and restore)")]
-    found = [problem for run in CHECKS for problem in run(snap, context, today)]
+    from sendtrack.output.progress import progress
+
+    with progress(len(CHECKS) + 1, "Reading the database") as bar:
+        try:
+            snap = read(db)
+        except Exception as exc:  # sqlite3/psycopg DatabaseError: a damaged file is the finding, not a crash
+            if type(exc).__name__ not in {"DatabaseError", "OperationalError", "IntegrityError", "DataError"}:
+                raise
+            return [Problem("-", "integrity", f"the database cannot be read ({exc}); restore the last "
+                                              "backup (README: Backup and restore)")]
+        bar.advance()
+        found = []
+        for run in CHECKS:
+            bar.describe(f"Checking {run.__name__.replace('_', ' ')}")
+            found += run(snap, context, today)
+            bar.advance()
     return snap.database + sorted(found, key=lambda p: (p.ref, p.code))

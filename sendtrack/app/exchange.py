@@ -530,16 +530,19 @@ def export_rows(db: Database) -> Iterator[list]:
 def export_to(db: Database, fmt: str, out: Path | None, *, force: bool = False) -> None:
     """Stream the export to `out` (through output.files.safe_output: atomic, 0600, never onto the
     database's files, never over a file without `force`) or to stdout; CSV cells are formula-safe."""
-    with safe_output(out, force=force, database=db.location) as handle:
+    from sendtrack.output.progress import progress
+
+    with safe_output(out, force=force, database=db.location) as handle, \
+            progress(None, "Exporting events") as bar:
         if fmt == "csv":
             writer = csv_writer(handle)
             writer.writerow(COLUMNS)
-            writer.writerows(export_rows(db))
+            writer.writerows(bar.counting(export_rows(db)))
         else:
-            _write_json(db, handle)
+            _write_json(db, handle, bar)
 
 
-def _write_json(db: Database, handle) -> None:
+def _write_json(db: Database, handle, bar: Any = None) -> None:
     """{"format": "sendtrack", "version": 1, "cases": [{case fields, "events": [...]}]}, one case a line."""
     handle.write('{"format": "sendtrack", "version": 1, "cases": [')
     current, first = None, True
@@ -551,7 +554,7 @@ def _write_json(db: Database, handle) -> None:
             first = False
 
     cases = len(FILE_CASE_COLUMNS)
-    for row in export_rows(db):
+    for row in bar.counting(export_rows(db)) if bar is not None else export_rows(db):
         ref = row[AT["ref"]]
         if current is None or current["ref"] != ref:
             flush(current)

@@ -73,6 +73,9 @@ def register(app: typer.Typer) -> None:
         as_of: AsOf = None, team: TeamOpt = None, coordinator: CoordinatorOpt = None,
         out: Annotated[str | None, typer.Option("--out", metavar="FILE.ics",
                                                 help="Write the calendar here (default: stdout).")] = None,
+        within: Annotated[int, typer.Option(metavar="DAYS", min=0, max=3650,
+                                            help="Open deadlines to act on within DAYS days (default "
+                                                 "365); overdue ones are always there.")] = 365,
         force: ForceOpt = False,
     ) -> None:
         """Open statutory deadlines as an iCalendar file (RFC 5545) for Outlook: an all-day event per
@@ -86,7 +89,7 @@ def register(app: typer.Typer) -> None:
 
         scope = _scope(as_of, team, coordinator)
         db = _open(scope)
-        data = calendar_bytes(db, scope, config())
+        data = calendar_bytes(db, scope, config(), within=within)
         with safe_output(Path(out) if out else None, force=force, database=location(), binary=True) as handle:
             handle.write(data)
 

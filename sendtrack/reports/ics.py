@@ -12,8 +12,10 @@ What a deadline's event holds, and why:
 - TRANSP TRANSPARENT (and Outlook's busy status FREE): a deadline is not a meeting and must not block
   a coordinator's diary.
 Which deadlines: statutory ones (not guidance, not local milestones) that the authority or a partner
-must meet, not yet done, on the as-of day: `open` and `overdue`; excepted ones (the time limit is
-disapplied) and the family's own windows are left out.
+must meet, not yet done, on the as-of day: `open` ones to act on within the horizon (a year by default:
+a transfer seven years away is not diary material, and a council's every deadline made a 15 MB file
+Outlook would fetch hourly) and every `overdue` one; excepted ones (the time limit is disapplied) and
+the family's own windows are left out.
 """
 
 from __future__ import annotations
@@ -26,16 +28,20 @@ from sendtrack.reports.base import OUTSTANDING_SQL, Item, Scope, items
 from sendtrack.storage.db import Database
 
 PRODID = "-//sendtrack//SEND statutory deadlines//EN"
+#: Days ahead whose deadlines are on the calendar by default (`calendar --within`).
+HORIZON_DAYS = 365
 #: How often a client that subscribes to the published file should fetch it again (RFC 7986's
 #: REFRESH-INTERVAL says the same to newer clients).
 REFRESH = "PT1H"
 UID_DOMAIN = "sendtrack.invalid"
 
 
-def deadlines(db: Database, scope: Scope) -> list[Item]:
-    """Open and overdue statutory deadlines of the authority and its partners on the scope's day."""
-    found = items(db, scope, ["d.kind = 'statutory'", "d.owner <> 'family'", OUTSTANDING_SQL],
-                  [scope.day, scope.day], ("open", "overdue"))
+def deadlines(db: Database, scope: Scope, within: int = HORIZON_DAYS) -> list[Item]:
+    """Statutory deadlines of the authority and its partners, outstanding on the scope's day: overdue,
+    or open with an act-by date within `within` days."""
+    found = items(db, scope, ["d.kind = 'statutory'", "d.owner <> 'family'", "d.act_by <= ?",
+                              OUTSTANDING_SQL],
+                  [scope.day + timedelta(days=within), scope.day, scope.day], ("open", "overdue"))
     found.sort(key=lambda i: (i.act_by, i.ref, i.rule, i.subject or "", i.trigger))
     return found
 
@@ -55,9 +61,11 @@ def description(item: Item) -> str:
     ])
 
 
-def calendar_bytes(db: Database, scope: Scope, config: Config) -> bytes:
+def calendar_bytes(db: Database, scope: Scope, config: Config, *, within: int = HORIZON_DAYS) -> bytes:
     """The iCalendar file for the scope (team, coordinator) on its day."""
     import icalendar  # only this command pays for it
+
+    from sendtrack.output.progress import progress
 
     cal = icalendar.Calendar()
     cal.add("prodid", PRODID)
@@ -68,19 +76,34 @@ def calendar_bytes(db: Database, scope: Scope, config: Config) -> bytes:
     cal.add("x-wr-calname", f"SEND statutory deadlines: {whose}")
     cal.add("x-published-ttl", REFRESH)
     cal.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
-    for item in deadlines(db, scope):
-        event = icalendar.Event()
-        event.add("uid", uid(item))
-        event.add("dtstamp", datetime.combine(item.trigger, time(0), tzinfo=UTC))
-        event.add("sequence", 0)
-        event.add("dtstart", item.act_by)
-        event.add("dtend", item.act_by + timedelta(days=1))
-        late = " (overdue)" if item.status == "overdue" else ""
-        event.add("summary", f"{item.ref} {item.label()}{late}")
-        event.add("description", description(item))
-        event.add("categories", ["SEND statutory deadline"])
-        event.add("transp", "TRANSPARENT")
-        event.add("x-microsoft-cdo-busystatus", "FREE")
-        event.add("x-microsoft-cdo-alldayevent", "TRUE")
-        cal.add_component(event)
-    return cal.to_ical()
+    found = deadlines(db, scope, within)
+    # Each event is serialised as it is made, so the bar moves with the work (icalendar spends 1 ms an
+    # event, two thirds of it in to_ical): the calendar's own lines around them are what
+    # Calendar.to_ical writes, its properties first and END:VCALENDAR last.
+    head = cal.to_ical()
+    end = b"END:VCALENDAR\r\n"
+    assert head.endswith(end), "icalendar ends a calendar with END:VCALENDAR"
+    parts = [head[:-len(end)]]
+    with progress(len(found), "Writing the calendar") as bar:
+        for item in bar.counting(found, every=200):
+            parts.append(_event(icalendar, item).to_ical())
+    parts.append(end)
+    return b"".join(parts)
+
+
+def _event(icalendar, item: Item):
+    """One deadline's VEVENT."""
+    event = icalendar.Event()
+    event.add("uid", uid(item))
+    event.add("dtstamp", datetime.combine(item.trigger, time(0), tzinfo=UTC))
+    event.add("sequence", 0)
+    event.add("dtstart", item.act_by)
+    event.add("dtend", item.act_by + timedelta(days=1))
+    late = " (overdue)" if item.status == "overdue" else ""
+    event.add("summary", f"{item.ref} {item.label()}{late}")
+    event.add("description", description(item))
+    event.add("categories", ["SEND statutory deadline"])
+    event.add("transp", "TRANSPARENT")
+    event.add("x-microsoft-cdo-busystatus", "FREE")
+    event.add("x-microsoft-cdo-alldayevent", "TRUE")
+    return event
