@@ -353,3 +353,35 @@ def test_the_environment_never_leaks_into_the_message(send, smtp, tmp_path):
     [(_, _, raw)] = smtp.inbox.received
     assert PASSWORD.encode() not in raw and USER.encode() not in raw
     assert os.environ["SENDTRACK_SMTP_PASSWORD"] == PASSWORD
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+def test_implicit_tls_with_security_ssl(send, certificate, tmp_path):
+    """security = "ssl" (port 465's TLS from the first byte), login required, same checks."""
+    cert, key = certificate
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    inbox = Inbox()
+    port = free_port()
+    # aiosmtpd counts only STARTTLS as TLS for AUTH: on a connection that is TLS from the start it has
+    # to be told that login is fine
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, ssl_context=context, auth_required=True,
+                            auth_require_tls=False, authenticator=login)
+    controller.start()
+    try:
+        result = send(configuration(tmp_path, port, cert, security="ssl"), "--team", "school-age")
+    finally:
+        controller.stop()
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "sent school-age to 1 recipient\n"
+    [(_, rcpt, raw)] = inbox.received
+    assert rcpt == RECIPIENTS["school-age"] and parsed(raw)["Auto-Submitted"] == "auto-generated"
+
+
+def test_fail_on_overdue_after_a_successful_send(send, smtp, tmp_path):
+    config = configuration(tmp_path, smtp.port, smtp.cert)
+    result = send(config, "--team", "front-door", "--fail-on-overdue")
+    assert result.exit_code == 4, result.output  # K11's and A01's deadlines are overdue
+    assert result.stdout == "sent front-door to 2 recipients\n" and len(smtp.inbox.received) == 1
+    assert result.stderr == "sendtrack: 2 overdue deadlines\n"
+    assert send(config, "--team", "early-years", "--fail-on-overdue").exit_code == 0
