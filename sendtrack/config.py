@@ -9,7 +9,7 @@ import os
 import re
 import tomllib
 from collections.abc import Callable
-from dataclasses import astuple, dataclass, fields, replace
+from dataclasses import astuple, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -114,7 +114,15 @@ MAIL_KEYS: dict[str, Key] = {
 }
 #: An address as a mail header takes it, loosely: local@domain with no spaces, commas or angle brackets.
 ADDRESS = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
-SECTIONS = ("rules", "teams", "mail")
+#: [retention]: how long a closed case's record is kept (`sendtrack retention`, README "Retention and
+#: erasure"). The default is the IRMS Information Management Toolkit for Schools' period for SEN files.
+RETENTION_KEYS: dict[str, Key] = {
+    "years_after_birth": Key(int, "years after the date of birth a closed case is kept (default 31)",
+                             low=25, high=120, unit="years",
+                             why="a plan can run until the young person is 25", deadlines=False),
+}
+RETENTION_DEFAULTS: dict[str, Any] = {"years_after_birth": 31}
+SECTIONS = ("rules", "teams", "retention", "mail")
 
 
 def _shown(value: Any) -> str:
@@ -182,6 +190,8 @@ class Config:
     mail: Mail = Mail()
     #: sha256 (short hex) of what changes computed deadlines: stored with them (see `fingerprint`)
     fingerprint: str = ""
+    #: [retention] as validated, every key present (defaults filled in)
+    retention: dict = field(default_factory=lambda: dict(RETENTION_DEFAULTS))
 
     def team(self, team_id: str) -> Team:
         for team in self.teams:
@@ -249,7 +259,9 @@ def _validated(data: dict, path: Path, report: Callable[[str, str], None]) -> Co
     mail = _mail(data.get("mail", {}), path, {t.id for t in teams or ()}, report)
     if teams is None or closures is None:
         return None
-    config = Config(teams=teams, rules=rules, path=path, closures=closures, mail=mail)
+    retention = _retention(data.get("retention", {}), report)
+    config = Config(teams=teams, rules=rules, path=path, closures=closures, retention=retention,
+                    mail=mail)
     return replace(config, fingerprint=fingerprint(config.settings()))
 
 
@@ -327,6 +339,22 @@ def _recipients(section: Any, teams: set[str], report) -> tuple[tuple[str, tuple
             continue
         out.append((team, tuple(addresses)))
     return tuple(out)
+
+
+def _retention(section: Any, report) -> dict:
+    if not isinstance(section, dict):
+        report("", f"retention: {_shown(section)} is not a table: write it as [retention]")
+        section = {}
+    out = dict(RETENTION_DEFAULTS)
+    for name, value in section.items():
+        key = RETENTION_KEYS.get(name)
+        if key is None:
+            report("[retention] ", _unknown("key", name, RETENTION_KEYS))
+        elif (problem := key.problem(value)) is not None:
+            report("[retention] ", f"{name}: {problem}")
+        else:
+            out[name] = value
+    return out
 
 
 def _windows(section: Any, report) -> dict[str, int]:

@@ -162,6 +162,13 @@ KINDS: tuple[Kind, ...] = (
                   _opt("from_team", "text", "The team it left."),
                   _opt("from_coordinator", "text", "The coordinator it left.")),
          command="assign", before_request=True),
+    Kind("erase", "The case's personal values were erased (UK GDPR Art. 17): the name and date of birth "
+         "replaced by a tombstone, the events' dates kept.",
+         options=(_opt("reason", "text", "Why, in words without personal data (kept for the record).",
+                       required=True),
+                  _opt("request", "text", "The request event's hash over the erased values (the audit "
+                       "chain's commitment).", metavar="SHA256")),
+         command="erase"),
     Kind("void", "A mistaken event, voided: it stays in the history and stops counting.",
          options=(_opt("reason", "text", "Why it was a mistake.", required=True),
                   _opt("event", "text", "The voided event's id.")),

@@ -137,7 +137,7 @@ def void(db: Database, *, ref: str, event_id: int, reason: str, by: str, today: 
         target = next((r for r in rows if r.id == event_id), None)
         if target is None:
             raise RefusedError(f"{ref} has no event {event_id}")
-        if target.kind in {"void", "request"}:
+        if target.kind in {"void", "request", "erase"}:  # an erasure cannot be undone: the values are gone
             raise RefusedError(f"event {event_id} is a {target.kind} and cannot be voided")
         if event_id in store.voided_ids(rows):
             raise RefusedError(f"event {event_id} is already voided")

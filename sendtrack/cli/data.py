@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from sendtrack.cli.common import AsOf, as_of_date, command, context, open_db, today
+from sendtrack.cli.common import AsOf, ByOpt, as_of_date, command, context, open_db, today
 from sendtrack.errors import RefusedError
 
 
@@ -41,14 +41,16 @@ def register(app: typer.Typer) -> None:
         file: Annotated[Path, typer.Argument(metavar="FILE", help="CSV or JSON in the documented layout "
                                                                   "(docs/import-format.md).")],
         dry_run: Annotated[bool, typer.Option("--dry-run", help="Check every row; write nothing.")] = False,
+        by: ByOpt = None,
     ) -> None:
-        """Load cases and events from a file, all or nothing, with their deadlines."""
+        """Load cases and events from a file, all or nothing, with their deadlines. Every event records
+        who imported it and when, beside the recorded_by/recorded_at its row gave."""
         from sendtrack.app.exchange import ImportRefused, import_file
 
         rules = context()
         db = open_db()
         try:
-            loaded = import_file(db, file, dry_run=dry_run, today=today(), context=rules)
+            loaded = import_file(db, file, dry_run=dry_run, today=today(), context=rules, by=by)
         except ImportRefused as refused:
             if dry_run:  # the list of bad rows is what --dry-run is for: data, on stdout
                 for problem in refused.problems:

@@ -65,19 +65,24 @@ class StoredEvent:
     voids: int | None
     recorded_by: str
     recorded_at: str
+    imported_by: str | None
+    imported_at: str | None
     hash: str | None
 
     @staticmethod
     def from_row(row: tuple) -> StoredEvent:
         """From a row of columns.EVENTS, by name."""
         v = dict(zip(columns.EVENTS, row, strict=True))
-        at = v["recorded_at"]
-        at = at.isoformat(sep=" ") if isinstance(at, datetime) else str(at)
         return StoredEvent(**{**v, "date": as_date(v["date"]), "details": json.loads(v["details"] or "{}"),
-                              "recorded_at": at})
+                              "recorded_at": _stamp(v["recorded_at"]),
+                              "imported_at": None if v["imported_at"] is None else _stamp(v["imported_at"])})
 
     def to_event(self) -> Event:
         return Event.make(self.id, self.kind, self.date, **self.details)
+
+
+def _stamp(value) -> str:
+    return value.isoformat(sep=" ") if isinstance(value, datetime) else str(value)
 
 
 def find_case(db: Database, ref: str) -> StoredCase:
@@ -147,7 +152,8 @@ def insert_event(db: Database, *, case_id: int, kind: str, when: date, details: 
         who = audit.identity(*row)
     digest = audit.event_hash(head[1] if head else audit.GENESIS, case_id, event_id, kind, when, payload,
                               voids, recorded_by, now, who)
-    db.execute(INSERT_EVENT, (event_id, case_id, kind, when, payload, voids, recorded_by, now, digest))
+    db.execute(INSERT_EVENT, (event_id, case_id, kind, when, payload, voids, recorded_by, now, None, None,
+                              digest))
     db.execute(audit.PUT_HEAD, (case_id, event_id, digest))
     return event_id
 
