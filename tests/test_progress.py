@@ -71,7 +71,9 @@ def test_a_bar_on_a_terminal_and_none_in_a_pipe(sampled, args, words, tmp_path):
     assert words in err and "\x1b[" in err  # drawn, with the terminal's escape codes
     code, piped_out, piped_err = run(args, sampled, terminal=False)
     assert code == 0, piped_err
-    assert piped_err == "" and piped_out == out  # the same output, and no bar in the pipe
+    assert piped_err == ""  # no bar in the pipe
+    if args[0] != "recompute":  # a second recompute skips the cases the first rebuilt, and says so
+        assert piped_out == out  # the same output either way
 
 
 def test_sample_and_import_draw_theirs(tmp_path, sampled):
