@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 
 from sendtrack.output.render import Column, initials
@@ -26,12 +27,11 @@ def case_columns(*, names: bool) -> list[Column]:
 
 
 def case_rows(db: Database, *, day: date, team: str | None, coordinator: str | None,
-              names: bool) -> list[dict]:
-    rows = []
+              names: bool) -> Iterator[dict]:
+    """The rows of `sendtrack cases`, streamed."""
     for ref, name, team_id, coord, received, stage, next_due, overdue in list_cases(
             db, day=day, team=team, coordinator=coordinator):
-        rows.append({"ref": ref, "initials": initials(name), **({"name": name} if names else {}),
-                     "team": team_id,
-                     "coordinator": coord, "received": str(received)[:10], "stage": stage,
-                     "next_due": str(next_due)[:10] if next_due else None, "overdue": int(overdue)})
-    return rows
+        yield {"ref": ref, "initials": initials(name), **({"name": name} if names else {}),
+               "team": team_id,
+               "coordinator": coord, "received": str(received)[:10], "stage": stage,
+               "next_due": str(next_due)[:10] if next_due else None, "overdue": int(overdue)}

@@ -15,7 +15,7 @@ from sendtrack.config import Config
 from sendtrack.domain import Settings
 from sendtrack.reports.atrisk import at_risk_items, at_risk_row, reason
 from sendtrack.reports.atrisk import columns as at_risk_columns
-from sendtrack.reports.base import OUTSTANDING_SQL, Item, Scope, describe_measure, items, past_due
+from sendtrack.reports.base import OUTSTANDING_SQL, Item, Scope, describe_measure, items
 from sendtrack.reports.kpi import Tally, combined, final_plans_by_team
 from sendtrack.reports.overdue import columns as overdue_columns
 from sendtrack.reports.overdue import overdue_items, overdue_row
@@ -71,20 +71,20 @@ def build(db: Database, scope: Scope, config: Config) -> Digest:
         return teams.setdefault(team_id, TeamDigest(team_id, team_id))
 
     yesterday = scope.day - timedelta(days=1)
-    past = past_due(db, scope)
-    for item in overdue_items(db, scope, past=past):
+    for item in overdue_items(db, scope):
         team(item.team).overdue.append(item)
         # overdue today, not overdue on the previous working day: due on it or on a day since
         if previous <= item.due <= yesterday:
             team(item.team).newly_overdue.append(item)
     # to act on by the 5th working day: act-by (the working day on or before due) within the days
-    soon = items(db, scope, ["d.kind <> 'local'", "d.owner <> 'family'", "d.due >= ?", "d.act_by <= ?",
-                             OUTSTANDING_SQL], [scope.day, soon_until, scope.day, scope.day], ("open",))
-    soon.sort(key=lambda i: (i.act_by, i.due, i.ref, i.rule, i.subject or ""))
+    soon = list(items(db, scope, ["d.kind <> 'local'", "d.owner <> 'family'", "d.due >= ?",
+                                  "d.act_by <= ?", OUTSTANDING_SQL],
+                      [scope.day, soon_until, scope.day, scope.day], ("open",),
+                      order=("q.act_by", "q.due", "q.ref", "q.rule", "COALESCE(q.subject, '')", "q.row_id")))
     for item in soon:
         team(item.team).due_soon.append(item)
     listed = {_key(i) for i in soon}
-    for item in at_risk_items(db, scope, config, past=past):
+    for item in at_risk_items(db, scope, config):
         if _key(item) not in listed:
             team(item.team).at_risk.append(item)
     for team_id, tally in final_plans_by_team(db, scope, date(scope.day.year, 1, 1), scope.day).items():
