@@ -93,8 +93,12 @@ def write_csv(rows: Iterable[dict], columns: Sequence[Column], handle: IO[str] |
 
 
 def _cell(value: Any) -> Any:
-    # an int or float goes to csv as it is (formula_safe leaves non-text alone); bool is text: "true"
-    return value if type(value) in (int, float) else text(value)
+    # an int or float goes to csv as it is (formula_safe leaves non-text alone); bool is text: "true".
+    # Text and None first: nearly every cell is one of them.
+    kind = type(value)
+    if kind is str or kind is int or kind is float:
+        return value
+    return "" if value is None else text(value)
 
 
 # --- what a terminal is shown ------------------------------------------------------------------
