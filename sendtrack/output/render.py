@@ -339,17 +339,20 @@ def render(rows: Iterable[dict], columns: Sequence[Column], fmt: str | None, *, 
     """Write `rows` as a table (terminal), CSV (header always) or JSON (`[]` when empty), streaming
     them: CSV and JSON hold one row at a time, a table the rows it shows."""
     fmt = resolve_format(fmt)
+    # the first row before any byte: a query that fails (a damaged page, a full disk for its sort)
+    # fails here, with nothing written. Every ordered report query sorts all its rows before the
+    # first comes back, so in practice it fails here or not at all.
+    rows = iter(rows)
+    first = next(rows, None)
+    rows = chain((first,), rows) if first is not None else iter(())
     if fmt == "json":
         write_json_list({c.key: plain(row.get(c.key)) for c in columns} for row in rows)
     elif fmt == "csv":
         write_csv(rows, columns)
+    elif first is None:
+        sys.stdout.write(empty + "\n")
     else:
-        rows = iter(rows)
-        first = next(rows, None)
-        if first is None:
-            sys.stdout.write(empty + "\n")
-        else:
-            write_table(chain((first,), rows), columns, title=title)
+        write_table(rows, columns, title=title)
 
 
 def counted(rows: Iterable[dict], tally: dict[str, int], key: str = "status") -> Iterator[dict]:
