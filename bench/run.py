@@ -153,10 +153,11 @@ def build(db: Path, cases: int, *, reuse: bool) -> Figure | None:
     subprocess.run([*sendtrack(), "--db", str(db), "init"], check=True, capture_output=True)
     r = run_once([*sendtrack(), "--db", str(db), "sample", "--cases", str(cases), "--seed", "1",
                   "--as-of", AS_OF])
-    # issue 14: <= 30 s at 100,000 cases, England (640,000) in <= 3 minutes: 0.3 ms a case (CPU)
-    per_case = r.cpu / cases * 1000
-    return Figure(f"sample --cases {cases:,} ({per_case:.3f} ms CPU a case)", r.wall, r.cpu, r.peak_mb,
-                  target="<= 0.3 ms a case (30 s at 100k)", ok=per_case <= 0.3)
+    # issue 14: <= 30 s at 100,000 cases, England (640,000) in <= 3 minutes: 0.3 ms a case, of wall
+    # time on the 2 cores (what "the benchmark can run England here" needs); CPU printed beside it
+    per_case = r.wall / cases * 1000
+    return Figure(f"sample --cases {cases:,} ({per_case:.3f} ms wall a case)", r.wall, r.cpu, r.peak_mb,
+                  target="<= 0.3 ms a case (30 s at 100k, wall)", ok=per_case <= 0.3)
 
 
 CSV_REPORTS = {  # command -> arguments for its machine-readable output
