@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
 
 from sendtrack.config import Config
@@ -30,8 +30,8 @@ def window(config: Config, within: int | None, rule: str) -> int:
 ORDER = ("q.due", "q.ref", "q.rule", "COALESCE(q.subject, '')", "q.row_id")
 
 
-def at_risk_items(db: Database, scope: Scope, config: Config, *,
-                  within: int | None = None) -> Iterator[Item]:
+def at_risk_items(db: Database, scope: Scope, config: Config, *, within: int | None = None,
+                  milestones: Iterable[Item] | None = None) -> Iterator[Item]:
     """Local milestones already reached, then open LA and partner deadlines due within their window,
     each part selected and ordered in SQL and streamed.
 
@@ -39,8 +39,9 @@ def at_risk_items(db: Database, scope: Scope, config: Config, *,
     milestone (spec 5) is "reached" once its date has come and its completing event has not: no draft
     at week 14, advice unanswered at week 5, no review meeting scheduled 8 weeks before the review is
     due, no transfer review 12 weeks before the transfer deadline, no family contact for 6 weeks.
+    `milestones` are `reached(db, scope)` when the caller has read them already (the digest).
     """
-    yield from reached(db, scope)
+    yield from reached(db, scope) if milestones is None else milestones
     widest = max(window(config, within, rule) for rule in ["", *RULES])
     last = scope.day + timedelta(days=widest)
     found = items(db, scope, ["d.kind <> 'local'", "d.owner <> 'family'", "d.due >= ?", "d.due <= ?",
