@@ -66,9 +66,10 @@ def list_cases(db: Database, *, day: date, team: str | None, coordinator: str | 
     sql = f"""
     WITH s AS (
       SELECT d.case_id, d.rule, d.kind, d.owner, d.due, d.completed_on, {STATUS_SQL} AS status
-      FROM deadlines d WHERE {VISIBLE_SQL}
-        AND (d.rule IN ('annual-review', 'final-plan') OR (d.kind <> 'local' AND d.owner = 'la'
-             AND (d.completed_on IS NULL OR d.completed_on > ?) AND (d.ended_on IS NULL OR d.ended_on > ?)))
+      FROM deadlines d WHERE (d.rule IN ('annual-review', 'final-plan') OR (d.kind <> 'local'
+             AND d.owner = 'la' AND (d.completed_on IS NULL OR d.completed_on > ?)
+             AND (d.ended_on IS NULL OR d.ended_on > ?)))
+        AND {VISIBLE_SQL}
         AND d.case_id IN (SELECT c.id FROM cases c WHERE {clause})
     ), f AS (
       SELECT s.case_id,
@@ -86,5 +87,5 @@ def list_cases(db: Database, *, day: date, team: str | None, coordinator: str | 
            ELSE 'assessment' END AS stage,
       f.next_due, COALESCE(f.overdue, 0) AS overdue
     FROM cases c LEFT JOIN f ON f.case_id = c.id WHERE {clause} ORDER BY c.ref"""
-    return db.stream(sql, (*status_params(day), *visible_params(day), day, day, *params, *params))
+    return db.stream(sql, (*status_params(day), day, day, *visible_params(day), *params, *params))
 
