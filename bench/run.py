@@ -176,7 +176,8 @@ TABLE_REPORTS = {  # the same reports on a terminal (the digest has no table)
 }
 
 
-def council(out: Path, db: Path, runs: int, heavy_runs: int, figures: list[Figure]) -> None:
+def council(out: Path, db: Path, runs: int, heavy_runs: int, figures: list[Figure], *,
+            heavy: bool = True) -> None:
     """Issue 14's first table: each command against the bare typer floor, `check` against `export`."""
     st, floor = sendtrack(), [sys.executable, str(HERE / "floor.py")]
     floor_cmd = [*floor, "--db", str(db)]
@@ -213,6 +214,8 @@ def council(out: Path, db: Path, runs: int, heavy_runs: int, figures: list[Figur
         figures.append(paired(f"council {name} {' '.join(extra)}", [*st, "--db", str(db), name, "--as-of",
                                                                    AS_OF, *extra],
                               "bare typer", floor_cmd, runs, target=2.0, env=TABLE_ENV))
+    if not heavy:
+        return
     exported = out / "council-export.csv"
     figures.append(paired("council check", [*st, "--db", str(db), "check"], "export (CSV) of it",
                           [*st, "--db", str(db), "export", "--out", str(exported), "--force"], heavy_runs,
@@ -220,7 +223,7 @@ def council(out: Path, db: Path, runs: int, heavy_runs: int, figures: list[Figur
 
 
 def growth(out: Path, db: Path, cases: int, runs: int, heavy_runs: int, figures: list[Figure],
-           label: str) -> None:
+           label: str, *, heavy: bool = True) -> None:
     """Issue 14's second table at `cases` cases: overdue against its fair floor, import against raw
     executemany, recompute with nothing and with everything changed."""
     st = sendtrack()
@@ -229,6 +232,8 @@ def growth(out: Path, db: Path, cases: int, runs: int, heavy_runs: int, figures:
                           "fair overdue floor",
                           [sys.executable, str(HERE / "fair_overdue.py"), str(db), AS_OF],
                           runs, target=1.5, memory_target=100))
+    if not heavy:
+        return
     exported = out / f"{db.stem}-export.csv"
     export = run_once([*st, "--db", str(db), "export", "--out", str(exported), "--force"])
     figures.append(Figure(f"{label} export (CSV)", export.wall, export.cpu, export.peak_mb))
@@ -283,6 +288,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="also the growth table at this size (100000; 640000 for England)")
     parser.add_argument("--out", type=Path, default=HERE / "out", help="where the databases go")
     parser.add_argument("--reuse", action="store_true", help="keep databases already built")
+    parser.add_argument("--quick-only", action="store_true",
+                        help="leave out check, import and recompute (minutes each at 100k): a partial run")
     args = parser.parse_args(argv)
     if args.smoke:
         args.council, args.runs = 300, 2
@@ -292,18 +299,19 @@ def main(argv: list[str] | None = None) -> int:
     print(HEADER, flush=True)
     db = args.out / "council.db"
     built = build(db, args.council, reuse=args.reuse)  # printed with the growth table
-    council(args.out, db, args.runs, args.heavy_runs, figures)
+    heavy = not args.quick_only
+    council(args.out, db, args.runs, args.heavy_runs, figures, heavy=heavy)
     first = len(figures)
     if built:
         figures.append(built)
-    growth(args.out, db, args.council, args.runs, args.heavy_runs, figures, "council")
+    growth(args.out, db, args.council, args.runs, args.heavy_runs, figures, "council", heavy=heavy)
     if args.large:
         large = args.out / f"large-{args.large}.db"
         built = build(large, args.large, reuse=args.reuse)
         if built:
             figures.append(built)
         growth(args.out, large, args.large, max(1, min(args.runs, 3)), args.heavy_runs, figures,
-               f"{args.large:,}")
+               f"{args.large:,}", heavy=heavy)
     print(f"\nsendtrack benchmark: {os.cpu_count()} cores, Python {sys.version.split()[0]}, council "
           f"{args.council:,} cases{f', large {args.large:,}' if args.large else ''}, quick commands "
           f"{args.runs} runs each\n")
