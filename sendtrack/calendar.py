@@ -79,8 +79,8 @@ def england(years: Iterable[int] = DEFAULT_YEARS) -> Calendar:
     years = list(years)
     if not years or min(years) < first or max(years) > last:
         raise ValueError(f"the bank-holiday table covers {first}-{last} only")
-    wanted = frozenset(day for day in days if min(years) <= day.year <= max(years))
-    return Calendar(wanted, min(years), max(years))
+    lo, hi = min(years), max(years)
+    return Calendar(frozenset(day for day in days if lo <= day.year <= hi), lo, hi)
 
 
 DEFAULT_CLOSURES = Path(__file__).with_name("data") / "school-closures.csv"
