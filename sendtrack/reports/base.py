@@ -74,9 +74,9 @@ _FROM_CASE = {"ref", "name", "team", "coordinator"}
 _DATES = frozenset(f.name for f in fields(Item) if "date" in str(f.type))
 ITEM_SQL = "SELECT " + ", ".join(
     f"c.{name}" if name in _FROM_CASE else f"{STATUS_SQL} AS status" if name == "status" else f"d.{name}"
-    for name in ITEM_FIELDS) + f"""
-FROM {{table}} JOIN cases c ON c.id = d.case_id
-WHERE {{where}}"""
+    for name in ITEM_FIELDS) + """
+FROM {table} JOIN cases c ON c.id = d.case_id
+WHERE {where}"""
 
 
 def deadlines_table(db: Database, *, scan: bool) -> str:
