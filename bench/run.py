@@ -191,8 +191,10 @@ def council(out: Path, db: Path, runs: int, heavy_runs: int, figures: list[Figur
     stamp = os.getpid()
     figures.append(paired("council add-request", [], "bare typer", [*floor, "--db", str(copy)], runs,
                           target=1.3, each=lambda n: [
+                              # a new child each time: the same name and date of birth is refused
                               *st, "--db", str(copy), "add-request", "--ref", f"BENCH-{stamp}-{n}",
-                              "--name", "Bench Child", "--dob", "2016-05-04", "--received", "2025-06-02"]))
+                              "--name", f"Bench Child {n}", "--dob", "2016-05-04", "--received",
+                              "2025-06-02"]))
     figures.append(paired("council record decision", [], "bare typer", [*floor, "--db", str(copy)], runs,
                           target=1.3, each=lambda n: [
                               *st, "--db", str(copy), "record", "decision", f"BENCH-{stamp}-{n}", "--date",

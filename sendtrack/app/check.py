@@ -13,14 +13,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from operator import attrgetter
 
+from sendtrack import kinds
 from sendtrack.app.context import Context, mismatch
 from sendtrack.domain import Case, Deadline
 from sendtrack.rules.engine import compute, refusal
 from sendtrack.rules.paths import ceased_on, first_date, refused_on, withdrawn_on
 from sendtrack.storage import audit, meta
 from sendtrack.storage import cases as store
+from sendtrack.storage.bulk import import_marker
 from sendtrack.storage.columns import DEADLINE_FIELDS
 from sendtrack.storage.db import Database
+from sendtrack.storage.privacy import ERASED_NAME
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +49,7 @@ class Snapshot:
     fingerprint: str | None = None  # of the configuration the stored deadlines were computed with
     breaks: list[audit.Break] = field(default_factory=list)  # the first broken link of each case's chain
     missing_triggers: list[str] = field(default_factory=list)  # append-only triggers not in place
+    import_marker: dict | None = None  # an import being written, or stopped part-way (storage/bulk.py)
     #: each case as the rules see it, built once from its row and events (see `case_of`)
     built: dict[int, Case] = field(default_factory=dict, repr=False)
 
@@ -72,7 +76,8 @@ def read(db: Database) -> Snapshot:
         # the chains are recomputed from the rows as stored (the details' JSON text, not its parse)
         breaks = audit.find_breaks(db)
         missing = audit.missing_triggers(db)
-    return Snapshot(cases, dict(events), dict(deadlines), problems, fingerprint, breaks, missing)
+        marker = import_marker(db)
+    return Snapshot(cases, dict(events), dict(deadlines), problems, fingerprint, breaks, missing, marker)
 
 
 def orphans(snap: Snapshot, context: Context, today: date) -> list[Problem]:
@@ -128,7 +133,7 @@ def voids(snap: Snapshot, context: Context, today: date) -> list[Problem]:
             if target is None:
                 out.append(Problem(case.ref, "void-target",
                                    f"void event {event.id} points at no event of this case"))
-            elif target.kind in {"void", "request"}:
+            elif target.kind in kinds.UNVOIDABLE:
                 out.append(Problem(case.ref, "void-target",
                                    f"void event {event.id} voids a {target.kind} event ({target.id})"))
             else:
@@ -236,7 +241,8 @@ def open_requests(snap: Snapshot, context: Context, today: date) -> list[Problem
     of birth, neither closed. Printed by reference only: the child's name stays out of the output."""
     groups: dict[tuple[str, date], list[str]] = defaultdict(list)
     for case_row in snap.cases:
-        if not _closed(snap.case_of(case_row)):
+        # erased: no longer says who the child is
+        if case_row.name != ERASED_NAME and not _closed(snap.case_of(case_row)):
             groups[(" ".join(case_row.name.casefold().split()), case_row.dob)].append(case_row.ref)
     out = []
     for refs in groups.values():
@@ -264,11 +270,23 @@ def audit_chain(snap: Snapshot, context: Context, today: date) -> list[Problem]:
     return out
 
 
+def unfinished_import(snap: Snapshot, context: Context, today: date) -> list[Problem]:
+    """No import is part-way: its cases are in the database whole, but not all of them yet (README:
+    Long writers share the lock). Running the same import again finishes it."""
+    marker = snap.import_marker
+    if marker is None:
+        return []
+    return [Problem("-", "unfinished-import", f"an import of {marker['file']} is being written or stopped "
+                                              f"part-way: {marker['written']} of {marker['cases']} cases "
+                                              f"are in, each whole; run `sendtrack import {marker['file']}` "
+                                              "again to finish it")]
+
+
 Check = Callable[[Snapshot, Context, date], list[Problem]]
 #: The checks, in the order they are described; `event_order` and `deadlines` (the rules' work, nearly
 #: all of check's time) run a case at a time in worker processes (see PER_CASE and `_per_case`).
 CHECKS: tuple[Check, ...] = (configuration, orphans, unique_refs, requests, voids, event_order, deadlines,
-                             open_requests, audit_chain)
+                             open_requests, audit_chain, unfinished_import)
 #: The checks of CHECKS that look at one case at a time, and how: split over worker processes.
 PER_CASE: dict[Check, Callable[..., list[Problem]]] = {event_order: event_order_of, deadlines: deadlines_of}
 #: Below this many cases the workers cost more than they save.

@@ -184,6 +184,7 @@ def adopt(app: typer.Typer) -> None:
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("setup", "Create the database, or upgrade it to this version's schema (safe to run again)."),
+    "edit": ("recording", "Correct the case's own values: a misspelt name, a wrong date of birth."),
     "add-request": ("recording", "Record a request for an EHC needs assessment; prints the case reference."),
     "assign": ("recording", "Move a case to a team (and coordinator); kept as an event."),
     "timeline": ("reading", "One case: its events, every deadline with status and source, and the checks."),
@@ -209,10 +210,19 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sample": ("data", "Fill the database with a synthetic council-like caseload (names are obviously "
                        "made up)."),
     "import": ("data", "Load cases and events from a file, all or nothing, with their deadlines."),
+    "import-map": ("data", "Print a starting MAP.toml for a council's tracker, guessed from its headings "
+                           "(those it could not place are listed as comments); then "
+                           "`import --dry-run --map`."),
     "export": ("data", "Every case and event, voided ones included, in the import layout (losslessly "
                        "re-importable)."),
     "recompute": ("data", "Rebuild every materialised deadline (after a change of configuration, calendar "
                           "or rules)."),
+    "retention": ("privacy", "Closed cases (refused, withdrawn, no-plan or ceased) past their retention "
+                             "period: date of birth + [retention] years_after_birth (31 by default, the "
+                             "IRMS toolkit's period for SEN files)."),
+    "erase": ("privacy", "Erase a closed case's personal values (UK GDPR): the name becomes \"(erased)\" "
+                         "and the date of birth 1 September of the school year of birth; the events and "
+                         "their dates stay, so KPIs and the year group do not change."),
     "record": ("recording", "Record what happened to a case; prints what changed in its deadlines."),
 }
 

@@ -13,7 +13,7 @@ from datetime import date
 from itertools import chain, islice
 from typing import IO, Any
 
-FORMATS = ("table", "csv", "json")
+FORMATS = ("table", "csv", "json", "xlsx")
 #: A terminal table longer than this is cut, with a line saying how to get the rest (nobody reads
 #: 80,000 rows on a screen; CSV has them all).
 TABLE_LIMIT = 500
@@ -335,9 +335,10 @@ def write_table(rows: Iterable[dict], columns: Sequence[Column], *, title: str |
 
 
 def render(rows: Iterable[dict], columns: Sequence[Column], fmt: str | None, *, title: str | None = None,
-           empty: str = "nothing to show") -> None:
-    """Write `rows` as a table (terminal), CSV (header always) or JSON (`[]` when empty), streaming
-    them: CSV and JSON hold one row at a time, a table the rows it shows."""
+           empty: str = "nothing to show", target: Any = None) -> None:
+    """Write `rows` as a table (terminal), CSV (header always), JSON (`[]` when empty) or an .xlsx
+    sheet; to `target` (an output.files.Target) when it names a file, through the safe writer. The rows
+    are streamed: CSV and JSON to stdout hold one row at a time, a table the rows it shows."""
     fmt = resolve_format(fmt)
     # the first row before any byte: a query that fails (a damaged page, a full disk for its sort)
     # fails here, with nothing written. Every ordered report query sorts all its rows before the
@@ -345,7 +346,11 @@ def render(rows: Iterable[dict], columns: Sequence[Column], fmt: str | None, *, 
     rows = iter(rows)
     first = next(rows, None)
     rows = chain((first,), rows) if first is not None else iter(())
-    if fmt == "json":
+    if target is not None and (target.path is not None or (target.excel and fmt == "csv")):
+        from sendtrack.output.files import to_target
+
+        to_target(target, fmt, rows, columns, title=title)
+    elif fmt == "json":
         write_json_list({c.key: plain(row.get(c.key)) for c in columns} for row in rows)
     elif fmt == "csv":
         write_csv(rows, columns)

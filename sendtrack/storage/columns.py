@@ -11,8 +11,11 @@ from sendtrack.domain import Deadline
 #: cases: a child or young person's request and plan, with who holds it now
 CASES = ("id", "ref", "name", "dob", "received", "source", "team", "coordinator", "looked_after",
          "alternative_provision", "setting", "created_at")
-#: events: the append-only log; `hash` chains each event to the previous one of its case (storage/audit.py)
-EVENTS = ("id", "case_id", "kind", "date", "details", "voids", "recorded_by", "recorded_at", "hash")
+#: events: the append-only log; `hash` chains each event to the previous one of its case (storage/audit.py).
+#: recorded_by/recorded_at say who recorded the event and when (an import keeps its file's values as
+#: history); imported_by/imported_at say who imported it and when (NULL for events written by a command)
+EVENTS = ("id", "case_id", "kind", "date", "details", "voids", "recorded_by", "recorded_at", "imported_by",
+          "imported_at", "hash")
 #: audit_heads: each case's last event and its hash, the end its chain must reach
 AUDIT_HEADS = ("case_id", "event_id", "hash")
 #: deadlines: one row per materialised `Deadline`, its fields in the dataclass's order

@@ -24,6 +24,12 @@ STATUS_SQL = """CASE
   ELSE 'overdue' END"""
 STATUS_PARAMS = 6
 
+#: Case `c` counts: its request was not voided (a case recorded by mistake is in no report or KPI).
+LIVE_CASE_SQL = ("NOT EXISTS (SELECT 1 FROM events rq JOIN events vd ON vd.voids = rq.id "
+                 "WHERE rq.case_id = c.id AND rq.kind = 'request')")
+#: Coordinator names match ignoring case everywhere (bind the name to the `?`).
+COORDINATOR_SQL = "LOWER({alias}.coordinator) = LOWER(?)"
+
 #: The deadline row `d` exists on the day bound to its two `?`.
 VISIBLE_SQL = "d.known_from <= ? AND (d.known_until IS NULL OR ? < d.known_until)"
 
@@ -54,13 +60,13 @@ def list_cases(db: Database, *, day: date, team: str | None, coordinator: str | 
     what the row needs, skipping before the status is computed the rows that cannot count: done or
     ended by the day and neither a final plan nor an annual review (which set the stage). The cases
     are then joined to it. (A subquery per case per figure read the deadlines four times over.)"""
-    where: list[str] = ["c.received <= ?"]
+    where: list[str] = ["c.received <= ?", LIVE_CASE_SQL]
     params: list[object] = [day]
     if team:
         where.append("c.team = ?")
         params.append(team)
     if coordinator:
-        where.append("c.coordinator = ?")
+        where.append(COORDINATOR_SQL.format(alias="c"))
         params.append(coordinator)
     clause = " AND ".join(where)
     sql = f"""
@@ -82,7 +88,8 @@ def list_cases(db: Database, *, day: date, team: str | None, coordinator: str | 
           AS overdue
       FROM s GROUP BY s.case_id
     )
-    SELECT c.ref, c.name, c.team, c.coordinator, c.received,
+    SELECT c.ref, c.name, c.team, c.coordinator, c.received, c.looked_after, c.alternative_provision,
+      c.setting,
       CASE WHEN f.ceased = 1 THEN 'ceased' WHEN f.planned = 1 THEN 'plan' WHEN f.closed = 1 THEN 'closed'
            ELSE 'assessment' END AS stage,
       f.next_due, COALESCE(f.overdue, 0) AS overdue
