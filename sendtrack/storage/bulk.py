@@ -206,6 +206,18 @@ def last_event_id(db: Database) -> int:
     return row[0] if row else 0
 
 
+def cases_up_to(db: Database, case_id: int) -> int:
+    """How many cases have ids up to `case_id`."""
+    row = db.one("SELECT COUNT(*) FROM cases WHERE id <= ?", (case_id,))
+    return row[0] if row else 0
+
+
+def case_extent(db: Database) -> tuple[int, int]:
+    """(the highest case id, how many cases)."""
+    row = db.one("SELECT COALESCE(MAX(id), 0), COUNT(*) FROM cases")
+    return (row[0], row[1]) if row else (0, 0)
+
+
 def cases_written_since(db: Database, mark: int) -> set[int]:
     """Cases with an event after event `mark` (events are append-only and numbered upwards, so these
     are exactly the cases written since `mark` was read)."""
