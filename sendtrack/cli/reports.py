@@ -101,7 +101,7 @@ def register(app: typer.Typer) -> None:
         out: OutOpt = None, force: ForceOpt = False, excel: ExcelOpt = False,
     ) -> None:
         """Deadlines past due and not done, most overdue first (local milestones are never overdue)."""
-        from sendtrack.output.render import render, resolve_format
+        from sendtrack.output.render import counted, render, resolve_format
         from sendtrack.reports import overdue as report
 
         scope = _scope(as_of, team, coordinator)
@@ -112,22 +112,25 @@ def register(app: typer.Typer) -> None:
             if rule not in RULES:
                 raise RefusedError(f"unknown rule id {rule!r}")
         db = _open(scope)
-        found = report.overdue_items(db, scope, owner=owner.value, rule=rule,
-                                     include_excepted=include_excepted)
-        rows = [report.overdue_row(i, scope, names=names) for i in found]
         fmt = resolve_format(fmt_value(format))
+        tally: dict[str, int] = {}
+
+        def rows(statuses: tuple[str, ...] | None = None):
+            found = report.overdue_items(db, scope, owner=owner.value, rule=rule,
+                                         include_excepted=include_excepted, statuses=statuses)
+            return counted((report.overdue_row(i, scope, names=names) for i in found), tally)
+
         if fmt != "table":
-            render(rows, report.columns(names=names), fmt, title=f"Overdue on {scope.day}", target=goes)
+            render(rows(), report.columns(names=names), fmt, title=f"Overdue on {scope.day}", target=goes)
         else:
-            render([r for r in rows if r["status"] == "overdue"], report.table_columns(names=names), fmt,
+            render(rows(("overdue",)), report.table_columns(names=names), fmt,
                    title=f"Overdue on {scope.day}", empty="nothing overdue")
             if include_excepted:
-                render([r for r in rows if r["status"] == "excepted"],
-                       report.table_columns(names=names, excepted=True), fmt,
+                render(rows(("excepted",)), report.table_columns(names=names, excepted=True), fmt,
                        title="Excepted, outstanding (time limit disapplied: to do as soon as practicable)",
                        empty="nothing excepted outstanding")
         if fail_on_overdue:
-            _fail_if_overdue(sum(1 for r in rows if r["status"] == "overdue"))
+            _fail_if_overdue(tally.get("overdue", 0))
 
     @command(app, "at-risk")
     def at_risk(
@@ -148,7 +151,7 @@ def register(app: typer.Typer) -> None:
         settings = config().settings(with_closures=False)
         db = _open(scope)
         found = report.at_risk_items(db, scope, config(), within=within)
-        rows = [report.at_risk_row(i, scope.day, settings, names=names) for i in found]
+        rows = (report.at_risk_row(i, scope.day, settings, names=names) for i in found)
         fmt = resolve_format(fmt_value(format))
         columns = report.table_columns(names=names) if fmt == "table" else report.columns(names=names)
         render(rows, columns, fmt, title=f"At risk on {scope.day}", empty="nothing at risk", target=goes)

@@ -142,7 +142,7 @@ def gather(db: Database, scope: Scope, config: Config, year: int) -> Facts:
     cohort = items(db, scope, [f"d.rule IN ({', '.join('?' for _ in TRANSFER_RULES)})", "d.due >= ?",
                                "d.due <= ?"],
                    [*TRANSFER_RULES, date(september, 1, 1), date(september, 8, 31)], COHORT_STATUSES)
-    return Facts(months, monthly, yearly, overdue, risky, loads, cohort)
+    return Facts(months, monthly, yearly, list(overdue), list(risky), loads, list(cohort))
 
 
 def _tally(parts: dict[str, Tally], team: str | None) -> Tally:

@@ -13,12 +13,13 @@ from datetime import date, timedelta
 
 from sendtrack.config import Config
 from sendtrack.domain import Settings
+from sendtrack.reports.atrisk import ORDER as AT_RISK_ORDER
 from sendtrack.reports.atrisk import at_risk_items, at_risk_row, reason
 from sendtrack.reports.atrisk import columns as at_risk_columns
 from sendtrack.reports.base import OUTSTANDING_SQL, Item, Scope, describe_measure, items, past_due
 from sendtrack.reports.kpi import Tally, combined, final_plans_by_team
 from sendtrack.reports.overdue import columns as overdue_columns
-from sendtrack.reports.overdue import overdue_items, overdue_row
+from sendtrack.reports.overdue import overdue_row
 from sendtrack.reports.workdays import WorkingDays
 from sendtrack.storage.db import Database
 
@@ -76,20 +77,25 @@ def build(db: Database, scope: Scope, config: Config) -> Digest:
         return teams.setdefault(team_id, TeamDigest(team_id, team_names.get(team_id, team_id)))
 
     yesterday = scope.day - timedelta(days=1)
-    past = past_due(db, scope)
-    for item in overdue_items(db, scope, past=past):
+    # one scan for the overdue deadlines and the local milestones reached (overdue_items and
+    # atrisk.reached each ask for one of the two): both are past due, outstanding, in the same order
+    past = list(past_due(db, scope, ["((d.kind <> 'local' AND d.owner = 'la' AND d.due < ?) "
+                                     "OR d.kind = 'local')"], [scope.day], ("overdue", "open"),
+                         order=AT_RISK_ORDER))
+    for item in (i for i in past if i.kind != "local"):
         team(item.team).overdue.append(item)
         # overdue today, not overdue on the previous working day: due on it or on a day since
         if previous <= item.due <= yesterday:
             team(item.team).newly_overdue.append(item)
     # to act on by the 5th working day: act-by (the working day on or before due) within the days
-    soon = items(db, scope, ["d.kind <> 'local'", "d.owner <> 'family'", "d.due >= ?", "d.act_by <= ?",
-                             OUTSTANDING_SQL], [scope.day, soon_until, scope.day, scope.day], ("open",))
-    soon.sort(key=lambda i: (i.act_by, i.due, i.ref, i.rule, i.subject or ""))
+    soon = list(items(db, scope, ["d.kind <> 'local'", "d.owner <> 'family'", "d.due >= ?",
+                                  "d.act_by <= ?", OUTSTANDING_SQL],
+                      [scope.day, soon_until, scope.day, scope.day], ("open",),
+                      order=("q.act_by", "q.due", "q.ref", "q.rule", "COALESCE(q.subject, '')", "q.row_id")))
     for item in soon:
         team(item.team).due_soon.append(item)
     listed = {_key(i) for i in soon}
-    for item in at_risk_items(db, scope, config, past=past):
+    for item in at_risk_items(db, scope, config, milestones=(i for i in past if i.kind == "local")):
         if _key(item) not in listed:
             team(item.team).at_risk.append(item)
     for team_id, tally in final_plans_by_team(db, scope, date(scope.day.year, 1, 1), scope.day).items():

@@ -39,9 +39,9 @@ UID_DOMAIN = "sendtrack.invalid"
 def deadlines(db: Database, scope: Scope, within: int = HORIZON_DAYS) -> list[Item]:
     """Statutory deadlines of the authority and its partners, outstanding on the scope's day: overdue,
     or open with an act-by date within `within` days."""
-    found = items(db, scope, ["d.kind = 'statutory'", "d.owner <> 'family'", "d.act_by <= ?",
+    found = list(items(db, scope, ["d.kind = 'statutory'", "d.owner <> 'family'", "d.act_by <= ?",
                               OUTSTANDING_SQL],
-                  [scope.day + timedelta(days=within), scope.day, scope.day], ("open", "overdue"))
+                  [scope.day + timedelta(days=within), scope.day, scope.day], ("open", "overdue")))
     found.sort(key=lambda i: (i.act_by, i.ref, i.rule, i.subject or "", i.trigger))
     return found
 
