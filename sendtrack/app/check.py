@@ -395,13 +395,25 @@ def _per_case(snap: Snapshot, context: Context, today: date) -> list[Problem]:
 
 def check(db: Database, *, context: Context, today: date) -> list[Problem]:
     """Every problem in the database, the database's own first, then by case reference."""
-    try:
-        snap = read(db)
-    except Exception as exc:  # sqlite3/psycopg DatabaseError: a damaged file is the finding, not a crash
-        if type(exc).__name__ not in {"DatabaseError", "OperationalError", "IntegrityError", "DataError"}:
-            raise
-        return [Problem("-", "integrity", f"the database cannot be read ({exc}); restore the last backup "
-                                          "(README: Backup and restore)")]
-    found = [problem for run in CHECKS if run not in PER_CASE for problem in run(snap, context, today)]
-    found += _per_case(snap, context, today)
+    from sendtrack.output.progress import progress
+
+    with progress(len(CHECKS) - len(PER_CASE) + 2, "Reading the database") as bar:
+        try:
+            snap = read(db)
+        except Exception as exc:  # sqlite3/psycopg DatabaseError: a damaged file is the finding, not a crash
+            if type(exc).__name__ not in {"DatabaseError", "OperationalError", "IntegrityError", "DataError"}:
+                raise
+            return [Problem("-", "integrity", f"the database cannot be read ({exc}); restore the last "
+                                              "backup (README: Backup and restore)")]
+        bar.advance()
+        found: list[Problem] = []
+        for run in CHECKS:
+            if run in PER_CASE:
+                continue
+            bar.describe(f"Checking {run.__name__.replace('_', ' ')}")
+            found += run(snap, context, today)
+            bar.advance()
+        bar.describe("Checking events and deadlines case by case")
+        found += _per_case(snap, context, today)
+        bar.advance()
     return snap.database + sorted(found, key=lambda p: (p.ref, p.code))

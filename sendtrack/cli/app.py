@@ -223,6 +223,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "erase": ("privacy", "Erase a closed case's personal values (UK GDPR): the name becomes \"(erased)\" "
                          "and the date of birth 1 September of the school year of birth; the events and "
                          "their dates stay, so KPIs and the year group do not change."),
+    "calendar": ("reach", "Open statutory deadlines as an iCalendar file (RFC 5545) for Outlook: an all-day "
+                          "event per deadline on its act-by date, with the case reference and rule; no "
+                          "names."),
+    "dashboard": ("reach", "A board pack: one self-contained HTML page of charts (inline SVG, no network, no "
+                           "JavaScript, prints on A4 landscape) for the council and each team; children "
+                           "only as counts."),
     "record": ("recording", "Record what happened to a case; prints what changed in its deadlines."),
 }
 

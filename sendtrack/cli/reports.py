@@ -33,7 +33,7 @@ from sendtrack.cli.common import (
     today,
     warn_if_other_configuration,
 )
-from sendtrack.errors import OverdueFound, RefusedError
+from sendtrack.errors import OverdueFound, RefusedError, UsageError
 
 FailOnOverdue = Annotated[bool, typer.Option("--fail-on-overdue",
                                              help="Exit 4 after printing when anything is overdue "
@@ -265,6 +265,18 @@ def register(app: typer.Typer) -> None:
                                            help="Items listed per section and team (0: all); counts "
                                                 "are always complete.")] = 20,
         names: NamesOpt = False, fail_on_overdue: FailOnOverdue = False,
+        send: Annotated[bool, typer.Option("--send", help="Mail each team's digest through the [mail] "
+                                                          "server (text and HTML; case references, no "
+                                                          "child's details) instead of printing it.")]
+        = False,
+        to: Annotated[list[str] | None, typer.Option("--to", metavar="ADDRESS",
+                                                     help="With --send: these recipients for every team "
+                                                          "(repeat for more), not the configured ones.")]
+        = None,
+        only_if_any: Annotated[bool, typer.Option("--only-if-any",
+                                                  help="With --send: mail a team only when it has "
+                                                       "something overdue, to act on or at risk.")]
+        = False,
     ) -> None:
         """The daily digest for cron: per team, overdue (and new), due in 5 working days, at risk."""
         import sys
@@ -272,9 +284,17 @@ def register(app: typer.Typer) -> None:
         from sendtrack.output.render import write_json
         from sendtrack.reports import digest as report
 
+        if (to or only_if_any) and not send:
+            raise UsageError("--to and --only-if-any go with --send")
         scope = _scope(as_of, team, coordinator)
         db = _open(scope)
         built = report.build(db, scope, config())
+        if send:
+            from sendtrack.cli.reach import send_digest
+
+            send_digest(built, to=tuple(to or ()), only_if_any=only_if_any, limit=limit,
+                        overdue_found=_fail_if_overdue if fail_on_overdue else None)
+            return
         if format is DigestFormat.json:
             write_json(report.as_data(built, names=names))
         else:
