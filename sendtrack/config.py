@@ -164,6 +164,9 @@ class Config:
         for team in self.teams:
             if team.id == team_id:
                 return team
+        for team in self.teams:  # team names are matched ignoring case everywhere
+            if team.id.casefold() == team_id.casefold():
+                return team
         known = ", ".join(t.id for t in self.teams)
         raise RefusedError(f"unknown team {team_id!r}: use one of {known}")
 

@@ -127,7 +127,12 @@ REFUSED: dict[str, str | list[str]] = {
                            "--reason", "ill"],
     "void-already-voided": "record void R1 3 --reason again",
     "void-a-void": "record void R1 4 --reason undo",
-    "void-the-request": "record void R1 1 --reason 'not a request'",
+    # issue 10: a request can be voided (the case then counts nowhere); corrections are refused in words
+    "edit-nothing": "edit R1 --reason 'no change given'",
+    "edit-same-name": "edit R1 --name 'Test Child' --reason 'the same'",
+    "edit-dob-in-the-future": "edit R1 --dob 2099-01-01 --reason typo",
+    "edit-dob-after-the-request": "edit R1 --dob 2025-06-01 --reason typo",
+    "duplicate-child": "add-request --name 'TEST  child' --dob 2015-03-15 --received 2025-02-01",
     "void-another-cases-event": "record void SEN-000009 2 --reason mistake",
     "void-event-zero": "record void R1 0 --reason mistake",
     # --- impossible sequences not in the core's list -------------------------------------------

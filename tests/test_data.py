@@ -210,13 +210,15 @@ def test_dry_run_lists_every_bad_row_with_its_line_and_writes_nothing(hand_made,
     path, middle = _with_bad_rows(hand_made, tmp_path)
     before = dump(private_db)
     result = hand_made.fails(["import", str(path), "--dry-run"])
-    problems = result.stdout.strip().splitlines()  # the list is --dry-run's output
+    # the list goes to stderr (issue 10: stdout is for data), before the summary line
+    assert result.stdout == ""
+    *problems, summary = result.stderr.strip().splitlines()
+    assert summary == "sendtrack: 3 bad rows"
     assert problems[0] == f"line {middle}: N9: date '2025-02-30' is not a real date in the form YYYY-MM-DD"
     assert any(p.startswith("line ") and "N2: a decision is already recorded on 2025-03-01" in p
                for p in problems)
     assert any("N8: the case has no request row" in p for p in problems)
     assert len(problems) == 3
-    assert result.stderr == "sendtrack: 3 bad rows\n"
     assert dump(private_db) == before
 
 

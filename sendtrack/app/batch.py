@@ -19,6 +19,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
+from sendtrack import kinds
 from sendtrack.app.context import Context
 from sendtrack.calendar import Calendar
 from sendtrack.domain import Case, Deadline, Event, Settings
@@ -66,7 +67,7 @@ def to_case(case: CaseTuple, events: Iterable[EventTuple]) -> Case:
     _, ref, dob, received, looked_after, ap, setting = case
     return Case(ref=ref, dob=date.fromisoformat(dob[:10]), received=date.fromisoformat(received[:10]),
                 looked_after=bool(looked_after), alternative_provision=bool(ap), setting=setting,
-                events=made)
+                events=made, void=any(r[1] == "request" and r[0] in voided for r in rows))
 
 
 def deadline_rows(case_id: int, items: Sequence[Deadline]) -> list[tuple]:
@@ -107,7 +108,7 @@ def replay_problems(case: Case, events: Sequence[tuple[int, Event, int | None]],
         if event.kind == "void":
             if target not in seen:
                 problems.append((key, f"void of event {target}, which is not an earlier event of this case"))
-            elif seen[target] in {"void", "request"}:
+            elif seen[target] in kinds.UNVOIDABLE:
                 problems.append((key, f"event {target} is a {seen[target]} and cannot be voided"))
             elif target in voided:
                 problems.append((key, f"event {target} is already voided"))

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
+from sendtrack import kinds
 from sendtrack.app.context import Context, mismatch
 from sendtrack.domain import Case, Deadline, Event
 from sendtrack.rules.engine import compute, refusal
@@ -121,7 +122,7 @@ def voids(snap: Snapshot, context: Context, today: date) -> list[Problem]:
             if target is None:
                 out.append(Problem(case.ref, "void-target",
                                    f"void event {event.id} points at no event of this case"))
-            elif target.kind in {"void", "request"}:
+            elif target.kind in kinds.UNVOIDABLE:
                 out.append(Problem(case.ref, "void-target",
                                    f"void event {event.id} voids a {target.kind} event ({target.id})"))
             else:

@@ -12,7 +12,7 @@ import csv
 import json
 import sqlite3
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
@@ -290,7 +290,7 @@ def _case_values(row: dict, when: date, known_teams: set[str], today: date) -> d
 
 
 def _cases(path: Path, known_teams: set[str], problems: list[str], *, today: date,
-           years: tuple[int, int]) -> Iterator[_Case]:
+           years: tuple[int, int], records: Iterator[tuple[str, dict]] | None = None) -> Iterator[_Case]:
     """The file's cases one at a time (a case's rows are together), row problems appended to `problems`.
 
     Streaming keeps memory flat at England scale (a 1.2 GB file), so a case's rows must be together,
@@ -299,7 +299,7 @@ def _cases(path: Path, known_teams: set[str], problems: list[str], *, today: dat
 
     done: set[str] = set()
     case: _Case | None = None
-    for where, row in _records(path):
+    for where, row in (records if records is not None else _records(path)):
         ref = _text(row.get("ref"))
         try:
             if "_bad" in row:
@@ -432,16 +432,21 @@ def _check_task(args):
         voided = {voids for *_, voids in events if voids is not None}
         live = sorted((e for _, e, _ in replay if e.kind != "void" and e.id not in voided),
                       key=lambda e: (e.date, e.id))
+        void = any(e.kind == "request" and e.id in voided for _, e, _ in replay)
         rows.extend(bulk.compute_rows(case_id, Case(ref, dob, received, looked_after, ap, setting,
-                                                     tuple(live))))
+                                                     tuple(live), void)))
     return problems, rows
 
 
 def import_file(db: Database, path: Path, *, dry_run: bool, today: date, context: Context,
-                by: str | None = None) -> Loaded:
+                by: str | None = None,
+                records: Callable[[], Iterator[tuple[str, dict]]] | None = None) -> Loaded:
     """Load `path` all or nothing; raises ImportRefused listing every bad row. Every event records who
     imported it (`by`, resolved as `record` resolves --by) and when, beside the recorded_by and
     recorded_at its row gave (kept as history; the importer and the import's time where it gave none).
+    `records` (the one hook for other layouts: app/tracker.py's council trackers, the .xlsx export)
+    makes the (where, row) pairs `_records` would read from a file of the documented layout; it is
+    called while the file is checked, so it may read the database.
 
     In two stages, so the write lock is never held for long (docs/import-format.md, "How an import
     is written"). First the file is read as a stream, a chunk of cases at a time, checked and
@@ -491,7 +496,8 @@ def import_file(db: Database, path: Path, *, dry_run: bool, today: date, context
         def tasks():
             next_case = first_case
             years = (context.calendar.first_year, context.calendar.last_year)
-            for part in _batches(_cases(path, known_teams, problems, today=today, years=years)):
+            for part in _batches(_cases(path, known_teams, problems, today=today, years=years,
+                                        records=records() if records is not None else None)):
                 existing = existing_refs(db, [c.ref for c in part])
                 good = []
                 for case in part:
@@ -934,16 +940,42 @@ def export_rows(db: Database) -> Iterator[list]:
         yield row
 
 
-def export_to(db: Database, fmt: str, out: Path | None, *, force: bool = False) -> None:
+def export_to(db: Database, fmt: str, out: Path | None, *, force: bool = False, excel: bool = False) -> None:
     """Stream the export to `out` (through output.files.safe_output: atomic, 0600, never onto the
-    database's files, never over a file without `force`) or to stdout; CSV cells are formula-safe."""
+    database's files, never over a file without `force`) or to stdout; CSV cells are formula-safe
+    (`excel`: the CSV starts with a byte order mark); xlsx to a file only, dates as date cells."""
+    if fmt == "xlsx":
+        from sendtrack.output.files import Target
+        from sendtrack.output.xlsx import write_rows
+
+        assert out is not None
+        write_rows(Target(out, force, db.location), COLUMNS, _xlsx_rows(db), sheet="sendtrack export")
+        return
     with safe_output(out, force=force, database=db.location) as handle:
+        if excel and fmt == "csv":
+            from sendtrack.output.files import BOM
+
+            handle.write(BOM)
         if fmt == "csv":
             writer = csv_writer(handle)
             writer.writerow(COLUMNS)
             writer.writerows(export_rows(db))
         else:
             _write_json(db, handle)
+
+
+def _xlsx_rows(db: Database) -> Iterator[list]:
+    """The export's rows with dates as dates and ids as numbers (real cells), the rest as text."""
+    days = (AT["dob"], AT["date"])
+    numbers = (AT["event_id"], AT["voids"])
+    for row in export_rows(db):
+        for at in days:
+            if row[at]:
+                row[at] = date.fromisoformat(row[at])
+        for at in numbers:
+            if row[at] != "":
+                row[at] = int(row[at])
+        yield row
 
 
 def _write_json(db: Database, handle) -> None:

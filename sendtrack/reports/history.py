@@ -30,7 +30,17 @@ HISTORY_TABLE_COLUMNS = [*HISTORY_COLUMNS[:6], Column("imported", "Imported (UTC
 
 
 def details_text(details: dict) -> str:
-    return ", ".join(f"{k}={v}" for k, v in sorted(details.items()))
+    """An event's details as one line; an edit's changes as `name: Old -> New` (its old and new values)."""
+    return ", ".join(_changes(v) if k == "changes" and isinstance(v, dict) else f"{k}={v}"
+                     for k, v in sorted(details.items()))
+
+
+def _changes(changes: dict) -> str:
+    def shown(value) -> str:
+        return "-" if value is None else ("yes" if value else "no") if isinstance(value, bool) else str(value)
+
+    return ", ".join(f"{field}: {shown(pair[0])} -> {shown(pair[1])}"
+                     for field, pair in sorted(changes.items()) if isinstance(pair, list) and len(pair) == 2)
 
 
 def for_display(rows: list[dict], fmt: str) -> list[dict]:

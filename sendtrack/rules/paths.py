@@ -86,3 +86,8 @@ def closure(case: Case) -> tuple[str, date] | None:
         return None
     day, how = min(found)
     return how, day
+def is_open(case: Case) -> bool:
+    """Whether the case is still running: its request not voided, the assessment not ended without a
+    plan (refused, withdrawn, no-plan notice) and no plan ceased. A second request for the same child
+    is refused while one is open (cli-contract, "Correcting and finding cases")."""
+    return not case.void and assessment_ends_on(case) is None and ceased_on(case) is None

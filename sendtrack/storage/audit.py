@@ -31,9 +31,13 @@ from sendtrack.storage.db import Database
 GENESIS = "0" * 64
 #: The version of the canonical form: bump it (and re-hash in a migration) if `canonical` ever changes.
 FORM = "sendtrack-audit-1"
-#: Kinds whose hash also covers the case's own fixed values (IDENTITY, from the cases row).
-IDENTITY_KINDS = frozenset({"request"})
-#: The case columns no command changes after the request (team and coordinator change through
+#: Kinds whose hash also covers the case's own values (IDENTITY, from the cases row): the request
+#: covers them as they were received, each `edit` as they were right after it. The values at an
+#: earlier event are the current ones with every later edit undone (its details keep the old and the
+#: new value), so `check` passes after an edit and still catches a raw UPDATE (the last edit, or the
+#: request, then covers values the row no longer holds).
+IDENTITY_KINDS = frozenset({"request", "edit"})
+#: The case columns only `edit` changes after the request (team and coordinator change through
 #: `assign`, whose events record every move).
 IDENTITY = ("ref", "name", "dob", "received", "source", "looked_after", "alternative_provision", "setting")
 
@@ -74,6 +78,29 @@ def identity(ref, name, dob, received, source, looked_after, alternative_provisi
             f"{int(bool(looked_after))}|{int(bool(alternative_provision))}|{_text(setting)}")
 
 
+def identities_of(values: Sequence, events: Iterable[Sequence]) -> dict[int, str]:
+    """event id -> `identity(...)` of each identity-bearing event of one case, from the case's current
+    values (IDENTITY order) and its events' (id, kind, details JSON): walking back from the newest,
+    each edit covers the values as they are after it, then is undone (its `changes` old values)."""
+    import json
+
+    state = dict(zip(IDENTITY, values, strict=True))
+    out: dict[int, str] = {}
+    for event_id, kind, details in sorted(events, key=lambda e: e[0], reverse=True):
+        if kind not in IDENTITY_KINDS:
+            continue
+        out[event_id] = identity(*(state[name] for name in IDENTITY))
+        if kind == "edit":
+            try:
+                changes = json.loads(details).get("changes") or {}
+            except (ValueError, AttributeError):
+                changes = {}  # not what sendtrack writes: the hash shows the alteration
+            for name, pair in changes.items() if isinstance(changes, dict) else ():
+                if name in state and isinstance(pair, list) and len(pair) == 2:
+                    state[name] = pair[0]
+    return out
+
+
 def canonical(previous: str, case_id: int, event_id: int, kind: str, when, details: str,
               voids: int | None, recorded_by: str, recorded_at, who: str = "",
               imported_by: str | None = None, imported_at=None) -> bytes:
@@ -111,14 +138,25 @@ PUT_HEAD = ("INSERT INTO audit_heads (case_id, event_id, hash) VALUES (?, ?, ?) 
 GET_HEAD = "SELECT event_id, hash FROM audit_heads WHERE case_id = ?"
 
 
-def chain(events: Iterable[Sequence], identities: dict[int, str],
+def chain(events: Iterable[Sequence], identities: dict[int, str | tuple],
           heads: dict[int, tuple[int, str]]) -> list[tuple]:
     """Event rows in storage.columns.EVENTS order without the hash -> the same rows with their hash
     (rows may stop before imported_by/imported_at, as migration 0003 reads them, which hashes alike).
 
     Rows of one case must come in id order (the chain's order); each chains to `heads` (case id ->
     (event id, hash) of the case's last stored event, updated in place to the new last), or to
-    GENESIS. `identities` gives `identity(...)` for the cases of identity-bearing events."""
+    GENESIS. `identities` gives, for the cases of identity-bearing events, `identity(...)` or the
+    case's current values (IDENTITY order), from which each event's are found with `identities_of`
+    when the case has edits among `events`. `events` may be a generator: it is read into a list first,
+    as the edits are looked for before the rows are hashed."""
+    events = events if isinstance(events, list | tuple) else list(events)
+    edited = {row[1] for row in events if row[2] == "edit"}
+    per_event: dict[int, str] = {}
+    for case_id in edited:
+        values = identities.get(case_id)
+        if isinstance(values, tuple):
+            per_event.update(identities_of(
+                values, [(r[0], r[2], r[4]) for r in events if r[1] == case_id]))
     out = []
     for row in events:
         event_id, case_id, kind, when, details, voids, by, at, *imported = row
@@ -126,7 +164,10 @@ def chain(events: Iterable[Sequence], identities: dict[int, str],
         last = heads.get(case_id)
         if last is not None and event_id <= last[0]:
             raise ValueError(f"event {event_id} of case {case_id} is not after its last event {last[0]}")
-        who = identities.get(case_id, "") if kind in IDENTITY_KINDS else ""
+        who = ""
+        if kind in IDENTITY_KINDS:
+            found = per_event.get(event_id) or identities.get(case_id, "")
+            who = identity(*found) if isinstance(found, tuple) else found
         digest = _sha256(canonical(last[1] if last else GENESIS, case_id, event_id, kind, when, details,
                                    voids, by, at, who, imported_by, imported_at)).hexdigest()
         heads[case_id] = (event_id, digest)
@@ -158,11 +199,12 @@ ALTERED_REQUEST = ("hash does not match — the event, or the case's reference, 
 UNHASHED = "no hash — the event was written outside sendtrack"
 
 
-def verify(case_id: int, ref: str, who: str, events: Sequence[Sequence], head: Sequence | None
+def verify(case_id: int, ref: str, who: str | tuple, events: Sequence[Sequence], head: Sequence | None
            ) -> Break | None:
     """Recompute one case's chain: `events` are (id, kind, date, details, voids, recorded_by,
-    recorded_at, imported_by, imported_at, hash) in id order, `who` the case's `identity(...)`,
-    `head` its (event id, hash) in audit_heads. Returns the first broken link, or None.
+    recorded_at, imported_by, imported_at, hash) in id order, `who` the case's current values
+    (IDENTITY order; or their `identity(...)` when it has no edit), `head` its (event id, hash) in
+    audit_heads. Returns the first broken link, or None.
 
     An erased case's request was hashed over the identity the erasure replaced, which is gone: its
     stored hash stands (the next link covers it) when the request, read with the case's values as
@@ -170,12 +212,16 @@ def verify(case_id: int, ref: str, who: str, events: Sequence[Sequence], head: S
     erase event is itself a link of the chain, so neither can be rewritten unseen."""
     previous = GENESIS
     commitments = {_commitment(row[3]) for row in events if row[1] in ERASE_KINDS}
+    if isinstance(who, tuple):
+        whos = identities_of(who, [(e[0], e[1], e[3]) for e in events])
+    else:
+        whos = {e[0]: who for e in events}
     for event_id, kind, when, details, voids, by, at, imported_by, imported_at, stored in events:
         if stored is None:
             return Break(case_id, ref, event_id, kind, day(when), UNHASHED)
         bearing = kind in IDENTITY_KINDS
         digest = _sha256(canonical(previous, case_id, event_id, kind, when, details, voids, by, at,
-                                   who if bearing else "", imported_by, imported_at)).hexdigest()
+                                   whos[event_id] if bearing else "", imported_by, imported_at)).hexdigest()
         if digest != stored and not (bearing and digest in commitments):
             return Break(case_id, ref, event_id, kind, day(when), ALTERED_REQUEST if bearing else ALTERED)
         previous = stored
@@ -226,7 +272,7 @@ def find_breaks(db: Database, lo: int | None = None, hi: int | None = None,
             return
         seen.add(case_id)
         rows.sort()  # by id: (id, kind, ...) tuples, ids unique
-        found = verify(case_id, case[1], identity(*case[1:]), rows, heads.get(case_id))
+        found = verify(case_id, case[1], tuple(case[1:]), rows, heads.get(case_id))
         if found is not None:
             out.append(found)
 

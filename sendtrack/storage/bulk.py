@@ -180,20 +180,22 @@ def insert_events(db: Database, events: list[tuple], cases: list[tuple] = ()) ->
     covers its case's values; other cases' values are read from the database."""
     if not events:
         return
-    identities = {row[0]: audit.identity(*(row[i] for i in _IDENTITY_AT)) for row in cases}
+    # the case's values; audit.chain finds each identity-bearing event's (an edit undone before it)
+    identities: dict[int, str | tuple] = {row[0]: tuple(row[i] for i in _IDENTITY_AT) for row in cases}
     touched = {row[1] for row in events}
     for case_id in {row[1] for row in events if row[2] in audit.IDENTITY_KINDS} - identities.keys():
         found = db.one(SELECT_IDENTITY, (case_id,))
         if found is not None:
-            identities[case_id] = audit.identity(*found)
+            identities[case_id] = tuple(found)
     lo, hi = min(touched), max(touched)
     heads = {row[0]: (row[1], row[2]) for row in db.all(
         "SELECT case_id, event_id, hash FROM audit_heads WHERE case_id BETWEEN ? AND ?", (lo, hi))
         if row[0] in touched}
     # rows without imported_by/imported_at (a sample's) get NULL for both: written by sendtrack itself
     width = len(columns.EVENTS) - 1
-    db.executemany(INSERT_EVENT, audit.chain((row if len(row) == width else (*row, None, None)
-                                              for row in events), identities, heads))
+    # a list: chain reads the rows twice (the edited cases first)
+    db.executemany(INSERT_EVENT, audit.chain([row if len(row) == width else (*row, None, None)
+                                              for row in events], identities, heads))
     db.executemany(audit.PUT_HEAD, [(case_id, *heads[case_id]) for case_id in sorted(touched)])
 
 

@@ -112,6 +112,28 @@ def set_holder(db: Database, case_id: int, *, team: str, coordinator: str | None
     db.execute("UPDATE cases SET team = ?, coordinator = ? WHERE id = ?", (team, coordinator, case_id))
 
 
+def set_case_values(db: Database, case_id: int, values: dict[str, Any]) -> None:
+    """Correct the case's own values (the caller records the `edit` event with old and new)."""
+    unknown = [k for k in values if k not in columns.CASES or k in ("id", "ref", "created_at")]
+    assert not unknown, unknown
+    assignments = ", ".join(f"{k} = ?" for k in values)
+    db.execute(f"UPDATE cases SET {assignments} WHERE id = ?", (*values.values(), case_id))
+
+
+def cases_born(db: Database, dob: date) -> list[StoredCase]:
+    """The cases of children born on `dob` (the duplicate-child check compares their names)."""
+    return [StoredCase.from_row(r) for r in db.all(f"{SELECT_CASE} WHERE dob = ? ORDER BY id", (dob,))]
+
+
+def names(db: Database) -> Iterator[tuple[int, str, date]]:
+    """(id, name, dob) of every case, a batch at a time: name matching folds accents and case in
+    Python, the same way on SQLite and PostgreSQL."""
+    cursor = db.execute("SELECT id, name, dob FROM cases ORDER BY id")
+    while rows := cursor.fetchmany(10_000):
+        for case_id, name, dob in rows:
+            yield case_id, name, as_date(dob)  # type: ignore[misc]
+
+
 def event_rows(db: Database, case_id: int) -> list[StoredEvent]:
     rows = db.all(f"{SELECT_EVENT} WHERE case_id = ? ORDER BY date, id", (case_id,))
     return [StoredEvent.from_row(r) for r in rows]
@@ -125,8 +147,10 @@ def to_case(case: StoredCase, rows: list[StoredEvent]) -> Case:
     """The domain case: every event that is not a void and has not been voided, by date then id."""
     voided = voided_ids(rows)
     events = tuple(r.to_event() for r in rows if r.kind != "void" and r.id not in voided)
+    void = any(r.kind == "request" and r.id in voided for r in rows)
     return Case(ref=case.ref, dob=case.dob, received=case.received, looked_after=case.looked_after,
-                alternative_provision=case.alternative_provision, setting=case.setting, events=events)
+                alternative_provision=case.alternative_provision, setting=case.setting, events=events,
+                void=void)
 
 
 def insert_case(db: Database, *, ref: str, name: str, dob: date, received: date, source: str, team: str,
