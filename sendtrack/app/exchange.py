@@ -19,6 +19,7 @@ from typing import Any
 
 from sendtrack import kinds
 from sendtrack.app.context import Context
+from sendtrack.codes import CASE_RETURN_KEYS, RETURN_FIELDS, check_return_values
 from sendtrack.domain import Case, Event
 from sendtrack.errors import RefusedError
 from sendtrack.output.files import csv_writer, safe_output, unneutralise
@@ -26,7 +27,9 @@ from sendtrack.storage.db import Database
 
 #: The file layout's columns (docs/import-format.md): the case's on its request row, then the event's.
 FILE_CASE_COLUMNS = ("ref", "name", "dob", "source", "team", "coordinator", "looked_after",
-                     "alternative_provision", "setting", "created_at")
+                     "alternative_provision", "setting", "created_at", *CASE_RETURN_KEYS, "placements")
+#: read on a request row, never written: the current placement in add-request's terms (a tracker's columns)
+IMPORT_ONLY = tuple(f.key for f in RETURN_FIELDS if f.placement)
 FILE_EVENT_COLUMNS = ("event_id", "kind", "date", "details", "voids", "recorded_by", "recorded_at")
 COLUMNS = FILE_CASE_COLUMNS + FILE_EVENT_COLUMNS
 #: where an export row holds a column, read by name
@@ -76,7 +79,7 @@ def _records(path: Path) -> Iterator[tuple[str, dict]]:
             if not isinstance(case, dict) or not isinstance(case.get("events"), list):
                 yield f"case {number}", {"_bad": "not a case object with a list of events"}
                 continue
-            head = {k: case.get(k) for k in FILE_CASE_COLUMNS}
+            head = {k: case.get(k) for k in FILE_CASE_COLUMNS + IMPORT_ONLY}
             for index, event in enumerate(case["events"], start=1):
                 where = f"case {number} ({case.get('ref')}), event {index}"
                 if not isinstance(event, dict):
@@ -101,7 +104,7 @@ def _records(path: Path) -> Iterator[tuple[str, dict]]:
         except (csv.Error, UnicodeDecodeError) as exc:
             raise RefusedError(f"{path}: not readable CSV ({exc})") from None
         missing = [c for c in REQUIRED if c not in header]
-        unknown = [c for c in header if c not in COLUMNS]
+        unknown = [c for c in header if c not in COLUMNS and c not in IMPORT_ONLY]
         if missing or unknown:
             raise RefusedError(f"{path}: line 1: " + "; ".join(
                 ([f"missing column(s) {', '.join(missing)}"] if missing else [])
@@ -223,11 +226,29 @@ def _case_values(row: dict, when: date, known_teams: set[str], today: date) -> d
         "alternative_provision": _flag(row.get("alternative_provision"), "alternative_provision"),
         "setting": clean_text(setting, "setting") if setting else None,
         "created_at": _stamp(row.get("created_at"), "created_at"),
+        "returns": _return_values(row),
     }
     problem = request_refusal(dob=values["dob"], received=when, today=today)
     if problem:
         raise ValueError(problem)
     return values
+
+
+def _return_values(row: dict) -> dict:
+    """The request row's return fields (codes.RETURN_FIELDS) and `placements` (JSON text in CSV, a list
+    in JSON), checked as add-request checks them."""
+    values = {k: row.get(k) for k in (*CASE_RETURN_KEYS, *IMPORT_ONLY)}
+    placements = row.get("placements")
+    if isinstance(placements, str) and placements.strip():
+        try:
+            placements = json.loads(placements)
+        except json.JSONDecodeError:
+            raise ValueError("placements is not a JSON list") from None
+    values["placements"] = placements
+    for key, value in values.items():
+        if value is not None and key != "placements" and not isinstance(value, str):
+            raise ValueError(f"{key} must be text")
+    return check_return_values(values)
 
 
 def _cases(path: Path, known_teams: set[str], problems: list[str], *, today: date,
@@ -388,7 +409,7 @@ def import_file(db: Database, path: Path, *, dry_run: bool, today: date, context
 
     from sendtrack.app import batch as bulk
     from sendtrack.app.context import claim
-    from sendtrack.app.record import now
+    from sendtrack.app.record import now, put_return_values
     from sendtrack.storage.bulk import existing_refs, insert_rows, loading, next_ids
 
     known_teams = {t.id for t in context.config.teams}
@@ -445,6 +466,7 @@ def import_file(db: Database, path: Path, *, dry_run: bool, today: date, context
                     (event_id, case_id, kind, when, _stored(details), voids, by or by_default, at or stamp)
                     for case_id, c in good for _, event_id, kind, when, details, voids, by, at in c.events],
                     deadlines=rows)
+                put_return_values(db, [(case_id, c.values["returns"]) for case_id, c in good])
                 loaded.deadlines += len(rows)
             if problems:
                 raise ImportRefused(_in_file_order(problems), dry_run=dry_run)
@@ -512,16 +534,25 @@ def _plain(value):
 
 
 def export_rows(db: Database) -> Iterator[list]:
-    """The export's rows in COLUMNS order; the case's columns only on its request row."""
+    """The export's rows in COLUMNS order; the case's columns only on its request row, its placements
+    there as a JSON list (read beside the events, both in case order)."""
     from sendtrack.storage.cases import export_stream
+    from sendtrack.storage.returns import placements_stream
 
     kind, flags = AT["kind"], (AT["looked_after"], AT["alternative_provision"])
     blank = [""] * len(FILE_CASE_COLUMNS)
-    for stored in export_stream(db, FILE_CASE_COLUMNS, FILE_EVENT_COLUMNS):
+    placements = placements_stream(db)
+    held = next(placements, None)
+    for case_id, *stored in export_stream(db, ("id", *FILE_CASE_COLUMNS[:-1]), FILE_EVENT_COLUMNS):
         row = [_plain(v) for v in stored]
+        row.insert(len(FILE_CASE_COLUMNS) - 1, "")
         if row[kind] == "request":
             for flag in flags:
                 row[flag] = "yes" if row[flag] else "no"
+            while held is not None and held[0] < case_id:
+                held = next(placements, None)
+            if held is not None and held[0] == case_id:
+                row[AT["placements"]] = json.dumps([p.as_data() for p in held[1]], sort_keys=True)
         else:
             row[1:len(FILE_CASE_COLUMNS)] = blank[1:]
         yield row
@@ -561,6 +592,7 @@ def _write_json(db: Database, handle) -> None:
                                                                           strict=True)})
             current["looked_after"] = row[AT["looked_after"]] == "yes"
             current["alternative_provision"] = row[AT["alternative_provision"]] == "yes"
+            current["placements"] = json.loads(row[AT["placements"]] or "[]")
         event_id, kind, when, details, voids, by, at = row[cases:]
         current["events"].append({"id": event_id, "kind": kind, "date": when,
                                   "details": json.loads(details or "{}"), "voids": voids or None,
