@@ -106,6 +106,9 @@ class ReturnCase:
     events: tuple[tuple[int, str, date, dict], ...]
     placements: tuple[Placement, ...]
     final_plan: tuple[date | None, date | None, date | None] | None
+    #: the plan's transfer deadlines (phase-transfer, post16-transfer, post16-move): (rule, due,
+    #: completed on), by due date
+    transfers: tuple[tuple[str, date, date | None], ...] = ()
 
 
 def return_cases(db: Database, *, batch: int = 2000) -> Iterator[ReturnCase]:
@@ -127,9 +130,17 @@ def return_cases(db: Database, *, batch: int = 2000) -> Iterator[ReturnCase]:
         for row in db.all(f"{columns.select('placements', ('case_id', *PLACEMENT_VALUES))} "
                           "WHERE case_id BETWEEN ? AND ? ORDER BY case_id, id", span):
             placements.setdefault(row[0], []).append(placement_from_row(row[1:]))
-        finals = {row[0]: (as_date(row[1]), as_date(row[2]), as_date(row[3])) for row in db.all(
-            "SELECT case_id, due, completed_on, excepted_from FROM deadlines "
-            "WHERE rule = 'final-plan' AND case_id BETWEEN ? AND ?", span)}
+        finals: dict[int, tuple] = {}
+        transfers: dict[int, list] = {}
+        for case_id, rule, due, completed, excepted in db.all(
+                "SELECT case_id, rule, due, completed_on, excepted_from FROM deadlines WHERE rule IN "
+                "('final-plan', 'phase-transfer', 'post16-transfer', 'post16-move') "
+                "AND case_id BETWEEN ? AND ? "
+                "ORDER BY case_id, due, id", span):
+            if rule == "final-plan":
+                finals[case_id] = (as_date(due), as_date(completed), as_date(excepted))
+            else:
+                transfers.setdefault(case_id, []).append((rule, as_date(due), as_date(completed)))
         for row in cases:
             values = dict(zip(RETURN_CASE, row, strict=True))
             values["dob"], values["received"] = as_date(values["dob"]), as_date(values["received"])
@@ -137,4 +148,25 @@ def return_cases(db: Database, *, batch: int = 2000) -> Iterator[ReturnCase]:
             live = tuple((event_id, kind, when, json.loads(details or "{}"))
                          for event_id, kind, when, details in events.get(case_id, ())
                          if kind != "void" and event_id not in voided)
-            yield ReturnCase(values, live, tuple(placements.get(case_id, ())), finals.get(case_id))
+            yield ReturnCase(values, live, tuple(placements.get(case_id, ())), finals.get(case_id),
+                             tuple(transfers.get(case_id, ())))
+
+
+SECRET = "pseudonym_secret"
+
+
+def pseudonym_secret(db: Database) -> bytes:
+    """The database's own secret for pseudonymous ids (Annex A's Unique ID), made on first use: 32 random
+    bytes, kept in `meta`, so the same case gets the same id in every workbook of this database."""
+    from sendtrack.storage import meta
+
+    stored = meta.get(db, SECRET)
+    if stored is None:
+        import secrets
+
+        with db.write():
+            stored = meta.get(db, SECRET)
+            if stored is None:
+                stored = secrets.token_hex(32)
+                meta.put(db, SECRET, stored)
+    return bytes.fromhex(stored)
