@@ -151,7 +151,8 @@ def _placement(p: Placement, *, with_dates: bool) -> dict[str, Any]:
 def fold(case: ReturnCase, collection: Collection) -> Sen2Person | None:
     """The case's SEN2 record, or None when the collection does not cover it (README: a request is
     covered when it was received in the year, decided or concluded in it, still open at its start, or
-    behind a plan active on the census date). Pure: the census date bounds what is known."""
+    behind a plan active on the census date or ended in the year). Pure: the census date bounds what
+    is known."""
     census, start = collection.census, collection.start
     v = case.values
     events = _Events(case.events, census)
@@ -173,8 +174,10 @@ def fold(case: ReturnCase, collection: Collection) -> Sen2Person | None:
     finished = decision[0] if refused and decision is not None else concluded
     if finished is None and decision is None and withdrawn is not None:
         finished = withdrawn[0]
-    covered = (received >= start or active or finished is None or finished >= start
-               or (decision is not None and decision[0] >= start))
+    end = collection.end
+    covered = (start <= received <= end or active
+               or (received < start and (finished is None or finished >= start))
+               or (final is not None and ended_on is not None and start <= ended_on <= end))
     if not covered:
         return None
 
@@ -256,14 +259,16 @@ def fold(case: ReturnCase, collection: Collection) -> Sen2Person | None:
         meeting = events.last("review-meeting", after=final[0])
         if meeting is not None:
             active_plan["ReviewMeeting"] = meeting[0]
-            decided = events.last("review-decision", after=meeting[0] - timedelta(days=1))
-            if decided is not None:
-                active_plan["LastReview"] = decided[0]
-                active_plan["ReviewOutcome"] = codes.REVIEW_OUTCOMES.get(str(decided[1].get("outcome")))
-                notice = events.last("amendment-notice", after=decided[0] - timedelta(days=1))
-                if notice is not None:
-                    active_plan["ReviewDraft"] = notice[0]
-        transfer = next((t for t in case.transfers if t[1] >= start), None)
+        decided = events.last("review-decision", after=final[0])
+        if decided is not None:
+            active_plan["LastReview"] = decided[0]
+            active_plan["ReviewOutcome"] = codes.REVIEW_OUTCOMES.get(str(decided[1].get("outcome")))
+            notice = events.last("amendment-notice", after=decided[0] - timedelta(days=1))
+            if notice is not None:
+                active_plan["ReviewDraft"] = notice[0]
+        # the next transfer deadline due from the collection year's start to a year after the census
+        horizon = census.replace(year=census.year + 1)
+        transfer = next((t for t in case.transfers if start <= t[1] <= horizon), None)
         if transfer is not None:
             active_plan["PhaseTransferDueDate"] = transfer[1]
             if transfer[2] is not None and transfer[2] <= census:
