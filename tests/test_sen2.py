@@ -349,8 +349,8 @@ def test_check_lists_exactly_the_planted_problems(cli):
     # planted: P1 no sex, no ethnicity, no UPN and no reason; P2 an active plan with no primary need and no
     # placement; P3 a cease reason SEN2 has no code for; P4 a placement without an entry date
     cli.ok("add-request --ref P1 --name 'Kit Planted' --dob 2016-01-01 --received 2025-03-03")
-    cli.ok(f"add-request --ref P2 --name 'Lou Planted' --dob 2016-01-01 --received 2025-01-13 --sex F "
-           f"--ethnicity WBRI --upn-unknown UN2")
+    cli.ok("add-request --ref P2 --name 'Lou Planted' --dob 2016-01-01 --received 2025-01-13 --sex F "
+           "--ethnicity WBRI --upn-unknown UN2")
     cli.ok("record decision P2 --date 2025-02-17 --outcome assess")
     cli.ok("record final P2 --date 2025-05-26")
     cli.ok(f"add-request --ref P3 --name 'Max Planted' --dob 2007-01-01 --received 2021-01-11 --sex M "
@@ -358,8 +358,8 @@ def test_check_lists_exactly_the_planted_problems(cli):
     cli.ok("record decision P3 --date 2021-02-15 --outcome assess")
     cli.ok("record final P3 --date 2021-05-24")
     cli.ok("record cease P3 --date 2025-04-01 --reason 'moved to the moon'")
-    cli.ok(f"add-request --ref P4 --name 'Ned Planted' --dob 2016-01-01 --received 2025-01-13 --sex M "
-           f"--ethnicity WBRI --upn-unknown UN1 --primary-need SLCN --setting-type OLA")
+    cli.ok("add-request --ref P4 --name 'Ned Planted' --dob 2016-01-01 --received 2025-01-13 --sex M "
+           "--ethnicity WBRI --upn-unknown UN1 --primary-need SLCN --setting-type OLA")
     cli.ok("record decision P4 --date 2025-02-17 --outcome assess")
     cli.ok("record final P4 --date 2025-05-26")
     result = cli.fails("sen2 --year 2026 --la 919 --check --format json")

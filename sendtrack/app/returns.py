@@ -242,8 +242,10 @@ def fold(case: ReturnCase, collection: Collection) -> Sen2Person | None:
             if chosen is not None:
                 details = [{**chosen, "PlacementRank": "1"}]
             else:
+                # NEET, NIEC and NIEO describe a placement, never a plan's named setting
                 details = [_placement(p, with_dates=False) for p in case.placements
-                           if p.current_on(final[0])][:2]
+                           if p.current_on(final[0])
+                           and (p.setting_type is None or p.setting_type in codes.PLAN_SETTINGS)][:2]
 
     # the plan, when it is active on the census date
     active_plan: dict[str, Any] | None = None
