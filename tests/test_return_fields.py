@@ -176,3 +176,23 @@ def test_an_upgraded_database_holds_no_return_values_until_given(tmp_path):
     migrate.upgrade(Location(path=path))
     assert rows(path, "SELECT ref, upn, sex, primary_need FROM cases") == [("U1", None, None, None)]
     assert rows(path, "SELECT COUNT(*) FROM placements") == [(0,)]
+
+
+# --- the sample generator ---------------------------------------------------------------------------------
+
+def test_sample_fills_every_return_field_validly(cli, private_db):
+    """A sample's return values pass the same validators as add-request (UPN check letters included),
+    and its return has nothing for `sen2 --check` to list."""
+    cli.ok("sample --cases 300 --seed 3 --as-of 2026-01-20")
+    for row in rows(private_db, "SELECT upn, uln, upn_unknown, sex, ethnicity, postcode, primary_need, "
+                                "secondary_need FROM cases"):
+        values = dict(zip(codes.CASE_RETURN_KEYS, row, strict=True))
+        assert codes.check_return_values(values) == {k: v for k, v in values.items() if v is not None}
+        assert values["sex"] and values["ethnicity"] and values["primary_need"]
+        assert bool(values["upn"]) != bool(values["upn_unknown"])
+    sexes = dict(rows(private_db, "SELECT sex, COUNT(*) FROM cases GROUP BY sex"))
+    assert sexes["M"] > sexes["F"] > 30  # about 72% boys, as England's plans
+    assert len(rows(private_db, "SELECT DISTINCT ethnicity FROM cases")) >= 8
+    assert rows(private_db, "SELECT COUNT(*) FROM cases c WHERE NOT EXISTS "
+                            "(SELECT 1 FROM placements p WHERE p.case_id = c.id)") == [(0,)]
+    assert cli.ok("sen2 --year 2026 --la 919 --check --format json") == "[]\n"
