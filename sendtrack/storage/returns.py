@@ -114,6 +114,9 @@ class ReturnCase:
 def return_cases(db: Database, *, batch: int = 2000) -> Iterator[ReturnCase]:
     """Every case in id order with what the returns need, read a batch of cases at a time."""
     ids = [row[0] for row in db.all("SELECT id FROM cases ORDER BY id")]
+    # most events share a few dates and details texts: each is read once (the fold never mutates them)
+    days: dict = {}
+    parsed: dict[str, dict] = {}
     for start in range(0, len(ids), batch):
         lo, hi = ids[start], ids[min(start + batch, len(ids)) - 1]
         span = (lo, hi)
@@ -125,7 +128,10 @@ def return_cases(db: Database, *, batch: int = 2000) -> Iterator[ReturnCase]:
                 "ORDER BY case_id, date, id", span):
             if voids is not None:
                 voided.add(voids)
-            events.setdefault(case_id, []).append((event_id, kind, as_date(when), details))
+            day = days.get(when)
+            if day is None:
+                day = days[when] = as_date(when)
+            events.setdefault(case_id, []).append((event_id, kind, day, details))
         placements: dict[int, list[Placement]] = {}
         for row in db.all(f"{columns.select('placements', ('case_id', *PLACEMENT_VALUES))} "
                           "WHERE case_id BETWEEN ? AND ? ORDER BY case_id, id", span):
@@ -145,13 +151,23 @@ def return_cases(db: Database, *, batch: int = 2000) -> Iterator[ReturnCase]:
             values = dict(zip(RETURN_CASE, row, strict=True))
             values["dob"], values["received"] = as_date(values["dob"]), as_date(values["received"])
             case_id = values["id"]
-            live = tuple((event_id, kind, when, json.loads(details or "{}"))
+            live = tuple((event_id, kind, when, _details(details, parsed))
                          for event_id, kind, when, details in events.get(case_id, ())
                          if kind != "void" and event_id not in voided)
             yield ReturnCase(values, live, tuple(placements.get(case_id, ())), finals.get(case_id),
                              tuple(transfers.get(case_id, ())))
 
 
+def _details(text: str | None, parsed: dict[str, dict]) -> dict:
+    if not text or text == "{}":
+        return _EMPTY
+    found = parsed.get(text)
+    if found is None:
+        found = parsed[text] = json.loads(text)
+    return found
+
+
+_EMPTY: dict = {}
 SECRET = "pseudonym_secret"
 
 
