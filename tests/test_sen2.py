@@ -201,6 +201,18 @@ def test_the_fixture_matches_element_for_element_and_is_valid(fixture_cli, tmp_p
     assert header[3:6] == ["Source/SourceLevel=L", "Source/LEA=919", "Source/SoftwareCode=sendtrack"]
 
 
+def test_the_fixture_on_each_backend(backend_cli, tmp_path):
+    """The same return from PostgreSQL (dates come back as dates, not text) as from SQLite; the Annex A
+    secret is kept there too."""
+    build_fixture(backend_cli)
+    out = tmp_path / "sen2.xml"
+    backend_cli.ok(f"sen2 --year 2026 --la 919 --out {out}")
+    schema(2026).validate(str(out))
+    assert persons_by_ref(out) == EXPECTED_2026
+    assert backend_cli.ok("sen2 --year 2026 --la 919 --check --format json") == "[]\n"
+    backend_cli.ok(f"annex-a --out {tmp_path / 'a.xlsx'} --as-of 2026-01-15")
+
+
 def test_2025_keeps_last_review_before_the_review_outcome(fixture_cli, tmp_path):
     """Collection 2025 (census 16 Jan 2025: 1 Jan 2025 is a Wednesday, Thursdays 2, 9, 16) has none of
     the fixture's 2025 requests; F6's plan is active then (ceased in March), and LastReview stands after
