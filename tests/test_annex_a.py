@@ -101,3 +101,14 @@ def test_refuses_to_overwrite_without_force(plans, tmp_path):
     result = plans.fails(f"annex-a --out {out}")
     assert len(result.stderr.strip().splitlines()) == 1
     plans.ok(f"annex-a --out {out} --force")
+
+
+def test_without_out_the_workbook_goes_to_standard_output(plans, tmp_path):
+    """The contract's `annex-a [--out FILE.xlsx]`: without --out the bytes go to stdout (a pipe here)."""
+    result = plans.runner.invoke(__import__("sendtrack.cli.app", fromlist=["app"]).app,
+                                 ["annex-a", "--as-of", "2025-09-01"])
+    assert result.exit_code == 0, result.stderr
+    out = tmp_path / "piped.xlsx"
+    out.write_bytes(result.stdout_bytes)
+    names, sheets = read(out)
+    assert names == ["List_1", "List_2"] and len(sheets["List_1"]) == 3

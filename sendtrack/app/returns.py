@@ -481,28 +481,33 @@ def annex_a_rows(db: Database, day: date, secret: bytes) -> list[list[Any]]:
     return rows
 
 
-def write_annex_a(db: Database, day: date, secret: bytes, out: Path, *, force: bool = False) -> int:
-    """The Annex A workbook (List_1, List_2) through the safe writer; returns List_1's row count."""
+def write_annex_a(db: Database, day: date, secret: bytes, out: Path | None, *, force: bool = False) -> int:
+    """The Annex A workbook (List_1, List_2) through the safe writer (standard output without `out`);
+    returns List_1's row count. Built in memory first (~30 bytes a child), so a failure writes nothing."""
+    import io
+
     import xlsxwriter  # type: ignore[import-untyped]
 
-    from sendtrack.output.files import formula_safe, safe_path
+    from sendtrack.output.files import formula_safe, safe_output
 
     rows = annex_a_rows(db, day, secret)
-    with safe_path(out, force=force, database=db.location) as temporary:
-        book = xlsxwriter.Workbook(str(temporary), {"strings_to_formulas": False, "strings_to_urls": False,
-                                                    "constant_memory": True})
-        dates = book.add_format({"num_format": "dd/mm/yyyy"})
-        bold = book.add_format({"bold": True})
-        for name, headings, data in (("List_1", codes.LIST_1, rows), ("List_2", codes.LIST_2, [])):
-            sheet = book.add_worksheet(name)
-            sheet.write_row(0, 0, headings, bold)
-            for r, row in enumerate(data, start=1):
-                for c, value in enumerate(row):
-                    if value is None:
-                        continue
-                    if isinstance(value, date):
-                        sheet.write_datetime(r, c, datetime(value.year, value.month, value.day), dates)
-                    else:
-                        sheet.write_string(r, c, str(formula_safe(value)))
-        book.close()
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"strings_to_formulas": False, "strings_to_urls": False,
+                                        "in_memory": True})
+    dates = book.add_format({"num_format": "dd/mm/yyyy"})
+    bold = book.add_format({"bold": True})
+    for name, headings, data in (("List_1", codes.LIST_1, rows), ("List_2", codes.LIST_2, [])):
+        sheet = book.add_worksheet(name)
+        sheet.write_row(0, 0, headings, bold)
+        for r, row in enumerate(data, start=1):
+            for c, value in enumerate(row):
+                if value is None:
+                    continue
+                if isinstance(value, date):
+                    sheet.write_datetime(r, c, datetime(value.year, value.month, value.day), dates)
+                else:
+                    sheet.write_string(r, c, str(formula_safe(value)))
+    book.close()
+    with safe_output(out, force=force, database=db.location, binary=True) as handle:
+        handle.write(buffer.getvalue())
     return len(rows)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -9,7 +10,7 @@ from typing import Annotated
 import typer
 
 from sendtrack.cli.common import AsOf, FormatOpt, as_of_date, command, fmt_value, open_db
-from sendtrack.errors import RefusedError
+from sendtrack.errors import RefusedError, UsageError
 
 
 class Officer(StrEnum):
@@ -73,7 +74,9 @@ def register(app: typer.Typer) -> None:
 
     @command(app, "annex-a")
     def annex_a(
-        out: Annotated[Path, typer.Option(metavar="FILE.xlsx", help="Where to write the workbook.")],
+        out: Annotated[Path | None, typer.Option(metavar="FILE.xlsx", help="Where to write the workbook "
+                                                 "(default: standard output, when not a terminal).")]
+        = None,
         as_of: AsOf = None,
         force: ForceOpt = False,
     ) -> None:
@@ -82,7 +85,10 @@ def register(app: typer.Typer) -> None:
         from sendtrack.storage.returns import pseudonym_secret
 
         day = as_of_date(as_of)
+        if out is None and sys.stdout.isatty():
+            raise UsageError("a workbook is not for the terminal: give --out FILE.xlsx")
         db = open_db()
         written = returns.write_annex_a(db, day, pseudonym_secret(db), out, force=force)
-        typer.echo(f"wrote {out}: {written} children with a plan on {day} (List_1), none on SEN support "
-                   "(List_2)")
+        if out is not None:
+            typer.echo(f"wrote {out}: {written} children with a plan on {day} (List_1), none on SEN "
+                       "support (List_2)")
