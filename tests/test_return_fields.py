@@ -196,3 +196,24 @@ def test_sample_fills_every_return_field_validly(cli, private_db):
     assert rows(private_db, "SELECT COUNT(*) FROM cases c WHERE NOT EXISTS "
                             "(SELECT 1 FROM placements p WHERE p.case_id = c.id)") == [(0,)]
     assert cli.ok("sen2 --year 2026 --la 919 --check --format json") == "[]\n"
+
+
+def test_change_return_values_for_edit(cli, private_db):
+    """What `edit` will call: changed fields only, as [old, new]; a new placement closes the old one the
+    day before it starts."""
+    from sendtrack.app.record import change_return_values
+    from sendtrack.storage.db import Location, open_database
+
+    cli.ok(f"{ADD} --sex F --urn 117001 --placement-from 2019-09-01")
+    db = open_database(Location(path=private_db))
+    try:
+        with db.write():
+            changes = change_return_values(db, 1, {"sex": "F", "ethnicity": "WBRI", "urn": "117002",
+                                                   "placement_from": "2024-09-02"})
+    finally:
+        db.close()
+    assert changes == {"ethnicity": [None, "WBRI"],
+                       "placement": [{"urn": "117001", "rank": 1, "entry": "2019-09-01"},
+                                     {"urn": "117002", "rank": 1, "entry": "2024-09-02"}]}
+    assert rows(private_db, "SELECT urn, entry, leaving FROM placements ORDER BY id") == [
+        ("117001", "2019-09-01", "2024-09-01"), ("117002", "2024-09-02", None)]

@@ -19,7 +19,13 @@ from sendtrack.rules.engine import Judged, compute, judge, refusal
 from sendtrack.rules.guards import request_refusal
 from sendtrack.storage import cases as store
 from sendtrack.storage.db import Database
-from sendtrack.storage.returns import Placement, add_placements, set_case_values
+from sendtrack.storage.returns import (
+    Placement,
+    add_placements,
+    case_return_values,
+    set_case_values,
+    set_current_placement,
+)
 
 REF_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")
 
@@ -198,3 +204,20 @@ def put_return_values(db: Database, rows: list[tuple[int, dict]]) -> None:
 
 def _day(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
+
+
+def change_return_values(db: Database, case_id: int, values: dict) -> dict[str, list]:
+    """For `edit` (inside its write): set the given return fields (checked by codes.check_return_values)
+    and, with --urn/--ukprn/--setting-type, a new current main placement (the one it replaces leaves the
+    day before --placement-from). Returns what changed as {key: [old, new]}, the placement as
+    {"placement": [old or None, new]} in the import layout's form, for the edit event's details."""
+    checked = check_return_values(values)
+    old, placement = case_return_values(db, case_id)
+    changes = {key: [old.get(key), value] for key, value in checked.items()
+               if key in old and old.get(key) != value}
+    set_case_values(db, [(case_id, {key: new for key, (_, new) in changes.items()})])
+    new = current_placement(checked)
+    if new is not None and (placement is None or new.as_data() != placement.as_data()):
+        set_current_placement(db, case_id, new)
+        changes["placement"] = [placement.as_data() if placement else None, new.as_data()]
+    return changes

@@ -74,6 +74,15 @@ def placements_of(db: Database, case_id: int) -> list[Placement]:
     return [placement_from_row(r) for r in rows]
 
 
+def case_return_values(db: Database, case_id: int) -> tuple[dict, Placement | None]:
+    """The case's return columns, and its current main placement (rank 1, not left), if any."""
+    row = db.one(f"{columns.select('cases', columns.CASE_RETURNS)} WHERE id = ?", (case_id,))
+    values = dict(zip(columns.CASE_RETURNS, row or (), strict=False))
+    current = db.one(f"{columns.select('placements', PLACEMENT_VALUES)} WHERE case_id = ? AND rank = 1 "
+                     "AND leaving IS NULL ORDER BY id DESC", (case_id,))
+    return values, placement_from_row(current) if current else None
+
+
 def placements_stream(db: Database) -> Iterator[tuple[int, list[Placement]]]:
     """(case id, its placements) for every case holding any, by case id, fetched a batch at a time."""
     sql = f"{columns.select('placements', ('case_id', *PLACEMENT_VALUES))} ORDER BY case_id, id"
