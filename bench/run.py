@@ -152,8 +152,9 @@ def council(out: Path, cases: int, runs: int, reuse: bool, figures: list[Figure]
         ref = f"BENCH-{os.getpid()}-{number}"
         refs.append(ref)
         base.append(run_once([*floor, "--db", str(copy)]))
-        adds.append(run_once([*st, "--db", str(copy), "add-request", "--ref", ref, "--name", "Bench Child",
-                              "--dob", "2016-05-04", "--received", "2025-06-02"]))
+        # a new child each time: the same name and date of birth would be refused as a duplicate
+        adds.append(run_once([*st, "--db", str(copy), "add-request", "--ref", ref, "--name",
+                              f"Bench Child {number}", "--dob", "2016-05-04", "--received", "2025-06-02"]))
     figures.append(Figure("council add-request", statistics.median(a[0] for a in adds),
                           max(a[1] for a in adds), "floor command", statistics.median(b[0] for b in base)))
     records = []

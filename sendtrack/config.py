@@ -9,7 +9,7 @@ import os
 import re
 import tomllib
 from collections.abc import Callable
-from dataclasses import astuple, dataclass, fields, replace
+from dataclasses import astuple, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -99,7 +99,15 @@ TEAM_KEYS: dict[str, Key] = {
     "holds": Key(str, "who the team holds, in words"),
 }
 TEAM_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-SECTIONS = ("rules", "teams")
+#: [retention]: how long a closed case's record is kept (`sendtrack retention`, README "Retention and
+#: erasure"). The default is the IRMS Information Management Toolkit for Schools' period for SEN files.
+RETENTION_KEYS: dict[str, Key] = {
+    "years_after_birth": Key(int, "years after the date of birth a closed case is kept (default 31)",
+                             low=25, high=120, unit="years",
+                             why="a plan can run until the young person is 25", deadlines=False),
+}
+RETENTION_DEFAULTS: dict[str, Any] = {"years_after_birth": 31}
+SECTIONS = ("rules", "teams", "retention")
 
 
 def _shown(value: Any) -> str:
@@ -149,10 +157,15 @@ class Config:
     closures: tuple[Closure, ...] = ()
     #: sha256 (short hex) of what changes computed deadlines: stored with them (see `fingerprint`)
     fingerprint: str = ""
+    #: [retention] as validated, every key present (defaults filled in)
+    retention: dict = field(default_factory=lambda: dict(RETENTION_DEFAULTS))
 
     def team(self, team_id: str) -> Team:
         for team in self.teams:
             if team.id == team_id:
+                return team
+        for team in self.teams:  # team names are matched ignoring case everywhere
+            if team.id.casefold() == team_id.casefold():
                 return team
         known = ", ".join(t.id for t in self.teams)
         raise RefusedError(f"unknown team {team_id!r}: use one of {known}")
@@ -215,7 +228,8 @@ def _validated(data: dict, path: Path, report: Callable[[str, str], None]) -> Co
     closures = _closures(rules.get("school_calendar", ""), path, report)
     if teams is None or closures is None:
         return None
-    config = Config(teams=teams, rules=rules, path=path, closures=closures)
+    retention = _retention(data.get("retention", {}), report)
+    config = Config(teams=teams, rules=rules, path=path, closures=closures, retention=retention)
     return replace(config, fingerprint=fingerprint(config.settings()))
 
 
@@ -233,6 +247,22 @@ def _rules(section: Any, report) -> dict:
             out[name] = _windows(value, report)
         elif (problem := key.problem(value)) is not None:
             report("[rules] ", f"{name}: {problem}")
+        else:
+            out[name] = value
+    return out
+
+
+def _retention(section: Any, report) -> dict:
+    if not isinstance(section, dict):
+        report("", f"retention: {_shown(section)} is not a table: write it as [retention]")
+        section = {}
+    out = dict(RETENTION_DEFAULTS)
+    for name, value in section.items():
+        key = RETENTION_KEYS.get(name)
+        if key is None:
+            report("[retention] ", _unknown("key", name, RETENTION_KEYS))
+        elif (problem := key.problem(value)) is not None:
+            report("[retention] ", f"{name}: {problem}")
         else:
             out[name] = value
     return out

@@ -64,6 +64,9 @@ class Case:
     alternative_provision: bool = False
     setting: str | None = None
     events: tuple[Event, ...] = ()
+    #: the request itself was voided (recorded by mistake): the case has no deadlines and is in no
+    #: report or KPI; it stays in its history
+    void: bool = False
     #: kind -> [(position in `events`, event)], built once: the rules ask "the first X" dozens of times
     #: per case, and scanning every event each time was a third of the engine's cost.
     _kinds: dict[str, list[tuple[int, Event]]] = field(default_factory=dict, init=False, repr=False,

@@ -21,7 +21,7 @@ ADVICE_FROM = ("education", "health", "psychology", "social-care", "other")
 DECISION_OUTCOMES = ("assess", "refuse")
 REVIEW_OUTCOMES = ("maintain", "amend", "cease")
 LIMBS = ("a", "b", "c", "d", "missed-appointment")
-CONTACT_WITH = ("parent", "young-person", "school")
+CONTACT_WITH = ("parent", "young-person", "school", "carer", "social-worker", "other")
 TRANSFER_KINDS = ("phase", "post16", "post16-move")
 
 #: Where a kind belongs: `assessment` kinds are refused after a withdrawal, `plan` kinds need a live
@@ -38,7 +38,7 @@ class Option:
 
     key: str
     flag: str
-    type: str  # choice | date | text | flag
+    type: str  # choice | date | text | flag | changes (an edit's old and new case values)
     help: str
     choices: tuple[str, ...] = ()
     required: bool = False
@@ -84,6 +84,35 @@ def _opt(key: str, type: str, help: str, *, flag: str | None = None, choices: tu
          required: bool = False, metavar: str | None = None) -> Option:
     return Option(key, flag or f"--{key}", type, help, choices, required, metavar)
 
+
+@dataclass(frozen=True, slots=True)
+class CaseField:
+    """A value of the case itself (the `cases` column `key`): given to `add-request`, corrected by
+    `sendtrack edit` (whose options, checks and audit record are made from this table). Adding a
+    correctable value is one entry here, plus its column (a migration); a value the audit chain should
+    cover is also named in storage/audit.IDENTITY."""
+
+    key: str
+    type: str  # text | date | flag
+    help: str
+    #: `--name`; a flag's on and off forms: `--looked-after/--not-looked-after`
+    flag: str
+    #: a value every case must hold (cannot be cleared)
+    required: bool = False
+    metavar: str | None = None
+
+
+#: The case values `sendtrack edit` corrects (SEN2's identity and placement fields join with issue 12).
+CASE_FIELDS: tuple[CaseField, ...] = (
+    CaseField("name", "text", "The child or young person's name.", "--name", required=True, metavar="NAME"),
+    CaseField("dob", "date", "Date of birth.", "--dob", required=True, metavar="DATE"),
+    CaseField("looked_after", "flag", "Looked after by the LA (or not).",
+              "--looked-after/--not-looked-after"),
+    CaseField("alternative_provision", "flag", "In alternative provision (or not).",
+              "--alternative-provision/--no-alternative-provision"),
+    CaseField("setting", "text", "Current school or setting.", "--setting", metavar="NAME"),
+)
+CASE_FIELD: dict[str, CaseField] = {f.key: f for f in CASE_FIELDS}
 
 INSTITUTION = _opt("institution", "text", "The school or college.", metavar="NAME")
 REQUIRED_INSTITUTION = _opt("institution", "text", "The school or college.", metavar="NAME", required=True)
@@ -162,11 +191,27 @@ KINDS: tuple[Kind, ...] = (
                   _opt("from_team", "text", "The team it left."),
                   _opt("from_coordinator", "text", "The coordinator it left.")),
          command="assign", before_request=True),
+    Kind("erase", "The case's personal values were erased (UK GDPR Art. 17): the name and date of birth "
+         "replaced by a tombstone, the events' dates kept.",
+         options=(_opt("reason", "text", "Why, in words without personal data (kept for the record).",
+                       required=True),
+                  _opt("request", "text", "The request event's hash over the erased values (the audit "
+                       "chain's commitment).", metavar="SHA256")),
+         command="erase"),
+    Kind("edit", "A correction of the case's own values (name, date of birth, ...): the old and the new "
+         "value, and why.",
+         options=(_opt("reason", "text", "Why the values were wrong.", required=True),
+                  _opt("changes", "changes", "Each corrected value: [old, new].")),
+         command="edit", before_request=True),
     Kind("void", "A mistaken event, voided: it stays in the history and stops counting.",
          options=(_opt("reason", "text", "Why it was a mistake.", required=True),
                   _opt("event", "text", "The voided event's id.")),
          command="record void", before_request=True),
 )
+
+#: Kinds a void cannot undo: a void (record the event again) and an edit (correct it by another edit).
+#: A request can be voided: the case then counts nowhere (it stays in its history).
+UNVOIDABLE = frozenset({"void", "edit", "erase"})  # an erasure cannot be undone: the values are gone
 
 BY_NAME: dict[str, Kind] = {kind.name: kind for kind in KINDS}
 #: Every kind's name, in the registry's order.
@@ -254,6 +299,8 @@ def _check_value(entry: Kind, option: Option, value, *, first_year: int, last_ye
         if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
             raise RefusedError(f"{what} must be an event number")
         return int(value)
+    if option.type == "changes":
+        return check_changes(value)
     if option.type == "flag":
         if not isinstance(value, bool):
             raise RefusedError(f"{what} must be true or false")
@@ -272,6 +319,54 @@ def _check_value(entry: Kind, option: Option, value, *, first_year: int, last_ye
             raise RefusedError(f"{what} {shown!r}: use one of {', '.join(option.choices)}")
         return value
     return clean_text(value, what)
+
+
+def check_case_value(key: str, value):
+    """One case value checked by its CASE_FIELDS entry (dates as `date`); the message names the field,
+    never the value (they are personal data)."""
+    entry = CASE_FIELD.get(key)
+    if entry is None:
+        raise RefusedError(f"{_shown_key(key)} is not a case value that can be corrected")
+    what = entry.flag.split("/")[0].lstrip("-")
+    if value is None:
+        if entry.required:
+            raise RefusedError(f"{what} cannot be cleared")
+        return None
+    if entry.type == "flag":
+        if not isinstance(value, bool):
+            raise RefusedError(f"{what} must be true or false")
+        return value
+    if entry.type == "date":
+        # a real date is all this asks: a date of birth is judged against the request by
+        # rules.guards.request_refusal (which `edit` runs), and may be before the calendar's years
+        return value if isinstance(value, date) else _iso(value, what)
+    if not isinstance(value, str):
+        raise RefusedError(f"{what} must be text")
+    return clean_text(value, what)
+
+
+def check_changes(value) -> dict:
+    """An edit's `changes` detail: {field: [old, new]} for fields of CASE_FIELDS, each value checked
+    as the field is (dates kept as ISO text, as stored)."""
+    if not isinstance(value, dict) or not value:
+        raise RefusedError("edit changes must be an object of {field: [old, new]}")
+    out: dict = {}
+    for key, pair in value.items():
+        if not isinstance(pair, list | tuple) or len(pair) != 2:
+            raise RefusedError(f"edit changes {_shown_key(str(key))} must be [old, new]")
+        checked = [check_case_value(key, v) for v in pair]
+        out[key] = [v.isoformat() if isinstance(v, date) else v for v in checked]
+    return out
+
+
+def fold(text: str) -> str:
+    """A name as matching compares it: accents taken off, case folded, spaces collapsed ("Léa  JONES"
+    and "lea jones" are the same)."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(plain.casefold().split())
 
 
 def _iso(value, what: str) -> date:

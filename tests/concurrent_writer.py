@@ -7,7 +7,8 @@ request with a generated reference (a read-then-write race on the next number); 
 contact on a shared case.
 With a START directory, the writer creates START/ready-WORKER once it is ready to write and waits for
 START/go: the test starts every writer's writes together, so they contend however slowly each process
-started. Prints one line of JSON: how many writes, how many failed, and the failures' messages.
+started; with N 0 it writes until START/stop appears. Prints one line of JSON: how many writes, how many
+failed, and the failures' messages.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import io
+import itertools
 import json
 import sys
 import time
@@ -45,7 +47,10 @@ def main(worker: int, writes: int, shared: str, start: Path | None = None) -> No
     if start is not None:
         wait_for_go(start, worker)
     failures, latencies = [], []
-    for i in range(writes):
+    # WRITES 0: write until START/stop appears (beside a long writer, for as long as it runs)
+    counts = range(writes) if writes or start is None else itertools.takewhile(
+        lambda _: not (start / "stop").exists(), itertools.count())
+    for i in counts:
         if i % 2 == 0:
             args = ["add-request", "--name", f"Child W{worker} N{i}", "--dob", "2015-03-15",
                     "--received", "2025-01-06", "--by", f"worker-{worker}"]
@@ -63,7 +68,7 @@ def main(worker: int, writes: int, shared: str, start: Path | None = None) -> No
         if code:
             failures.append(f"{' '.join(args[:2])}: exit {code}: {err.getvalue().strip()}")
     latencies.sort()
-    print(json.dumps({"worker": worker, "writes": writes, "failures": failures,
+    print(json.dumps({"worker": worker, "writes": len(latencies), "failures": failures,
                       "max_s": round(latencies[-1], 3),
                       "p50_s": round(latencies[len(latencies) // 2], 4)}))
 

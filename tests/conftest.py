@@ -65,6 +65,8 @@ def private_db(tmp_path, monkeypatch):
     monkeypatch.delenv("SENDTRACK_DATABASE_URL", raising=False)
     monkeypatch.delenv("SENDTRACK_CONFIG", raising=False)
     monkeypatch.setenv("SENDTRACK_USER", "test-user")
+    # where a PostgreSQL import stages its rows (the user's data directory): never the real one
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data-home"))
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("COLUMNS", "200")
     state.db = state.config = None

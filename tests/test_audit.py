@@ -372,3 +372,127 @@ def test_details_are_hashed_as_stored_text():
     b = audit.event_hash("0" * 64, 1, 2, "decision", "2025-02-10", '{"outcome":"assess"}', None, "x", "t")
     assert a != b
     assert json.loads('{"outcome": "assess"}') == json.loads('{"outcome":"assess"}')
+
+
+# --- imported events record who imported them and when ---------------------------------------------
+
+#: A legacy tracker's rows: who recorded them there and when, kept as history.
+LEGACY = ('ref,name,dob,kind,date,details,recorded_by,recorded_at\n'
+          'I1,Test Imported,2015-03-15,request,2025-01-06,,legacy-system,2025-01-06 10:00:00\n'
+          'I1,,,decision,2025-02-10,"{""outcome"": ""assess""}",alex,2025-02-10 11:00:00\n'
+          'I1,,,draft,2025-04-01,,,\n')
+
+
+@pytest.fixture
+def imported(backend_cli, tmp_path):
+    path = tmp_path / "legacy.csv"
+    path.write_text(LEGACY)
+    assert backend_cli.ok(["import", str(path), "--by", "importer"]).startswith("imported 1 cases, 3 events")
+    return backend_cli
+
+
+def test_an_imported_event_keeps_its_recorder_as_history_and_records_its_importer(imported, backend):
+    rows = imported.json("history I1 --format json")
+    assert [(r["recorded_by"], r["recorded_at"]) for r in rows[:2]] == [
+        ("legacy-system", "2025-01-06 10:00:00"), ("alex", "2025-02-10 11:00:00")]
+    # a row that named no recorder: the importer and the import's time, as before
+    assert rows[2]["recorded_by"] == "importer" and rows[2]["recorded_at"] == rows[2]["imported_at"]
+    assert {r["imported_by"] for r in rows} == {"importer"}
+    assert len({r["imported_at"] for r in rows}) == 1 and len(rows[0]["imported_at"]) == 19
+    table = imported.ok("history I1 --format table")
+    assert f"by importer at {rows[0]['imported_at']}" in " ".join(table.split())
+    # the same event written by a command has none
+    imported.ok("record contact I1 --date 2025-04-02 --note 'rang'")
+    last = imported.json("history I1 --format json")[-1]
+    assert (last["recorded_by"], last["imported_by"], last["imported_at"]) == ("test-user", None, None)
+    assert_verifies(backend)
+    assert "no problems" in imported.ok("check")
+
+
+def test_the_importer_defaults_to_sendtrack_user_and_a_bad_by_is_refused(backend_cli, backend, tmp_path):
+    path = tmp_path / "legacy.csv"
+    path.write_text(LEGACY)
+    before = backend.snapshot()
+    result = backend_cli.fails(["import", str(path), "--by", "bad\x1bname"])
+    assert result.stderr == "sendtrack: recorded by contains a control character\n", result.stderr
+    assert backend.snapshot() == before
+    backend_cli.ok(["import", str(path)])
+    assert {r["imported_by"] for r in backend_cli.json("history I1 --format json")} == {"test-user"}
+
+
+@pytest.mark.parametrize("sql", [
+    "UPDATE events SET imported_by = 'someone else' WHERE id = 2",
+    "UPDATE events SET imported_at = '2099-01-01 00:00:00' WHERE id = 2",
+    "UPDATE events SET imported_by = NULL, imported_at = NULL",
+], ids=["imported-by", "imported-at", "hide-the-import"])
+def test_a_raw_update_of_who_imported_a_row_fails(imported, backend, sql):
+    before = backend.snapshot()
+    with pytest.raises(Exception, match=audit.MESSAGE):
+        backend.execute(sql)
+    assert backend.snapshot() == before
+
+
+@pytest.mark.parametrize("sql,line", [
+    ("UPDATE events SET imported_by = 'someone else' WHERE id = 2",
+     f"I1: audit-chain: event 2 (decision, 2025-02-10): {ALTERED}"),
+    ("UPDATE events SET imported_at = '2099-01-01 00:00:00' WHERE id = 3",
+     f"I1: audit-chain: event 3 (draft, 2025-04-01): {ALTERED}"),
+    # passing an imported row off as one recorded by a command
+    ("UPDATE events SET imported_by = NULL, imported_at = NULL WHERE id = 2",
+     f"I1: audit-chain: event 2 (decision, 2025-02-10): {ALTERED}"),
+    ("UPDATE events SET imported_by = 'someone else' WHERE id = 1",
+     f"I1: audit-chain: event 1 (request, 2025-01-06): {REQUEST_ALTERED}"),
+], ids=["imported-by", "imported-at", "hidden", "request"])
+def test_who_imported_a_row_edited_in_a_copy_makes_check_fail(imported, backend, private_db, tmp_path, sql,
+                                                               line):
+    if not backend.is_sqlite:
+        pytest.skip("a copy of the SQLite file (the next test edits on every backend)")
+    copy = copy_without_triggers(private_db, tmp_path)
+    with sqlite3.connect(copy) as conn:
+        conn.execute(sql)
+    found = check_lines(imported, "--db", str(copy))
+    assert [f for f in found if "audit-chain" in f] == [line], found
+    assert "no problems" in imported.ok("check")
+
+
+def test_who_imported_a_row_edited_with_the_triggers_disabled_is_found_on_every_backend(imported, backend):
+    tamper(backend, "UPDATE events SET imported_by = 'someone else' WHERE id = 3")
+    assert check_lines(imported) == [f"I1: audit-chain: event 3 (draft, 2025-04-01): {ALTERED}"]
+
+
+def test_the_import_columns_change_the_hash_and_their_absence_hashes_as_before():
+    base = ("0" * 64, 1, 2, "decision", "2025-02-10", "{}", None, "alex", "2025-02-10 11:00:00", "")
+    plain = audit.event_hash(*base)
+    assert plain == audit.event_hash(*base, None, None)  # no import: the form of migration 0003
+    imported = audit.event_hash(*base, "importer", "2025-06-01 09:00:00")
+    assert len({plain, imported, audit.event_hash(*base, "importer2", "2025-06-01 09:00:00"),
+                audit.event_hash(*base, "importer", "2025-06-01 09:00:01"),
+                audit.event_hash(*base, "importer", None), audit.event_hash(*base, None, "2025-06-01 09:00:00")}) == 6
+    # the time reads to one form however the backend returns it
+    assert imported == audit.event_hash(*base, "importer", datetime(2025, 6, 1, 9))
+
+
+def test_a_database_at_0003_upgrades_to_0004_with_the_same_hashes_and_triggers(imported, backend):
+    """Migration 0004 adds the import columns without copying the table: the triggers stay at every
+    step, and an upgraded database verifies with the hashes it had (imported ones lose their
+    importer on the way down, so they are left out of the comparison)."""
+    imported.ok("add-request --ref P1 --name 'Amelia Jones' --dob 2015-03-15 --received 2025-01-06")
+    imported.ok("record decision P1 --date 2025-02-10 --outcome assess --by alex")
+    db = backend.open()
+    try:
+        written = db.all("SELECT id, hash FROM events WHERE imported_by IS NULL ORDER BY id")
+    finally:
+        db.close()
+    migrate.downgrade(backend.location, "0003")
+    with pytest.raises(Exception, match=audit.MESSAGE):
+        backend.execute("UPDATE events SET recorded_by = 'x' WHERE id = 1")
+    assert "upgraded from schema 0003" in imported.ok("init")
+    db = backend.open()
+    try:
+        assert db.all("SELECT id, hash FROM events WHERE id IN (SELECT id FROM events WHERE case_id = "
+                      "(SELECT id FROM cases WHERE ref = 'P1')) ORDER BY id") == written
+        assert audit.missing_triggers(db) == []
+    finally:
+        db.close()
+    with pytest.raises(Exception, match=audit.MESSAGE):
+        backend.execute("UPDATE events SET imported_by = 'x' WHERE id = 1")

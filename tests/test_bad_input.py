@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from datetime import date, timedelta
 
 import pytest
@@ -126,7 +127,12 @@ REFUSED: dict[str, str | list[str]] = {
                            "--reason", "ill"],
     "void-already-voided": "record void R1 3 --reason again",
     "void-a-void": "record void R1 4 --reason undo",
-    "void-the-request": "record void R1 1 --reason 'not a request'",
+    # issue 10: a request can be voided (the case then counts nowhere); corrections are refused in words
+    "edit-nothing": "edit R1 --reason 'no change given'",
+    "edit-same-name": "edit R1 --name 'Test Child' --reason 'the same'",
+    "edit-dob-in-the-future": "edit R1 --dob 2099-01-01 --reason typo",
+    "edit-dob-after-the-request": "edit R1 --dob 2025-06-01 --reason typo",
+    "duplicate-child": "add-request --name 'TEST  child' --dob 2015-03-15 --received 2025-02-01",
     "void-another-cases-event": "record void SEN-000009 2 --reason mistake",
     "void-event-zero": "record void R1 0 --reason mistake",
     # --- impossible sequences not in the core's list -------------------------------------------
@@ -134,9 +140,36 @@ REFUSED: dict[str, str | list[str]] = {
     "consultation-reply-not-consulted": "record consultation-reply R1 --date 2025-03-01 "
                                         "--institution 'Oak Primary'",
     "review-decision-before-plan": "record review-decision R1 --date 2025-03-01 --outcome maintain",
+    # --- crashes that were "unexpected error" (issue 9, item 11) -------------------------------
+    "digest-as-of-year-one": "digest --as-of 0001-01-01",
+    "digest-as-of-year-9999": "digest --as-of 9999-12-31",
+    "at-risk-as-of-year-9999": "at-risk --as-of 9999-12-31",
+    "caseload-as-of-year-9999": "caseload --as-of 9999-12-31",
+    "import-a-missing-file": "import /nonexistent/sendtrack-cases.csv",
+    "import-a-missing-json-file": "import /nonexistent/sendtrack-cases.json",
+    # --- retention and erase (issue 9): the fixture's cases are open --------------------------------
+    "retention-unknown-team": "retention --team nope",
+    "retention-unknown-coordinator": "retention --coordinator 'Nobody Here'",
+    "retention-as-of-unreal": "retention --as-of 2025-02-30",
+    "retention-as-of-year-one": "retention --as-of 0001-01-01",
+    "erase-unknown-ref": "erase NOPE --reason 'retention period over'",
+    "erase-unknown-ref-wrong-case": "erase r1 --reason 'retention period over' --force",
+    "erase-open-case": "erase R1 --reason 'retention period over'",
+    "erase-empty-reason": ["erase", "R1", "--reason", "", "--force"],
+    "erase-blank-reason": ["erase", "R1", "--reason", "   ", "--force"],
+    "erase-reason-201-chars": ["erase", "R1", "--reason", LONG, "--force"],
+    "erase-reason-control": ["erase", "R1", "--reason", "gone\x1b[2J", "--force"],
+    "erase-reason-bidi": ["erase", "R1", "--reason", "gone\u202eevola", "--force"],
+    "erase-reason-holds-the-name": "erase R1 --force --reason 'Test Child asked us to'",
+    "erase-reason-holds-a-name-part": "erase SEN-000009 --force --reason 'asked by other family'",
+    "erase-reason-holds-the-dob": "erase R1 --force --reason 'born 2015-03-15, asked'",
+    "erase-reason-holds-the-dob-uk": "erase R1 --force --reason 'born 15/03/2015, asked'",
 }
 
 USAGE: dict[str, str | list[str]] = {
+    "erase-without-reason": "erase R1 --force",
+    "erase-without-ref": "erase --reason 'retention period over'",
+    "retention-format-unknown": "retention --format xml",
     "void-negative-id": "record void R1 -1 --reason mistake",
     "void-id-not-a-number": "record void R1 three --reason mistake",
     "outcome-wrong-case": "record decision R1 --date 2025-02-10 --outcome ASSESS",
@@ -145,6 +178,7 @@ USAGE: dict[str, str | list[str]] = {
                      "--source", ""],
     "format-unknown": "history R1 --format xml",
     "missing-name": "add-request --dob 2015-03-15 --received 2025-01-06",
+    "at-risk-within-a-billion-days": "at-risk --within 1000000000",
 }
 
 
@@ -168,6 +202,17 @@ def test_refused_with_one_line_and_nothing_written(case, backend, line):
 @pytest.mark.parametrize("line", USAGE.values(), ids=USAGE.keys())
 def test_usage_errors_exit_2_and_write_nothing(case, backend, line):
     assert_refused_cleanly(case, backend, line, UsageError.exit_code)
+
+
+def test_erasing_twice_and_voiding_an_erasure_are_refused(case, backend):
+    case.ok("record withdrawn SEN-000009 --date 2025-02-01")
+    out = case.ok("erase SEN-000009 --reason 'retention period over'")
+    erase_event = out.split("(event ")[1].split(")")[0]
+    for line in ["erase SEN-000009 --reason 'retention period over'",
+                 "erase SEN-000009 --force --reason 'again'",
+                 f"record void SEN-000009 {erase_event} --reason 'undo it'"]:
+        assert_refused_cleanly(case, backend, line, RefusedError.exit_code)
+    assert "Other Child" not in case("erase SEN-000009 --reason again").stderr
 
 
 def test_decision_after_withdrawal_is_refused(case, backend):
@@ -325,3 +370,140 @@ def test_csv_with_an_extra_column_is_refused_or_ignored_never_stored(case, backe
         assert result.stderr.count("\n") == 1
     else:
         assert "surprise" not in json.dumps(case.json("history R1 --format json"))
+
+
+# --- JSON import: each wrong type or hostile shape refused in words (issue 9, item 11) -----------
+
+#: A good JSON case (a child the battery's checks look for in every message) to damage.
+JSON_CHILD = {"ref": "J1", "name": "Jessie Hidden", "dob": "2014-07-09", "source": "parent",
+              "team": "front-door", "looked_after": False, "alternative_provision": False,
+              "events": [{"id": 1, "kind": "request", "date": "2025-01-06", "details": {"source": "parent"}}]}
+
+
+def _json_case(**changes) -> dict:
+    case = json.loads(json.dumps(JSON_CHILD))
+    for key, value in changes.items():
+        if key.startswith("event_"):
+            case["events"][0][key.removeprefix("event_")] = value
+        else:
+            case[key] = value
+    return {"format": "sendtrack", "version": 1, "cases": [case]}
+
+
+JSON_DAMAGE = {
+    "name-a-number": lambda: json.dumps(_json_case(name=5)),
+    "name-a-list": lambda: json.dumps(_json_case(name=["Jessie", "Hidden"])),
+    "dob-a-number": lambda: json.dumps(_json_case(dob=20140709)),
+    "ref-a-number": lambda: json.dumps(_json_case(ref=7)),
+    "details-a-list": lambda: json.dumps(_json_case(event_details=["source", "parent"])),
+    "id-infinity": lambda: json.dumps(_json_case(event_id=1)).replace('"id": 1', '"id": Infinity'),
+    "id-nan": lambda: json.dumps(_json_case(event_id=1)).replace('"id": 1', '"id": NaN'),
+    "id-too-big-for-a-float": lambda: json.dumps(_json_case(event_id=1)).replace('"id": 1', '"id": 1e400'),
+    "id-a-fraction": lambda: json.dumps(_json_case(event_id=1.7)),
+    "id-true": lambda: json.dumps(_json_case(event_id=True)),
+    "nested-100k-deep": lambda: "[" * 100_000 + "]" * 100_000,
+    "nested-100k-deep-inside-a-case": lambda: json.dumps(_json_case()).replace(
+        '"parent"}', '"parent", "x": ' + "[" * 100_000 + "]" * 100_000 + "}", 1),
+}
+
+
+@pytest.mark.parametrize("damage", JSON_DAMAGE.values(), ids=JSON_DAMAGE.keys())
+def test_json_import_of_the_wrong_types_is_refused(case, backend, tmp_path, damage):
+    path = tmp_path / "bad.json"
+    path.write_text(damage(), encoding="utf-8")
+    result = case(["import", str(path)])
+    assert_refused_cleanly(case, backend, ["import", str(path)], RefusedError.exit_code)
+    said = result.stdout + result.stderr
+    assert "unexpected error" not in said
+    for personal in ("Jessie", "Hidden", "2014-07-09", "Test Child", "2015-03-15"):
+        assert personal not in said, said
+
+
+# --- the database itself: read-only, a full disk (issue 9, item 11) ------------------------------
+
+def _say_nothing_personal(result) -> None:
+    said = result.stdout + result.stderr
+    for personal in ("Test Child", "Other Child", "2015-03-15", "2016-01-01", "Zoe Quill", "2016-04-04"):
+        assert personal not in said, said
+
+
+WRITES = {
+    "add-request": ["add-request", "--name", "Zoe Quill", "--dob", "2016-04-04", "--received", "2025-01-06"],
+    "record": ["record", "contact", "R1", "--date", "2025-02-12", "--note", "called back"],
+    "void": ["record", "void", "R1", "2", "--reason", "mistake"],
+    "assign": ["assign", "R1", "--team", "school-age"],
+    "recompute": ["recompute"],
+}
+
+
+@pytest.mark.parametrize("args", WRITES.values(), ids=WRITES.keys())
+def test_a_write_to_a_read_only_database_is_one_line(case, backend, private_db, args):
+    if not backend.is_sqlite:
+        pytest.skip("a read-only file is SQLite's")
+    from tests.test_damaged import read_only
+
+    before = backend.snapshot()
+    with read_only(private_db):
+        result = case(args)
+        assert result.exit_code == 1, result.stderr
+        assert result.stderr == ("sendtrack: the database is read-only: nothing was written "
+                                 f"({private_db} or its directory cannot be written by this user)\n")
+        _say_nothing_personal(result)
+        assert "R1," in case.ok("cases --format csv")  # and it can still be read
+    assert backend.snapshot() == before
+
+
+@pytest.fixture
+def small_fs(tmp_path):
+    """A 2 MB tmpfs (root only), unmounted afterwards."""
+    import shutil
+    import subprocess
+
+    where = tmp_path / "small"
+    where.mkdir()
+    if os.geteuid() != 0 or not shutil.which("mount"):
+        pytest.skip("mounting a 2 MB tmpfs needs root and mount(8): the full-disk test cannot run here")
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m,mode=0700", "tmpfs", str(where)],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"the platform refuses a tmpfs mount ({mounted.stderr.strip()})")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+def _fill(directory, *, leave: int) -> None:
+    filler = directory / "filler"
+    with open(filler, "wb") as handle:
+        try:
+            while True:
+                handle.write(b"\0" * 65536)
+                handle.flush()
+        except OSError:
+            pass
+    os.truncate(filler, max(0, filler.stat().st_size - leave))
+
+
+@pytest.mark.parametrize("leave", [0, 8 * 1024], ids=["full", "nearly-full"])
+@pytest.mark.parametrize("args", [WRITES["add-request"], WRITES["record"]], ids=["add-request", "record"])
+def test_a_full_disk_on_a_write_says_the_disk_is_full(case, backend, private_db, small_fs, args, leave):
+    import sqlite3
+
+    from tests.conftest import dump
+
+    if not backend.is_sqlite:
+        pytest.skip("the database file is SQLite's")
+    path = small_fs / "sendtrack.db"
+    with sqlite3.connect(private_db) as source, sqlite3.connect(path) as target:
+        source.backup(target)
+    before = dump(path)
+    _fill(small_fs, leave=leave)
+    result = case(["--db", str(path), *args])
+    assert result.exit_code == 1, result.stdout + result.stderr
+    assert result.stderr == (f"sendtrack: the disk is full; nothing was written to {path}: free some space "
+                             "and try again\n")
+    _say_nothing_personal(result)
+    (small_fs / "filler").unlink()
+    assert dump(path) == before
+    case.ok(["--db", str(path), *args])  # and with space again, it is written

@@ -9,6 +9,8 @@ printed, for reading only).
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import signal
@@ -85,3 +87,92 @@ def test_concurrent_writers_lose_nothing(backend_cli, backend, processes, writes
     assert "no problems" in backend_cli.ok("check")
     print(f"\n{backend.name}: {processes} x {writes} writes in {seconds:.1f} s, worst single write "
           f"{max(r['max_s'] for r in reports):.2f} s")
+
+
+def sampled_import_file(cli, tmp_path: Path, cases: int) -> Path:
+    """A CSV of `cases` sampled cases from a database of their own, references renamed (IMP-...) so
+    they meet none of the test database's sampled ones."""
+    other = tmp_path / "other.db"
+    cli.ok(["--db", str(other), "init"])
+    cli.ok(["--db", str(other), "sample", "--cases", str(cases), "--seed", "2", "--as-of", "2025-06-30"])
+    exported = tmp_path / "other.csv"
+    cli.ok(["--db", str(other), "export", "--out", str(exported)])
+    rows = list(csv.reader(io.StringIO(exported.read_text())))
+    renamed = tmp_path / "incoming.csv"
+    with renamed.open("w", newline="") as handle:
+        out = csv.writer(handle)
+        out.writerow(rows[0])
+        out.writerows(["IMP-" + r[0], *r[1:]] for r in rows[1:])
+    return renamed
+
+
+@pytest.mark.slow
+def test_writers_beside_an_import_and_a_recompute_are_never_busy(backend_cli, backend, tmp_path):
+    """Issue 9: 4 writers run while an import and a recompute (every case's deadlines to rewrite) write
+    in steps; no writer is refused "busy", every write lands, and the result passes `check`."""
+    cases = 1_500
+    cli = backend_cli
+    cli.ok(["sample", "--cases", str(cases), "--seed", "1", "--as-of", "2025-06-30"])
+    incoming = sampled_import_file(cli, tmp_path, cases)
+    db = backend.open()
+    try:
+        with db.write():
+            db.execute("DELETE FROM deadlines")  # the recompute rewrites every case
+    finally:
+        db.close()
+    cli.ok("add-request --ref SHARED --name 'Shared Case' --dob 2015-03-15 --received 2025-01-06")
+
+    start = tmp_path / "start"
+    start.mkdir()
+    env = {**os.environ, **backend.env}
+    writers, long = [], {}
+    try:
+        for n in range(4):
+            out, err = (tmp_path / f"writer-{n}.{ext}" for ext in ("out", "err"))
+            with out.open("w") as stdout, err.open("w") as stderr:
+                writers.append((subprocess.Popen([sys.executable, str(WRITER), str(n), "0", "SHARED",
+                                                  str(start)], stdout=stdout, stderr=stderr, env=env,
+                                                 start_new_session=True), out, err))
+        deadline = time.monotonic() + WAIT_S
+        while len(list(start.glob("ready-*"))) < 4:
+            assert all(p.poll() is None for p, _, _ in writers), "a writer ended before the start"
+            assert time.monotonic() < deadline, "the writers were not all ready in time"
+            time.sleep(0.05)
+        (start / "go").touch()
+        for name, args in (("import", ["import", str(incoming)]), ("recompute", ["recompute"])):
+            long[name] = subprocess.Popen([sys.executable, "-m", "sendtrack", *args], stdout=subprocess.PIPE,
+                                          stderr=subprocess.PIPE, text=True, env=env, start_new_session=True)
+        for name, proc in long.items():
+            _, stderr = proc.communicate(timeout=WAIT_S)
+            assert proc.returncode == 0, f"{name}: {stderr}"
+        (start / "stop").touch()
+        for proc, _, _ in writers:
+            proc.wait(timeout=WAIT_S)
+    finally:
+        for proc in [p for p, _, _ in writers] + list(long.values()):
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+    reports = []
+    for proc, out, err in writers:
+        text = err.read_text()
+        assert proc.returncode == 0, text
+        assert "locked" not in text.lower() and "busy" not in text.lower(), text
+        reports.append(json.loads(out.read_text().strip().splitlines()[-1]))
+    assert [f for r in reports for f in r["failures"]] == []
+    written = sum(r["writes"] for r in reports)
+    assert all(r["writes"] >= 2 for r in reports), reports  # each wrote while the long writers ran
+    adds = sum((r["writes"] + 1) // 2 for r in reports)
+    db = backend.open()
+    try:
+        found = db.one("SELECT COUNT(*), COUNT(DISTINCT ref) FROM cases")
+        imported = db.one("SELECT COUNT(*) FROM cases WHERE ref LIKE 'IMP-%'")[0]
+        contacts = db.one("SELECT COUNT(*) FROM events WHERE kind = 'contact' AND recorded_by LIKE 'worker-%'")[0]
+    finally:
+        db.close()
+    assert imported == cases
+    assert found == (2 * cases + 1 + adds,) * 2
+    assert contacts == written - adds
+    assert "no problems" in cli.ok("check")
+    print(f"\n{backend.name}: {written} writes beside import and recompute of {cases} cases, worst single "
+          f"write {max(r['max_s'] for r in reports):.2f} s")

@@ -239,6 +239,9 @@ def test_the_readme_documents_every_key_with_its_range():
             assert f"`{choice}`" in row, name
     for name in config.TEAM_KEYS:
         assert f"`[[teams]] {name}`" in rows, name
+    for name, key in config.RETENTION_KEYS.items():
+        row = rows.get(f"`[retention] {name}`")
+        assert row is not None and f"{key.low} to {key.high}" in row, name
 
 
 # --- every command refuses a malformed configuration alike ----------------------------------------------

@@ -150,56 +150,151 @@ def bulk(writer, count: int) -> None:
 
 
 def killed_part_way(writer, cli_args: list[str], db_path: Path, tmp_path: Path, where: str) -> None:
-    """Run `sendtrack CLI_ARGS` on the database held at `where` ("middle": its middle writing
-    statement; "before-commit": its last one, only the COMMIT left) and kill it there. How many
-    writing statements the command makes is counted first on a copy of the database."""
+    """Run `sendtrack CLI_ARGS` on the database held at `where` ("first": its first writing statement;
+    "middle": its middle one; "before-commit": its last one, only the COMMIT left) and kill it there.
+    How many writing statements the command makes is counted first on a copy of the database."""
     rehearsal, counted = tmp_path / "rehearsal.db", tmp_path / "writes"
-    with sqlite3.connect(db_path) as source, sqlite3.connect(rehearsal) as target:
-        source.backup(target)
+    copy_database(db_path, rehearsal)
     run = subprocess.run([sys.executable, str(CRASH_WRITER), "--count", str(counted), "--",
                           "--db", str(rehearsal), *cli_args], capture_output=True, text=True,
                          env=os.environ.copy())
     assert run.returncode == 0, run.stderr
     writes = int(counted.read_text())
     assert writes >= 4, f"{cli_args}: {writes} writing statements: too few to stop one part-way"
-    proc = writer(["--", "--db", str(db_path), *cli_args], hold=writes // 2 if where == "middle" else writes)
+    hold = {"first": 1, "middle": writes // 2, "before-commit": writes}[where]
+    proc = writer(["--", "--db", str(db_path), *cli_args], hold=hold)
     proc.wait_for_hold()
     proc.kill()
 
 
+def copy_database(source: Path, target: Path) -> None:
+    with sqlite3.connect(source) as conn, sqlite3.connect(target) as copy:
+        conn.backup(copy)
+
+
+def uninterrupted(cli, db_path: Path, tmp_path: Path, cli_args: list[str]) -> str:
+    """The dump `sendtrack CLI_ARGS` leaves when nothing stops it, run on a copy of the database."""
+    reference = tmp_path / "reference.db"
+    copy_database(db_path, reference)
+    cli.ok(["--db", str(reference), *cli_args])
+    return dump(reference)
+
+
+def integrity_ok(db_path: Path) -> None:
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+
+
+def check_lines(cli, db_path: Path) -> set[str]:
+    """`check`'s problems (an empty set when it passes)."""
+    result = cli(["--db", str(db_path), "check"])
+    lines = set(result.stdout.splitlines()) - {"check: no problems found"}
+    assert (result.exit_code == 0) == (not lines), result.output
+    return lines
+
+
+def case_rows(db_path: Path) -> dict[str, tuple]:
+    """Each case's own row, events (without ids) and deadlines (without ids), by reference."""
+    with sqlite3.connect(db_path) as conn:
+        found = {}
+        for case_id, ref, *values in conn.execute("SELECT * FROM cases ORDER BY id"):
+            events = conn.execute("SELECT kind, date, details, recorded_by, recorded_at, hash FROM events "
+                                  "WHERE case_id = ? ORDER BY id", (case_id,)).fetchall()
+            deadlines = conn.execute("SELECT * FROM deadlines WHERE case_id = ? ORDER BY id",
+                                     (case_id,)).fetchall()
+            found[ref] = (tuple(values), tuple(events), tuple(d[2:] for d in deadlines))
+        return found
+
+
+def staging_files(db_path: Path) -> list[Path]:
+    return sorted(db_path.parent.glob(f".{db_path.name}.import-*.staging"))
+
+
+# Recompute and import commit in steps of 100 cases (README: Long writers share the lock), so a kill
+# part-way leaves the steps before it committed. What must hold at every point: SQLite's integrity
+# check passes, `check` finds nothing new (no case half-written), and running the same command again
+# gives exactly what one uninterrupted run gives (the dumps are compared).
+
 @pytest.mark.slow
 @pytest.mark.skipif(not has_command("recompute"), reason="`sendtrack recompute` is not here yet "
                                                           "(the import/recompute change adds it)")
-@pytest.mark.parametrize("where", ["middle", "before-commit"])
-def test_recompute_killed_part_way_changes_nothing(cli, private_db, tmp_path, writer, where):
+@pytest.mark.parametrize("where", ["first", "middle", "before-commit"])
+def test_recompute_killed_part_way_is_finished_by_running_it_again(cli, private_db, tmp_path, writer, where):
     cli.ok("add-request --ref E1 --name 'Amelia Jones' --dob 2015-03-15 --received 2025-01-06")
-    # over 4 chunks of 1,000 cases, every one to rewrite: recompute drops the deadline indexes part-way
-    # (a recompute with nothing to change writes nothing)
+    # over 4 chunks of 1,000 cases, every one to rewrite (a recompute with nothing to change writes
+    # nothing): 50 steps of 100 cases
     bulk(writer, 5_000)
     with sqlite3.connect(private_db) as conn:
         conn.execute("DELETE FROM deadlines WHERE case_id IN (SELECT id FROM cases WHERE ref LIKE 'BULK-%')")
-    before = dump(private_db)
+    before, problems_before = dump(private_db), check_lines(cli, private_db)
+    assert len(problems_before) >= 5_000  # every bulk case's deadlines are missing
+    expected = uninterrupted(cli, private_db, tmp_path, ["recompute"])
+    assert expected != before
+
     killed_part_way(writer, ["recompute"], private_db, tmp_path, where)
-    assert dump(private_db) == before
-    with sqlite3.connect(private_db) as conn:
-        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    integrity_ok(private_db)
+    # some cases recomputed (each whole: its deadlines all replaced in one step), the rest as before
+    assert check_lines(cli, private_db) <= problems_before
+    if where == "first":
+        assert dump(private_db) == before  # its first step was never committed
+    cli.ok("recompute")
+    assert dump(private_db) == expected
+    assert check_lines(cli, private_db) == set()
+
+
+@pytest.fixture
+def exported(cli, tmp_path, monkeypatch, writer) -> Path:
+    """A JSON export of 3,000 cases (3 chunks of 1,000 to check, 30 steps of 100 to write)."""
+    source = tmp_path / "source.db"
+    cli.ok(["--db", str(source), "init"])
+    with monkeypatch.context() as env:
+        env.setenv("SENDTRACK_DB", str(source))
+        bulk(writer, 3_000)
+    export = tmp_path / "everything.json"
+    cli.ok(["--db", str(source), "export", "--format", "json", "--out", str(export)])
+    return export
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(not has_command("import", "export"), reason="`sendtrack import`/`export` are not "
                                                                 "here yet (the import change adds them)")
-@pytest.mark.parametrize("where", ["middle", "before-commit"])
-def test_import_killed_part_way_changes_nothing(cli, private_db, tmp_path, monkeypatch, writer, where):
+@pytest.mark.parametrize("where", ["first", "middle", "before-commit"])
+def test_import_killed_part_way_is_finished_by_running_it_again(cli, private_db, tmp_path, writer, exported,
+                                                                where):
     cli.ok("add-request --ref E1 --name 'Amelia Jones' --dob 2015-03-15 --received 2025-01-06")
-    source = tmp_path / "source.db"
-    cli.ok(["--db", str(source), "init"])
-    with monkeypatch.context() as env:
-        env.setenv("SENDTRACK_DB", str(source))
-        bulk(writer, 3_000)  # 3 chunks of 1,000 cases: several batches, the indexes dropped and rebuilt
-    export = tmp_path / "everything.json"
-    cli.ok(["--db", str(source), "export", "--format", "json", "--out", str(export)])
     before = dump(private_db)
-    killed_part_way(writer, ["import", str(export)], private_db, tmp_path, where)
-    assert dump(private_db) == before
-    with sqlite3.connect(private_db) as conn:
-        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    expected = uninterrupted(cli, private_db, tmp_path, ["import", str(exported)])
+    whole = case_rows(tmp_path / "reference.db")
+    assert len(whole) == 3_001
+
+    killed_part_way(writer, ["import", str(exported)], private_db, tmp_path, where)
+    integrity_ok(private_db)
+    found = case_rows(private_db)
+    if where == "first":
+        # killed inside its first step: nothing is in, the marker neither; the staged rows stay behind
+        # until the next import sweeps them
+        assert dump(private_db) == before
+        assert check_lines(cli, private_db) == set()
+        assert len(staging_files(private_db)) == 1
+    else:
+        # part-way: some cases are in, each exactly as the whole import writes it (no half-written
+        # case), and `check` names the unfinished import and how to finish it, and nothing else
+        assert 1 < len(found) < len(whole)
+        assert {ref: whole[ref] for ref in found} == found
+        problems = check_lines(cli, private_db)
+        assert len(problems) == 1, problems
+        (problem,) = problems
+        assert problem.startswith("-: unfinished-import: an import of ") and " of 3000 cases are in" in problem
+        assert f"run `sendtrack import {exported.resolve()}` again" in problem
+
+    # a report while it is part-way reads only whole cases
+    cli.ok("cases --format csv")
+    # the same command again finishes it: exactly the uninterrupted import, no case twice
+    cli.ok(["import", str(exported)])
+    assert dump(private_db) == expected
+    assert check_lines(cli, private_db) == set()
+    assert staging_files(private_db) == []
+    # and once more: every case is already there, so nothing is written
+    refused = cli(["import", str(exported)])
+    assert refused.exit_code == 1 and "already exists" in refused.stderr, refused.output
+    assert dump(private_db) == expected

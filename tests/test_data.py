@@ -29,7 +29,9 @@ def rows(path, sql: str) -> list[tuple]:
 
 
 CASES_SQL = "SELECT * FROM cases ORDER BY id"
-EVENTS_SQL = "SELECT * FROM events ORDER BY id"
+#: every column but the import's own (imported_by/imported_at name the import) and the hash, which covers them
+EVENTS_SQL = "SELECT id, case_id, kind, date, details, voids, recorded_by, recorded_at FROM events ORDER BY id"
+IMPORTED_SQL = "SELECT DISTINCT imported_by, imported_at IS NULL FROM events"
 DEADLINES_SQL = ("SELECT c.ref, d.rule, d.owner, d.kind, d.subject, d.source, d.trigger, d.due, d.act_by, "
                  "d.completed_on, d.excepted_from, d.exception_limb, d.ended_on, d.known_from, d.known_until "
                  "FROM deadlines d JOIN cases c ON c.id = d.case_id ORDER BY d.case_id, d.id")
@@ -135,16 +137,40 @@ def test_export_then_import_into_an_empty_database_reproduces_everything(hand_ma
         assert not any(cell[:1] in ("=", "+", "-", "@", "\t", "\r") for row in table for cell in row.values())
     copy = tmp_path / "copy.db"
     hand_made.ok(["--db", str(copy), "init"])
-    out = hand_made.ok(["--db", str(copy), "import", str(exported)])
+    out = hand_made.ok(["--db", str(copy), "import", str(exported), "--by", "importer"])
     assert out.startswith("imported 205 cases")
     before, after = snapshot(private_db), snapshot(copy)
     assert after[0] == before[0]  # cases, every column
-    assert after[1] == before[1]  # events: ids, voids, who and when recorded
+    assert after[1] == before[1]  # events: ids, voids, who and when recorded (kept as history)
     assert after[2] == before[2]  # deadlines
     assert any(e[2] == "void" for e in after[1])
+    # every imported event records who imported it and when; the original's were written by commands
+    assert rows(private_db, IMPORTED_SQL) == [(None, 1)]
+    assert rows(copy, IMPORTED_SQL) == [("importer", 0)]
+    hand_made.ok(["--db", str(copy), "check"])
     again = tmp_path / f"again.{fmt}"
     hand_made.ok(["--db", str(copy), "export", "--format", fmt, "--out", str(again)])
-    assert again.read_text() == exported.read_text()
+    # the same file but for the import's own columns, which name this import (not read on import)
+    assert _without_import(again.read_text(), fmt) == _without_import(exported.read_text(), fmt)
+    assert again.read_text() != exported.read_text()
+    third = tmp_path / "third.db"
+    hand_made.ok(["--db", str(third), "init"])
+    hand_made.ok(["--db", str(third), "import", str(again), "--by", "second-importer"])
+    assert snapshot(third) == before
+    assert rows(third, IMPORTED_SQL) == [("second-importer", 0)]
+
+
+def _without_import(text: str, fmt: str):
+    """An export with the imported_by/imported_at values blanked."""
+    if fmt == "csv":
+        table = list(csv.reader(io.StringIO(text)))
+        at = [table[0].index("imported_by"), table[0].index("imported_at")]
+        return [[("" if i in at and n else cell) for i, cell in enumerate(row)] for n, row in enumerate(table)]
+    data = json.loads(text)
+    for case in data["cases"]:
+        for event in case["events"]:
+            event["imported_by"] = event["imported_at"] = None
+    return data
 
 
 def test_export_to_stdout_is_the_documented_csv(hand_made):
@@ -154,7 +180,7 @@ def test_export_to_stdout_is_the_documented_csv(hand_made):
                               "alternative_provision", "setting", "created_at", "upn", "uln", "upn_unknown",
                               "sex", "ethnicity", "postcode", "primary_need", "secondary_need", "placements",
                               "event_id", "kind", "date",
-                              "details", "voids", "recorded_by", "recorded_at"]
+                              "details", "voids", "recorded_by", "recorded_at", "imported_by", "imported_at"]
     request = table[0]
     assert (request["ref"], request["kind"], request["looked_after"], request["setting"]) == \
         ("H1", "request", "yes", "Oak Primary")
@@ -169,9 +195,9 @@ def _with_bad_rows(hand_made, tmp_path):
     lines = text.splitlines()
     middle = len(lines) // 2
     bad = [
-        "N9,Test Nine,2015-01-01,parent,front-door,,no,no,,," + "," * 9 + ",request,2025-02-30,,,,",  # unreal date
-        'N2' + "," * 20 + 'decision,2025-03-05,"{""outcome"": ""assess""}",,,',  # second decision
-        "N8" + "," * 20 + "draft,2025-03-05,,,,",  # no request row for the case
+        "N9,Test Nine,2015-01-01,parent,front-door,,no,no,,," + "," * 9 + ",request,2025-02-30,,,,,,",  # unreal date
+        'N2' + "," * 20 + 'decision,2025-03-05,"{""outcome"": ""assess""}",,,,,',  # second decision
+        "N8" + "," * 20 + "draft,2025-03-05,,,,,,",  # no request row for the case
     ]
     lines[middle:middle] = bad[:1]
     after_n2 = max(index for index, line in enumerate(lines) if line.startswith("N2,")) + 1
@@ -186,13 +212,15 @@ def test_dry_run_lists_every_bad_row_with_its_line_and_writes_nothing(hand_made,
     path, middle = _with_bad_rows(hand_made, tmp_path)
     before = dump(private_db)
     result = hand_made.fails(["import", str(path), "--dry-run"])
-    problems = result.stdout.strip().splitlines()  # the list is --dry-run's output
+    # the list goes to stderr (issue 10: stdout is for data), before the summary line
+    assert result.stdout == ""
+    *problems, summary = result.stderr.strip().splitlines()
+    assert summary == "sendtrack: 3 bad rows"
     assert problems[0] == f"line {middle}: N9: date '2025-02-30' is not a real date in the form YYYY-MM-DD"
     assert any(p.startswith("line ") and "N2: a decision is already recorded on 2025-03-01" in p
                for p in problems)
     assert any("N8: the case has no request row" in p for p in problems)
     assert len(problems) == 3
-    assert result.stderr == "sendtrack: 3 bad rows\n"
     assert dump(private_db) == before
 
 

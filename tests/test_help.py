@@ -79,7 +79,8 @@ def test_flags_show_no_value_and_options_their_own(path, command, monkeypatch):
     for param in options(command):
         names = ", ".join(sorted(param.opts, key=lambda o: len(o) - len(o.lstrip("-"))))
         if param.is_flag:
-            assert re.search(rf"^  {re.escape(names)}( {{2,}}|$)", out, re.M), f"{names}:\n{out}"
+            off = "".join(f" / {o}" for o in param.secondary_opts)  # --looked-after / --not-looked-after
+            assert re.search(rf"^  {re.escape(names + off)}( {{2,}}|$)", out, re.M), f"{names}:\n{out}"
         elif param.metavar:
             assert f"  {names} {param.metavar}" in out, f"{names} {param.metavar}:\n{out}"
     for param in command.params:

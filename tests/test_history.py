@@ -33,7 +33,8 @@ def test_history_json_lists_every_event_with_who_and_when(audited):
     assert contact["voided_at"] == void["recorded_at"]
     assert void["voids"] == 3 and void["details"] == {"reason": "was another family"}
     assert [r["voided"] for r in rows] == [False, False, True, False, False]
-    assert set(rows[0]) == {"id", "date", "kind", "details", "recorded_by", "recorded_at", "voids", "voided",
+    assert set(rows[0]) == {"id", "date", "kind", "details", "recorded_by", "recorded_at", "imported_by",
+                            "imported_at", "voids", "voided",
                             "voided_by", "voided_at", "void_reason", "void_event"}
 
 

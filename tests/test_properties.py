@@ -204,7 +204,7 @@ def test_materialised_table_equals_a_fresh_computation(shared_db, generated):
     records.add_request(db, name="Property Child", dob=case.dob, received=case.received, ref=ref,
                         source="parent", team="front-door", coordinator=None, looked_after=False,
                         alternative_provision=False, setting=None, by="hypothesis", today=TODAY,
-                        context=CONTEXT)
+                        context=CONTEXT, allow_duplicate=True)  # many generated children, one name
     for kind, day, details in steps:
         records.record(db, ref=ref, kind=kind, when=day, details=dict(details), by="hypothesis", today=TODAY,
                        context=CONTEXT)

@@ -5,6 +5,8 @@ Day counts in the comments are calendar days between the dates; 20 weeks = 140 d
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.caseload import AS_OF, built
@@ -237,14 +239,28 @@ def test_allocate_apply_moves_and_records_who(cli):
     cli.ok("record draft V1 --date 2024-06-17")
     cli.ok("record final V1 --date 2024-07-15")
     cli.fails("allocate --apply --as-of 2025-05-27", 1)
-    moved = cli.json("allocate --apply --by 'Team Manager' --format json")
+    result = cli("allocate --apply --by 'Team Manager' --format json")
+    assert result.exit_code == 0, result.stderr
+    moved = json.loads(result.stdout)
     assert [(m["ref"], m["team"], m["rule_team"]) for m in moved] == [("V1", "school-age", "virtual-school")]
+    assert result.stderr == "moved 1 case, each keeping its coordinator\n"
     assert cli.json("allocate --format json") == []
     view = cli.json("timeline V1 --format json")
-    assert view["team"] == "virtual-school" and view["coordinator"] is None
+    # issue 10: the move keeps the coordinator unless --clear-coordinator says otherwise
+    assert view["team"] == "virtual-school" and view["coordinator"] == "Ann Brown"
     assign = [e for e in view["events"] if e["kind"] == "assign"]
     assert len(assign) == 1 and assign[0]["recorded_by"] == "Team Manager"
     assert assign[0]["details"]["from_team"] == "school-age"
+
+
+def test_allocate_apply_table_says_what_it_moved_and_can_clear_the_coordinator(cli):
+    cli.ok("add-request --ref V1 --name 'Vera Looked' --dob 2014-01-10 --received 2024-03-04 "
+           "--team school-age --coordinator 'Ann Brown' --looked-after")
+    assert "--clear-coordinator goes with --apply" in cli.fails("allocate --clear-coordinator").stderr
+    out = cli.ok("allocate --apply --clear-coordinator --format table")
+    assert out.splitlines()[-1] == "moved 1 case, coordinators cleared"
+    assert cli.json("timeline V1 --format json")["coordinator"] is None
+    assert cli.ok("allocate --apply --format table").splitlines()[-1] == "moved 0 cases"
 
 
 def measure(within, total, percent):
@@ -409,5 +425,36 @@ def test_a_coordinator_who_holds_no_case_is_refused(cli):
            "--coordinator 'Sam Patel'")
     for line in ("overdue --coordinator 'Sam Patl'", "digest --coordinator 'Sam Patl' --fail-on-overdue"):
         assert "no case is held by coordinator 'Sam Patl'" in cli.fails(line, code=1).stderr
-    assert "did you mean Sam Patel?" in cli.fails("overdue --coordinator 'sam patel'").stderr
+    # matched ignoring case (issue 10): the name as typed finds the stored spelling
+    assert cli.ok("overdue --coordinator 'sam patel' --format csv --as-of 2025-02-01").startswith("ref,")
     assert cli.ok("overdue --coordinator 'Sam Patel' --format csv --as-of 2025-02-01").startswith("ref,")
+
+
+def test_date_today_is_accepted_wherever_a_date_is(cli):
+    from datetime import date
+
+    today = date.today().isoformat()
+    cli.ok("add-request --ref D1 --name 'Testchild Today' --dob 2015-03-15 --received today")
+    cli.ok("record contact D1 --date TODAY --with carer")
+    view = cli.json("timeline D1 --as-of today --format json")
+    assert view["as_of"] == today
+    assert [(e["kind"], e["date"]) for e in view["events"]] == [("request", today), ("contact", today)]
+    assert view["events"][1]["details"] == {"with": "carer"}
+    for who in ("social-worker", "other"):
+        cli.ok(f"record contact D1 --date today --with {who}")
+    assert "--date 'tomorrow' is not a real date" in cli.fails("record draft D1 --date tomorrow").stderr
+
+
+def test_digest_for_one_coordinator_lists_only_their_teams(cli):
+    cli.ok("add-request --ref G1 --name 'Testchild Gee' --dob 2015-03-15 --received 2025-01-06 "
+           "--coordinator 'Sam Patel'")
+    cli.ok("add-request --ref G2 --name 'Testchild Aitch' --dob 2015-03-15 --received 2025-01-06 "
+           "--team school-age --coordinator 'Kit Cole'")
+    everyone = cli.json("digest --as-of 2025-03-03 --format json")
+    assert len(everyone["teams"]) == 6  # Hertfordshire's six teams, empty ones too
+    mine = cli.json("digest --coordinator 'sam patel' --as-of 2025-03-03 --format json")
+    assert [t["team"] for t in mine["teams"]] == ["front-door"]
+    refs = {i["ref"] for t in mine["teams"] for section in ("overdue", "due_soon", "at_risk") for i in t[section]}
+    assert refs == {"G1"}
+    text = cli.ok("digest --coordinator 'Sam Patel' --as-of 2025-03-03")
+    assert "G1" in text and "G2" not in text

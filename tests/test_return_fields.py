@@ -156,19 +156,19 @@ def test_import_refuses_a_bad_field_by_its_line(cli, private_db, tmp_path, colum
     source = tmp_path / "bad.csv"
     source.write_text(f"ref,name,dob,kind,date,{columns}\nB1,Test Bad,2014-02-02,request,2025-01-06,{values}\n")
     result = cli.fails(["import", str(source), "--dry-run"])
-    assert f"line 2: B1: {problem}" in result.stdout, result.stdout
+    assert f"line 2: B1: {problem}" in result.stderr, result.stderr
     assert "A801200005001" not in result.stdout + result.stderr
     assert rows(private_db, "SELECT COUNT(*) FROM cases") == [(0,)]
 
 
 def test_an_upgraded_database_holds_no_return_values_until_given(tmp_path):
-    """Upgrading from 0003 with rows (tests/test_migrations.py upgrades every revision with rows and
+    """Upgrading from the revision before with rows (tests/test_migrations.py upgrades every revision with rows and
     compares them): the new columns start empty and the placements table exists."""
     from sendtrack.storage import migrate
     from sendtrack.storage.db import Location
 
     path = tmp_path / "old.db"
-    migrate.upgrade(Location(path=path), "0003")
+    migrate.upgrade(Location(path=path), "0004")
     with sqlite3.connect(path) as conn:
         conn.execute("INSERT INTO cases (id, ref, name, dob, received, source, team, looked_after, "
                      "alternative_provision, created_at) VALUES (1, 'U1', 'Old Case', '2015-01-01', "
@@ -217,3 +217,45 @@ def test_change_return_values_for_edit(cli, private_db):
                                      {"urn": "117002", "rank": 1, "entry": "2024-09-02"}]}
     assert rows(private_db, "SELECT urn, entry, leaving FROM placements ORDER BY id") == [
         ("117001", "2019-09-01", "2024-09-01"), ("117002", "2024-09-02", None)]
+
+
+# --- a council's own tracker (import --map) -----------------------------------------------------------------
+
+TRACKER_MAP = """
+date_format = "%d/%m/%Y"
+[columns]
+ref = "Case"
+name = "Child"
+dob = "DOB"
+received = "Received"
+upn = "UPN"
+sex = "Sex"
+primary_need = "Need"
+urn = "School URN"
+placement_from = "Started"
+"""
+
+
+def test_import_map_reads_the_return_fields_by_their_column(cli, private_db, tmp_path):
+    mapping = tmp_path / "map.toml"
+    mapping.write_text(TRACKER_MAP, encoding="utf-8")
+    tracker = tmp_path / "tracker.csv"
+    tracker.write_text("Case,Child,DOB,Received,UPN,Sex,Need,School URN,Started\n"
+                       "M1,Testchild Mapped,15/03/2015,06/01/2025,B801200005001,F,ASD,117001,01/09/2019\n",
+                       encoding="utf-8")
+    cli.ok(["import", "--map", str(mapping), str(tracker)])
+    assert rows(private_db, "SELECT upn, sex, primary_need FROM cases") == [("B801200005001", "F", "ASD")]
+    assert rows(private_db, "SELECT urn, rank, entry FROM placements") == [("117001", 1, "2019-09-01")]
+
+
+def test_import_map_names_the_column_of_a_bad_field_never_its_value(cli, private_db, tmp_path):
+    mapping = tmp_path / "map.toml"
+    mapping.write_text(TRACKER_MAP, encoding="utf-8")
+    tracker = tmp_path / "tracker.csv"
+    tracker.write_text("Case,Child,DOB,Received,UPN,Sex,Need,School URN,Started\n"
+                       "M1,Testchild Mapped,15/03/2015,06/01/2025,A801200005001,X,ASD,117001,01/09/2019\n",
+                       encoding="utf-8")
+    result = cli.fails(["import", "--map", str(mapping), str(tracker)])
+    out = result.stdout + result.stderr
+    assert "UPN" in out and "A801200005001" not in out and "Testchild" not in out
+    assert rows(private_db, "SELECT COUNT(*) FROM cases") == [(0,)]

@@ -19,6 +19,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
+from sendtrack import kinds
 from sendtrack.app.context import Context
 from sendtrack.calendar import Calendar
 from sendtrack.domain import Case, Deadline, Event, Settings
@@ -29,6 +30,8 @@ from sendtrack.storage.columns import DEADLINE_FIELDS
 MAX_WORKERS = 2
 #: Cases per task handed to a worker: big enough that pickling is cheap, small for a smooth progress bar.
 CHUNK = 1000
+#: Cases a long writer writes per step of its turn with the write lock (a step is well under 0.1 s).
+WRITE_CASES = 100
 
 #: (id, kind, date ISO, details JSON, voids) of one stored event, in (date, id) order.
 EventTuple = tuple[int, str, str, str, int | None]
@@ -64,7 +67,7 @@ def to_case(case: CaseTuple, events: Iterable[EventTuple]) -> Case:
     _, ref, dob, received, looked_after, ap, setting = case
     return Case(ref=ref, dob=date.fromisoformat(dob[:10]), received=date.fromisoformat(received[:10]),
                 looked_after=bool(looked_after), alternative_provision=bool(ap), setting=setting,
-                events=made)
+                events=made, void=any(r[1] == "request" and r[0] in voided for r in rows))
 
 
 def deadline_rows(case_id: int, items: Sequence[Deadline]) -> list[tuple]:
@@ -105,7 +108,7 @@ def replay_problems(case: Case, events: Sequence[tuple[int, Event, int | None]],
         if event.kind == "void":
             if target not in seen:
                 problems.append((key, f"void of event {target}, which is not an earlier event of this case"))
-            elif seen[target] in {"void", "request"}:
+            elif seen[target] in kinds.UNVOIDABLE:
                 problems.append((key, f"event {target} is a {seen[target]} and cannot be voided"))
             elif target in voided:
                 problems.append((key, f"event {target} is already voided"))
@@ -217,30 +220,39 @@ class Recomputed:
     fingerprint_was: str | None = None  # the configuration the deadlines followed before
 
 
-def recompute_cases(bounds: tuple[int, int]) -> tuple[Recomputed, list[tuple[int, list[tuple]]], list]:
-    """Recompute cases with ids in [lo, hi]: returns (stats, [(case_id, new rows) of changed cases],
-    the first broken link of each case's chain of event hashes: none, or nothing is recomputed)."""
+def recompute_cases(bounds: tuple[int, int]) -> tuple[Recomputed, list[tuple[int, list[tuple], int]], list]:
+    """Recompute cases with ids in [lo, hi]: returns (stats, [(case_id, new rows, rows changed) of the
+    changed cases], the first broken link of each case's chain of event hashes: none, or nothing is
+    recomputed)."""
     assert _context is not None and _fetch is not None
     case_rows, event_rows, old_rows, broken = _fetch(*bounds)
     if broken:
         return Recomputed(), [], broken
+    stats, changed, _ = _recompute_rows(case_rows, event_rows, old_rows)
+    return stats, changed, []
+
+
+def _recompute_rows(case_rows, event_rows, old_rows) -> tuple[Recomputed, list[tuple[int, list[tuple], int]],
+                                                              dict[int, int]]:
+    """(stats, the changed cases as recompute_cases gives them, each case's number of deadlines)."""
     events: dict[int, list] = {}
     for row in event_rows:
         events.setdefault(row[0], []).append(row[1:])
     old: dict[int, list] = {}
     for row in old_rows:
         old.setdefault(row[0], []).append(tuple(row))
-    stats, changed = Recomputed(), []
+    stats, changed, sizes = Recomputed(), [], {}
     for case in case_rows:
         rows = compute_rows(case[0], to_case(case, events.get(case[0], ())))
+        sizes[case[0]] = len(rows)
         stats.cases += 1
         stats.deadlines += len(rows)
         difference = changed_rows(old.get(case[0], []), rows)
         if difference:
             stats.changed += difference
             stats.changed_cases += 1
-            changed.append((case[0], rows))
-    return stats, changed, []
+            changed.append((case[0], rows, difference))
+    return stats, changed, sizes
 
 
 class ChainBroken(RefusedError):
@@ -254,52 +266,131 @@ class ChainBroken(RefusedError):
                          "every problem; nothing was written")
 
 
-def recompute(db, context: Context) -> Recomputed:
-    """Rebuild every materialised deadline in one transaction; only cases whose rows differ are
-    rewritten, and the stored deadlines then follow `context`'s configuration (its fingerprint is
-    recorded: the way to switch configuration). Workers read the SQLite file themselves (WAL: they see
-    the last commit, and this transaction holds the write lock, so nothing changes under them).
+def _runs(ids: list[int]) -> list[tuple[int, int]]:
+    """Inclusive ranges of consecutive ids, from sorted ids."""
+    runs: list[tuple[int, int]] = []
+    for case_id in ids:
+        if runs and case_id == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], case_id)
+        else:
+            runs.append((case_id, case_id))
+    return runs
 
-    Each range's chains of event hashes are verified as it is read: at the first broken link (an
-    event altered or removed outside sendtrack) recompute stops, writes nothing and raises
-    ChainBroken, rather than rebuild deadlines that would no longer show the missing event."""
+
+def recompute(db, context: Context) -> Recomputed:
+    """Rebuild every materialised deadline, only rewriting cases whose rows differ; the stored
+    deadlines then follow `context`'s configuration (its fingerprint is recorded: the way to switch
+    configuration).
+
+    Every case's chain of event hashes is verified first: at a broken link (an event altered or
+    removed outside sendtrack) recompute writes nothing and raises ChainBroken, rather than rebuild
+    deadlines that would no longer show the missing event.
+
+    It shares the write lock (Database.turns): workers read the cases a chunk at a time, each from
+    one snapshot, and the rows that changed are written in short transactions, so other writers go on
+    meanwhile. A case written since the recompute began (an event after the mark) is not rewritten
+    from a chunk read before that write; once every chunk is in, such cases are recomputed again in
+    the transaction that records the fingerprint (more in turns, while there are many). Recompute is
+    idempotent: stopped part-way, some cases are recomputed and the rest are not; run it again."""
     from sendtrack.storage import meta
+    from sendtrack.storage.audit import find_breaks
     from sendtrack.storage.bulk import (
         RangeReader,
         case_ids,
-        drop_indexes,
+        cases_written_since,
         fetch_range,
         id_ranges,
-        recreate_indexes,
+        last_event_id,
         replace_case_deadlines,
     )
 
     total = Recomputed()
-    with db.write():
-        total.fingerprint_was = meta.stored_fingerprint(db)
-        ids = case_ids(db)
-        separate = db.dialect == "sqlite" and workers() > 0
-        fetch = RangeReader(db.location) if separate else (lambda lo, hi: fetch_range(db, lo, hi))
+    total.fingerprint_was = meta.stored_fingerprint(db)
+    db.refuse_read_only()
+    _refuse_beside_import(db, total.fingerprint_was, context)
+    mark = last_event_id(db)
+    ids = case_ids(db)
+    with db.read():  # every chain first, so a break found later cannot leave half a recompute behind
+        broken = find_breaks(db)
+    if broken:
+        raise ChainBroken(broken[0])
+    separate = db.dialect == "sqlite" and workers() > 0
+
+    with db.turns() as turns:
+        def here(lo: int, hi: int):
+            if turns.open:  # inside this process's own write transaction: nothing changes under it
+                return fetch_range(db, lo, hi)
+            with db.read():
+                return fetch_range(db, lo, hi)
+
+        fetch = RangeReader(db.location) if separate else here
         with pool(context, count=None if separate else 0, fetch=fetch) as imap, \
                 progress(len(ids), "Recomputing") as bar:
-            rebuild: list[str] = []
             for stats, changed, broken in imap(recompute_cases, id_ranges(ids, CHUNK)):
-                if broken:
+                if broken:  # broken since the first verification (a race): stop here
                     raise ChainBroken(broken[0])
-                if (not rebuild and db.dialect == "sqlite" and total.cases >= 4 * CHUNK
-                        and total.changed_cases * 5 > total.cases):
-                    # most cases are changing (a threshold or the calendar changed): updating the
-                    # due-date indexes row by row costs ~10x building them once at the end
-                    rebuild = drop_indexes(db, "deadlines", keep={"ix_deadlines_case_id"})
-                replace_case_deadlines(db, changed)
-                total.cases += stats.cases
-                total.deadlines += stats.deadlines
-                total.changed += stats.changed
-                total.changed_cases += stats.changed_cases
+                for start in range(0, len(changed), WRITE_CASES):
+                    piece = changed[start:start + WRITE_CASES]
+                    with turns.step():
+                        later = cases_written_since(db, mark)
+                        for case_id, _, difference in piece:
+                            if case_id in later:  # read before its write: recomputed again below
+                                stats.changed -= difference
+                                stats.changed_cases -= 1
+                        replace_case_deadlines(db, [(c, rows) for c, rows, _ in piece if c not in later])
+                _add(total, stats)
                 bar.advance(stats.cases)
-            recreate_indexes(db, rebuild)
-        meta.store_fingerprint(db, context.fingerprint)
+        # the cases written since the mark, recomputed under the lock (so exactly), until the last
+        # few go in with the fingerprint in one transaction
+        known, pending = set(ids), set()
+        while True:
+            with turns.step() as step:
+                newest = last_event_id(db)
+                pending |= cases_written_since(db, mark)
+                mark = newest
+                last = len(pending) <= WRITE_CASES
+                part = sorted(pending)[:WRITE_CASES]
+                pending.difference_update(part)
+                for lo, hi in _runs(part):
+                    case_rows, event_rows, old_rows, broken = fetch_range(step, lo, hi)
+                    if broken:
+                        raise ChainBroken(broken[0])
+                    stats, changed, sizes = _recompute_rows(case_rows, event_rows, old_rows)
+                    replace_case_deadlines(db, [(c, rows) for c, rows, _ in changed])
+                    for case_id, size in sizes.items():
+                        if case_id not in known:  # a case added meanwhile: counted once
+                            known.add(case_id)
+                            total.cases += 1
+                            total.deadlines += size
+                    total.changed += stats.changed
+                    total.changed_cases += stats.changed_cases
+                if last:
+                    _refuse_beside_import(db, meta.stored_fingerprint(db), context)
+                    meta.store_fingerprint(db, context.fingerprint)
+                    turns.commit()
+                    break
     return total
+
+
+def _refuse_beside_import(db, stored: str | None, context: Context) -> None:
+    """A recompute that switches configuration waits for an import being written (or stopped
+    part-way): that import's staged deadlines follow the configuration it was checked under. Under
+    the same configuration the two go side by side."""
+    from sendtrack.storage.bulk import import_marker
+
+    marker = import_marker(db)
+    if marker is not None and stored is not None and stored != context.fingerprint:
+        raise RefusedError(f"an import of {marker['file']} is being written or stopped part-way "
+                           f"({marker['written']} of {marker['cases']} cases in) under the configuration "
+                           "the deadlines follow now: finish it (run the same `sendtrack import` again), "
+                           "then run `sendtrack recompute` again")
+
+
+def _add(total: Recomputed, stats: Recomputed) -> None:
+    total.cases += stats.cases
+    total.deadlines += stats.deadlines
+    total.changed += stats.changed
+    total.changed_cases += stats.changed_cases
 
 
 def progress(total: int | None, description: str) -> Progress:

@@ -12,14 +12,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
+from sendtrack import kinds
 from sendtrack.app.context import Context, mismatch
 from sendtrack.domain import Case, Deadline, Event
 from sendtrack.rules.engine import compute, refusal
 from sendtrack.rules.paths import ceased_on, first_date, refused_on, withdrawn_on
 from sendtrack.storage import audit, meta
 from sendtrack.storage import cases as store
+from sendtrack.storage.bulk import import_marker
 from sendtrack.storage.columns import DEADLINE_FIELDS
 from sendtrack.storage.db import Database
+from sendtrack.storage.privacy import ERASED_NAME
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +46,7 @@ class Snapshot:
     fingerprint: str | None = None  # of the configuration the stored deadlines were computed with
     breaks: list[audit.Break] = field(default_factory=list)  # the first broken link of each case's chain
     missing_triggers: list[str] = field(default_factory=list)  # append-only triggers not in place
+    import_marker: dict | None = None  # an import being written, or stopped part-way (storage/bulk.py)
 
 
 def read(db: Database) -> Snapshot:
@@ -61,7 +65,8 @@ def read(db: Database) -> Snapshot:
         # the chains are recomputed from the rows as stored (the details' JSON text, not its parse)
         breaks = audit.find_breaks(db)
         missing = audit.missing_triggers(db)
-    return Snapshot(cases, dict(events), dict(deadlines), problems, fingerprint, breaks, missing)
+        marker = import_marker(db)
+    return Snapshot(cases, dict(events), dict(deadlines), problems, fingerprint, breaks, missing, marker)
 
 
 def orphans(snap: Snapshot, context: Context, today: date) -> list[Problem]:
@@ -117,7 +122,7 @@ def voids(snap: Snapshot, context: Context, today: date) -> list[Problem]:
             if target is None:
                 out.append(Problem(case.ref, "void-target",
                                    f"void event {event.id} points at no event of this case"))
-            elif target.kind in {"void", "request"}:
+            elif target.kind in kinds.UNVOIDABLE:
                 out.append(Problem(case.ref, "void-target",
                                    f"void event {event.id} voids a {target.kind} event ({target.id})"))
             else:
@@ -219,7 +224,7 @@ def open_requests(snap: Snapshot, context: Context, today: date) -> list[Problem
     groups: dict[tuple[str, date], list[str]] = defaultdict(list)
     for case_row in snap.cases:
         case = store.to_case(case_row, snap.events.get(case_row.id, []))
-        if not _closed(case):
+        if not _closed(case) and case_row.name != ERASED_NAME:  # erased: no longer says who the child is
             groups[(" ".join(case_row.name.casefold().split()), case_row.dob)].append(case_row.ref)
     out = []
     for refs in groups.values():
@@ -247,9 +252,21 @@ def audit_chain(snap: Snapshot, context: Context, today: date) -> list[Problem]:
     return out
 
 
+def unfinished_import(snap: Snapshot, context: Context, today: date) -> list[Problem]:
+    """No import is part-way: its cases are in the database whole, but not all of them yet (README:
+    Long writers share the lock). Running the same import again finishes it."""
+    marker = snap.import_marker
+    if marker is None:
+        return []
+    return [Problem("-", "unfinished-import", f"an import of {marker['file']} is being written or stopped "
+                                              f"part-way: {marker['written']} of {marker['cases']} cases "
+                                              f"are in, each whole; run `sendtrack import {marker['file']}` "
+                                              "again to finish it")]
+
+
 Check = Callable[[Snapshot, Context, date], list[Problem]]
 CHECKS: tuple[Check, ...] = (configuration, orphans, unique_refs, requests, voids, event_order, deadlines,
-                             open_requests, audit_chain)
+                             open_requests, audit_chain, unfinished_import)
 
 
 def check(db: Database, *, context: Context, today: date) -> list[Problem]:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
+import sqlite3
+from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
@@ -21,7 +23,7 @@ from sendtrack import kinds
 from sendtrack.app.context import Context
 from sendtrack.codes import CASE_RETURN_KEYS, RETURN_FIELDS, check_return_values
 from sendtrack.domain import Case, Event
-from sendtrack.errors import RefusedError
+from sendtrack.errors import RefusedError, SendtrackError
 from sendtrack.output.files import csv_writer, safe_output, unneutralise
 from sendtrack.storage.db import Database
 
@@ -30,7 +32,11 @@ FILE_CASE_COLUMNS = ("ref", "name", "dob", "source", "team", "coordinator", "loo
                      "alternative_provision", "setting", "created_at", *CASE_RETURN_KEYS, "placements")
 #: read on a request row, never written: the current placement in add-request's terms (a tracker's columns)
 IMPORT_ONLY = tuple(f.key for f in RETURN_FIELDS if f.placement)
-FILE_EVENT_COLUMNS = ("event_id", "kind", "date", "details", "voids", "recorded_by", "recorded_at")
+FILE_EVENT_COLUMNS = ("event_id", "kind", "date", "details", "voids", "recorded_by", "recorded_at",
+                      "imported_by", "imported_at")
+#: Written by export, accepted by import and not read: they say how a row came into the database it was
+#: exported from, and every import records its own (docs/import-format.md, "Who imported a row").
+NOT_READ = ("imported_by", "imported_at")
 COLUMNS = FILE_CASE_COLUMNS + FILE_EVENT_COLUMNS
 #: where an export row holds a column, read by name
 AT = {name: index for index, name in enumerate(COLUMNS)}
@@ -68,10 +74,7 @@ class _Case:
 def _records(path: Path) -> Iterator[tuple[str, dict]]:
     """(where, row) for every event in the file: CSV rows with their line numbers, or JSON events."""
     if path.suffix.lower() == ".json":
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise RefusedError(f"{path}: not readable JSON ({exc})") from None
+        data = _read_json(path)
         cases = data.get("cases") if isinstance(data, dict) else None
         if not isinstance(cases, list):
             raise RefusedError(f"{path}: expected an object with a list of \"cases\"")
@@ -79,11 +82,20 @@ def _records(path: Path) -> Iterator[tuple[str, dict]]:
             if not isinstance(case, dict) or not isinstance(case.get("events"), list):
                 yield f"case {number}", {"_bad": "not a case object with a list of events"}
                 continue
+            ref = case.get("ref")
+            shown = ref if isinstance(ref, str) and ref.isprintable() and len(ref) <= 40 else "?"
             head = {k: case.get(k) for k in FILE_CASE_COLUMNS + IMPORT_ONLY}
+            wrong = _wrong_types(head)
             for index, event in enumerate(case["events"], start=1):
-                where = f"case {number} ({case.get('ref')}), event {index}"
+                where = f"case {number} ({shown}), event {index}"
                 if not isinstance(event, dict):
                     yield where, {"ref": case.get("ref"), "_bad": "an event must be an object"}
+                    continue
+                bad = (wrong if event.get("kind") == "request" else []) + _wrong_types(event, EVENT_TYPES)
+                if not isinstance(ref, str):
+                    bad.insert(0, "ref must be text")
+                if bad:
+                    yield where, {"ref": ref if isinstance(ref, str) else None, "_bad": "; ".join(bad)}
                     continue
                 row = {**(head if event.get("kind") == "request" else {"ref": case.get("ref")}),
                        "event_id": event.get("id"), "kind": event.get("kind"), "date": event.get("date"),
@@ -124,6 +136,55 @@ def _records(path: Path) -> Iterator[tuple[str, dict]]:
             raise RefusedError(f"{path}: line {reader.line_num}: not readable CSV ({exc})") from None
 
 
+#: JSON's types for each field (a number where text belongs is refused, not turned into text).
+TEXT, WHOLE, FLAG, OBJECT = (str,), (int,), (bool, str), (dict,)
+CASE_TYPES = {"ref": TEXT, "name": TEXT, "dob": TEXT, "source": TEXT, "team": TEXT, "coordinator": TEXT,
+              "looked_after": FLAG, "alternative_provision": FLAG, "setting": TEXT, "created_at": TEXT,
+              **dict.fromkeys(CASE_RETURN_KEYS + IMPORT_ONLY, TEXT), "placements": (list,)}
+EVENT_TYPES = {"id": WHOLE, "kind": TEXT, "date": TEXT, "details": OBJECT, "voids": WHOLE,
+               "recorded_by": TEXT, "recorded_at": TEXT}
+KIND_WORDS = {TEXT: "text", WHOLE: "a whole number", FLAG: "true or false", OBJECT: "an object",
+              (list,): "a list"}
+
+
+def _wrong_types(values: dict, types: dict | None = None) -> list[str]:
+    """A problem for each field of the JSON layout holding the wrong type of value (null is absent)."""
+    problems = []
+    for key, allowed in (types or CASE_TYPES).items():
+        value = values.get(key)
+        if value is None:
+            continue
+        # true is not a whole number, though Python's bool is an int
+        ok = False if type(value) is bool and bool not in allowed else isinstance(value, allowed)
+        if not ok:
+            problems.append(f"{key} must be {KIND_WORDS[allowed]}")
+    return problems
+
+
+def _read_json(path: Path):
+    """The whole JSON file, refused in words when it is not JSON, nests too deep for the parser (it
+    raises RecursionError cleanly), or holds NaN or Infinity (not JSON, though Python's parser takes
+    them)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RefusedError(f"{path}: {exc.strerror or 'cannot be read'}") from None
+    except UnicodeDecodeError:
+        raise RefusedError(f"{path}: not readable JSON (not UTF-8 text)") from None
+
+    def constant(name: str):
+        raise ValueError(f"{name} is not a JSON number")
+
+    try:
+        return json.loads(text, parse_constant=constant)
+    except json.JSONDecodeError as exc:
+        raise RefusedError(f"{path}: not readable JSON (line {exc.lineno} column {exc.colno}: "
+                           f"{exc.msg})") from None
+    except (ValueError, RecursionError) as exc:
+        reason = exc if isinstance(exc, ValueError) else "nested too deeply"
+        raise RefusedError(f"{path}: not readable JSON ({reason})") from None
+
+
 def _text(value) -> str | None:
     if value is None:
         return None
@@ -157,11 +218,11 @@ def _stamp(value, what: str) -> str | None:
 def _int(value, what: str) -> int | None:
     if value is None or value == "":
         return None
-    if isinstance(value, bool):
+    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
         raise ValueError(f"{what} {value!r} is not a whole number")
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ValueError(f"{what} {value!r} is not a whole number") from None
 
 
@@ -252,7 +313,7 @@ def _return_values(row: dict) -> dict:
 
 
 def _cases(path: Path, known_teams: set[str], problems: list[str], *, today: date,
-           years: tuple[int, int]) -> Iterator[_Case]:
+           years: tuple[int, int], records: Iterator[tuple[str, dict]] | None = None) -> Iterator[_Case]:
     """The file's cases one at a time (a case's rows are together), row problems appended to `problems`.
 
     Streaming keeps memory flat at England scale (a 1.2 GB file), so a case's rows must be together,
@@ -261,7 +322,7 @@ def _cases(path: Path, known_teams: set[str], problems: list[str], *, today: dat
 
     done: set[str] = set()
     case: _Case | None = None
-    for where, row in _records(path):
+    for where, row in (records if records is not None else _records(path)):
         ref = _text(row.get("ref"))
         try:
             if "_bad" in row:
@@ -394,39 +455,72 @@ def _check_task(args):
         voided = {voids for *_, voids in events if voids is not None}
         live = sorted((e for _, e, _ in replay if e.kind != "void" and e.id not in voided),
                       key=lambda e: (e.date, e.id))
+        void = any(e.kind == "request" and e.id in voided for _, e, _ in replay)
         rows.extend(bulk.compute_rows(case_id, Case(ref, dob, received, looked_after, ap, setting,
-                                                     tuple(live))))
+                                                     tuple(live), void)))
     return problems, rows
 
 
-def import_file(db: Database, path: Path, *, dry_run: bool, today: date, context: Context) -> Loaded:
-    """Load `path` all or nothing; raises ImportRefused listing every bad row.
+def import_file(db: Database, path: Path, *, dry_run: bool, today: date, context: Context,
+                by: str | None = None,
+                records: Callable[[], Iterator[tuple[str, dict]]] | None = None) -> Loaded:
+    """Load `path` all or nothing; raises ImportRefused listing every bad row. Every event records who
+    imported it (`by`, resolved as `record` resolves --by) and when, beside the recorded_by and
+    recorded_at its row gave (kept as history; the importer and the import's time where it gave none).
+    `records` (the one hook for other layouts: app/tracker.py's council trackers, the .xlsx export)
+    makes the (where, row) pairs `_records` would read from a file of the documented layout; it is
+    called while the file is checked, so it may read the database.
 
-    The file is read as a stream, a chunk of cases at a time: checked and computed in worker processes,
-    written in the one transaction as it comes back. The first bad row stops the writing (the rest is
-    still checked, to list every bad row) and the transaction is rolled back: nothing is written."""
-    from collections import deque
-
+    In two stages, so the write lock is never held for long (docs/import-format.md, "How an import
+    is written"). First the file is read as a stream, a chunk of cases at a time, checked and
+    computed in worker processes, and the rows kept in a staging file beside the database: the
+    database is only read, and a bad row anywhere means nothing is written (the rest is still
+    checked, to list every bad row). Then the staged rows are written into the database in short
+    transactions, taking turns with other writers, under a marker (`import_batch`) that says how far
+    it has got: an import stopped part-way (killed, a full disk) is finished by running it again."""
     from sendtrack.app import batch as bulk
-    from sendtrack.app.context import claim
-    from sendtrack.app.record import now, put_return_values
-    from sendtrack.storage.bulk import existing_refs, insert_rows, loading, next_ids
+    from sendtrack.app.context import OtherConfiguration, mismatch
+    from sendtrack.app.record import now
+    from sendtrack.storage.bulk import (
+        Staging,
+        existing_refs,
+        import_marker,
+        loading,
+        next_ids,
+        sweep_staging,
+    )
+    from sendtrack.storage.meta import stored_fingerprint
 
+    try:
+        path.stat()
+    except OSError as exc:
+        raise RefusedError(f"{path}: {exc.strerror or 'cannot be read'}") from None
+    if not dry_run:
+        db.refuse_read_only()
+        problem = mismatch(stored_fingerprint(db), context.fingerprint)
+        if problem:  # claimed again when the rows are written: this only refuses early
+            raise OtherConfiguration(problem)
+        marker = import_marker(db)
+        sweep_staging(_staging_directory(db), _staging_name(db),
+                      keep=marker.get("staging") if marker is not None else None)
+        if marker is not None:
+            resumed = _resume(db, path, marker, context)
+            if resumed is not None:
+                return resumed
     known_teams = {t.id for t in context.config.teams}
     problems: list[str] = []
     loaded = Loaded()
-    stamp, by_default = now().isoformat(sep=" "), _recorder()
-    with db.write():
-        if not dry_run:  # a dry run writes nothing, so mixes nothing
-            claim(db, context)
-        first_case, first_event = next_ids(db)
-        numbering = _Numbering(first_event)
-        payloads: deque = deque()
-
+    stamp, by_default = now().isoformat(sep=" "), _recorder(by)
+    first_case, first_event = next_ids(db)
+    numbering = _Numbering(first_event)
+    payloads: deque = deque()
+    staging = None if dry_run else Staging.create(_staging_directory(db), _staging_name(db))
+    try:
         def tasks():
             next_case = first_case
             years = (context.calendar.first_year, context.calendar.last_year)
-            for part in _batches(_cases(path, known_teams, problems, today=today, years=years)):
+            for part in _batches(_cases(path, known_teams, problems, today=today, years=years,
+                                        records=records() if records is not None else None)):
                 existing = existing_refs(db, [c.ref for c in part])
                 good = []
                 for case in part:
@@ -434,6 +528,8 @@ def import_file(db: Database, path: Path, *, dry_run: bool, today: date, context
                         problems.append(f"{case.where}: {case.ref}: the case has no request row")
                     elif case.ref in existing:
                         problems.append(f"{case.where}: {case.ref}: case {case.ref!r} already exists")
+                    elif (problem := _erasure_problem(case)) is not None:
+                        problems.append(f"{case.where}: {case.ref}: {problem}")
                     elif numbering.number(case, problems):
                         good.append((next_case, case))
                         next_case += 1
@@ -443,11 +539,9 @@ def import_file(db: Database, path: Path, *, dry_run: bool, today: date, context
                                [(e[1], e[2], e[3], e[4], e[5]) for e in c.events])
                               for case_id, c in good if (values := c.values) is not None]
 
-        # ~90 bytes a row in an export: rebuild the indexes after the load when it outgrows the tables
-        rows_guess = max(1, path.stat().st_size // 90)
-        incoming = {"cases": rows_guess // 15, "events": rows_guess, "deadlines": rows_guess}
-        with loading(db, incoming if not dry_run else {}), bulk.pool(context) as imap, \
-                bulk.progress(None, "Importing") as bar:
+        top_event = (0, 0)  # (event id, case id): the case holding the highest event id
+        low_event = None  # the lowest event id
+        with bulk.pool(context) as imap, bulk.progress(None, "Checking") as bar:
             for found, rows in imap(_check_task, tasks()):
                 good = payloads.popleft()
                 for case_id, index, reason in found:
@@ -456,25 +550,333 @@ def import_file(db: Database, path: Path, *, dry_run: bool, today: date, context
                 loaded.cases += len(good)
                 loaded.events += sum(len(c.events) for _, c in good)
                 bar.advance(len(good))
-                if problems or dry_run:
+                if problems or staging is None:
                     continue
-                insert_rows(db, cases=[
-                    (case_id, c.ref, c.values["name"], c.values["dob"], _received(c), c.values["source"],
-                     c.values["team"], c.values["coordinator"], c.values["looked_after"],
-                     c.values["alternative_provision"], c.values["setting"],
-                     c.values["created_at"] or _request_stamp(c) or stamp) for case_id, c in good], events=[
-                    (event_id, case_id, kind, when, _stored(details), voids, by or by_default, at or stamp)
-                    for case_id, c in good for _, event_id, kind, when, details, voids, by, at in c.events],
-                    deadlines=rows)
-                put_return_values(db, [(case_id, c.values["returns"]) for case_id, c in good])
+                cases = [(case_id, c.ref, c.values["name"], c.values["dob"], _received(c), c.values["source"],
+                          c.values["team"], c.values["coordinator"], c.values["looked_after"],
+                          c.values["alternative_provision"], c.values["setting"],
+                          c.values["created_at"] or _request_stamp(c) or stamp,
+                          c.values["returns"])  # staged after the case's row; written by _write_chunk
+                         for case_id, c in good]
+                events = [(event_id, case_id, kind, when, _stored(details), voids, by or by_default,
+                           at or stamp, by_default, stamp)
+                          for case_id, c in good
+                          for _, event_id, kind, when, details, voids, by, at in c.events]
+                if events:
+                    top_event = max(top_event, max((e[0], e[1]) for e in events))
+                    lowest = min(e[0] for e in events)
+                    low_event = lowest if low_event is None else min(low_event, lowest)
+                _stage(staging, cases, events, rows)
                 loaded.deadlines += len(rows)
-            if problems:
-                raise ImportRefused(_in_file_order(problems), dry_run=dry_run)
-        if not dry_run:
-            from sendtrack.storage.bulk import reset_sequences
-
-            reset_sequences(db)
+        if problems:
+            raise ImportRefused(_in_file_order(problems), dry_run=dry_run)
+        if staging is None:
+            return loaded
+        if not loaded.cases:
+            staging.remove()
+            return loaded
+        taken = set()  # added by another writer meanwhile: refused, nothing written
+        for refs in staging.refs():
+            taken |= existing_refs(db, refs)
+        if taken:
+            raise ImportRefused([f"{ref}: case {ref!r} was added while the file was being checked"
+                                 for ref in sorted(taken)], dry_run=False)
+        found = path.stat()
+        staging.note(file=str(path.resolve()), size=found.st_size, mtime_ns=found.st_mtime_ns,
+                     cases=loaded.cases, events=loaded.events, deadlines=loaded.deadlines,
+                     top_event_case=top_event[1], first_case=first_case,
+                     first_event=low_event if low_event is not None else first_event)
+        staging.seal()
+        with loading(db, {}):
+            _publish(db, staging, context, marker=None)
+    except BaseException:
+        if staging is not None and staging.path.exists() and not _marked(db, staging):
+            staging.remove()
+        raise
     return loaded
+
+
+def _stage(staging, cases: list[tuple], events: list[tuple], deadlines: list[tuple]) -> None:
+    """Stage rows of whole cases as chunks of at most PUBLISH_CASES: each is one step of the writing."""
+    by_case_events: dict[int, list] = {}
+    for row in events:
+        by_case_events.setdefault(row[1], []).append(row)
+    by_case_deadlines: dict[int, list] = {}
+    for row in deadlines:
+        by_case_deadlines.setdefault(row[0], []).append(row)
+    for start in range(0, len(cases), PUBLISH_CASES):
+        part = cases[start:start + PUBLISH_CASES]
+        staging.add(part, [e for c in part for e in by_case_events.get(c[0], ())],
+                    [d for c in part for d in by_case_deadlines.get(c[0], ())])
+
+
+#: Cases written into the database per step of an import (a step is well under 0.1 s of the lock).
+PUBLISH_CASES = 100
+
+
+def _staging_directory(db: Database) -> Path:
+    """Beside the database (same file system, same owner-only directory); PostgreSQL's in the user's
+    data directory."""
+    from sendtrack.storage.db import default_path
+
+    return db.location.path.parent if db.location.path is not None else default_path().parent
+
+
+def _staging_name(db: Database) -> str:
+    """The database file's name; for PostgreSQL, one per server and database (never its password),
+    so one database's import never sweeps another's staged rows."""
+    if db.location.path is not None:
+        return db.location.path.name
+    import hashlib
+    from urllib.parse import urlsplit
+
+    url = urlsplit(db.location.url or "")
+    where = f"{url.hostname}:{url.port}{url.path}?{url.query}"
+    return "postgresql-" + hashlib.sha256(where.encode()).hexdigest()[:12]
+
+
+def _marked(db: Database, staging) -> bool:
+    """Whether the database's import marker names this staging file (the import is part-way through)."""
+    from sendtrack.storage.bulk import import_marker
+
+    try:
+        marker = import_marker(db)
+    except Exception:  # noqa: BLE001 - a damaged or vanished database: keep the staged rows, to be safe
+        return True
+    return marker is not None and marker.get("staging") == str(staging.path)
+
+
+class ImportStopped(RefusedError):
+    """An import stopped part-way through writing its checked rows: what is in, and how to finish."""
+
+
+class _Taken(Exception):
+    """A reference of the import was taken by another writer while the import was being written."""
+
+    def __init__(self, ref: str) -> None:
+        super().__init__(ref)
+        self.ref = ref
+
+
+def _publish(db: Database, staging, context: Context, marker: dict | None) -> None:
+    """Write the staged rows into the database in steps, the marker moving on in each step's
+    transaction, so what is committed and what the marker says always agree.
+
+    The first step writes the chunk with the highest case ids and the case holding the highest event
+    id: every id of the import is then below the database's highest, so the ids other writers take
+    next (the highest + 1) never meet the import's; later steps fill in the ids beneath. Ids are moved
+    up past what others wrote after the file was checked."""
+    import os
+    import socket
+
+    from sendtrack.app.context import claim
+    from sendtrack.storage.bulk import (
+        clear_import_marker,
+        import_marker,
+        next_ids,
+        put_import_marker,
+        reset_sequences,
+    )
+
+    about = staging.about()
+    chunks = staging.chunks()
+    done_cases = 0 if marker is None else marker["written"]
+    try:
+        with db.turns() as turns:
+            if marker is None:
+                with turns.step(commit=True):
+                    claim(db, context)
+                    other = import_marker(db)
+                    if other is not None:
+                        raise RefusedError(_other_import(other))
+                    next_case, next_event = next_ids(db)
+                    marker = {"staging": str(staging.path), "file": about["file"], "size": about["size"],
+                              "mtime_ns": about["mtime_ns"], "cases": about["cases"],
+                              "case_shift": max(0, next_case - about["first_case"]),
+                              "event_shift": max(0, next_event - about["first_event"]),
+                              "early": None, "left": len(chunks), "written": 0,
+                              "fingerprint": context.fingerprint,
+                              "pid": os.getpid(), "host": socket.gethostname()}
+                    top = about["top_event_case"]
+                    n, lo, hi, count = chunks[-1]
+                    if not lo <= top <= hi:  # the highest event id's case goes first too
+                        marker["early"] = top
+                        _write_chunk(db, staging, _chunk_of(chunks, top), marker, only=top)
+                        done_cases += 1
+                    done_cases += _write_chunk(db, staging, n, marker)
+                    marker["left"] -= 1
+                    marker["written"] = done_cases
+                    if marker["left"]:
+                        put_import_marker(db, marker)
+                    else:  # one step was the whole import: no marker is left behind
+                        clear_import_marker(db)
+                    reset_sequences(db)
+            else:
+                marker = {**marker, "pid": os.getpid(), "host": socket.gethostname()}
+            while marker["left"]:
+                n = chunks[marker["left"] - 1][0]
+                last = marker["left"] == 1
+                with turns.step(commit=last):
+                    # the staged deadlines follow the configuration the import was checked under: a
+                    # recompute that switched configuration meanwhile stops the import here
+                    claim(db, context)
+                    done_cases += _write_chunk(db, staging, n, marker)
+                    marker["left"] -= 1
+                    marker["written"] = done_cases
+                    if last:
+                        clear_import_marker(db)
+                        reset_sequences(db)
+                    else:
+                        put_import_marker(db, marker)
+    except _Taken as taken:
+        written = _committed(db)
+        if written is None:
+            raise ImportRefused([f"{taken.ref}: case {taken.ref!r} was added while the file was being "
+                                 "checked"], dry_run=False) from None
+        with db.write():
+            clear_import_marker(db)
+        raise ImportStopped(f"the import stopped part-way: case {taken.ref!r} was added by another writer "
+                            f"while the import was being written; {max(written, 0)} of {about['cases']} "
+                            "cases are written, each whole, the rest are not: import the rest from a file "
+                            "without the cases already in") from None
+    except (SendtrackError, sqlite3.Error) as exc:
+        # what the marker says is what was committed (the steps of a transaction that failed were
+        # rolled back with it)
+        written = _committed(db)
+        if written is None:
+            raise  # nothing was written
+        from sendtrack.storage.db import refusal
+
+        reason = refusal(exc, db.location) if isinstance(exc, sqlite3.Error) else exc
+        cause = str(reason).split(";")[0].split(":")[0]
+        how_many = f"{written} of {about['cases']}" if written >= 0 else f"some of the {about['cases']}"
+        raise ImportStopped(f"the import stopped part-way ({cause}): {how_many} cases are written, each "
+                            f"whole; put that right and run `sendtrack import {about['file']}` again to "
+                            "write the rest") from None
+    staging.remove()
+
+
+def _committed(db: Database) -> int | None:
+    """How many cases of the import the database holds, by its marker (None: no marker, so none)."""
+    from sendtrack.storage.bulk import import_marker
+
+    try:
+        marker = import_marker(db)
+    except Exception:  # noqa: BLE001 - the database failed: say nothing was written only if sure
+        return -1
+    return None if marker is None else marker["written"]
+
+
+def _chunk_of(chunks: list[tuple], case_id: int) -> int:
+    return next(n for n, lo, hi, _ in chunks if lo <= case_id <= hi)
+
+
+def _write_chunk(db: Database, staging, n: int, marker: dict, *, only: int | None = None) -> int:
+    """Write staged chunk `n` (or only case `only` of it), its ids moved up by the marker's shifts;
+    the early case is left out of its chunk. Returns how many cases were written."""
+    import json
+
+    from sendtrack.storage.bulk import existing_refs, insert_rows
+    from sendtrack.storage.columns import CASES as CASE_COLUMNS
+
+    cases, events, deadlines = staging.rows(n)
+    skip = marker["early"] if only is None else None
+    if only is not None or skip is not None:
+        keep = (lambda case_id: case_id == only) if only is not None else (lambda case_id: case_id != skip)
+        cases = [c for c in cases if keep(c[0])]
+        events = [e for e in events if keep(e[1])]
+        deadlines = [d for d in deadlines if keep(d[0])]
+    cs, es = marker["case_shift"], marker["event_shift"]
+    taken = existing_refs(db, [c[1] for c in cases])
+    if taken:
+        raise _Taken(sorted(taken)[0])
+    if cs:
+        cases = [(c[0] + cs, *c[1:]) for c in cases]
+        deadlines = [(d[0] + cs, *d[1:]) for d in deadlines]
+    if cs or es:
+        moved = []
+        for e in events:
+            details = e[4]
+            if es and e[2] == "void":
+                details = json.dumps({**json.loads(details), "event": json.loads(details)["event"] + es},
+                                     sort_keys=True, default=str)
+            moved.append((e[0] + es, e[1] + cs, e[2], e[3], details, e[5] + es if e[5] is not None else None,
+                          *e[6:]))
+        events = moved
+    from sendtrack.app.record import put_return_values
+
+    width = len(CASE_COLUMNS)
+    insert_rows(db, cases=[c[:width] for c in cases], events=events, deadlines=deadlines)
+    put_return_values(db, [(c[0], c[width]) for c in cases if len(c) > width])
+    return len(cases)
+
+
+def _other_import(marker: dict) -> str:
+    return (f"another import (of {marker['file']}) is being written, or stopped part-way "
+            f"({marker['written']} of {marker['cases']} cases written): wait for it, or run "
+            f"`sendtrack import {marker['file']}` to finish it")
+
+
+def _resume(db: Database, path: Path, marker: dict, context: Context) -> Loaded | None:
+    """Finish the import the marker names, if `path` is its file; refuse any other meanwhile. A marker
+    whose staging file is gone cannot be finished: it is cleared, and the import goes ahead (None)."""
+    import os
+    import socket
+
+    from sendtrack.storage.bulk import Staging, clear_import_marker
+
+    staging = Staging.open(Path(marker["staging"]))
+    if staging is None:
+        with db.write():
+            if _same_marker(db, marker):
+                clear_import_marker(db)
+        raise RefusedError(f"an earlier import of {marker['file']} stopped part-way ({marker['written']} "
+                           f"of {marker['cases']} cases written, each whole) and its staged rows are gone, "
+                           "so it cannot be finished; its marker is cleared: import the rest from a file "
+                           "without the cases already in")
+    try:
+        if marker.get("host") == socket.gethostname() and marker.get("pid") != os.getpid() \
+                and _alive(marker.get("pid")):
+            raise RefusedError(_other_import(marker))
+        found = path.stat()
+        same = (str(path.resolve()), found.st_size, found.st_mtime_ns) == \
+            (marker["file"], marker["size"], marker["mtime_ns"])
+        if not same:
+            raise RefusedError(_other_import(marker))
+        if marker.get("fingerprint", context.fingerprint) != context.fingerprint:
+            raise RefusedError(f"the import of {marker['file']} stopped part-way was checked under another "
+                               f"configuration (fingerprint {marker['fingerprint']}, this one "
+                               f"{context.fingerprint}): finish it under that one, then change")
+        about = staging.about()
+        _publish(db, staging, context, marker)
+        return Loaded(cases=about["cases"], events=about["events"], deadlines=about["deadlines"])
+    finally:
+        if staging.path.exists():
+            staging.close()
+
+
+def _same_marker(db: Database, marker: dict) -> bool:
+    from sendtrack.storage.bulk import import_marker
+
+    now = import_marker(db)
+    return now is not None and now.get("staging") == marker.get("staging")
+
+
+def _alive(pid) -> bool:
+    import os
+
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    try:  # a number used again by another program after a crash is not the import
+        return b"sendtrack" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return True  # no /proc: take it as the import, to be safe
 
 
 def _batches(cases: Iterator[_Case]) -> Iterator[list[_Case]]:
@@ -490,6 +892,21 @@ def _batches(cases: Iterator[_Case]) -> Iterator[list[_Case]]:
         yield part
 
 
+def _erasure_problem(case: _Case) -> str | None:
+    """An `erase` row stands only beside the tombstone `sendtrack erase` writes (app/privacy.py): a file
+    cannot mark a case erased that still holds a name and date of birth."""
+    from sendtrack.app.privacy import ERASED_NAME, erased_dob
+
+    erases = sum(1 for e in case.events if e[2] == "erase")
+    values = case.values or {}
+    if erases > 1:
+        return "more than one erase row"
+    if erases and (values.get("name") != ERASED_NAME or erased_dob(values["dob"]) != values["dob"]):
+        return (f"an erase row needs the request row's tombstone (name {ERASED_NAME}, date of birth "
+                "1 September)")
+    return None
+
+
 def _received(case: _Case) -> date:
     return next(e[3] for e in case.events if e[2] == "request")
 
@@ -503,9 +920,13 @@ def _request_stamp(case: _Case) -> str | None:
     return next((e[7] for e in case.events if e[2] == "request"), None)
 
 
-def _recorder() -> str:
+def _recorder(by: str | None = None) -> str:
+    """Who is importing: --by (refused as `record` refuses it), else SENDTRACK_USER or the login name,
+    else "import"."""
     from sendtrack.app.record import recorder
 
+    if by is not None:
+        return recorder(by)
     try:
         return recorder(None)
     except RefusedError:
@@ -558,16 +979,42 @@ def export_rows(db: Database) -> Iterator[list]:
         yield row
 
 
-def export_to(db: Database, fmt: str, out: Path | None, *, force: bool = False) -> None:
+def export_to(db: Database, fmt: str, out: Path | None, *, force: bool = False, excel: bool = False) -> None:
     """Stream the export to `out` (through output.files.safe_output: atomic, 0600, never onto the
-    database's files, never over a file without `force`) or to stdout; CSV cells are formula-safe."""
+    database's files, never over a file without `force`) or to stdout; CSV cells are formula-safe
+    (`excel`: the CSV starts with a byte order mark); xlsx to a file only, dates as date cells."""
+    if fmt == "xlsx":
+        from sendtrack.output.files import Target
+        from sendtrack.output.xlsx import write_rows
+
+        assert out is not None
+        write_rows(Target(out, force, db.location), COLUMNS, _xlsx_rows(db), sheet="sendtrack export")
+        return
     with safe_output(out, force=force, database=db.location) as handle:
+        if excel and fmt == "csv":
+            from sendtrack.output.files import BOM
+
+            handle.write(BOM)
         if fmt == "csv":
             writer = csv_writer(handle)
             writer.writerow(COLUMNS)
             writer.writerows(export_rows(db))
         else:
             _write_json(db, handle)
+
+
+def _xlsx_rows(db: Database) -> Iterator[list]:
+    """The export's rows with dates as dates and ids as numbers (real cells), the rest as text."""
+    days = (AT["dob"], AT["date"])
+    numbers = (AT["event_id"], AT["voids"])
+    for row in export_rows(db):
+        for at in days:
+            if row[at]:
+                row[at] = date.fromisoformat(row[at])
+        for at in numbers:
+            if row[at] != "":
+                row[at] = int(row[at])
+        yield row
 
 
 def _write_json(db: Database, handle) -> None:
@@ -593,9 +1040,10 @@ def _write_json(db: Database, handle) -> None:
             current["looked_after"] = row[AT["looked_after"]] == "yes"
             current["alternative_provision"] = row[AT["alternative_provision"]] == "yes"
             current["placements"] = json.loads(row[AT["placements"]] or "[]")
-        event_id, kind, when, details, voids, by, at = row[cases:]
+        event_id, kind, when, details, voids, by, at, imported_by, imported_at = row[cases:]
         current["events"].append({"id": event_id, "kind": kind, "date": when,
                                   "details": json.loads(details or "{}"), "voids": voids or None,
-                                  "recorded_by": by, "recorded_at": at})
+                                  "recorded_by": by, "recorded_at": at,
+                                  "imported_by": imported_by or None, "imported_at": imported_at or None})
     flush(current)
     handle.write("\n]}\n")

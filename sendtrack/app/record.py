@@ -83,10 +83,29 @@ def _materialise(db: Database, case_row: store.StoredCase, *, context: Context, 
     return judge(items, today)
 
 
+def same_child(db: Database, *, name: str, dob: date, skip: int | None = None) -> str | None:
+    """The reference of an open case of the same child (the name equal with case and accents folded,
+    the same date of birth), or None."""
+    from sendtrack.rules.paths import is_open
+
+    wanted = kinds.fold(name)
+    for row in store.cases_born(db, dob):
+        if row.id != skip and kinds.fold(row.name) == wanted and \
+                is_open(store.to_case(row, store.event_rows(db, row.id))):
+            return row.ref
+    return None
+
+
+def duplicate_refusal(ref: str) -> str:
+    """The words of the duplicate-child refusal (never the name or date of birth)."""
+    return (f"case {ref} is open for a child with the same name and date of birth: record this there, or "
+            "give --allow-duplicate if it is another child")
+
+
 def add_request(db: Database, *, name: str, dob: date, received: date, ref: str | None, source: str,
                 team: str, coordinator: str | None, looked_after: bool, alternative_provision: bool,
                 setting: str | None, by: str, today: date, context: Context,
-                returns: dict | None = None) -> Change:
+                allow_duplicate: bool = False, returns: dict | None = None) -> Change:
     """A new case and its request event; `returns` holds codes.RETURN_FIELDS values (UPN, sex, the
     current placement ...), each checked by its validator before anything is written."""
     name = clean_text(name, "name")
@@ -104,6 +123,10 @@ def add_request(db: Database, *, name: str, dob: date, received: date, ref: str 
         ref = ref or store.next_ref(db)
         if store.ref_taken(db, ref):
             raise RefusedError(f"case {ref!r} already exists")
+        if not allow_duplicate:
+            other = same_child(db, name=name, dob=dob)
+            if other is not None:
+                raise RefusedError(duplicate_refusal(other))
         stamp = now()
         case_id = store.insert_case(db, ref=ref, name=name, dob=dob, received=received, source=source,
                                     team=team, coordinator=coordinator, looked_after=looked_after,
@@ -129,6 +152,9 @@ def record(db: Database, *, ref: str, kind: str, when: date, details: dict, by: 
         case_row = store.find_case(db, ref)
         rows = store.event_rows(db, case_row.id)
         case = store.to_case(case_row, rows)
+        if case.void:
+            raise RefusedError(f"{ref}: the case's request was voided (recorded by mistake): nothing more "
+                               "is recorded on it")
         event = Event.make(-1, kind, when, **details)
         problem = refusal(case, event, today=today, calendar=calendar, settings=settings)
         if problem:
@@ -150,8 +176,10 @@ def void(db: Database, *, ref: str, event_id: int, reason: str, by: str, today: 
         target = next((r for r in rows if r.id == event_id), None)
         if target is None:
             raise RefusedError(f"{ref} has no event {event_id}")
-        if target.kind in {"void", "request"}:
-            raise RefusedError(f"event {event_id} is a {target.kind} and cannot be voided")
+        if target.kind in kinds.UNVOIDABLE:
+            hint = ": correct the values with another edit" if target.kind == "edit" else ""
+            raise RefusedError(f"event {event_id} is a{'n' if target.kind == 'edit' else ''} {target.kind} "
+                               f"and cannot be voided{hint}")
         if event_id in store.voided_ids(rows):
             raise RefusedError(f"event {event_id} is already voided")
         before = judge(compute(store.to_case(case_row, rows), context.calendar, context.settings), today)
@@ -160,6 +188,38 @@ def void(db: Database, *, ref: str, event_id: int, reason: str, by: str, today: 
                                     now=now(), voids=event_id)
         after = _materialise(db, case_row, context=context, today=today)
     return Change(ref, new_id, before, after)
+
+
+def edit(db: Database, *, ref: str, values: dict, reason: str, by: str, today: date,
+         context: Context) -> Change:
+    """Correct the case's own values (kinds.CASE_FIELDS): one `edit` event holding the reason and each
+    value's old and new form, the row corrected and the deadlines recomputed, in one transaction.
+    Messages name the values, never repeat them (they are personal data)."""
+    calendar = context.calendar
+    reason = clean_text(reason, "reason")
+    wanted = {key: kinds.check_case_value(key, value) for key, value in values.items()}
+    if not wanted:
+        raise RefusedError("say what to correct: "
+                           + ", ".join(f.flag.split("/")[0] for f in kinds.CASE_FIELDS))
+    with materialising(db, context):
+        case_row = store.find_case(db, ref)
+        changed = {key: value for key, value in wanted.items() if getattr(case_row, key) != value}
+        if not changed:
+            raise RefusedError(f"{ref}: nothing to correct: the case already holds "
+                               + ", ".join(sorted(wanted)))
+        if "dob" in changed:
+            problem = request_refusal(dob=changed["dob"], received=case_row.received, today=today)
+            if problem:
+                raise RefusedError(f"{ref}: {problem}")
+        rows = store.event_rows(db, case_row.id)
+        before = judge(compute(store.to_case(case_row, rows), calendar, context.settings), today)
+        details = {"reason": reason, "changes": kinds.check_changes(
+            {key: [getattr(case_row, key), value] for key, value in changed.items()})}
+        store.set_case_values(db, case_row.id, changed)
+        event_id = store.insert_event(db, case_id=case_row.id, kind="edit", when=today, details=details,
+                                      recorded_by=by, now=now())
+        after = _materialise(db, store.find_case(db, ref), context=context, today=today)
+    return Change(ref, event_id, before, after)
 
 
 def assign(db: Database, *, ref: str, team: str, coordinator: str | None, by: str, today: date) -> int:

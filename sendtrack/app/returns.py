@@ -486,7 +486,7 @@ def write_annex_a(db: Database, day: date, secret: bytes, out: Path | None, *, f
     returns List_1's row count. Built in memory first (~30 bytes a child), so a failure writes nothing."""
     import io
 
-    import xlsxwriter  # type: ignore[import-untyped]
+    import xlsxwriter
 
     from sendtrack.output.files import formula_safe, safe_output
 

@@ -11,7 +11,7 @@ import typer
 from typer import _click
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
-from sendtrack.cli import common, data, maintenance, reading, recording, reports, returns, setup
+from sendtrack.cli import common, data, maintenance, privacy, reading, recording, reports, returns, setup
 
 # --- help --------------------------------------------------------------------------------------
 # typer 0.29 names values `<str>`, `<bool>` and `{REF}`, and its rich panels cut long option names
@@ -215,6 +215,7 @@ reading.register(app)
 reports.register(app)
 maintenance.register(app)
 data.register(app)
+privacy.register(app)
 returns.register(app)
 adopt(app)
 

@@ -9,6 +9,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -122,8 +123,11 @@ PERSONAL_DATES = frozenset({"--dob"})
 
 
 def parse_date(value: str | None, option: str) -> date | None:
+    """An ISO date, or `today` (the real today, read here at the edge: rules are given the day)."""
     if value is None:
         return None
+    if value.strip().casefold() == "today":
+        return today()
     try:
         if len(value) != 10:
             raise ValueError
@@ -153,6 +157,7 @@ class Format(StrEnum):
     table = "table"
     csv = "csv"
     json = "json"
+    xlsx = "xlsx"
 
 
 # Options declared once and stacked on every command that needs them.
@@ -160,7 +165,13 @@ AsOf = Annotated[str | None, typer.Option("--as-of", metavar="DATE",
                                           help="Judge deadlines as on this day (default today).")]
 FormatOpt = Annotated[Format | None, typer.Option("--format", "-f",
                                                   help="table (default on a terminal), csv (default "
-                                                       "in a pipe) or json.")]
+                                                       "in a pipe), json, or xlsx (with --out).")]
+OutOpt = Annotated[Path | None, typer.Option("--out", metavar="PATH",
+                                             help="Write the csv, json or xlsx here (mode 0600), not to "
+                                                  "the terminal.")]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Replace --out's file if it exists.")]
+ExcelOpt = Annotated[bool, typer.Option("--excel", help="CSV for Excel: starts with a byte order mark so "
+                                                        "accents read right.")]
 TeamOpt = Annotated[str | None, typer.Option("--team", metavar="TEAM", help="Only this team.")]
 CoordinatorOpt = Annotated[str | None, typer.Option("--coordinator", metavar="NAME",
                                                     help="Only this coordinator.")]
@@ -171,6 +182,24 @@ ByOpt = Annotated[str | None, typer.Option("--by", metavar="NAME",
 
 def fmt_value(fmt: Format | None) -> str | None:
     return fmt.value if fmt is not None else None
+
+
+def target(fmt: Format | str | None, out: Path | None, force: bool = False, excel: bool = False):
+    """Where a report goes (output.files.Target), checked before anything is read: xlsx needs a file,
+    --excel is for CSV, --force for a file."""
+    from sendtrack.errors import UsageError
+    from sendtrack.output.files import Target
+
+    fmt = fmt.value if isinstance(fmt, Format) else fmt
+    if fmt == "xlsx" and out is None:
+        raise UsageError("--format xlsx needs --out FILE (a spreadsheet is not for the terminal)")
+    if excel and fmt not in ("csv", None):
+        raise UsageError("--excel is for --format csv")
+    if out is not None and fmt in (None, "table"):
+        raise UsageError("--out writes csv, json or xlsx: give --format")
+    if force and out is None:
+        raise UsageError("--force goes with --out")
+    return Target(out, force, location() if out is not None else None, excel)
 
 
 def location():
@@ -209,9 +238,14 @@ def config():
     return state.loaded if state.loaded is not None else load_config()
 
 
-def check_team(team: str | None) -> None:
-    if team is not None:
-        config().team(team)
+def team_id(team: str) -> str:
+    """The team's id as the configuration spells it (matched ignoring case), or a refusal."""
+    return config().team(team).id
+
+
+def check_team(team: str | None) -> str | None:
+    """The team's id as the configuration spells it (matched ignoring case), or a refusal."""
+    return config().team(team).id if team is not None else None
 
 
 def context():

@@ -8,13 +8,25 @@ from typing import Annotated
 
 import typer
 
-from sendtrack.cli.common import AsOf, as_of_date, command, context, open_db, today
+from sendtrack.cli.common import (
+    AsOf,
+    ByOpt,
+    ExcelOpt,
+    as_of_date,
+    command,
+    context,
+    error,
+    open_db,
+    target,
+    today,
+)
 from sendtrack.errors import RefusedError
 
 
 class ExportFormat(StrEnum):
     csv = "csv"
     json = "json"
+    xlsx = "xlsx"
 
 
 def register(app: typer.Typer) -> None:
@@ -38,44 +50,84 @@ def register(app: typer.Typer) -> None:
 
     @command(app, "import")
     def import_(
-        file: Annotated[Path, typer.Argument(metavar="FILE", help="CSV or JSON in the documented layout "
-                                                                  "(docs/import-format.md).")],
+        file: Annotated[Path, typer.Argument(metavar="FILE", help="CSV, JSON or .xlsx in the documented "
+                                                                  "layout (docs/import-format.md), or a "
+                                                                  "council's tracker with --map.")],
         dry_run: Annotated[bool, typer.Option("--dry-run", help="Check every row; write nothing.")] = False,
+        by: ByOpt = None,
+        map_: Annotated[Path | None, typer.Option(
+            "--map", metavar="MAP.toml", help="Read a council's own tracker (CSV or .xlsx, one row per "
+                                              "case) through this map (`sendtrack import-map FILE` "
+                                              "starts one).")] = None,
+        sheet: Annotated[str | None, typer.Option(metavar="NAME", help="The .xlsx sheet (default: the "
+                                                                       "map's, else the first).")] = None,
+        report: Annotated[Path | None, typer.Option(
+            "--report", metavar="PATH", help="Write every problem to this CSV (row, column heading, "
+                                             "problem), mode 0600.")] = None,
+        force: Annotated[bool, typer.Option("--force", help="Replace --report's file if it exists.")]
+        = False,
     ) -> None:
-        """Load cases and events from a file, all or nothing, with their deadlines."""
+        """Load cases and events from a file, all or nothing, with their deadlines. Every event records
+        who imported it and when, beside the recorded_by/recorded_at its row gave."""
         from sendtrack.app.exchange import ImportRefused, import_file
+        from sendtrack.app.tracker import records_for
 
         rules = context()
         db = open_db()
+        records = records_for(db, file, map_path=map_, sheet=sheet,
+                              known_teams=[t.id for t in rules.config.teams], today=today())
         try:
-            loaded = import_file(db, file, dry_run=dry_run, today=today(), context=rules)
+            loaded = import_file(db, file, dry_run=dry_run, today=today(), context=rules, by=by,
+                                 records=records)
         except ImportRefused as refused:
-            if dry_run:  # the list of bad rows is what --dry-run is for: data, on stdout
+            if report is not None:
+                _write_report(report, refused.problems, force=force, database=db.location)
+            if dry_run:  # the list of bad rows is what --dry-run is for: on stderr, stdout stays data
                 for problem in refused.problems:
-                    typer.echo(problem)
+                    error(problem)
                 raise
             first = refused.problems[0] if refused.problems else ""
             first = first if len(first) <= 120 else first[:117] + "..."
             raise RefusedError(f"{refused}; first: {first} (`sendtrack import --dry-run FILE` lists them "
                                "all)") from None
+        if report is not None:
+            _write_report(report, [], force=force, database=db.location)
         verb = "would import" if dry_run else "imported"
         typer.echo(f"{verb} {loaded.cases} cases, {loaded.events} events"
                    + ("" if dry_run else f", {loaded.deadlines} deadlines"))
 
+    @command(app, "import-map")
+    def import_map(
+        file: Annotated[Path, typer.Argument(metavar="FILE", help="The council's tracker (CSV or .xlsx).")],
+        sheet: Annotated[str | None, typer.Option(metavar="NAME", help="The .xlsx sheet (default: the "
+                                                                       "first).")] = None,
+    ) -> None:
+        """Print a starting MAP.toml for a council's tracker, guessed from its headings (those it
+        could not place are listed as comments); then `import --dry-run --map`."""
+        import sys
+
+        from sendtrack.app.tracker import guess_map
+
+        rules = context()
+        sys.stdout.write(guess_map(file, sheet=sheet, known_teams=[t.id for t in rules.config.teams]))
+
     @command(app, "export")
     def export(
         format: Annotated[ExportFormat, typer.Option("--format", "-f",
-                                                     help="csv or json.")] = ExportFormat.csv,
+                                                     help="csv, json or xlsx (with --out).")]
+        = ExportFormat.csv,
         out: Annotated[Path | None, typer.Option("--out", metavar="PATH",
                                                  help="Write here (default stdout), mode 0600.")] = None,
         force: Annotated[bool, typer.Option("--force", help="Replace PATH if it exists.")] = False,
+        excel: ExcelOpt = False,
     ) -> None:
         """Every case and event, voided ones included, in the import layout (losslessly re-importable).
         CSV cells that a spreadsheet would run as a formula start with a ' (import takes it off)."""
         from sendtrack.app.exchange import export_to
 
+        target(format.value, out, force and out is not None, excel)  # xlsx needs --out; --excel: csv
         db = open_db()
-        export_to(db, format.value, out, force=force)
+        export_to(db, format.value, out, force=force, excel=excel)
 
     @command(app, "recompute")
     def recompute() -> None:
@@ -90,3 +142,14 @@ def register(app: typer.Typer) -> None:
         if done.fingerprint_was not in (None, rules.fingerprint):
             typer.echo(f"the stored deadlines now follow this configuration (fingerprint "
                        f"{rules.fingerprint}, was {done.fingerprint_was})")
+
+
+def _write_report(path: Path, problems: list[str], *, force: bool, database) -> None:
+    """`import --report`: every problem as a CSV row (row, column, problem), through the safe writer."""
+    from sendtrack.app.tracker import report_rows
+    from sendtrack.output.files import csv_writer, safe_output
+
+    with safe_output(path, force=force, database=database) as handle:
+        writer = csv_writer(handle)
+        writer.writerow(["row", "column", "problem"])
+        writer.writerows(report_rows(problems))

@@ -7,7 +7,19 @@ from typing import Annotated
 
 import typer
 
-from sendtrack.cli.common import FormatOpt, command, context, error, fmt_value, open_db, today
+from sendtrack.cli.common import (
+    ExcelOpt,
+    ForceOpt,
+    FormatOpt,
+    OutOpt,
+    command,
+    context,
+    error,
+    fmt_value,
+    open_db,
+    target,
+    today,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -41,7 +53,8 @@ def register(app: typer.Typer) -> None:
 
     @command(app, "history")
     def history(ref: Annotated[str, typer.Argument(metavar="REF", help="The case reference.")],
-                format: FormatOpt = None) -> None:
+                format: FormatOpt = None,
+                out: OutOpt = None, force: ForceOpt = False, excel: ExcelOpt = False) -> None:
         """Every event of a case with who recorded it and when; voided ones marked with who voided
         them, when and why."""
         from sendtrack.output.render import render, resolve_format
@@ -52,8 +65,10 @@ def register(app: typer.Typer) -> None:
             history_rows,
         )
 
+        goes = target(format, out, force, excel)
         db = open_db()
         rows = history_rows(db, ref)
         fmt = resolve_format(fmt_value(format))
         columns = HISTORY_TABLE_COLUMNS if fmt == "table" else HISTORY_COLUMNS
-        render(for_display(rows, fmt), columns, fmt, title=f"History of {ref}", empty="no events")
+        render(for_display(rows, fmt if fmt != "xlsx" else "csv"), columns, fmt, title=f"History of {ref}",
+               empty="no events", target=goes)

@@ -11,12 +11,12 @@ import typer
 from sendtrack import kinds
 from sendtrack.cli.common import (
     ByOpt,
-    check_team,
     command,
     context,
     open_db,
     parse_date,
     required_date,
+    team_id,
     today,
 )
 
@@ -150,8 +150,56 @@ def with_return_fields(handler) -> None:
         *(p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own), *return_field_parameters()])
 
 
+def _edit_parameter(field: kinds.CaseField) -> inspect.Parameter:
+    """The typer option of one correctable case value (kinds.CASE_FIELDS)."""
+    if field.type == "flag":
+        annotation: object = Annotated[bool | None, typer.Option(field.flag, help=field.help,
+                                                                show_default=False)]
+    else:
+        annotation = Annotated[str | None, typer.Option(field.flag, metavar=field.metavar or "TEXT",
+                                                        help=field.help)]
+    return inspect.Parameter(field.key, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)
+
+
+def _edit(ref: str, reason: str, by: str | None, **given) -> None:
+    from sendtrack.app import record as records
+
+    values = {}
+    for field in kinds.CASE_FIELDS:
+        value = given.get(field.key)
+        if value is None:
+            continue
+        values[field.key] = required_date(value, field.flag) if field.type == "date" else value
+    rules = context()
+    db = open_db()
+    change = records.edit(db, ref=ref, values=values, reason=reason, by=records.recorder(by), today=today(),
+                          context=rules)
+    print_change(change)
+
+
+def _edit_command(app: typer.Typer) -> None:
+    """`sendtrack edit`, its options made from kinds.CASE_FIELDS."""
+
+    def handler(**values) -> None:
+        _edit(values.pop("ref"), values.pop("reason"), values.pop("by"), **values)
+
+    handler.__name__ = "edit"
+    handler.__doc__ = ("Correct the case's own values: a misspelt name, a wrong date of birth. Kept as an "
+                       "event with the old and the new value and the reason (see `history`); the "
+                       "deadlines are recomputed in the same write.")
+    reason = Annotated[str, typer.Option("--reason", metavar="TEXT", help="Why the values were wrong.")]
+    handler.__signature__ = inspect.Signature([  # type: ignore[attr-defined]
+        inspect.Parameter("ref", inspect.Parameter.KEYWORD_ONLY, annotation=Ref),
+        inspect.Parameter("reason", inspect.Parameter.KEYWORD_ONLY, annotation=reason),
+        *(_edit_parameter(field) for field in kinds.CASE_FIELDS),
+        inspect.Parameter("by", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=ByOpt),
+    ])
+    command(app, "edit")(handler)
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(record_app, name="record")
+    _edit_command(app)
 
     def add_request(
         name: Annotated[str, typer.Option(help="The child or young person's name.")],
@@ -167,6 +215,9 @@ def register(app: typer.Typer) -> None:
                                                             help="In alternative provision.")] = False,
         setting: Annotated[str | None, typer.Option(metavar="NAME",
                                                     help="Current school or setting.")] = None,
+        allow_duplicate: Annotated[bool, typer.Option(
+            "--allow-duplicate", help="Record it although a case is open for a child with the same name "
+                                      "and date of birth (another child).")] = False,
         by: ByOpt = None,
         **returns: str | None,
     ) -> None:
@@ -174,14 +225,15 @@ def register(app: typer.Typer) -> None:
         from sendtrack.app import record as records
 
         dob_day, received_day = required_date(dob, "--dob"), required_date(received, "--received")
-        check_team(team)
+        team = team_id(team)
         rules = context()
         db = open_db()
         change = records.add_request(
             db, name=name, dob=dob_day, received=received_day, ref=ref, source=source.value,
             team=team, coordinator=coordinator, looked_after=looked_after,
             alternative_provision=alternative_provision, setting=setting,
-            by=records.recorder(by), today=today(), context=rules, returns=returns)
+            by=records.recorder(by), today=today(), context=rules, allow_duplicate=allow_duplicate,
+            returns=returns)
         typer.echo(change.ref)
 
     with_return_fields(add_request)
@@ -195,7 +247,7 @@ def register(app: typer.Typer) -> None:
         """Move a case to a team (and coordinator); kept as an event."""
         from sendtrack.app import record as records
 
-        check_team(team)
+        team = team_id(team)
         db = open_db()
         records.assign(db, ref=ref, team=team, coordinator=coordinator, by=records.recorder(by),
                        today=today())

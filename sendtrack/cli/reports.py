@@ -15,16 +15,21 @@ from sendtrack.cli.common import (
     AsOf,
     ByOpt,
     CoordinatorOpt,
+    ExcelOpt,
+    ForceOpt,
     FormatOpt,
     NamesOpt,
+    OutOpt,
     TeamOpt,
     as_of_date,
     check_team,
     command,
     config,
+    error,
     fmt_value,
     open_db,
     parse_date,
+    target,
     today,
     warn_if_other_configuration,
 )
@@ -57,7 +62,7 @@ def _scope(as_of: str | None, team: str | None, coordinator: str | None):
     from sendtrack.calendar import DEFAULT_YEARS
     from sendtrack.reports.base import Scope
 
-    check_team(team)
+    team = check_team(team)
     day = as_of_date(as_of)
     # the reports count working days around the day: only inside the bank-holiday calendar's years
     first, last = DEFAULT_YEARS[0], DEFAULT_YEARS[-1]
@@ -93,12 +98,14 @@ def register(app: typer.Typer) -> None:
             "--include-excepted", help="Also list excepted deadlines still outstanding (not overdue: "
                                        "the time limit is disapplied).")] = False,
         format: FormatOpt = None, names: NamesOpt = False, fail_on_overdue: FailOnOverdue = False,
+        out: OutOpt = None, force: ForceOpt = False, excel: ExcelOpt = False,
     ) -> None:
         """Deadlines past due and not done, most overdue first (local milestones are never overdue)."""
         from sendtrack.output.render import render, resolve_format
         from sendtrack.reports import overdue as report
 
         scope = _scope(as_of, team, coordinator)
+        goes = target(format, out, force, excel)
         if rule is not None:
             from sendtrack.rules.catalogue import RULES
 
@@ -110,7 +117,7 @@ def register(app: typer.Typer) -> None:
         rows = [report.overdue_row(i, scope, names=names) for i in found]
         fmt = resolve_format(fmt_value(format))
         if fmt != "table":
-            render(rows, report.columns(names=names), fmt)
+            render(rows, report.columns(names=names), fmt, title=f"Overdue on {scope.day}", target=goes)
         else:
             render([r for r in rows if r["status"] == "overdue"], report.table_columns(names=names), fmt,
                    title=f"Overdue on {scope.day}", empty="nothing overdue")
@@ -130,28 +137,32 @@ def register(app: typer.Typer) -> None:
         = None,
         as_of: AsOf = None, team: TeamOpt = None, coordinator: CoordinatorOpt = None,
         format: FormatOpt = None, names: NamesOpt = False,
+        out: OutOpt = None, force: ForceOpt = False, excel: ExcelOpt = False,
     ) -> None:
         """Open deadlines due within the warning window, and local milestones reached, with the reason."""
         from sendtrack.output.render import render, resolve_format
         from sendtrack.reports import atrisk as report
 
         scope = _scope(as_of, team, coordinator)
+        goes = target(format, out, force, excel)
         settings = config().settings(with_closures=False)
         db = _open(scope)
         found = report.at_risk_items(db, scope, config(), within=within)
         rows = [report.at_risk_row(i, scope.day, settings, names=names) for i in found]
         fmt = resolve_format(fmt_value(format))
         columns = report.table_columns(names=names) if fmt == "table" else report.columns(names=names)
-        render(rows, columns, fmt, title=f"At risk on {scope.day}", empty="nothing at risk")
+        render(rows, columns, fmt, title=f"At risk on {scope.day}", empty="nothing at risk", target=goes)
 
     @command(app, "caseload")
     def caseload(as_of: AsOf = None, team: TeamOpt = None, coordinator: CoordinatorOpt = None,
-                 format: FormatOpt = None) -> None:
+                 format: FormatOpt = None,
+                 out: OutOpt = None, force: ForceOpt = False, excel: ExcelOpt = False) -> None:
         """Cases held per team and coordinator against the team's caseload ambition."""
         from sendtrack.output.render import render, resolve_format
         from sendtrack.reports import caseload as report
 
         scope = _scope(as_of, team, coordinator)
+        goes = target(format, out, force, excel)
         db = _open(scope)
         rows = report.caseload_rows(db, scope, config())
         fmt = resolve_format(fmt_value(format))
@@ -159,23 +170,31 @@ def register(app: typer.Typer) -> None:
             render(report.table_rows(rows), report.TABLE_COLUMNS, fmt, title=f"Caseloads on {scope.day}",
                    empty="no cases held")
         else:
-            render(rows, report.COLUMNS, fmt)
+            render(rows, report.COLUMNS, fmt, title=f"Caseloads on {scope.day}", target=goes)
 
     @command(app, "allocate")
     def allocate(
         apply: Annotated[bool, typer.Option("--apply", help="Move the listed cases to the rule's team "
-                                                            "(as assign events; coordinator cleared).")]
+                                                            "(as assign events; each keeps its "
+                                                            "coordinator).")]
         = False,
+        clear_coordinator: Annotated[bool, typer.Option(
+            "--clear-coordinator", help="With --apply: the moved cases lose their coordinator (the "
+                                        "receiving team allocates).")] = False,
         as_of: AsOf = None, team: TeamOpt = None, coordinator: CoordinatorOpt = None,
         format: FormatOpt = None, names: NamesOpt = False, by: ByOpt = None,
+        out: OutOpt = None, force: ForceOpt = False, excel: ExcelOpt = False,
     ) -> None:
         """Cases held by another team than the allocation rule gives; --apply moves them."""
-        from sendtrack.output.render import render
+        from sendtrack.output.render import render, resolve_format
         from sendtrack.reports import allocate as report
 
         scope = _scope(as_of, team, coordinator)
         if apply and scope.day != today():
             raise RefusedError("--apply moves cases today: leave out --as-of")
+        if clear_coordinator and not apply:
+            raise RefusedError("--clear-coordinator goes with --apply")
+        goes = target(format, out, force, excel)
         db = _open(scope)
         moves = report.misallocated(db, scope, config())
         if apply and moves:
@@ -183,12 +202,22 @@ def register(app: typer.Typer) -> None:
 
             who = records.recorder(by)
             for move in moves:
-                records.assign(db, ref=move.state.ref, team=move.to_team, coordinator=None, by=who,
+                records.assign(db, ref=move.state.ref, team=move.to_team,
+                               coordinator=None if clear_coordinator else move.state.coordinator, by=who,
                                today=scope.day)
         rows = [report.move_row(m, names=names) for m in moves]
-        render(rows, report.columns(names=names), fmt_value(format),
+        fmt = resolve_format(fmt_value(format))
+        render(rows, report.columns(names=names), fmt,
                title=("Moved" if apply else "Held by another team than the rule gives")
-               + f" ({scope.day})", empty="every case is with the team the rule gives")
+               + f" ({scope.day})", empty="every case is with the team the rule gives", target=goes)
+        if apply:
+            said = f"moved {len(moves)} case{'s' if len(moves) != 1 else ''}" + (
+                ", coordinators cleared" if clear_coordinator and moves else
+                ", each keeping its coordinator" if moves else "")
+            if fmt == "table":
+                typer.echo(said)
+            else:  # CSV and JSON stay data: the summary goes beside them
+                error(said)
 
     @command(app, "kpi")
     def kpi(
@@ -199,7 +228,7 @@ def register(app: typer.Typer) -> None:
         end: Annotated[str | None, typer.Option("--to", metavar="DATE",
                                                 help="Last day of the period (with --from).")] = None,
         as_of: AsOf = None, team: TeamOpt = None, coordinator: CoordinatorOpt = None,
-        format: FormatOpt = None,
+        format: FormatOpt = None, out: OutOpt = None, force: ForceOpt = False, excel: ExcelOpt = False,
     ) -> None:
         """Timeliness with DfE's definitions: 20 weeks (incl./excl. exceptions), 6-week decisions, reviews."""
         from sendtrack.output.render import render, resolve_format, write_json
@@ -207,15 +236,20 @@ def register(app: typer.Typer) -> None:
 
         scope = _scope(as_of, team, coordinator)
         first, last = report.period(year, parse_date(start, "--from"), parse_date(end, "--to"), scope.day)
+        goes = target(format, out, force, excel)
         db = _open(scope)
         data = report.kpi(db, scope, first, last)
         fmt = resolve_format(fmt_value(format))
-        if fmt == "json":
+        if fmt == "json" and goes.path is not None:
+            from sendtrack.output.files import json_to
+
+            json_to(goes, data)
+        elif fmt == "json":
             write_json(data)
         else:
             period = data["year"] or f"{first} to {last}"
             render(report.kpi_rows(data), report.TABLE_COLUMNS if fmt == "table" else report.CSV_COLUMNS,
-                   fmt, title=f"KPIs {period} (as of {scope.day})")
+                   fmt, title=f"KPIs {period} (as of {scope.day})", target=goes)
 
     @command(app, "digest")
     def digest(

@@ -36,6 +36,7 @@ import stat
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from typing import IO, Any
@@ -54,6 +55,22 @@ _BUFFER = 1 << 16
 
 class OutputRefused(RefusedError):
     """The destination is refused, or writing it failed: nothing was written there."""
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where a report or an export goes: `path` (None: stdout), whether it may replace a file, the open
+    database (whose files are never written over), and `excel`: a CSV starts with a byte order mark
+    so Excel reads it as UTF-8 ("Léa", not "LÃ©a")."""
+
+    path: Path | None = None
+    force: bool = False
+    database: Any = None
+    excel: bool = False
+
+
+#: What Excel needs at the start of a CSV to read it as UTF-8.
+BOM = "\ufeff"
 
 
 # --- formula-safe CSV ---------------------------------------------------------------------------------
@@ -416,3 +433,39 @@ def _quiet_close(handle: IO[Any] | None) -> None:
     if handle is not None and not handle.closed:
         with suppress(OSError, ValueError):
             handle.close()
+
+
+# --- a report to a file -------------------------------------------------------------------------------
+
+def to_target(target: Target, fmt: str, rows: Any, columns: Any, *, title: str | None = None) -> None:
+    """A report's rows (dicts) in `columns` (render.Column) as CSV, JSON or .xlsx to `target`."""
+    if fmt == "xlsx":
+        from sendtrack.output.xlsx import report_rows, write_rows
+
+        write_rows(target, [c.key for c in columns], report_rows(rows, columns),
+                   sheet=(title or "Report").replace(":", ""))
+        return
+    if fmt not in ("csv", "json"):
+        raise OutputRefused("--out writes csv, json or xlsx: give --format")
+    from sendtrack.output.render import plain, write_csv
+
+    with safe_output(target.path, force=target.force, database=target.database) as handle:
+        if fmt == "json":
+            import json
+
+            handle.write(json.dumps([{c.key: plain(row.get(c.key)) for c in columns} for row in rows],
+                                    sort_keys=True, indent=2, ensure_ascii=False, default=plain) + "\n")
+        else:
+            if target.excel:
+                handle.write(BOM)
+            write_csv(rows, columns, handle)
+
+
+def json_to(target: Target, data: Any) -> None:
+    """One JSON document (a report that is an object, like kpi or timeline) to `target`'s file."""
+    import json
+
+    from sendtrack.output.render import plain
+
+    with safe_output(target.path, force=target.force, database=target.database) as handle:
+        handle.write(json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False, default=plain) + "\n")

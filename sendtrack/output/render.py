@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import IO, Any
 
-FORMATS = ("table", "csv", "json")
+FORMATS = ("table", "csv", "json", "xlsx")
 #: A terminal table longer than this is cut, with a line saying how to get the rest (nobody reads
 #: 80,000 rows on a screen; CSV has them all).
 TABLE_LIMIT = 500
@@ -313,10 +313,15 @@ def write_table(rows: Sequence[dict], columns: Sequence[Column], *, title: str |
 
 
 def render(rows: Sequence[dict], columns: Sequence[Column], fmt: str | None, *, title: str | None = None,
-           empty: str = "nothing to show") -> None:
-    """Write `rows` as a table (terminal), CSV (header always) or JSON (`[]` when empty)."""
+           empty: str = "nothing to show", target: Any = None) -> None:
+    """Write `rows` as a table (terminal), CSV (header always), JSON (`[]` when empty) or an .xlsx
+    sheet; to `target` (an output.files.Target) when it names a file, through the safe writer."""
     fmt = resolve_format(fmt)
-    if fmt == "json":
+    if target is not None and (target.path is not None or (target.excel and fmt == "csv")):
+        from sendtrack.output.files import to_target
+
+        to_target(target, fmt, rows, columns, title=title)
+    elif fmt == "json":
         write_json([{c.key: plain(row.get(c.key)) for c in columns} for row in rows])
     elif fmt == "csv":
         write_csv(rows, columns)

@@ -18,7 +18,7 @@ from sendtrack.errors import RefusedError
 from sendtrack.output.render import initials
 from sendtrack.storage.cases import as_date
 from sendtrack.storage.db import Database
-from sendtrack.storage.queries import STATUS_SQL, VISIBLE_SQL, status_params, visible_params
+from sendtrack.storage.queries import COORDINATOR_SQL, STATUS_SQL, VISIBLE_SQL, status_params, visible_params
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +35,7 @@ class Scope:
             where.append(f"{alias}.team = ?")
             params.append(self.team)
         if self.coordinator:
-            where.append(f"{alias}.coordinator = ?")
+            where.append(COORDINATOR_SQL.format(alias=alias))
             params.append(self.coordinator)
         return where, params
 
@@ -146,11 +146,9 @@ def describe_measure(m: dict) -> str:
 
 def check_coordinator(db: Database, name: str | None) -> None:
     """Refuse a coordinator who holds no case: a typo in a crontab must not read as "nothing overdue"."""
-    if name is None or db.one("SELECT 1 FROM cases WHERE coordinator = ?", (name,)):
+    if name is None or db.one(f"SELECT 1 FROM cases c WHERE {COORDINATOR_SQL.format(alias='c')}", (name,)):
         return
-    near = db.one("SELECT coordinator FROM cases WHERE UPPER(coordinator) = UPPER(?)", (name,))
-    hint = f" (did you mean {near[0]}?)" if near else ""
-    raise RefusedError(f"no case is held by coordinator {name!r}{hint}")
+    raise RefusedError(f"no case is held by coordinator {name!r}")
 
 
 def who_columns(*, names: bool) -> list:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from sendtrack.kinds import fold
 from sendtrack.output.render import Column, initials
 from sendtrack.storage.db import Database
 from sendtrack.storage.queries import list_cases
@@ -15,6 +16,9 @@ CASE_LIST_COLUMNS = [
     Column("coordinator", "Coordinator", priority=3, wrap=True),
     Column("received", "Requested", priority=5),
     Column("stage", "Stage", priority=2),
+    Column("looked_after", "LAC", priority=6),
+    Column("alternative_provision", "AP", priority=7),
+    Column("setting", "Setting", priority=8, wrap=True),
     Column("next_due", "Next due"),
     Column("overdue", "Overdue", "right"),
 ]
@@ -26,12 +30,19 @@ def case_columns(*, names: bool) -> list[Column]:
 
 
 def case_rows(db: Database, *, day: date, team: str | None, coordinator: str | None,
-              names: bool) -> list[dict]:
+              names: bool, name: str | None = None) -> list[dict]:
+    """One row per case; `name` keeps the cases whose name holds it, case and accents folded
+    ("lea" finds "Léa Jones")."""
     rows = []
-    for ref, name, team_id, coord, received, stage, next_due, overdue in list_cases(
-            db, day=day, team=team, coordinator=coordinator):
-        rows.append({"ref": ref, "initials": initials(name), **({"name": name} if names else {}),
+    wanted = fold(name) if name is not None else None
+    for ref, full, team_id, coord, received, looked_after, ap, setting, stage, next_due, overdue in \
+            list_cases(db, day=day, team=team, coordinator=coordinator):
+        if wanted is not None and wanted not in fold(full):
+            continue
+        rows.append({"ref": ref, "initials": initials(full), **({"name": full} if names else {}),
                      "team": team_id,
                      "coordinator": coord, "received": str(received)[:10], "stage": stage,
+                     "looked_after": bool(looked_after), "alternative_provision": bool(ap),
+                     "setting": setting,
                      "next_due": str(next_due)[:10] if next_due else None, "overdue": int(overdue)})
     return rows

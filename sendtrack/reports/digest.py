@@ -65,10 +65,15 @@ def build(db: Database, scope: Scope, config: Config) -> Digest:
     days = WorkingDays(db, scope.day)
     previous = days.previous(scope.day)
     soon_until = days.after(scope.day, SOON_WORKING_DAYS)
-    teams = {t.id: TeamDigest(t.id, t.name) for t in config.teams if scope.team in (None, t.id)}
+    # every team of the scope is listed (an empty one says so), but one coordinator's digest lists
+    # only the teams holding their items
+    teams = {t.id: TeamDigest(t.id, t.name) for t in config.teams
+             if scope.team in (None, t.id) and scope.coordinator is None}
+
+    team_names = {t.id: t.name for t in config.teams}
 
     def team(team_id: str) -> TeamDigest:
-        return teams.setdefault(team_id, TeamDigest(team_id, team_id))
+        return teams.setdefault(team_id, TeamDigest(team_id, team_names.get(team_id, team_id)))
 
     yesterday = scope.day - timedelta(days=1)
     past = past_due(db, scope)

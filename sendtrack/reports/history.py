@@ -1,4 +1,5 @@
-"""`sendtrack history`: a case's audit trail, every event with who recorded it and when, voids marked."""
+"""`sendtrack history`: a case's audit trail, every event with who recorded it and when (and who imported
+it and when, for imported events), voids marked."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ HISTORY_COLUMNS = [
     Column("details", "Details", priority=2, wrap=True),
     Column("recorded_by", "Recorded by", priority=3, wrap=True),
     Column("recorded_at", "Recorded at (UTC)", priority=4),
+    Column("imported_by", "Imported by"),
+    Column("imported_at", "Imported at (UTC)"),
     Column("voids", "Voids"),
     Column("voided", "Voided"),
     Column("voided_by", "Voided by"),
@@ -20,12 +23,24 @@ HISTORY_COLUMNS = [
     Column("void_reason", "Why voided"),
     Column("void_event", "Void event"),
 ]
-#: The terminal table folds the void columns into one, so it fits a screen.
-HISTORY_TABLE_COLUMNS = [*HISTORY_COLUMNS[:6], Column("note", "Note", priority=1, wrap=True)]
+#: The terminal table folds the import columns into one and the void columns into another, so it fits
+#: a screen (a column empty in every row, as "Imported" is for a case recorded by commands, is left out).
+HISTORY_TABLE_COLUMNS = [*HISTORY_COLUMNS[:6], Column("imported", "Imported (UTC)", priority=5, wrap=True),
+                         Column("note", "Note", priority=1, wrap=True)]
 
 
 def details_text(details: dict) -> str:
-    return ", ".join(f"{k}={v}" for k, v in sorted(details.items()))
+    """An event's details as one line; an edit's changes as `name: Old -> New` (its old and new values)."""
+    return ", ".join(_changes(v) if k == "changes" and isinstance(v, dict) else f"{k}={v}"
+                     for k, v in sorted(details.items()))
+
+
+def _changes(changes: dict) -> str:
+    def shown(value) -> str:
+        return "-" if value is None else ("yes" if value else "no") if isinstance(value, bool) else str(value)
+
+    return ", ".join(f"{field}: {shown(pair[0])} -> {shown(pair[1])}"
+                     for field, pair in sorted(changes.items()) if isinstance(pair, list) and len(pair) == 2)
 
 
 def for_display(rows: list[dict], fmt: str) -> list[dict]:
@@ -37,6 +52,7 @@ def for_display(rows: list[dict], fmt: str) -> list[dict]:
         voided = bool(row["voided"])
         row = {**row, "details": details_text(row["details"]), "voided": str(voided).lower()}
         if fmt == "table":
+            row["imported"] = f"by {row['imported_by']} at {row['imported_at']}" if row["imported_by"] else ""
             row["note"] = (f"VOIDED by {row['voided_by']} at {row['voided_at']} (event {row['void_event']}): "
                            f"{row['void_reason']}" if voided
                            else f"voids event {row['voids']}" if row["voids"] else "")
@@ -58,6 +74,7 @@ def history_rows(db: Database, ref: str) -> list[dict]:
             # a void's target is its own column, not a detail
             "details": {k: v for k, v in event.details.items() if event.kind != "void" or k != "event"},
             "recorded_by": event.recorded_by, "recorded_at": event.recorded_at,
+            "imported_by": event.imported_by, "imported_at": event.imported_at,
             "voids": event.voids,
             "voided": voider is not None,
             "voided_by": voider.recorded_by if voider else None,

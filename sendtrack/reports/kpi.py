@@ -18,6 +18,7 @@ from sendtrack.output.render import Column
 from sendtrack.reports.base import Scope, deadlines_table, measure, one_place
 from sendtrack.storage.cases import as_date
 from sendtrack.storage.db import Database
+from sendtrack.storage.queries import LIVE_CASE_SQL
 
 #: A review decision is timely when made within 4 weeks of the meeting (reg 20(10); DfE's measure),
 #: whatever the `review-decision` deadline's due date (which may be earlier: the end of the 12 months).
@@ -46,7 +47,8 @@ SELECT c.team, COUNT(*),
 FROM deadlines d JOIN cases c ON c.id = d.case_id
 WHERE d.rule = 'final-plan' AND d.completed_on IS NOT NULL AND d.completed_on >= ? AND d.completed_on <= ?"""
 
-REQUESTS_SQL = "SELECT c.team, COUNT(*) FROM cases c WHERE c.received >= ? AND c.received <= ?"
+REQUESTS_SQL = ("SELECT c.team, COUNT(*) FROM cases c WHERE c.received >= ? AND c.received <= ? AND "
+                + LIVE_CASE_SQL)
 
 
 @dataclass

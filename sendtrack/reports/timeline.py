@@ -52,6 +52,10 @@ def as_data(view: CaseView, *, names: bool) -> dict:
         **({"name": c.name} if names else {}),
         "team": c.team,
         "coordinator": c.coordinator,
+        "looked_after": c.looked_after,
+        "alternative_provision": c.alternative_provision,
+        "setting": c.setting,
+        "request_voided": t.case.void,
         "deadlines": [
             {"rule": j.deadline.rule, "owner": j.deadline.owner, "kind": j.deadline.kind,
              "subject": j.deadline.subject, "due": j.deadline.due.isoformat(),
@@ -74,7 +78,9 @@ def as_data(view: CaseView, *, names: bool) -> dict:
 
 
 def _details(details: dict) -> str:
-    return ", ".join(f"{k}={v}" for k, v in sorted(details.items()))
+    from sendtrack.reports.history import details_text
+
+    return details_text(details)
 
 
 #: The terminal's tables; JSON has every field of both (CSV has the deadlines only).
@@ -97,15 +103,26 @@ DEADLINE_COLUMNS = [
 ]
 
 
-def render_timeline(view: CaseView, fmt: str, *, names: bool) -> None:
+def render_timeline(view: CaseView, fmt: str, *, names: bool, target=None) -> None:
+    """The case as JSON (everything), CSV or .xlsx (its deadlines) or the terminal's tables."""
     data = as_data(view, names=names)
+    if target is not None and target.path is not None and fmt == "json":
+        from sendtrack.output.files import json_to
+
+        json_to(target, data)
+        return
     if fmt == "json":
         write_json(data)
         return
-    if fmt == "csv":
+    if fmt in ("csv", "xlsx"):
         cols = [Column(k, k) for k in ("rule", "owner", "kind", "subject", "due", "act_by", "status",
                                        "completed_on", "exception_limb", "source")]
-        write_csv(data["deadlines"], cols)
+        if target is not None and (target.path is not None or target.excel):
+            from sendtrack.output.files import to_target
+
+            to_target(target, fmt, data["deadlines"], cols, title=f"Deadlines {data['ref']}")
+        else:
+            write_csv(data["deadlines"], cols)
         return
     def say(line: str, indent: str = "", sep: str = " ") -> None:
         sys.stdout.write("\n".join(wrap(indent + safe(line), terminal_width(), sep)) + "\n")
@@ -113,6 +130,10 @@ def render_timeline(view: CaseView, fmt: str, *, names: bool) -> None:
     who = data.get("name") or data["initials"]
     say(f"{data['ref']}  {who}  team {data['team']}, coordinator {data['coordinator'] or '-'}"
         f"  (as of {data['as_of']})", sep="  ")
+    say(f"looked after: {'yes' if data['looked_after'] else 'no'}, alternative provision: "
+        f"{'yes' if data['alternative_provision'] else 'no'}, setting: {data['setting'] or '-'}", sep="  ")
+    if data["request_voided"]:
+        say("the request was voided (recorded by mistake): the case counts in no report or KPI")
     events = [{**e, "details": _details(e["details"]),
                "note": f"VOIDED by event {e['voided_by']}" if e["voided"] else ""} for e in data["events"]]
     write_table(events, TIMELINE_EVENT_COLUMNS, title="Events", limit=None, every_column="--format json")

@@ -40,7 +40,10 @@ RULE_FUNCTIONS: tuple[Rule, ...] = (
 
 
 def compute(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
-    """Every deadline of a case from all its events, exceptions applied, in order of due date."""
+    """Every deadline of a case from all its events, exceptions applied, in order of due date (none
+    once its request is voided: a case recorded by mistake counts nowhere)."""
+    if case.void:
+        return []
     items = [item for rule in RULE_FUNCTIONS for item in rule(case, calendar, settings)]
     items = apply_exceptions(case, items)
     items.sort(key=lambda d: (d.due, d.rule, d.subject or "", d.trigger))

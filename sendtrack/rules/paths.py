@@ -68,3 +68,26 @@ def settle(completed: date | None, ended: date | None) -> tuple[date | None, dat
             return completed, None
         return None, ended
     return completed, ended
+
+
+#: How a case closes, in the words `retention` and `erase` use: the request refused, withdrawn, a notice
+#: that no plan will be issued, or the plan ceased (README "Retention and erasure").
+CLOSINGS = ("refused", "withdrawn", "no-plan", "ceased")
+
+
+def closure(case: Case) -> tuple[str, date] | None:
+    """How and when the case closed (the first of CLOSINGS to happen, by date), or None while it is
+    open. A refused, withdrawn or no-plan request ends the assessment with no plan; a plan ends when it
+    ceases (CFA s.45); a plan's review decision to cease is not the end until the cease itself."""
+    found = [(day, how) for how, day in zip(CLOSINGS, (refused_on(case), withdrawn_on(case),
+                                                       first_date(case, "no-plan"), ceased_on(case)),
+                                             strict=True) if day is not None]
+    if not found:
+        return None
+    day, how = min(found)
+    return how, day
+def is_open(case: Case) -> bool:
+    """Whether the case is still running: its request not voided, the assessment not ended without a
+    plan (refused, withdrawn, no-plan notice) and no plan ceased. A second request for the same child
+    is refused while one is open (cli-contract, "Correcting and finding cases")."""
+    return not case.void and assessment_ends_on(case) is None and ceased_on(case) is None

@@ -3,9 +3,11 @@ event of its case; each case's chain head; recomputing the chains; the append-on
 
 A case's chain runs through its events in id order (the order they were written). Event N's hash is
 SHA-256 over `canonical(...)`: the previous event's hash (GENESIS for the first), the case id, the
-event's id, kind, date, details (the JSON text exactly as stored), voids, recorded_by and recorded_at;
-identity-bearing events (the request) also carry the case's own fixed values (`IDENTITY`: reference,
-name, date of birth, ...), so a raw edit of a child's name breaks the chain at the request. The table
+event's id, kind, date, details (the JSON text exactly as stored), voids, recorded_by and recorded_at,
+and for an imported event who imported it and when (imported_by/imported_at, migration 0004: an event
+without them hashes exactly as before that revision, so no stored hash changed); identity-bearing
+events (the request) also carry the case's own fixed values (`IDENTITY`: reference, name, date of
+birth, ...), so a raw edit of a child's name breaks the chain at the request. The table
 `audit_heads` keeps each case's last event id and hash, so a removed last event is seen too, and new
 events chain to the head rather than to what is left in the table (a deletion cannot be healed by
 writing after it).
@@ -18,6 +20,7 @@ detected by it: keep backups, which hold the chain as it was).
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -28,13 +31,21 @@ from sendtrack.storage.db import Database
 GENESIS = "0" * 64
 #: The version of the canonical form: bump it (and re-hash in a migration) if `canonical` ever changes.
 FORM = "sendtrack-audit-1"
-#: Kinds whose hash also covers the case's own fixed values (IDENTITY, from the cases row).
-IDENTITY_KINDS = frozenset({"request"})
-#: The case columns no command changes after the request (team and coordinator change through
+#: Kinds whose hash also covers the case's own values (IDENTITY, from the cases row): the request
+#: covers them as they were received, each `edit` as they were right after it. The values at an
+#: earlier event are the current ones with every later edit undone (its details keep the old and the
+#: new value), so `check` passes after an edit and still catches a raw UPDATE (the last edit, or the
+#: request, then covers values the row no longer holds).
+IDENTITY_KINDS = frozenset({"request", "edit"})
+#: The case columns only `edit` changes after the request (team and coordinator change through
 #: `assign`, whose events record every move).
 IDENTITY = ("ref", "name", "dob", "received", "source", "looked_after", "alternative_provision", "setting")
 
 _sha256 = hashlib.sha256
+
+#: Kinds that erase a case's personal values (app/privacy.py): their details' `request` is the hash of
+#: the case's request event taken over the case's values as the erasure left them.
+ERASE_KINDS = frozenset({"erase"})
 
 
 def day(value) -> str:
@@ -67,9 +78,35 @@ def identity(ref, name, dob, received, source, looked_after, alternative_provisi
             f"{int(bool(looked_after))}|{int(bool(alternative_provision))}|{_text(setting)}")
 
 
+def identities_of(values: Sequence, events: Iterable[Sequence]) -> dict[int, str]:
+    """event id -> `identity(...)` of each identity-bearing event of one case, from the case's current
+    values (IDENTITY order) and its events' (id, kind, details JSON): walking back from the newest,
+    each edit covers the values as they are after it, then is undone (its `changes` old values)."""
+    import json
+
+    state = dict(zip(IDENTITY, values, strict=True))
+    out: dict[int, str] = {}
+    for event_id, kind, details in sorted(events, key=lambda e: e[0], reverse=True):
+        if kind not in IDENTITY_KINDS:
+            continue
+        out[event_id] = identity(*(state[name] for name in IDENTITY))
+        if kind == "edit":
+            try:
+                changes = json.loads(details).get("changes") or {}
+            except (ValueError, AttributeError):
+                changes = {}  # not what sendtrack writes: the hash shows the alteration
+            for name, pair in changes.items() if isinstance(changes, dict) else ():
+                if name in state and isinstance(pair, list) and len(pair) == 2:
+                    state[name] = pair[0]
+    return out
+
+
 def canonical(previous: str, case_id: int, event_id: int, kind: str, when, details: str,
-              voids: int | None, recorded_by: str, recorded_at, who: str = "") -> bytes:
+              voids: int | None, recorded_by: str, recorded_at, who: str = "",
+              imported_by: str | None = None, imported_at=None) -> bytes:
     """The bytes an event's hash is taken over. `who` is `identity(...)` for IDENTITY_KINDS, else "".
+    An imported event's importer and time follow, length-prefixed after a separator no event without
+    them has (so rewriting who imported a row breaks the chain as rewriting recorded_by does).
 
     Written out in one f-string, the usual forms tested inline: this runs for every event of a
     sample, an import, a check and a recompute (~1 us here, about as much as the SHA-256). The text
@@ -78,15 +115,19 @@ def canonical(previous: str, case_id: int, event_id: int, kind: str, when, detai
         when = day(when)
     if type(recorded_at) is not str or len(recorded_at) != 19 or recorded_at[10] != " ":
         recorded_at = stamp(recorded_at)
-    return (f"{FORM}\x1f{previous}\x1f{case_id}\x1f{event_id}\x1f{len(kind)}:{kind}\x1f{when}\x1f"
+    text = (f"{FORM}\x1f{previous}\x1f{case_id}\x1f{event_id}\x1f{len(kind)}:{kind}\x1f{when}\x1f"
             f"{len(details)}:{details}\x1f{'' if voids is None else voids}\x1f"
-            f"{len(recorded_by)}:{recorded_by}\x1f{recorded_at}\x1f{who}").encode()
+            f"{len(recorded_by)}:{recorded_by}\x1f{recorded_at}\x1f{who}")
+    if imported_by is not None or imported_at is not None:
+        text += f"\x1e{_text(imported_by)}\x1f{_text(None if imported_at is None else stamp(imported_at))}"
+    return text.encode()
 
 
 def event_hash(previous: str, case_id: int, event_id: int, kind: str, when, details: str,
-               voids: int | None, recorded_by: str, recorded_at, who: str = "") -> str:
+               voids: int | None, recorded_by: str, recorded_at, who: str = "",
+               imported_by: str | None = None, imported_at=None) -> str:
     return _sha256(canonical(previous, case_id, event_id, kind, when, details, voids, recorded_by,
-                             recorded_at, who)).hexdigest()
+                             recorded_at, who, imported_by, imported_at)).hexdigest()
 
 
 # --- writing ------------------------------------------------------------------------------------------
@@ -97,24 +138,38 @@ PUT_HEAD = ("INSERT INTO audit_heads (case_id, event_id, hash) VALUES (?, ?, ?) 
 GET_HEAD = "SELECT event_id, hash FROM audit_heads WHERE case_id = ?"
 
 
-def chain(events: Iterable[Sequence], identities: dict[int, str],
+def chain(events: Sequence[Sequence], identities: dict[int, str | tuple],
           heads: dict[int, tuple[int, str]]) -> list[tuple]:
-    """Event rows in storage.columns.EVENTS order without the hash -> the same rows with their hash.
+    """Event rows in storage.columns.EVENTS order without the hash -> the same rows with their hash
+    (rows may stop before imported_by/imported_at, as migration 0003 reads them, which hashes alike).
 
     Rows of one case must come in id order (the chain's order); each chains to `heads` (case id ->
     (event id, hash) of the case's last stored event, updated in place to the new last), or to
-    GENESIS. `identities` gives `identity(...)` for the cases of identity-bearing events."""
+    GENESIS. `identities` gives, for the cases of identity-bearing events, `identity(...)` or the
+    case's current values (IDENTITY order), from which each event's are found with `identities_of`
+    when the case has edits among `events`."""
+    edited = {row[1] for row in events if row[2] == "edit"}
+    per_event: dict[int, str] = {}
+    for case_id in edited:
+        values = identities.get(case_id)
+        if isinstance(values, tuple):
+            per_event.update(identities_of(
+                values, [(r[0], r[2], r[4]) for r in events if r[1] == case_id]))
     out = []
     for row in events:
-        event_id, case_id, kind, when, details, voids, by, at = row
+        event_id, case_id, kind, when, details, voids, by, at, *imported = row
+        imported_by, imported_at = imported or (None, None)
         last = heads.get(case_id)
         if last is not None and event_id <= last[0]:
             raise ValueError(f"event {event_id} of case {case_id} is not after its last event {last[0]}")
-        who = identities.get(case_id, "") if kind in IDENTITY_KINDS else ""
+        who = ""
+        if kind in IDENTITY_KINDS:
+            found = per_event.get(event_id) or identities.get(case_id, "")
+            who = identity(*found) if isinstance(found, tuple) else found
         digest = _sha256(canonical(last[1] if last else GENESIS, case_id, event_id, kind, when, details,
-                                   voids, by, at, who)).hexdigest()
+                                   voids, by, at, who, imported_by, imported_at)).hexdigest()
         heads[case_id] = (event_id, digest)
-        out.append((event_id, case_id, kind, when, details, voids, by, at, digest))
+        out.append((*row, digest))
     return out
 
 
@@ -142,19 +197,30 @@ ALTERED_REQUEST = ("hash does not match — the event, or the case's reference, 
 UNHASHED = "no hash — the event was written outside sendtrack"
 
 
-def verify(case_id: int, ref: str, who: str, events: Sequence[Sequence], head: Sequence | None
+def verify(case_id: int, ref: str, who: str | tuple, events: Sequence[Sequence], head: Sequence | None
            ) -> Break | None:
     """Recompute one case's chain: `events` are (id, kind, date, details, voids, recorded_by,
-    recorded_at, hash) in id order, `who` the case's `identity(...)`, `head` its (event id, hash) in
-    audit_heads. Returns the first broken link, or None."""
+    recorded_at, imported_by, imported_at, hash) in id order, `who` the case's current values
+    (IDENTITY order; or their `identity(...)` when it has no edit), `head` its (event id, hash) in
+    audit_heads. Returns the first broken link, or None.
+
+    An erased case's request was hashed over the identity the erasure replaced, which is gone: its
+    stored hash stands (the next link covers it) when the request, read with the case's values as
+    they are now, hashes to the commitment its `erase` event recorded (`erase_commitment`), and the
+    erase event is itself a link of the chain, so neither can be rewritten unseen."""
     previous = GENESIS
-    for event_id, kind, when, details, voids, by, at, stored in events:
+    commitments = {_commitment(row[3]) for row in events if row[1] in ERASE_KINDS}
+    if isinstance(who, tuple):
+        whos = identities_of(who, [(e[0], e[1], e[3]) for e in events])
+    else:
+        whos = {e[0]: who for e in events}
+    for event_id, kind, when, details, voids, by, at, imported_by, imported_at, stored in events:
         if stored is None:
             return Break(case_id, ref, event_id, kind, day(when), UNHASHED)
         bearing = kind in IDENTITY_KINDS
         digest = _sha256(canonical(previous, case_id, event_id, kind, when, details, voids, by, at,
-                                   who if bearing else "")).hexdigest()
-        if digest != stored:
+                                   whos[event_id] if bearing else "", imported_by, imported_at)).hexdigest()
+        if digest != stored and not (bearing and digest in commitments):
             return Break(case_id, ref, event_id, kind, day(when), ALTERED_REQUEST if bearing else ALTERED)
         previous = stored
     last_id = events[-1][0] if events else None
@@ -178,7 +244,8 @@ def verify(case_id: int, ref: str, who: str, events: Sequence[Sequence], head: S
 #: An event as `verify` reads it, its case id first; a case's rows come together, in the index's
 #: (date, id) order that the rules read too (so bulk.fetch_range reads them once for both), and are
 #: put in id order, the chain's, case by case.
-CHAIN_EVENTS = "SELECT case_id, id, kind, date, details, voids, recorded_by, recorded_at, hash FROM events"
+CHAIN_EVENTS = ("SELECT case_id, id, kind, date, details, voids, recorded_by, recorded_at, imported_by, "
+                "imported_at, hash FROM events")
 CHAIN_ORDER = " ORDER BY case_id, date, id"
 _CHAIN_CASES = f"SELECT id, {', '.join(IDENTITY)} FROM cases"
 _HEADS = "SELECT case_id, event_id, hash FROM audit_heads"
@@ -203,7 +270,7 @@ def find_breaks(db: Database, lo: int | None = None, hi: int | None = None,
             return
         seen.add(case_id)
         rows.sort()  # by id: (id, kind, ...) tuples, ids unique
-        found = verify(case_id, case[1], identity(*case[1:]), rows, heads.get(case_id))
+        found = verify(case_id, case[1], tuple(case[1:]), rows, heads.get(case_id))
         if found is not None:
             out.append(found)
 
@@ -220,6 +287,23 @@ def find_breaks(db: Database, lo: int | None = None, hi: int | None = None,
     for case_id in heads.keys() - seen:  # a head but no events left
         judge(case_id, [])
     return sorted(out, key=lambda b: b.case_id)
+
+
+def _commitment(details) -> str | None:
+    try:
+        value = json.loads(details).get("request")
+    except (TypeError, ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None
+
+
+def erase_commitment(previous: str, case_id: int, request: Sequence, who: str) -> str:
+    """What an erase event records: the hash of the request event (`request` its (id, kind, date,
+    details, voids, recorded_by, recorded_at, imported_by, imported_at) as stored, `previous` the hash
+    it chains to) taken over `who`, the case's identity as the erasure leaves it."""
+    event_id, kind, when, details, voids, by, at, imported_by, imported_at = request
+    return _sha256(canonical(previous, case_id, event_id, kind, when, details, voids, by, at, who,
+                             imported_by, imported_at)).hexdigest()
 
 
 def _stream(cursor) -> Iterable[Sequence]:

@@ -1,9 +1,19 @@
-"""Bulk SQL: whole tables in and out with executemany, and reads of case-id ranges for worker processes."""
+"""Bulk SQL: whole tables in and out with executemany, reads of case-id ranges for worker processes, and
+what long writers need to write in chunks: the import's staging file and marker, recompute's mark."""
 
 from __future__ import annotations
 
+import io
+import json
+import os
+import pickle
+import sqlite3
+import tempfile
+import zlib
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
 
 from sendtrack.storage import audit, columns
 from sendtrack.storage.cases import INSERT_DEADLINE, SELECT_IDENTITY
@@ -78,7 +88,8 @@ class RangeReader:
         if self.db is None:
             assert self.location.path is not None
             self.db = Database(self.location, connect_sqlite(self.location.path), "sqlite")
-        return fetch_range(self.db, lo, hi)
+        with self.db.read():  # one snapshot: the parent commits in chunks while workers read
+            return fetch_range(self.db, lo, hi)
 
 
 def replace_case_deadlines(db: Database, changed: list[tuple[int, list[tuple]]]) -> None:
@@ -162,21 +173,182 @@ def insert_rows(db: Database, *, cases: list[tuple] = (), events: list[tuple] = 
 
 
 def insert_events(db: Database, events: list[tuple], cases: list[tuple] = ()) -> None:  # type: ignore[assignment]
-    """Event rows with their ids, in columns.EVENTS order without the hash, each case's rows in id
+    """Event rows with their ids, in columns.EVENTS order without the hash (imported_by and
+    imported_at may be left off: NULL), each case's rows in id
     order: each gets its hash chained to its case's head (storage/audit.py), and the heads move on.
     `cases` are the rows (columns.CASES order) just written for these events, if any: a request's hash
     covers its case's values; other cases' values are read from the database."""
     if not events:
         return
-    identities = {row[0]: audit.identity(*(row[i] for i in _IDENTITY_AT)) for row in cases}
+    # the case's values; audit.chain finds each identity-bearing event's (an edit undone before it)
+    identities: dict[int, str | tuple] = {row[0]: tuple(row[i] for i in _IDENTITY_AT) for row in cases}
     touched = {row[1] for row in events}
     for case_id in {row[1] for row in events if row[2] in audit.IDENTITY_KINDS} - identities.keys():
         found = db.one(SELECT_IDENTITY, (case_id,))
         if found is not None:
-            identities[case_id] = audit.identity(*found)
+            identities[case_id] = tuple(found)
     lo, hi = min(touched), max(touched)
     heads = {row[0]: (row[1], row[2]) for row in db.all(
         "SELECT case_id, event_id, hash FROM audit_heads WHERE case_id BETWEEN ? AND ?", (lo, hi))
         if row[0] in touched}
-    db.executemany(INSERT_EVENT, audit.chain(events, identities, heads))
+    # rows without imported_by/imported_at (a sample's) get NULL for both: written by sendtrack itself
+    width = len(columns.EVENTS) - 1
+    # a list, not a generator: chain reads the rows twice (once for the cases with edits)
+    db.executemany(INSERT_EVENT, audit.chain([row if len(row) == width else (*row, None, None)
+                                              for row in events], identities, heads))
     db.executemany(audit.PUT_HEAD, [(case_id, *heads[case_id]) for case_id in sorted(touched)])
+
+
+# --- recompute in chunks: what was written since it began ---------------------------------------------
+
+def last_event_id(db: Database) -> int:
+    row = db.one("SELECT COALESCE(MAX(id), 0) FROM events")
+    return row[0] if row else 0
+
+
+def cases_written_since(db: Database, mark: int) -> set[int]:
+    """Cases with an event after event `mark` (events are append-only and numbered upwards, so these
+    are exactly the cases written since `mark` was read)."""
+    return {row[0] for row in db.all("SELECT DISTINCT case_id FROM events WHERE id > ?", (mark,))}
+
+
+# --- import in chunks: the staging file and the marker ---------------------------------------------------
+
+#: meta row naming an import being written (or stopped part-way): JSON, see app/exchange.py
+IMPORT_MARKER = "import_batch"
+
+
+def import_marker(db: Database) -> dict | None:
+    from sendtrack.storage import meta
+
+    value = meta.get(db, IMPORT_MARKER)
+    return json.loads(value) if value else None
+
+
+def put_import_marker(db: Database, marker: dict) -> None:
+    from sendtrack.storage import meta
+
+    meta.put(db, IMPORT_MARKER, json.dumps(marker, sort_keys=True))
+
+
+def clear_import_marker(db: Database) -> None:
+    db.execute("DELETE FROM meta WHERE name = ?", (IMPORT_MARKER,))
+
+
+class _Rows(pickle.Unpickler):
+    """Unpickles rows of plain values and dates only: a staging file is never a way to run code."""
+
+    def find_class(self, module: str, name: str):
+        if module == "datetime" and name in ("date", "datetime"):
+            return {"date": date, "datetime": datetime}[name]
+        raise pickle.UnpicklingError(f"{module}.{name} is not a row value")
+
+
+class Staging:
+    """An import's checked rows, kept outside the database until they are written into it: a private
+    SQLite file (0600, beside the database) holding a chunk of whole cases a row (their case, event
+    and deadline rows, as insert_rows takes them, pickled and compressed), in case-id order.
+
+    Written with no journal and no syncing while the import checks its file (a crash then leaves
+    only a stray file, removed by the next import), then `seal`ed (synced) before any of it is
+    written into the database, so an import stopped part-way can be finished from it."""
+
+    def __init__(self, path: Path, raw: sqlite3.Connection) -> None:
+        self.path, self.raw = path, raw
+
+    @classmethod
+    def create(cls, directory: Path, name: str) -> Staging:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # the creator's process id in the name: a stray file (its import killed before it wrote
+        # anything) is swept by the next import once that process is gone (sweep_staging)
+        fd, where = tempfile.mkstemp(dir=directory, prefix=f".{name}.import-{os.getpid()}-",
+                                     suffix=".staging")
+        os.close(fd)  # mkstemp made it 0600
+        raw = sqlite3.connect(where, isolation_level=None)
+        raw.execute("PRAGMA journal_mode = OFF")
+        raw.execute("PRAGMA synchronous = OFF")
+        raw.execute("CREATE TABLE chunks (n INTEGER PRIMARY KEY, lo INTEGER NOT NULL, hi INTEGER NOT NULL, "
+                    "cases INTEGER NOT NULL, rows BLOB NOT NULL)")
+        raw.execute("CREATE TABLE about (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        raw.execute("CREATE TABLE refs (ref TEXT NOT NULL)")
+        return cls(Path(where), raw)
+
+    @classmethod
+    def open(cls, path: Path) -> Staging | None:
+        """The staging file an import stopped part-way left, or None if it is gone or unreadable."""
+        if not path.is_file():
+            return None
+        try:
+            raw = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
+            raw.execute("SELECT COUNT(*) FROM chunks").fetchone()
+        except sqlite3.Error:
+            return None
+        return cls(path, raw)
+
+    def add(self, cases: list[tuple], events: list[tuple], deadlines: list[tuple]) -> None:
+        """Rows of whole cases (cases in id order; events and deadlines start with the case id)."""
+        if not cases:
+            return
+        blob = zlib.compress(pickle.dumps((cases, events, deadlines), protocol=pickle.HIGHEST_PROTOCOL), 1)
+        self.raw.execute("INSERT INTO chunks (lo, hi, cases, rows) VALUES (?, ?, ?, ?)",
+                         (cases[0][0], cases[-1][0], len(cases), blob))
+        self.raw.executemany("INSERT INTO refs (ref) VALUES (?)", [(c[1],) for c in cases])
+
+    def refs(self, size: int = 500) -> Iterator[list[str]]:
+        """The staged cases' references, `size` at a time."""
+        cursor = self.raw.execute("SELECT ref FROM refs")
+        while part := cursor.fetchmany(size):
+            yield [r[0] for r in part]
+
+    def note(self, **values) -> None:
+        self.raw.executemany("INSERT OR REPLACE INTO about (name, value) VALUES (?, ?)",
+                             [(k, json.dumps(v)) for k, v in values.items()])
+
+    def about(self) -> dict:
+        return {k: json.loads(v) for k, v in self.raw.execute("SELECT name, value FROM about")}
+
+    def chunks(self) -> list[tuple[int, int, int, int]]:
+        """(n, first case id, last case id, cases) of every chunk, in case-id order."""
+        return [tuple(r) for r in self.raw.execute("SELECT n, lo, hi, cases FROM chunks ORDER BY n")]
+
+    def rows(self, n: int) -> tuple[list[tuple], list[tuple], list[tuple]]:
+        blob = self.raw.execute("SELECT rows FROM chunks WHERE n = ?", (n,)).fetchone()[0]
+        return _Rows(io.BytesIO(zlib.decompress(blob))).load()
+
+    def seal(self) -> None:
+        """Make the staged rows durable before the database is written from them."""
+        with open(self.path, "rb+") as handle:
+            os.fsync(handle.fileno())
+
+    def remove(self) -> None:
+        self.raw.close()
+        self.path.unlink(missing_ok=True)
+
+    def close(self) -> None:
+        self.raw.close()
+
+
+def sweep_staging(directory: Path, name: str, *, keep: str | None) -> list[Path]:
+    """Remove staging files of imports killed before writing anything into the database: those whose
+    process is gone and that no marker names (`keep`). A live process's file is never touched, even
+    one whose number was reused (it stays until that process ends too)."""
+    removed = []
+    for path in directory.glob(f".{name}.import-*.staging"):
+        pid = path.name[len(f".{name}.import-"):].split("-", 1)[0]
+        if str(path) == keep or not pid.isdigit() or _running(int(pid)):
+            continue
+        path.unlink(missing_ok=True)
+        removed.append(path)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -65,19 +65,24 @@ class StoredEvent:
     voids: int | None
     recorded_by: str
     recorded_at: str
+    imported_by: str | None
+    imported_at: str | None
     hash: str | None
 
     @staticmethod
     def from_row(row: tuple) -> StoredEvent:
         """From a row of columns.EVENTS, by name."""
         v = dict(zip(columns.EVENTS, row, strict=True))
-        at = v["recorded_at"]
-        at = at.isoformat(sep=" ") if isinstance(at, datetime) else str(at)
         return StoredEvent(**{**v, "date": as_date(v["date"]), "details": json.loads(v["details"] or "{}"),
-                              "recorded_at": at})
+                              "recorded_at": _stamp(v["recorded_at"]),
+                              "imported_at": None if v["imported_at"] is None else _stamp(v["imported_at"])})
 
     def to_event(self) -> Event:
         return Event.make(self.id, self.kind, self.date, **self.details)
+
+
+def _stamp(value) -> str:
+    return value.isoformat(sep=" ") if isinstance(value, datetime) else str(value)
 
 
 def find_case(db: Database, ref: str) -> StoredCase:
@@ -107,6 +112,28 @@ def set_holder(db: Database, case_id: int, *, team: str, coordinator: str | None
     db.execute("UPDATE cases SET team = ?, coordinator = ? WHERE id = ?", (team, coordinator, case_id))
 
 
+def set_case_values(db: Database, case_id: int, values: dict[str, Any]) -> None:
+    """Correct the case's own values (the caller records the `edit` event with old and new)."""
+    unknown = [k for k in values if k not in columns.CASES or k in ("id", "ref", "created_at")]
+    assert not unknown, unknown
+    assignments = ", ".join(f"{k} = ?" for k in values)
+    db.execute(f"UPDATE cases SET {assignments} WHERE id = ?", (*values.values(), case_id))
+
+
+def cases_born(db: Database, dob: date) -> list[StoredCase]:
+    """The cases of children born on `dob` (the duplicate-child check compares their names)."""
+    return [StoredCase.from_row(r) for r in db.all(f"{SELECT_CASE} WHERE dob = ? ORDER BY id", (dob,))]
+
+
+def names(db: Database) -> Iterator[tuple[int, str, date]]:
+    """(id, name, dob) of every case, a batch at a time: name matching folds accents and case in
+    Python, the same way on SQLite and PostgreSQL."""
+    cursor = db.execute("SELECT id, name, dob FROM cases ORDER BY id")
+    while rows := cursor.fetchmany(10_000):
+        for case_id, name, dob in rows:
+            yield case_id, name, as_date(dob)  # type: ignore[misc]
+
+
 def event_rows(db: Database, case_id: int) -> list[StoredEvent]:
     rows = db.all(f"{SELECT_EVENT} WHERE case_id = ? ORDER BY date, id", (case_id,))
     return [StoredEvent.from_row(r) for r in rows]
@@ -120,8 +147,10 @@ def to_case(case: StoredCase, rows: list[StoredEvent]) -> Case:
     """The domain case: every event that is not a void and has not been voided, by date then id."""
     voided = voided_ids(rows)
     events = tuple(r.to_event() for r in rows if r.kind != "void" and r.id not in voided)
+    void = any(r.kind == "request" and r.id in voided for r in rows)
     return Case(ref=case.ref, dob=case.dob, received=case.received, looked_after=case.looked_after,
-                alternative_provision=case.alternative_provision, setting=case.setting, events=events)
+                alternative_provision=case.alternative_provision, setting=case.setting, events=events,
+                void=void)
 
 
 def insert_case(db: Database, *, ref: str, name: str, dob: date, received: date, source: str, team: str,
@@ -147,7 +176,8 @@ def insert_event(db: Database, *, case_id: int, kind: str, when: date, details: 
         who = audit.identity(*row)
     digest = audit.event_hash(head[1] if head else audit.GENESIS, case_id, event_id, kind, when, payload,
                               voids, recorded_by, now, who)
-    db.execute(INSERT_EVENT, (event_id, case_id, kind, when, payload, voids, recorded_by, now, digest))
+    db.execute(INSERT_EVENT, (event_id, case_id, kind, when, payload, voids, recorded_by, now, None, None,
+                              digest))
     db.execute(audit.PUT_HEAD, (case_id, event_id, digest))
     return event_id
 

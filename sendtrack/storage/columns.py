@@ -18,8 +18,11 @@ CASE_RETURNS = CASE_RETURN_KEYS
 #: placements: where the child is educated, as SEN2 records it (one of urn, ukprn, setting_type; rank 1
 #: main or 2 dual registration; entry and leaving dates; phase for Annex A)
 PLACEMENTS = ("id", "case_id", "urn", "ukprn", "setting_type", "rank", "entry", "leaving", "phase")
-#: events: the append-only log; `hash` chains each event to the previous one of its case (storage/audit.py)
-EVENTS = ("id", "case_id", "kind", "date", "details", "voids", "recorded_by", "recorded_at", "hash")
+#: events: the append-only log; `hash` chains each event to the previous one of its case (storage/audit.py).
+#: recorded_by/recorded_at say who recorded the event and when (an import keeps its file's values as
+#: history); imported_by/imported_at say who imported it and when (NULL for events written by a command)
+EVENTS = ("id", "case_id", "kind", "date", "details", "voids", "recorded_by", "recorded_at", "imported_by",
+          "imported_at", "hash")
 #: audit_heads: each case's last event and its hash, the end its chain must reach
 AUDIT_HEADS = ("case_id", "event_id", "hash")
 #: deadlines: one row per materialised `Deadline`, its fields in the dataclass's order

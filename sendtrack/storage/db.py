@@ -36,10 +36,10 @@ BUSY_TIMEOUT_MS = 30_000
 #: only the header checks run (README "Storage": a damaged database).
 QUICK_CHECK_MAX_BYTES = 8 << 20
 #: A long writer (import, recompute) keeps the write lock about this long per transaction at most ...
-SHARE_HOLD_S = 0.5
-#: ... then leaves it free at least this long: SQLite's busy handler retries a waiting writer every
-#: 100 ms at most, so each waiting writer gets a turn before the long writer takes the lock again.
-SHARE_PAUSE_S = 0.12
+SHARE_HOLD_S = 0.3
+#: ... then leaves it free at least this long, and tries for its next turn only this often: a waiting
+#: interactive writer tries every 10 ms or sooner (Database._begin), so it goes first.
+SHARE_PAUSE_S = 0.05
 #: How long a long writer waits for its next turn before giving up as busy.
 SHARE_WAIT_S = 600
 
@@ -152,12 +152,26 @@ def _header_problem(path: Path) -> str | None:
     page_size = 65536 if page_size == 1 else page_size
     if page_size < 512 or page_size & (page_size - 1):
         return "its header has an impossible page size"
+    problem = _wal_problem(path, page_size)
+    if problem or _wal_size(path):
+        # another process's checkpoint copies pages from a non-empty -wal, growing the file after
+        # its header says how many pages there are: its size says nothing until the log is empty
+        return problem
     if size % page_size:
-        return "the file ends part-way through a page (cut short?)"
+        problem = "the file ends part-way through a page (cut short?)"
     pages, change, valid_for = struct.unpack(">I", header[28:32])[0], header[24:28], header[92:96]
     if pages and change == valid_for and pages * page_size > size:
-        return f"the file is shorter than its header says ({size // page_size} of {pages} pages)"
-    return _wal_problem(path, page_size)
+        problem = f"the file is shorter than its header says ({size // page_size} of {pages} pages)"
+    if problem and (_wal_size(path) or path.stat().st_size != size):
+        return None  # a writer came along while it was read: not a finding
+    return problem
+
+
+def _wal_size(path: Path) -> int:
+    try:
+        return path.with_name(path.name + "-wal").stat().st_size
+    except OSError:
+        return 0
 
 
 def _wal_problem(path: Path, page_size: int) -> str | None:
@@ -194,8 +208,8 @@ def check_file(path: Path) -> None:
     """Refuse a database file SQLite should not be let near: not a regular file, or a damaged header,
     size or write-ahead log (a damaged page inside is PRAGMA quick_check's, or SQLite's own error).
 
-    A checkpoint by another process grows the file after writing the header, so a size that looks
-    short is looked at again before it counts as damage."""
+    A checkpoint by another process grows the file after writing the header, so the file's size is
+    only judged while its -wal is empty or absent (and a finding is looked at again before it counts)."""
     try:
         found = os.stat(path)
     except OSError as exc:
@@ -298,6 +312,8 @@ class Database:
         self.dialect = dialect
         #: opened read-only (the file or its directory is not writable): every write is refused
         self.read_only = read_only
+        #: a long writer waiting its turn (Turns): one try, it waits in turns of its own
+        self._polite = False
 
     def _sql(self, sql: str) -> str:
         # psycopg reads every % as a placeholder: a literal one (LIKE 'A-%') must be doubled
@@ -355,11 +371,25 @@ class Database:
             # (PostgreSQL queues the lock's waiters in order, so a long writer needs no pause)
             self.raw.execute("SELECT pg_advisory_xact_lock(7217)")
             return
+        # not SQLite's busy handler: it retries a writer less often the longer it has waited (every
+        # 100 ms after 0.3 s), so writers arriving later take the lock first, again and again; here
+        # a writer that has waited longer tries more often, and a long writer least (Turns)
+        waited_since, give_up = time.monotonic(), time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        self.raw.execute("PRAGMA busy_timeout = 0")
         try:
-            self.raw.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as exc:
-            # busy only after the busy timeout: another process has held the write lock for 30 s
-            raise _refused(exc, self.location) from None
+            while True:
+                try:
+                    self.raw.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.Error as exc:
+                    now = time.monotonic()
+                    if _code(exc) not in (SQLITE_BUSY, SQLITE_LOCKED) or now > give_up or self._polite:
+                        # busy only after the busy timeout: another process held the lock for 30 s
+                        raise _refused(exc, self.location) from None
+                    waited = now - waited_since
+                time.sleep(0.010 if waited < 0.25 else 0.005 if waited < 1.0 else 0.002)
+        finally:
+            self.raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
     def _commit(self) -> None:
         try:
@@ -436,8 +466,8 @@ class Turns:
 
     def _take(self) -> None:
         """Begin the next transaction. After the first, on SQLite: leave the lock free a while (the
-        waiting writers' turn), then try for it every SHARE_PAUSE_S rather than through the busy
-        handler, whose retries come quicker than a writer that has waited long (so it would win)."""
+        waiting writers' turn), then try for it only every SHARE_PAUSE_S, less often than any
+        interactive writer waiting (Database._begin), so they go first."""
         polite = self.commits and self.db.dialect == "sqlite"
         if not polite:
             self.current = self.db.write()
@@ -446,7 +476,7 @@ class Turns:
             return
         give_up = time.monotonic() + SHARE_WAIT_S
         time.sleep(SHARE_PAUSE_S)
-        self.db.raw.execute("PRAGMA busy_timeout = 0")
+        self.db._polite = True
         try:
             while True:
                 attempt = self.db.write()
@@ -460,7 +490,7 @@ class Turns:
                 self.current, self.taken = attempt, time.monotonic()
                 return
         finally:
-            self.db.raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self.db._polite = False
 
     @contextmanager
     def step(self, *, commit: bool = False) -> Iterator[Database]:

@@ -23,6 +23,12 @@ STATUS_SQL = """CASE
   ELSE 'overdue' END"""
 STATUS_PARAMS = 6
 
+#: Case `c` counts: its request was not voided (a case recorded by mistake is in no report or KPI).
+LIVE_CASE_SQL = ("NOT EXISTS (SELECT 1 FROM events rq JOIN events vd ON vd.voids = rq.id "
+                 "WHERE rq.case_id = c.id AND rq.kind = 'request')")
+#: Coordinator names match ignoring case everywhere (bind the name to the `?`).
+COORDINATOR_SQL = "LOWER({alias}.coordinator) = LOWER(?)"
+
 #: The deadline row `d` exists on the day bound to its two `?`.
 VISIBLE_SQL = "d.known_from <= ? AND (d.known_until IS NULL OR ? < d.known_until)"
 
@@ -47,13 +53,13 @@ def deadline_statuses(db: Database, case_id: int, day: date) -> list[tuple[str, 
 
 def list_cases(db: Database, *, day: date, team: str | None, coordinator: str | None) -> list[tuple]:
     """One row per case: who holds it, its stage, its next open deadline and its overdue count."""
-    where: list[str] = ["c.received <= ?"]
+    where: list[str] = ["c.received <= ?", LIVE_CASE_SQL]
     params: list[object] = [day]
     if team:
         where.append("c.team = ?")
         params.append(team)
     if coordinator:
-        where.append("c.coordinator = ?")
+        where.append(COORDINATOR_SQL.format(alias="c"))
         params.append(coordinator)
     clause = f"WHERE {' AND '.join(where)}" if where else ""
     sql = f"""
@@ -61,7 +67,8 @@ def list_cases(db: Database, *, day: date, team: str | None, coordinator: str | 
       SELECT d.case_id, d.rule, d.kind, d.owner, d.due, d.completed_on, d.ended_on, {STATUS_SQL} AS status
       FROM deadlines d WHERE {VISIBLE_SQL}
     )
-    SELECT c.ref, c.name, c.team, c.coordinator, c.received,
+    SELECT c.ref, c.name, c.team, c.coordinator, c.received, c.looked_after, c.alternative_provision,
+      c.setting,
       CASE
         WHEN EXISTS (SELECT 1 FROM s WHERE s.case_id = c.id AND s.rule = 'annual-review'
                      AND s.status = 'not-applicable') THEN 'ceased'

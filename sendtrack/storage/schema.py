@@ -72,6 +72,10 @@ class EventTable(SQLModel, table=True):
     voids: int | None = Field(default=None, foreign_key="events.id", index=True)
     recorded_by: str
     recorded_at: datetime = Field(sa_type=DateTime())  # naive UTC, as created_at
+    # who imported the event and when (migration 0004); NULL for events written by a command. An
+    # import keeps its file's recorded_by/recorded_at as history and records these beside them
+    imported_by: str | None = None
+    imported_at: datetime | None = Field(default=None, sa_type=DateTime())
     # sha256 hex chained to the case's previous event (storage/audit.py); NULL only in rows written
     # outside sendtrack, which `check` reports. UPDATE and DELETE are refused by triggers (migration 0003)
     hash: str | None = None

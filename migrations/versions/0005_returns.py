@@ -4,8 +4,8 @@ and a placements table (SEN2's placement: URN, UKPRN or setting type, rank, entr
 Every new column is nullable and starts empty: an upgraded database keeps every row as it was, and
 `sendtrack sen2 --check` lists what each case still needs.
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

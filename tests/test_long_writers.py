@@ -1,0 +1,144 @@
+"""Long writers share the lock: an import written in steps under its marker, stopped part-way and finished
+by running it again, on SQLite and PostgreSQL (README: Long writers share the lock).
+
+A stop is made here by making the write of the import's third step fail (a refusal, as a full disk gives):
+the steps before it are committed, the failing one is rolled back. tests/test_crash.py kills a real
+process with SIGKILL at chosen statements (slow tests); this file checks what a user then sees and does.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sendtrack.app import exchange
+from sendtrack.config import DEFAULT_CONFIG
+from sendtrack.errors import RefusedError
+from sendtrack.storage.bulk import sweep_staging
+
+AS_OF = "2025-06-30"
+
+
+@pytest.fixture
+def exported(cli, tmp_path) -> Path:
+    """A CSV export of 300 sampled cases (3 steps of 100 to write), made in a database of its own."""
+    source = tmp_path / "source.db"
+    cli.ok(["--db", str(source), "init"])
+    cli.ok(["--db", str(source), "sample", "--cases", "300", "--seed", "9", "--as-of", AS_OF])
+    out = tmp_path / "all.csv"
+    cli.ok(["--db", str(source), "export", "--format", "csv", "--out", str(out)])
+    return out
+
+
+def split(exported: Path, tmp_path: Path, cases: int) -> tuple[Path, Path]:
+    """The export's first `cases` cases and the rest, as two files (each case's rows stay together)."""
+    rows = list(csv.reader(io.StringIO(exported.read_text())))
+    header, body = rows[0], rows[1:]
+    refs = list(dict.fromkeys(r[0] for r in body))
+    first = set(refs[:cases])
+    parts = []
+    for name, keep in (("first.csv", True), ("rest.csv", False)):
+        path = tmp_path / name
+        with path.open("w", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(header)
+            writer.writerows(r for r in body if (r[0] in first) == keep)
+        parts.append(path)
+    return parts[0], parts[1]
+
+
+def stop_at_step(monkeypatch, step: int) -> None:
+    """The import's `step`-th chunk write fails, as a full disk would make it."""
+    real, calls = exchange._write_chunk, {"n": 0}
+
+    def failing(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == step:
+            raise RefusedError("the disk is full")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(exchange, "_write_chunk", failing)
+
+
+def count_cases(backend) -> int:
+    db = backend.open()
+    try:
+        return db.one("SELECT COUNT(*) FROM cases")[0]
+    finally:
+        db.close()
+
+
+def test_a_one_step_import_leaves_no_marker_and_the_next_import_goes_ahead(backend_cli, exported, tmp_path):
+    first, rest = split(exported, tmp_path, 40)
+    assert backend_cli.ok(["import", str(first)]).startswith("imported 40 cases")
+    assert "no problems" in backend_cli.ok("check")
+    assert backend_cli.ok(["import", str(rest)]).startswith("imported 260 cases")
+    assert "no problems" in backend_cli.ok("check")
+
+
+def test_an_import_stopped_part_way_is_finished_by_running_it_again(backend_cli, backend, exported,
+                                                                    tmp_path, monkeypatch):
+    cli = backend_cli
+    with monkeypatch.context() as patch:
+        stop_at_step(patch, 3)
+        stopped = cli.fails(["import", str(exported)])
+    # the first step is committed on its own (with the marker); the second may share a transaction
+    # with the third (steps share one while it has held the lock under 0.3 s), which is rolled back.
+    # The first step may carry one case more: the one holding the file's highest event id goes first.
+    message = stopped.stderr.strip()
+    assert "the import stopped part-way (the disk is full)" in message, message
+    written = count_cases(backend)
+    assert written in (100, 101, 200, 201)
+    assert f"{written} of 300 cases are written, each whole" in message
+    assert f"run `sendtrack import {exported.resolve()}` again" in message
+
+    # check names it (and nothing else); reports read the whole cases that are in
+    problems = cli.fails("check").stdout.splitlines()
+    assert problems == [f"-: unfinished-import: an import of {exported.resolve()} is being written or "
+                        f"stopped part-way: {written} of 300 cases are in, each whole; run `sendtrack import "
+                        f"{exported.resolve()}` again to finish it"]
+    assert len(cli.ok("cases --format csv").splitlines()) == written + 1
+    # interactive writes go on meanwhile
+    cli.ok("add-request --ref NEW-1 --name 'Amelia Jones' --dob 2015-03-15 --received 2025-01-06")
+
+    # another file's import waits for this one; so does a recompute under another configuration
+    other = tmp_path / "other.csv"
+    other.write_text(exported.read_text().splitlines()[0] + "\n")
+    assert "another import" in cli.fails(["import", str(other)]).stderr
+    changed = tmp_path / "config.toml"
+    changed.write_text(DEFAULT_CONFIG.read_text().replace("contact_weeks = 6", "contact_weeks = 4"))
+    assert "finish it" in cli.fails(["--config", str(changed), "recompute"]).stderr
+    # and the import cannot be finished under another configuration than the one it was checked under
+    assert "another configuration" in cli.fails(["--config", str(changed), "import", str(exported)]).stderr
+
+    # the same command again writes the rest: every case once, exactly as exported
+    assert cli.ok(["import", str(exported)]).startswith("imported 300 cases")
+    assert count_cases(backend) == 301
+    assert "no problems" in cli.ok("check")
+    again = tmp_path / "again.csv"
+    cli.ok(["export", "--format", "csv", "--out", str(again)])
+    assert [r for r in again.read_text().splitlines() if not r.startswith("NEW-1,") and ",NEW-1," not in r] \
+        == exported.read_text().splitlines()
+    # a third run writes nothing: every case is already there
+    assert "already exists" in cli.fails(["import", str(exported)]).stderr
+    assert count_cases(backend) == 301
+
+
+def test_stray_staging_files_of_gone_processes_are_swept(tmp_path):
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    import os
+
+    mine = tmp_path / f".sendtrack.db.import-{os.getpid()}-abc.staging"
+    stray = tmp_path / f".sendtrack.db.import-{gone.pid}-def.staging"
+    marked = tmp_path / f".sendtrack.db.import-{gone.pid}-ghi.staging"
+    other_db = tmp_path / f".other.db.import-{gone.pid}-jkl.staging"
+    for path in (mine, stray, marked, other_db):
+        path.write_text("")
+    assert sweep_staging(tmp_path, "sendtrack.db", keep=str(marked)) == [stray]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in (mine, marked, other_db))
