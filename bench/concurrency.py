@@ -11,7 +11,7 @@ command would have, from the moment the import and the recompute start until bot
 recompute has every case's deadlines to rewrite (they are deleted first), the import writes 13,000 new
 cases exported from another sampled database (references renamed). Printed: each writer's writes,
 "busy" refusals, other failures, median and slowest write; the import's and recompute's times and exit;
-the longest stretch the write lock was held without a break; `check` afterwards. With several --source
+the longest stretch the write lock was never seen free; `check` afterwards. With several --source
 checkouts, each runs the same scenario from the same files.
 """
 
@@ -227,8 +227,8 @@ def report(result: dict, cases: int) -> None:
     print()
     for name, (seconds, code, last) in result["long"].items():
         print(f"- `{name}`: {seconds:.1f} s, exit {code}{': ' + last[0] if last else ''}")
-    print(f"- the write lock's longest unbroken hold (a probe tried for it every 50 ms): "
-          f"{result['held']:.2f} s")
+    print(f"- the longest the write lock was never seen free (a probe tried for it every 50 ms; held by one "
+          f"writer after another, or by one long transaction): {result['held']:.2f} s")
     print(f"- `check` afterwards: {result['check'][0] if result['check'] else '?'}")
     for message in sorted({r[2] for r in failures})[:5]:
         print(f"- failure: {message}")

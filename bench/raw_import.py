@@ -18,7 +18,7 @@ with open(path, newline="", encoding="utf-8") as handle:
     reader = csv.reader(handle)
     next(reader)
     for (ref, name, dob, source, team, coordinator, looked_after, ap, setting, created_at, event_id, kind,
-         when, details, voids, by, at) in reader:
+         when, details, voids, by, at, *_) in reader:  # (then imported_by, imported_at: not read)
         if kind == "request":
             ids[ref] = len(ids) + 1
             cases.append((ids[ref], ref, name, dob, when, source, team, coordinator or None,

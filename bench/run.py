@@ -165,6 +165,45 @@ def council(out: Path, cases: int, runs: int, reuse: bool, figures: list[Figure]
                           max(r[1] for r in records), "floor command", statistics.median(b[0] for b in base)))
 
 
+def council_bulk(out: Path, heavy_runs: int, figures: list[Figure]) -> None:
+    """Import and recompute at council size (issue 14 item 6): import against raw executemany of the
+    same file, recompute with nothing changed (skipping the unchanged cases, and with --full where the
+    installed sendtrack has it) and with every case changed."""
+    db, st = out / "council.db", sendtrack()
+    exported = out / "council.csv"
+    exported.unlink(missing_ok=True)
+    subprocess.run([*st, "--db", str(db), "export", "--out", str(exported)], check=True, capture_output=True)
+    cases = sum(1 for line in exported.open() if ",request," in line)
+    raw, mine = [], []
+    for _ in range(heavy_runs):
+        for name, results in (("council-raw.db", raw), ("council-import.db", mine)):
+            target = out / name
+            for leftover in out.glob(name + "*"):
+                leftover.unlink()
+            subprocess.run([*st, "--db", str(target), "init"], check=True, capture_output=True)
+            raw_argv = [sys.executable, str(HERE / "raw_import.py"), str(exported), str(target)]
+            argv = raw_argv if results is raw else [*st, "--db", str(target), "import", str(exported)]
+            results.append(run_once(argv))
+    figures.append(Figure(f"council import ({cases:,} cases)", statistics.median(m[0] for m in mine),
+                          max(m[1] for m in mine), "raw executemany", statistics.median(r[0] for r in raw),
+                          target=3.0))
+    copy = out / "council-recompute.db"
+    shutil.copy(db, copy)
+    run_once([*st, "--db", str(copy), "recompute"])  # the first: afterwards unchanged cases can be skipped
+    full = "--full" in subprocess.run([*st, "recompute", "--help"], capture_output=True, text=True).stdout
+    for label, extra in (("nothing changed", []), ("nothing changed, --full", ["--full"])):
+        if extra and not full:
+            continue
+        seconds, peak = median_of([*st, "--db", str(copy), "recompute", *extra], heavy_runs)
+        figures.append(Figure(f"council recompute ({label}; {seconds / cases * 1e3:.3f} ms a case)", seconds,
+                              peak, target=0.1e-3 * cases))
+    config = out / "config-contact-4-weeks.toml"
+    default = Path(__import__("sendtrack").__file__).with_name("data") / "config.toml"
+    config.write_text(default.read_text().replace("contact_weeks = 6", "contact_weeks = 4"))
+    seconds, peak = run_once([*st, "--db", str(copy), "--config", str(config), "recompute"])
+    figures.append(Figure("council recompute (contact_weeks 6 -> 4: every case)", seconds, peak))
+
+
 def england(out: Path, cases: int, runs: int, heavy_runs: int, reuse: bool, figures: list[Figure],
             skipped: list[str]) -> None:
     db = out / "england.db"
@@ -233,6 +272,8 @@ def table(figures: list[Figure]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--council-only", action="store_true", help="skip the England database")
+    parser.add_argument("--bulk", action="store_true",
+                        help="with --council-only: import and recompute at council size too")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes: check the benchmark runs")
     parser.add_argument("--runs", type=int, default=7, help="runs per quick command (median)")
     parser.add_argument("--heavy-runs", type=int, default=1, help="runs of import and recompute")
@@ -248,6 +289,8 @@ def main(argv: list[str] | None = None) -> int:
     skipped: list[str] = []
     print(HEADER, flush=True)
     council(args.out, args.council, args.runs, args.reuse, figures, skipped)
+    if args.bulk or not args.council_only:
+        council_bulk(args.out, args.heavy_runs, figures)
     if not args.council_only:
         england(args.out, args.england, args.runs, args.heavy_runs, args.reuse, figures, skipped)
     print(f"sendtrack benchmark: {os.cpu_count()} cores, Python {sys.version.split()[0]}, "

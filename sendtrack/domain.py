@@ -8,6 +8,9 @@ from datetime import date
 from enum import StrEnum
 from typing import overload
 
+#: Rules that run out like a family window though the LA owns them (mirrored in storage.queries)
+WINDOW_RULES = frozenset({"cease-effective"})
+
 
 class Status(StrEnum):
     MET = "met"
@@ -39,6 +42,10 @@ class Event:
             if k == key:
                 return v
         return default
+
+    def flag(self, key: str) -> bool:
+        """A flag detail (`--for-transfer`): set when stored as true, however it was spelt in."""
+        return str(self.get(key)).lower() == "true"
 
     def get_date(self, key: str) -> dt.date | None:
         value = self.get(key)
@@ -128,11 +135,16 @@ class Deadline:
     ended_on: date | None = None
     known_from: date | None = None
     known_until: date | None = None
+    #: the arithmetic in words, naming the limit that applied (spec 8.11). Computed with the deadline and
+    #: shown by the timeline and `record`; not stored (storage.columns leaves it out), so it is never part
+    #: of a comparison of stored and fresh deadlines.
+    basis: str = field(default="", compare=False)
 
     @property
     def is_window(self) -> bool:
-        """Family windows run out rather than get completed (spec 8.3)."""
-        return self.owner == "family"
+        """Family windows run out rather than get completed (spec 8.3), and so does the day a ceased
+        plan may end (spec 4.3: open until it passes, met after, never overdue)."""
+        return self.owner == "family" or self.rule in WINDOW_RULES
 
     def visible_on(self, when: date) -> bool:
         start = self.known_from or self.trigger

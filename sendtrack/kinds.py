@@ -20,9 +20,13 @@ SOURCES = ("parent", "young-person", "school", "health", "social-care", "other")
 ADVICE_FROM = ("education", "health", "psychology", "social-care", "other")
 DECISION_OUTCOMES = ("assess", "refuse")
 REVIEW_OUTCOMES = ("maintain", "amend", "cease")
-LIMBS = ("a", "b", "c", "d", "missed-appointment")
+LIMBS = ("a", "b", "c", "d", "d2", "missed-appointment")
 CONTACT_WITH = ("parent", "young-person", "school", "carer", "social-worker", "other")
 TRANSFER_KINDS = ("phase", "post16", "post16-move")
+WANTS = ("yes", "no")
+APPEAL_AGAINST = ("refuse-assess", "no-plan", "plan-contents", "no-amend", "cease", "refuse-reassess")
+ORDERS = ("assess", "make-plan", "amend", "school-only", "continue", "cease", "reassess")
+ORDER_STEPS = ("notify", "draft", "final", "amended", "no-plan")
 
 #: Where a kind belongs: `assessment` kinds are refused after a withdrawal, `plan` kinds need a live
 #: plan (a final plan issued on or before their date and not ceased), `any` has no phase guard.
@@ -116,6 +120,14 @@ CASE_FIELD: dict[str, CaseField] = {f.key: f for f in CASE_FIELDS}
 
 INSTITUTION = _opt("institution", "text", "The school or college.", metavar="NAME")
 REQUIRED_INSTITUTION = _opt("institution", "text", "The school or college.", metavar="NAME", required=True)
+#: A plan names the placement after a phase transfer (reg 18(1)): only a plan event recorded
+#: --for-transfer completes a transfer deadline (spec 8.7).
+PLAN_NAMES = (
+    _opt("names_setting", "text", "The school or institution the plan names.", flag="--names-setting",
+         metavar="NAME"),
+    _opt("for_transfer", "flag", "The plan names the placement after the next phase transfer: it "
+         "completes that transfer's deadline (reg 18(1); spec 8.7).", flag="--for-transfer"),
+)
 
 KINDS: tuple[Kind, ...] = (
     Kind("request", "A request for an EHC needs assessment (reg 3; CFA s.36).", phase="assessment",
@@ -142,20 +154,24 @@ KINDS: tuple[Kind, ...] = (
          options=(REQUIRED_INSTITUTION,), guards=("institution-was-consulted",)),
     Kind("no-plan", "Notice that no plan will be issued after the assessment (reg 10).", phase="assessment",
          guards=("assessed", "no-final-plan-yet")),
-    Kind("final", "The final EHC plan was issued (reg 13(2)).", phase="assessment",
+    Kind("final", "The final EHC plan was issued (reg 13(2)).", phase="assessment", options=PLAN_NAMES,
          guards=("assessed", "no-final-plan-yet", "no-no-plan-notice")),
     Kind("exception",
          "A statutory exception (regs 5(4), 8(2), 10(4), 13(3)): disapplies time limits, moves no date.",
          options=(
-             _opt("limb", "choice", "a|b (closure), c (personal circumstances), d (absence), "
-                  "missed-appointment (advice only).", choices=LIMBS, required=True),
+             _opt("limb", "choice", "a|b (closure), c (personal circumstances), d (absence), d2 (absence "
+                  "of 2 weeks: Tribunal orders only, reg 44(3)), missed-appointment (advice only).",
+                  choices=LIMBS, required=True),
              _opt("end", "date", "When it ended, if known.", metavar="DATE"),
              _opt("reason", "text", "Why, in words (kept for the record).", required=True),
-             _opt("rule", "text", "Only this rule: assessment-decision, issue-decision, final-plan or advice "
-                  "(default: the request's LA deadlines open on the start date).", metavar="RULE_ID"),
+             _opt("rule", "text", "Only this rule: assessment-decision, issue-decision, final-plan, "
+                  "reassessment-final, advice or an order-* rule (default: the request's LA deadlines open "
+                  "on the start date; order-* rules only when named).", metavar="RULE_ID"),
              _opt("subject", "text", "Which advice request, when several are open.", metavar="NAME"),
          ),
-         guards=("exception-covers",), date_flag="--start", date_help="When the circumstance began."),
+         guards=("exception-covers",), date_flag="--start",
+         date_help="When the circumstance began (may be before the request: it covers that request's "
+                   "deadlines, spec 8.4).", before_request=True),
     Kind("review-scheduled", "A review meeting was arranged for a date (invitations are due 2 weeks "
          "before it).", phase="plan",
          options=(_opt("meeting", "date", "The meeting date.", required=True, metavar="DATE"),),
@@ -167,8 +183,9 @@ KINDS: tuple[Kind, ...] = (
          options=(_opt("outcome", "choice", "maintain, amend or cease.", choices=REVIEW_OUTCOMES,
                        required=True),)),
     Kind("amendment-notice", "Proposed amendments sent to the family (reg 22(2)).", phase="plan"),
-    Kind("amended-plan", "The amended final plan was issued (reg 22(3)).", phase="plan"),
-    Kind("no-amendment", "Notice that the plan will not be amended after all (reg 22(4)).", phase="plan"),
+    Kind("amended-plan", "The amended final plan was issued (reg 22(3)).", phase="plan", options=PLAN_NAMES),
+    Kind("no-amendment", "Notice that the plan will not be amended after all (reg 22(4)).", phase="plan",
+         options=PLAN_NAMES),
     Kind("transfer", "A planned transfer; once any is recorded, they replace the defaults from the date "
          "of birth.",
          options=(_opt("on", "date", "The day of the move.", required=True, metavar="DATE"),
@@ -176,12 +193,51 @@ KINDS: tuple[Kind, ...] = (
                        "before).", flag="--kind", choices=TRANSFER_KINDS, required=True),
                   _opt("description", "text", "e.g. 'first to middle school'.")),
          before_request=True),
+    Kind("reassessment-request", "A request to re-assess the child's needs (reg 24); the LA decides in "
+         "15 days (reg 25).", phase="plan",
+         options=(_opt("by_institution", "text", "The school or college that asked, if one did.",
+                       flag="--by-institution", metavar="NAME"),)),
+    Kind("reassessment-decision", "The decision whether to re-assess (reg 25); assess starts the 14 weeks "
+         "of reg 27.", phase="plan",
+         options=(_opt("outcome", "choice", "assess or refuse.", choices=DECISION_OUTCOMES, required=True),)),
+    Kind("move-out", "We (the old LA) learnt the child is moving to another LA: the plan goes to it by "
+         "the move or within 15 working days (reg 15(2)). Dated the day we became aware.", phase="plan",
+         options=(_opt("on", "date", "The day of the move.", required=True, metavar="MOVE_DATE"),
+                  _opt("to_la", "text", "The new LA's code.", flag="--to-la", required=True, metavar="NNN"))),
+    Kind("transferred-out", "The plan was sent to the new LA (reg 15(2)): the case closes for this LA.",
+         phase="plan", guards=("move-out-recorded",)),
+    Kind("transfer-in", "We (the new LA) took over a plan from another LA (reg 15): notice in 6 weeks, "
+         "review by the later of the old cycle and 3 months.", phase="plan",
+         options=(_opt("from_la", "text", "The old LA's code.", flag="--from-la", required=True,
+                       metavar="NNN"),)),
+    Kind("transfer-in-notice", "The new LA told the family whether it will re-assess or review (reg 15(4)).",
+         phase="plan", guards=("transferred-in",)),
+    Kind("mediation-contact", "The family contacted the mediation adviser (reg 33-34).",
+         options=(_opt("wants", "choice", "Whether the family wants mediation.", choices=WANTS,
+                       required=True),)),
+    Kind("mediation-held", "The mediation took place (regs 36-37: within 30 days).",
+         guards=("mediation-wanted",)),
+    Kind("mediation-certificate", "The mediation certificate was issued (regs 34, 39).",
+         options=(_opt("not_arranged", "flag", "Mediation could not be arranged within 30 days (this "
+                       "completes the LA's mediation duty too).", flag="--not-arranged"),),
+         guards=("mediation-contacted",)),
+    Kind("appeal", "The family appealed to the Tribunal (CFA s.51).",
+         options=(_opt("against", "choice", "What is appealed.", choices=APPEAL_AGAINST, required=True),)),
+    Kind("tribunal-order", "The Tribunal's order (reg 44), or the day the LA told the Tribunal it will not "
+         "oppose the appeal (--unopposed, reg 45).",
+         options=(_opt("order", "choice", "What the Tribunal ordered.", choices=ORDERS, required=True),
+                  _opt("unopposed", "flag", "The LA did not oppose the appeal (reg 45): the same periods "
+                       "run from this date.", flag="--unopposed"))),
+    Kind("order-complied", "A step of a Tribunal order was done (reg 44(2)).",
+         options=(_opt("step", "choice", "Which step.", choices=ORDER_STEPS, required=True),),
+         guards=("order-recorded",)),
     Kind("contact", "Contact with the family or school.",
          options=(_opt("with", "choice", "Who was contacted.", choices=CONTACT_WITH),
                   _opt("note", "text", "A short note.")),),
     Kind("withdrawn", "The request was withdrawn.", phase="assessment",
          guards=("no-plan-to-withdraw", "not-withdrawn-yet")),
-    Kind("cease", "The plan ceased (CFA s.45).", phase="plan",
+    Kind("cease", "The decision to cease the plan, notified (CFA s.45): the plan is maintained, with its "
+         "reviews, until the family's appeal window passes (cease-effective).", phase="plan",
          options=(_opt("reason", "text", "Why it ceased, in your authority's codes (free text, kept for "
                        "the SEN2 return).", required=True, metavar="CODE"),),
          guards=("not-ceased-yet",)),
@@ -279,6 +335,8 @@ def check_details(name: str, details: dict, *, first_year: int, last_year: int) 
         if value is None:
             continue
         option = entry.option(key)
+        if option is not None and option.type == "flag" and value is False:
+            continue  # an unset flag is stored as no detail at all, as the event had before it existed
         if option is None:
             raise RefusedError(f"a {name} event has no detail {_shown_key(key)}")
         out[key] = _check_value(entry, option, value, first_year=first_year, last_year=last_year)

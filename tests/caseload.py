@@ -85,11 +85,13 @@ CASES = [
         "review-decision M13 --date 2025-03-10 --outcome maintain",
     ]),
     # Plan on the due date itself (22 Jan 2024); meeting 15 Jan 2025, report never received (due
-    # 29 Jan: overdue 118 days), decision 20 Feb: more than 4 weeks after the meeting.
+    # 29 Jan: overdue 118 days), decision 20 Feb: more than 4 weeks after the meeting. The plan names
+    # the college for Year 12 (Sept 2024): recorded --for-transfer, it completes the post-16 transfer
+    # due 30 Mar 2024 (spec 8.7).
     ("N14", "Noah Bell", "2008-05-05", "2023-09-04", "young-people", "Pat Owen", [], [
         "decision N14 --date 2023-10-09 --outcome assess",
         "draft N14 --date 2023-12-04",
-        "final N14 --date 2024-01-22",
+        "final N14 --date 2024-01-22 --for-transfer",
         "review-meeting N14 --date 2025-01-15",
         "review-decision N14 --date 2025-02-20 --outcome maintain",
     ]),
@@ -100,11 +102,13 @@ CASES = [
         "exception P15 --limb c --start 2025-02-03 --reason 'bereavement'",
         "contact P15 --date 2025-05-01",
     ]),
-    # Turned 5 on 20 Sep 2024, in Reception, still with early-years.
+    # Turned 5 on 20 Sep 2024, in Reception, still with early-years. Its first plan (11 Sep 2023) names
+    # the Reception class for Sept 2024, so it is recorded --for-transfer and completes that transfer
+    # (due 14 Feb 2024; spec 8.7).
     ("Q16", "Quinn Adams", "2019-09-20", "2023-05-02", "early-years", "Kit Cole", [], [
         "decision Q16 --date 2023-06-05 --outcome assess",
         "draft Q16 --date 2023-08-21",
-        "final Q16 --date 2023-09-11",
+        "final Q16 --date 2023-09-11 --for-transfer --names-setting 'Oak Primary'",
         "review-meeting Q16 --date 2024-09-02",
         "review-report Q16 --date 2024-09-10",
         "review-decision Q16 --date 2024-09-20 --outcome maintain",

@@ -45,16 +45,10 @@ hypothesis_settings.register_profile("ci", derandomize=True, max_examples=100, d
 IN_CI = os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if IN_CI else "dev"))
 
-# Worked cases the engine does not handle yet: issue 13 builds them (the later stages of "4.3 in detail",
-# exceptions that start before the request, the C3 29-February correction). Their golden tests are
-# strict xfails, so the day issue 13 lands they fail until this entry goes; the other tests that load
-# every case (check, migrations) load only supported_golden_cases() until then.
-NOT_YET_SUPPORTED = {
-    "G13": "issue 13: the C3 29-February correction (a plan of 29 Feb 2020 is reviewed by 28 Feb 2021)",
-    "G14": "issue 13: an exception that began before the request was received",
-    "G15": "issue 13: the later stages of '4.3 in detail' (only a plan recorded --for-transfer "
-           "completes the post-16 transfer)",
-}
+# Worked cases the engine does not handle yet, by reference with the reason: their golden tests are
+# strict xfails (they fail the day the engine handles them, until the entry goes); the other tests that
+# load every case (check, migrations) load only supported_golden_cases(). Issue 13 emptied it.
+NOT_YET_SUPPORTED: dict[str, str] = {}
 
 
 @pytest.fixture(autouse=True)

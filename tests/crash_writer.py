@@ -8,6 +8,9 @@ request events and materialised deadlines row by row (as an import does); it nev
 unless N is given: then it stops after N cases, commits and prints "committed". The second form runs
 `sendtrack SENDTRACK-ARGS` in this process instead (`recompute`, `import FILE`).
 
+With CRASH_WRITER_NOW=YYYY-MM-DDTHH:MM:SS in the environment, sendtrack's clock (`app.record.now`)
+reads that moment.
+
 Options (both forms):
   --hold MARKER AFTER   after the AFTER-th statement that writes inside a write transaction (INSERT,
                         UPDATE, DELETE, CREATE, DROP, ...; one executemany counts once), write MARKER and
@@ -30,7 +33,7 @@ import re
 import sys
 import time
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from sendtrack.app.record import now
@@ -41,6 +44,9 @@ from sendtrack.storage import cases as store
 from sendtrack.storage.db import Database, locate, open_database
 
 HOLD_S = 600  # a held writer whose test died exits by itself rather than linger
+#: environment: a fixed "now" (ISO date and time) for `sendtrack` run here, so two imports of one file
+#: stamp their rows alike (imported_at) and their dumps can be compared
+FIXED_NOW = "CRASH_WRITER_NOW"
 WRITES = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER)\b", re.IGNORECASE)
 
 
@@ -117,6 +123,11 @@ def main(argv: list[str]) -> None:
         else:
             count, argv = Path(argv[1]), argv[2:]
     watch_writes(hold=hold, count=count)
+    if os.environ.get(FIXED_NOW):  # the clock a test fixed: an import stamps its rows with it
+        import sendtrack.app.record
+
+        fixed = datetime.fromisoformat(os.environ[FIXED_NOW])
+        sendtrack.app.record.now = lambda: fixed  # type: ignore[assignment]
     if argv[:1] == ["--"]:
         from sendtrack.cli.app import app
 

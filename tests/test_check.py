@@ -10,7 +10,7 @@ from tests.test_golden import record_line
 
 
 def load_golden(cli) -> None:
-    """Every worked case the engine handles today (G13-G15 wait for issue 13: see conftest)."""
+    """Every worked case the engine handles (conftest.NOT_YET_SUPPORTED lists any it does not yet)."""
     for case in supported_golden_cases():
         request = case["request"]
         cli.ok(["add-request", "--ref", request["ref"], "--name", request["name"], "--dob", request["dob"],
@@ -178,3 +178,49 @@ def test_a_damaged_file_is_a_finding_not_a_crash(cli, private_db):
     result = cli.fails("check", code=1)
     assert "integrity" in result.stdout + result.stderr
     assert "unexpected error" not in result.stderr and "Traceback" not in result.stdout + result.stderr
+
+
+def test_notes_are_printed_and_do_not_fail_the_check(planned):
+    # plan Thu 1 May 2025; re-assessment asked Mon 1 Sep 2025, within 6 months of the plan (1 May + 6
+    # months = Sat 1 Nov 2025): reg 24(2)(a) lets the LA refuse it, a note
+    planned.ok("record reassessment-request P1 --date 2025-09-01")
+    out = planned.ok("check")
+    assert "P1: note: reassessment-within-6-months: re-assessment requested on 2025-09-01, within 6 months " \
+           "of the last assessment (2025-05-01)" in out
+    assert out.rstrip().endswith("check: no problems found")
+
+
+def test_case_still_open_after_transferred_out_is_noted(planned):
+    # aware Mon 1 Sep 2025 of a move on Mon 15 Sep; the plan sent Fri 12 Sep; a Tribunal order to amend on
+    # Mon 8 Sep is still outstanding for this LA (order-amended due 8 Sep + 35 = Mon 13 Oct 2025)
+    planned.ok("record move-out P1 --date 2025-09-01 --on 2025-09-15 --to-la 919")
+    planned.ok("record tribunal-order P1 --date 2025-09-08 --order amend")
+    planned.ok("record transferred-out P1 --date 2025-09-12")
+    out = planned.ok("check")
+    assert "P1: note: open-after-transfer: the plan was sent to another LA on 2025-09-12 but the case still " \
+           "has outstanding deadlines: order-amended" in out
+    # plan events after the transfer out are refused
+    assert "sent to another LA on 2025-09-12" in planned.fails("record review-meeting P1 --date 2025-09-20").stderr
+
+
+def test_advice_after_the_closure_calendar_is_noted(cli, tmp_path):
+    # an authority's own calendar that ends with summer 2024 (closed Wed 24 Jul, re-opens Wed 4 Sep 2024:
+    # window to Wed 28 Aug 2024); education advice asked Mon 3 Mar 2025 cannot be judged for limb a
+    from tests.test_config import variant
+
+    (tmp_path / "closures.csv").write_text("institution,closed_from,reopens,estimated,note\n"
+                                           "*,2024-07-24,2024-09-04,no,summer 2024\n", encoding="utf-8")
+    config = variant(tmp_path, "calendar.toml", replace=('school_calendar = ""',
+                                                         'school_calendar = "closures.csv"'))
+    run = ["--config", config]
+    cli.ok([*run, "add-request", "--ref", "C1", "--name", "Test Child", "--dob", "2015-03-15",
+            "--received", "2025-02-03"])
+    cli.ok([*run, "record", "decision", "C1", "--date", "2025-02-24", "--outcome", "assess"])
+    cli.ok([*run, "record", "advice-requested", "C1", "--date", "2025-03-03", "--from", "education",
+            "--institution", "Oak Primary"])
+    out = cli.ok([*run, "check"])
+    assert "-: note: closure-calendar: 1 advice request to schools falls after the school closure calendar, " \
+           "which ends with the closure re-opening 2024-09-04: add the summer 2025 closure" in out
+    assert out.rstrip().endswith("check: no problems found")
+    view = cli.json([*run, "timeline", "C1", "--as-of", "2025-03-10", "--format", "json"])
+    assert [c["code"] for c in view["checks"]] == ["closure-calendar-ends"]

@@ -303,7 +303,7 @@ def test_every_command_loads_the_configuration_at_the_edge():
 
 def stored(private_db) -> list[tuple]:
     with sqlite3.connect(private_db) as conn:
-        return conn.execute("SELECT name, value FROM meta").fetchall()
+        return conn.execute("SELECT name, value FROM meta WHERE name = 'config_fingerprint'").fetchall()
 
 
 def warning(stored_print: str, current: str) -> str:

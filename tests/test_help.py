@@ -106,7 +106,7 @@ def test_choices_and_values_read_as_click_writes_them(monkeypatch):
 def test_prose_wraps_between_words_never_at_a_hyphen(monkeypatch):
     """Rule and team ids are names: "issue-decision", "young-people" stay whole."""
     out = " ".join(help_text(["record", "exception"], monkeypatch).split())
-    assert "assessment-decision, issue-decision, final-plan or advice" in out
+    assert "assessment-decision, issue-decision, final-plan, reassessment-final, advice or an order-*" in out
     add = help_text(["add-request"], monkeypatch)
     assert not re.search(r"\w-\n", add), add
 

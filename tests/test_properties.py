@@ -50,6 +50,10 @@ STEP_KINDS = (
        "contact", "exception", "exception"]
     + ["review-scheduled", "review-meeting", "review-meeting", "invitations-sent", "review-report",
        "review-decision", "review-decision", "amendment-notice", "amended-plan", "no-amendment", "cease"]
+    # the rest of the statutory journey (spec "4.3 in detail")
+    + ["reassessment-request", "reassessment-decision", "move-out", "transferred-out", "transfer-in",
+       "transfer-in-notice", "mediation-contact", "mediation-held", "mediation-certificate", "appeal",
+       "tribunal-order", "tribunal-order", "order-complied"]
 )
 
 
@@ -79,6 +83,26 @@ def details_for(draw, kind: str, day: date) -> dict:
         return {"reason": "moved-away"}
     if kind == "contact":
         return {"with": "parent"}
+    if kind in {"final", "amended-plan", "no-amendment"}:
+        return {"for_transfer": True} if draw(st.booleans()) else {}
+    if kind == "reassessment-decision":
+        return {"outcome": draw(st.sampled_from(["assess", "refuse"]))}
+    if kind == "move-out":
+        return {"on": day + timedelta(days=draw(st.integers(0, 60))), "to_la": "919"}
+    if kind == "transfer-in":
+        return {"from_la": "919"}
+    if kind == "mediation-contact":
+        return {"wants": draw(st.sampled_from(["yes", "no"]))}
+    if kind == "mediation-certificate":
+        return {"not_arranged": True} if draw(st.booleans()) else {}
+    if kind == "appeal":
+        return {"against": draw(st.sampled_from(["cease", "plan-contents", "refuse-assess"]))}
+    if kind == "tribunal-order":
+        out = {"order": draw(st.sampled_from(["assess", "make-plan", "amend", "school-only", "continue",
+                                              "cease", "reassess"]))}
+        return {**out, "unopposed": True} if draw(st.booleans()) else out
+    if kind == "order-complied":
+        return {"step": draw(st.sampled_from(["notify", "draft", "final", "amended", "no-plan"]))}
     return {}
 
 

@@ -46,6 +46,15 @@ REFUSED = {
     "review-before-any-plan": "record review-meeting R1 --date 2025-03-01",
     "advice-never-requested": "record advice-received R1 --date 2025-03-01 --from psychology",
     "void-unknown-event": "record void R1 999 --reason mistake",
+    # the later stages (spec 4.3): each kind's own guard, and the plan phase
+    "transferred-out-without-move-out": "record transferred-out R1 --date 2025-03-01",
+    "reassessment-before-any-plan": "record reassessment-request R1 --date 2025-03-01",
+    "transfer-in-notice-without-transfer-in": "record transfer-in-notice R1 --date 2025-03-01",
+    "mediation-held-without-contact": "record mediation-held R1 --date 2025-03-01",
+    "certificate-without-contact": "record mediation-certificate R1 --date 2025-03-01",
+    "order-complied-without-order": "record order-complied R1 --date 2025-03-01 --step notify",
+    "limb-d2-without-rule": "record exception R1 --limb d2 --start 2025-03-01 --reason away",
+    "limb-d2-on-final-plan": "record exception R1 --limb d2 --start 2025-03-01 --rule final-plan --reason away",
     "name-with-control-character": ["add-request", "--name", "Bad\x07Name", "--dob", "2015-03-15",
                                     "--received", "2025-01-06"],
     "empty-name": ["add-request", "--name", "  ", "--dob", "2015-03-15", "--received", "2025-01-06"],
@@ -115,8 +124,11 @@ def test_back_dated_events_are_judged_by_their_own_date(case):
     case.ok("record review-meeting R1 --date 2026-04-20")
     case.ok("record cease R1 --date 2026-08-31 --reason moved-out-of-area")
     case.ok("record review-report R1 --date 2026-04-30")
-    assert "ceased on 2026-08-31" in case.fails("record review-report R1 --date 2026-09-01").stderr
-    assert "already ceased" in case.fails("record cease R1 --date 2026-09-02 --reason again").stderr
+    # the plan is maintained until the cease's appeal window passes: 31 Aug + 2 months = Sat 31 Oct 2026
+    # (spec 4.3), so a report of 1 Sep is accepted and one of Sun 1 Nov, the day the plan ended, is not
+    case.ok("record review-report R1 --date 2026-09-01")
+    assert "ended on 2026-11-01" in case.fails("record review-report R1 --date 2026-11-01").stderr
+    assert "already made on 2026-08-31" in case.fails("record cease R1 --date 2026-09-02 --reason again").stderr
 
 
 def test_decision_dated_before_a_recorded_withdrawal_is_accepted(cli):

@@ -124,10 +124,11 @@ AT_RISK_LOCAL = [
     risk("R17", "R.L.", "school-age", "Ann Brown", "phase-transfer-meeting", "2024-11-22", "2024-11-22",
          -186, f"transfer ({Y6_TO_7}): deadline within 12 weeks and no review meeting held in the "
                "transfer year", LOCAL, subject=Y6_TO_7),
-    # P15: 9 Dec 2024 + 14 weeks = 17 Mar 2025; 169 days since the request = week 24.
+    # P15: 9 Dec 2024 + 14 weeks = 17 Mar 2025; 169 days since the request = 24 whole weeks, past the
+    # 20 weeks (9 Dec + 140 days = 28 Apr 2025): the reason says so instead of "week 24" of a week-14 signal
     risk("P15", "P.D.", "front-door", "Jo Lee", "draft-by-week-14", "2025-03-17", "2025-03-17", -71,
-         "no draft plan at week 24: the 15-day window no longer fits before week 20 (final plan due "
-         "2025-04-28)", LOCAL),
+         "no draft plan 24 weeks after the request (milestone: week 14); the final plan was due 2025-04-28",
+         LOCAL),
     # A01: advice asked 12 Feb + 5 weeks = 19 Mar; 104 days since = 14 whole weeks.
     risk("A01", "A.J.", "front-door", "Sam Patel", "advice-chase", "2025-03-19", "2025-03-19", -69,
          "advice from psychology still unanswered 14 weeks after it was requested", LOCAL,
@@ -283,10 +284,13 @@ def test_kpi_2025(run):
         # N14: meeting 15 Jan + 28 = 12 Feb, decided 20 Feb: no. M13: meeting 17 Feb + 28 = 17 Mar,
         # decided 10 Mar: yes (although after its deadline, 25 Feb). H08 not decided: 1 of 2 = 50.0%.
         "review_decision_4_weeks": measure(1, 2, 50.0),
+        # no Tribunal order, appeal or mediation in the fixed caseload (see test_kpi_tribunal_orders)
+        "tribunal_orders_in_time": measure(0, 0, None),
         "counts": {"requests": 6,  # A01 E05 I09 J10 K11 L12 received 1 Jan..27 May 2025
                    "assessment_decisions": 5, "assessments_agreed": 4, "assessments_refused": 1,
                    "plans_issued": 5, "plans_issued_with_exception": 2, "review_decisions": 2,
-                   "reviews_held": 3},  # N14 15 Jan, M13 17 Feb, H08 20 May
+                   "reviews_held": 3,  # N14 15 Jan, M13 17 Feb, H08 20 May
+                   "appeals": 0, "mediations_held": 0},
         # days to the final plan: B02 196, C03 175, E05 126, F06 133, G07 133 = 763 / 5 / 7 = 21.8
         "average_weeks_to_final_plan": 21.8,
     }
@@ -428,6 +432,57 @@ def test_a_coordinator_who_holds_no_case_is_refused(cli):
     # matched ignoring case (issue 10): the name as typed finds the stored spelling
     assert cli.ok("overdue --coordinator 'sam patel' --format csv --as-of 2025-02-01").startswith("ref,")
     assert cli.ok("overdue --coordinator 'Sam Patel' --format csv --as-of 2025-02-01").startswith("ref,")
+
+
+def test_draft_by_week_14_reason_before_week_20(cli):
+    # request Mon 6 Jan 2025; at-risk on Mon 21 Apr 2025 = 105 days = 15 weeks, no draft: the milestone
+    # (6 Jan + 14 weeks = Mon 14 Apr) is passed and the final plan is due 6 Jan + 140 days = Mon 26 May
+    cli.ok("add-request --ref W14 --name 'Test Child' --dob 2015-03-15 --received 2025-01-06")
+    cli.ok("record decision W14 --date 2025-02-10 --outcome assess")
+    rows = [r for r in cli.json("at-risk --as-of 2025-04-21 --format json") if r["rule"] == "draft-by-week-14"]
+    assert [r["reason"] for r in rows] == [
+        "no draft plan 15 weeks after the request (milestone: week 14): the 15-day window no longer fits "
+        "before the final plan is due 2025-05-26"]
+
+
+def test_kpi_tribunal_orders_appeals_and_mediations(cli):
+    # plan Mon 2 Jun 2025 (request Mon 13 Jan); mediation wanted Mon 7 Jul, held Mon 21 Jul; appeal Mon 4
+    # Aug 2025; order to amend Mon 1 Dec 2025 (+ 5 weeks = Mon 5 Jan 2026), amended Fri 2 Jan 2026: in
+    # time. A second order, school only, Mon 2 Mar 2026 (+ 2 weeks = Mon 16 Mar), complied Wed 18 Mar:
+    # late. 2025: 1 appeal, 1 mediation, no step completed; 2026: 2 steps, 1 in time = 50.0%.
+    cli.ok("add-request --ref T1 --name 'Test Child' --dob 2012-03-15 --received 2025-01-13")
+    for line in ["decision T1 --date 2025-02-17 --outcome assess", "draft T1 --date 2025-05-05",
+                 "final T1 --date 2025-06-02", "mediation-contact T1 --date 2025-07-07 --wants yes",
+                 "mediation-held T1 --date 2025-07-21", "mediation-certificate T1 --date 2025-07-22",
+                 "appeal T1 --date 2025-08-04 --against plan-contents",
+                 "tribunal-order T1 --date 2025-12-01 --order amend",
+                 "order-complied T1 --date 2026-01-02 --step amended",
+                 "tribunal-order T1 --date 2026-03-02 --order school-only",
+                 "order-complied T1 --date 2026-03-18 --step amended"]:
+        cli.ok("record " + line)
+    year = cli.json("kpi --year 2025 --as-of 2026-06-01 --format json")
+    assert (year["tribunal_orders_in_time"], year["counts"]["appeals"], year["counts"]["mediations_held"]) == (
+        measure(0, 0, None), 1, 1)
+    year = cli.json("kpi --year 2026 --as-of 2026-06-01 --format json")
+    assert (year["tribunal_orders_in_time"], year["counts"]["appeals"], year["counts"]["mediations_held"]) == (
+        measure(1, 2, 50.0), 0, 0)
+
+
+def test_overdue_and_at_risk_include_the_later_stages_never_the_familys_windows(cli):
+    # plan Mon 2 Jun 2025; transferred in Mon 1 Sep 2025: notice due + 42 = Mon 13 Oct 2025, none given;
+    # an order to amend Mon 6 Oct 2025 (+ 35 = Mon 10 Nov); the plan's appeal window (2 Jun + 2 months =
+    # Sat 2 Aug 2025) is the family's and never listed. On Mon 3 Nov 2025: transfer-in-notice is 21
+    # days overdue and order-amended is due in 7 days.
+    cli.ok("add-request --ref J1 --name 'Test Child' --dob 2012-03-15 --received 2025-01-13")
+    for line in ["decision J1 --date 2025-02-17 --outcome assess", "draft J1 --date 2025-05-05",
+                 "final J1 --date 2025-06-02", "transfer-in J1 --date 2025-09-01 --from-la 919",
+                 "tribunal-order J1 --date 2025-10-06 --order amend"]:
+        cli.ok("record " + line)
+    overdue = cli.json("overdue --as-of 2025-11-03 --format json")
+    assert [(r["rule"], r["due"], r["days_overdue"]) for r in overdue] == [("transfer-in-notice", "2025-10-13", 21)]
+    risk = cli.json("at-risk --as-of 2025-11-03 --format json")
+    assert ("order-amended", "2025-11-10", 7) in [(r["rule"], r["due"], r["days_left"]) for r in risk]
+    assert not [r for r in overdue + risk if r["rule"] == "appeal-deadline"]
 
 
 def test_date_today_is_accepted_wherever_a_date_is(cli):

@@ -121,13 +121,21 @@ draft-by-week-14     local      2025-04-14  2025-04-14  open                 loc
 issue-decision       statutory  2025-04-28  2025-04-28  open                 reg 10(1)
 final-plan           statutory  2025-05-26  2025-05-23  open                 reg 13(2)
 
+Why these dates:
+  assessment-decision: request received 6 Jan 2025 + 6 weeks = 17 Feb 2025 (reg 5(1))
+  contact: request received 6 Jan 2025 + 6 weeks = 17 Feb 2025 (local milestone)
+  draft-by-week-14: request received 6 Jan 2025 + 14 weeks = 14 Apr 2025 (local milestone: the 15-day window and consultation still fit in 20 weeks)
+  issue-decision: request received 6 Jan 2025 + 16 weeks = 28 Apr 2025 (reg 10(1))
+  final-plan: request received 6 Jan 2025 + 20 weeks = 26 May 2025 (reg 13(2))
+
 Checks: none
 """
 
 
 def test_table_golden_text(amelia):
     # hand-checked: request Mon 6 Jan 2025; +6w Mon 17 Feb (decided 10 Feb: met); +14w Mon 14 Apr;
-    # +16w Mon 28 Apr; +20w Mon 26 May (Spring bank holiday: act by Fri 23 May); no contact in 6 weeks
+    # +16w Mon 28 Apr; +20w Mon 26 May (Spring bank holiday: act by Fri 23 May); no contact in 6 weeks.
+    # The basis lines repeat that arithmetic in words (spec 8.11).
     out = amelia.ok("timeline HCC-0001 --as-of 2025-03-01 --format table")
     assert "\n".join(line.rstrip() for line in out.splitlines()) + "\n" == TABLE
 
@@ -151,6 +159,17 @@ issue-decision       statutory  2025-04-28  2025-04-28  open
 final-plan           statutory  2025-05-26  2025-05-23  open
 left out to fit 80 columns: Source (all in --format json)
 
+Why these dates:
+  assessment-decision: request received 6 Jan 2025 + 6 weeks = 17 Feb 2025
+    (reg 5(1))
+  contact: request received 6 Jan 2025 + 6 weeks = 17 Feb 2025 (local
+    milestone)
+  draft-by-week-14: request received 6 Jan 2025 + 14 weeks = 14 Apr 2025
+    (local milestone: the 15-day window and consultation still fit in 20 weeks)
+  issue-decision: request received 6 Jan 2025 + 16 weeks = 28 Apr 2025 (reg
+    10(1))
+  final-plan: request received 6 Jan 2025 + 20 weeks = 26 May 2025 (reg 13(2))
+
 Checks: none
 """
 
@@ -168,3 +187,18 @@ def test_as_of_before_a_request_lists_and_shows_nothing_of_it(amelia):
     refs = [row.split(",")[0] for row in amelia.ok("cases --as-of 2025-03-01 --format csv").splitlines()[1:]]
     assert refs == ["HCC-0001"]
     assert "received on 2025-04-14, after 2025-03-01" in amelia.fails("timeline LATER --as-of 2025-03-01").stderr
+
+
+def test_basis_in_json_and_record_prints_it_for_changed_deadlines(amelia):
+    # request Mon 6 Jan 2025 + 6 weeks = Mon 17 Feb 2025 (reg 5(1)), as the JSON says in words
+    view = amelia.json("timeline HCC-0001 --as-of 2025-03-01 --format json")
+    found = {d["rule"]: d["basis"] for d in view["deadlines"]}
+    assert found["assessment-decision"] == "request received 6 Jan 2025 + 6 weeks = 17 Feb 2025 (reg 5(1))"
+    # the draft (Mon 14 Apr 2025) completes issue-decision and starts the family's 15 days: 14 Apr + 14 =
+    # Mon 28 Apr 2025 (C2); record says why each changed deadline is due when it is
+    out = amelia.ok("record draft HCC-0001 --date 2025-04-14")
+    assert "+ draft-representations: due 2025-04-28 (met)" in out  # judged today, long after
+    assert "    because draft served 14 Apr 2025: the family's 15 days beginning with it end 28 Apr 2025 " \
+           "(C2; reg 13(1))" in out
+    # unchanged deadlines (final-plan) carry no basis line
+    assert "final-plan" not in out

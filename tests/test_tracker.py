@@ -344,8 +344,15 @@ def test_the_xlsx_export_imports_back_losslessly(with_cases, tmp_path, monkeypat
     monkeypatch.setenv("SENDTRACK_DB", str(tmp_path / "second.db"))
     with_cases.ok("init")
     with_cases.ok(["import", str(sheet)])
-    assert with_cases.ok("export") == first
+    assert without_import_columns(with_cases.ok("export")) == without_import_columns(first)
     assert "no problems" in with_cases.ok("check")
+
+
+def without_import_columns(export: str) -> list[list[str]]:
+    """An export's rows without imported_by/imported_at, which name each import (its own, by design)."""
+    rows = list(csv.reader(io.StringIO(export)))
+    keep = [i for i, name in enumerate(rows[0]) if name not in ("imported_by", "imported_at")]
+    return [[row[i] for i in keep] for row in rows]
 
 
 def test_csv_and_json_reports_go_to_a_file_with_out(with_cases, tmp_path):

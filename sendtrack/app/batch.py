@@ -218,14 +218,96 @@ class Recomputed:
     changed: int = 0
     changed_cases: int = 0
     fingerprint_was: str | None = None  # the configuration the deadlines followed before
+    skipped: int = 0  # cases unchanged since the last recompute, not computed again
 
 
-def recompute_cases(bounds: tuple[int, int]) -> tuple[Recomputed, list[tuple[int, list[tuple], int]], list]:
-    """Recompute cases with ids in [lo, hi]: returns (stats, [(case_id, new rows, rows changed) of the
-    changed cases], the first broken link of each case's chain of event hashes: none, or nothing is
-    recomputed)."""
+#: meta row: what the last finished recompute covered (JSON), so the next can skip unchanged cases
+RECOMPUTED = "recomputed"
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """sha256 (short hex) of every file of this sendtrack package: another version may compute other
+    deadlines, so after an upgrade (or any change to the code) recompute skips nothing."""
+    import hashlib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def inputs_fingerprint(context: Context) -> str:
+    """What, besides a case's own events, its deadlines are computed from: the configuration (settings
+    and closures), the bank holidays and the code."""
+    import hashlib
+
+    days = ",".join(sorted(day.isoformat() for day in context.calendar.bank_holidays))
+    return hashlib.sha256(f"{context.fingerprint}|{code_fingerprint()}|{days}".encode()).hexdigest()[:16]
+
+
+def _to_do(db, context: Context, full: bool) -> tuple[list[int], list[int]]:
+    """(the ids of the cases to recompute, every case id). A case is skipped when the last
+    recompute covered it (its id was at most the highest then, with the same number of such cases
+    now) and no event of it came after the last event then (events are append-only, numbered
+    upwards), under the same configuration, bank holidays and code: its deadlines were computed then,
+    or by the write that added its events since, from the same inputs."""
+    import json
+
+    from sendtrack.storage import meta
+    from sendtrack.storage.bulk import case_ids, cases_up_to, cases_written_since
+
+    ids = case_ids(db)
+    state = meta.get(db, RECOMPUTED)
+    last = json.loads(state) if state else None
+    if full or last is None or last.get("inputs") != inputs_fingerprint(context) \
+            or meta.stored_fingerprint(db) != context.fingerprint:
+        return ids, ids
+    if cases_up_to(db, last["cases"]) != last["count"]:  # cases filled in beneath: be safe
+        return ids, ids
+    since = cases_written_since(db, last["events"])
+    return [case_id for case_id in ids if case_id > last["cases"] or case_id in since], ids
+
+
+def _remember(db, context: Context) -> None:
+    """Inside the recompute's last transaction: every case's deadlines now follow these inputs."""
+    import json
+
+    from sendtrack.storage import meta
+    from sendtrack.storage.bulk import case_extent, last_event_id
+
+    cases, count = case_extent(db)
+    meta.put(db, RECOMPUTED, json.dumps({"inputs": inputs_fingerprint(context), "events": last_event_id(db),
+                                         "cases": cases, "count": count}, sort_keys=True))
+
+
+def _tasks(ids: list[int], size: int) -> list[list[tuple[int, int]]]:
+    """The ids (sorted) as tasks of at most `size` cases, each a list of inclusive runs of ids."""
+    tasks: list[list[tuple[int, int]]] = []
+    for start in range(0, len(ids), size):
+        tasks.append(_runs(ids[start:start + size]))
+    return tasks
+
+
+def recompute_cases(runs: list[tuple[int, int]],
+                    ) -> tuple[Recomputed, list[tuple[int, list[tuple], int]], list]:
+    """Recompute cases with ids in the inclusive ranges `runs`: returns (stats, [(case_id, new rows,
+    rows changed) of the changed cases], the first broken link of each case's chain of event hashes:
+    none, or nothing is recomputed)."""
     assert _context is not None and _fetch is not None
-    case_rows, event_rows, old_rows, broken = _fetch(*bounds)
+    case_rows: list = []
+    event_rows: list = []
+    old_rows: list = []
+    broken: list = []
+    for lo, hi in runs:
+        cases, events, old, breaks = _fetch(lo, hi)
+        case_rows += cases
+        event_rows += events
+        old_rows += old
+        broken += breaks
     if broken:
         return Recomputed(), [], broken
     stats, changed, _ = _recompute_rows(case_rows, event_rows, old_rows)
@@ -277,10 +359,11 @@ def _runs(ids: list[int]) -> list[tuple[int, int]]:
     return runs
 
 
-def recompute(db, context: Context) -> Recomputed:
+def recompute(db, context: Context, *, full: bool = False) -> Recomputed:
     """Rebuild every materialised deadline, only rewriting cases whose rows differ; the stored
     deadlines then follow `context`'s configuration (its fingerprint is recorded: the way to switch
-    configuration).
+    configuration). Cases unchanged since the last recompute under the same inputs are skipped
+    (`_to_do`), unless `full`.
 
     Every case's chain of event hashes is verified first: at a broken link (an event altered or
     removed outside sendtrack) recompute writes nothing and raises ChainBroken, rather than rebuild
@@ -296,10 +379,8 @@ def recompute(db, context: Context) -> Recomputed:
     from sendtrack.storage.audit import find_breaks
     from sendtrack.storage.bulk import (
         RangeReader,
-        case_ids,
         cases_written_since,
         fetch_range,
-        id_ranges,
         last_event_id,
         replace_case_deadlines,
     )
@@ -309,9 +390,15 @@ def recompute(db, context: Context) -> Recomputed:
     db.refuse_read_only()
     _refuse_beside_import(db, total.fingerprint_was, context)
     mark = last_event_id(db)
-    ids = case_ids(db)
-    with db.read():  # every chain first, so a break found later cannot leave half a recompute behind
-        broken = find_breaks(db)
+    with db.read():
+        ids, every = _to_do(db, context, full)
+        total.skipped = len(every) - len(ids)
+        # the chains of the cases to recompute first, so a break found later cannot leave half a
+        # recompute behind (a skipped case's deadlines are not rebuilt, so they hide nothing)
+        if total.skipped:
+            broken = [b for lo, hi in _runs(ids) for b in find_breaks(db, lo, hi)]
+        else:
+            broken = find_breaks(db)
     if broken:
         raise ChainBroken(broken[0])
     separate = db.dialect == "sqlite" and workers() > 0
@@ -326,7 +413,7 @@ def recompute(db, context: Context) -> Recomputed:
         fetch = RangeReader(db.location) if separate else here
         with pool(context, count=None if separate else 0, fetch=fetch) as imap, \
                 progress(len(ids), "Recomputing") as bar:
-            for stats, changed, broken in imap(recompute_cases, id_ranges(ids, CHUNK)):
+            for stats, changed, broken in imap(recompute_cases, _tasks(ids, CHUNK)):
                 if broken:  # broken since the first verification (a race): stop here
                     raise ChainBroken(broken[0])
                 for start in range(0, len(changed), WRITE_CASES):
@@ -342,7 +429,7 @@ def recompute(db, context: Context) -> Recomputed:
                 bar.advance(stats.cases)
         # the cases written since the mark, recomputed under the lock (so exactly), until the last
         # few go in with the fingerprint in one transaction
-        known, pending = set(ids), set()
+        known, pending = set(every), set()
         while True:
             with turns.step() as step:
                 newest = last_event_id(db)
@@ -367,6 +454,7 @@ def recompute(db, context: Context) -> Recomputed:
                 if last:
                     _refuse_beside_import(db, meta.stored_fingerprint(db), context)
                     meta.store_fingerprint(db, context.fingerprint)
+                    _remember(db, context)
                     turns.commit()
                     break
     return total

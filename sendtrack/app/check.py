@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from sendtrack import kinds
 from sendtrack.app.context import Context, mismatch
 from sendtrack.domain import Case, Deadline, Event
+from sendtrack.rules.checks import closure_window, reassessment_within_six_months
 from sendtrack.rules.engine import compute, refusal
-from sendtrack.rules.paths import ceased_on, first_date, refused_on, withdrawn_on
+from sendtrack.rules.paths import ceased_on, first_date, refused_on, transferred_out_on, withdrawn_on
 from sendtrack.storage import audit, meta
 from sendtrack.storage import cases as store
 from sendtrack.storage.bulk import import_marker
@@ -30,9 +31,12 @@ class Problem:
     ref: str  # the case reference, or "-" for the database as a whole
     code: str
     message: str
+    #: a note is something to act on that is not wrong with the data (a re-assessment the LA may refuse,
+    #: a closure calendar to extend): printed, but `check` still exits 0 on notes alone
+    note: bool = False
 
     def line(self) -> str:
-        return f"{self.ref}: {self.code}: {self.message}"
+        return f"{self.ref}: {'note: ' if self.note else ''}{self.code}: {self.message}"
 
 
 @dataclass
@@ -205,7 +209,7 @@ def deadlines(snap: Snapshot, context: Context, today: date) -> list[Problem]:
         if not detail:
             detail.append("duplicated rows")
         fix = ("its events were changed outside sendtrack (audit-chain): restore the last backup"
-               if case_row.id in broken else "`sendtrack recompute` rebuilds them")
+               if case_row.id in broken else "`sendtrack recompute --full` rebuilds them")
         out.append(Problem(case_row.ref, "deadlines",
                            f"stored deadlines differ from the rules ({len(stored)} stored, {len(expected)} "
                            f"computed): {'; '.join(detail)}; {fix}"))
@@ -215,7 +219,7 @@ def deadlines(snap: Snapshot, context: Context, today: date) -> list[Problem]:
 def _closed(case: Case) -> bool:
     """The request went nowhere or the plan ended: refused, withdrawn, no plan, or ceased."""
     return any(d is not None for d in (refused_on(case), withdrawn_on(case), first_date(case, "no-plan"),
-                                       ceased_on(case)))
+                                       ceased_on(case), transferred_out_on(case)))
 
 
 def open_requests(snap: Snapshot, context: Context, today: date) -> list[Problem]:
@@ -252,6 +256,55 @@ def audit_chain(snap: Snapshot, context: Context, today: date) -> list[Problem]:
     return out
 
 
+def closure_calendar(snap: Snapshot, context: Context, today: date) -> list[Problem]:
+    """Advice asked of a school after the closure calendar's reach: exception (a) cannot be detected
+    for it until the next year's closures are added (a note, once, with how many requests)."""
+    default = [c for c in context.settings.closures if c.institution == "*"]
+    if not default:
+        return []
+    last = max(default, key=lambda c: c.reopens)
+    reach = last.reopens - timedelta(days=7)
+    found = 0
+    for case_row in snap.cases:
+        events = snap.events.get(case_row.id, [])
+        if not any(e.kind == "advice-requested" and e.date > reach for e in events):
+            continue
+        case = store.to_case(case_row, events).as_of(today)
+        items = compute(case, context.calendar, context.settings)
+        found += sum(c.code == "closure-calendar-ends" for c in closure_window(case, items, context.settings))
+    if not found:
+        return []
+    many = f"{found} advice request{'s' if found != 1 else ''} to schools {'fall' if found != 1 else 'falls'}"
+    return [Problem("-", "closure-calendar",
+                    f"{many} after the school closure calendar, which ends with the closure re-opening "
+                    f"{last.reopens}: add the summer {last.reopens.year + 1} closure, or exception (a) "
+                    "cannot be detected for them", note=True)]
+
+
+def journey_notes(snap: Snapshot, context: Context, today: date) -> list[Problem]:
+    """Notes from the later stages: a re-assessment asked within 6 months of the last assessment (reg 24:
+    the LA may refuse it), and a case still open after `transferred-out` (an LA deadline outstanding)."""
+    out = []
+    for case_row in snap.cases:
+        events = snap.events.get(case_row.id, [])
+        if not any(e.kind in {"reassessment-request", "transferred-out"} for e in events):
+            continue
+        case = store.to_case(case_row, events).as_of(today)
+        items = compute(case, context.calendar, context.settings)
+        out += [Problem(case.ref, found.code, found.message, note=True)
+                for found in reassessment_within_six_months(case, items, context.settings)]
+        moved = transferred_out_on(case)
+        if moved is None:
+            continue
+        outstanding = sorted({d.rule for d in items if d.owner == "la" and d.kind == "statutory"
+                              and d.visible_on(today) and d.status_on(today).value in {"open", "overdue"}})
+        if outstanding:
+            out.append(Problem(case.ref, "open-after-transfer",
+                               f"the plan was sent to another LA on {moved} but the case still has "
+                               f"outstanding deadlines: {', '.join(outstanding)}", note=True))
+    return out
+
+
 def unfinished_import(snap: Snapshot, context: Context, today: date) -> list[Problem]:
     """No import is part-way: its cases are in the database whole, but not all of them yet (README:
     Long writers share the lock). Running the same import again finishes it."""
@@ -266,7 +319,7 @@ def unfinished_import(snap: Snapshot, context: Context, today: date) -> list[Pro
 
 Check = Callable[[Snapshot, Context, date], list[Problem]]
 CHECKS: tuple[Check, ...] = (configuration, orphans, unique_refs, requests, voids, event_order, deadlines,
-                             open_requests, audit_chain, unfinished_import)
+                             open_requests, audit_chain, unfinished_import, closure_calendar, journey_notes)
 
 
 def check(db: Database, *, context: Context, today: date) -> list[Problem]:

@@ -17,6 +17,7 @@ from sendtrack.errors import RefusedError
 from sendtrack.kinds import clean_text
 from sendtrack.rules.engine import Judged, compute, judge, refusal
 from sendtrack.rules.guards import request_refusal
+from sendtrack.rules.paths import PENDING
 from sendtrack.storage import cases as store
 from sendtrack.storage.db import Database
 from sendtrack.storage.returns import (
@@ -62,17 +63,24 @@ class Change:
             local_signal = j.deadline.kind == "local" and j.status in {Status.OVERDUE, Status.LATE}
             return "at risk" if local_signal else str(j.status)
 
+        def due(d) -> str:
+            return "not yet known" if d.due == PENDING else str(d.due)  # an appeal awaits the Tribunal
+
         old = {key(j): j for j in self.before}
         out = []
         for j in self.after:
             d, was = j.deadline, old.pop(key(j), None)
             label = d.rule + (f" [{d.subject}]" if d.subject else "")
             if was is None:
-                out.append(f"+ {label}: due {d.due} ({shown(j)})")
+                out.append(f"+ {label}: due {due(d)} ({shown(j)})")
             elif was.status != j.status or was.deadline.due != d.due:
                 done = f", completed {j.completed_on}" if j.completed_on else ""
-                out.append(f"~ {label}: due {d.due}: {shown(was)} -> {shown(j)}{done}")
-        out.extend(f"- {j.deadline.rule}: due {j.deadline.due} no longer applies" for j in old.values())
+                out.append(f"~ {label}: due {due(d)}: {shown(was)} -> {shown(j)}{done}")
+            else:
+                continue
+            if d.basis:
+                out.append(f"    because {d.basis}")  # spec 8.11: the arithmetic, naming the limit
+        out.extend(f"- {j.deadline.rule}: due {due(j.deadline)} no longer applies" for j in old.values())
         return out
 
 

@@ -371,7 +371,8 @@ def _reviews(ev: _Events, p: Profile, final: date, rng: random.Random) -> None:
             else:
                 amended = notice_day + timedelta(days=rng.randint(20, 56) if rng.random() < 0.75
                                                   else rng.randint(57, 110))
-            ev.add("amended-plan", amended)
+            # a plan amended for the move names the next placement: only that completes it (spec 8.7)
+            ev.add("amended-plan", amended, for_transfer=True if phase else None)
         start = meeting
 
 

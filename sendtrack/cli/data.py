@@ -130,15 +130,18 @@ def register(app: typer.Typer) -> None:
         export_to(db, format.value, out, force=force, excel=excel)
 
     @command(app, "recompute")
-    def recompute() -> None:
+    def recompute(full: Annotated[bool, typer.Option(
+            "--full", help="Recompute every case, even those unchanged since the last recompute.")] = False,
+            ) -> None:
         """Rebuild every materialised deadline (after a change of configuration, calendar or rules)."""
         from sendtrack.app.batch import recompute as rebuild
 
         rules = context()
         db = open_db()
-        done = rebuild(db, rules)
-        typer.echo(f"recomputed {done.cases} cases, {done.deadlines} deadlines: {done.changed} deadlines "
-                   f"changed in {done.changed_cases} cases")
+        done = rebuild(db, rules, full=full)
+        skipped = f" ({done.skipped} unchanged since the last recompute, skipped)" if done.skipped else ""
+        typer.echo(f"recomputed {done.cases} cases{skipped}, {done.deadlines} deadlines: {done.changed} "
+                   f"deadlines changed in {done.changed_cases} cases")
         if done.fingerprint_was not in (None, rules.fingerprint):
             typer.echo(f"the stored deadlines now follow this configuration (fingerprint "
                        f"{rules.fingerprint}, was {done.fingerprint_was})")

@@ -56,8 +56,12 @@ def reason(item: Item, day: date, settings: Settings) -> str:
     """Why the item is at risk, in words a coordinator can act on."""
     weeks = (day - item.trigger).days // 7
     if item.rule == "draft-by-week-14":
-        return (f"no draft plan at week {weeks}: the 15-day window no longer fits before week 20 "
-                f"(final plan due {item.trigger + timedelta(weeks=20)})")
+        # the milestone is week 14 (configurable); say how long the request has waited, not "week 29"
+        final = item.trigger + timedelta(weeks=20)
+        waited = f"no draft plan {weeks} weeks after the request (milestone: week {settings.draft_by_weeks})"
+        if day > final:
+            return f"{waited}; the final plan was due {final}"
+        return f"{waited}: the 15-day window no longer fits before the final plan is due {final}"
     if item.rule == "advice-chase":
         return f"advice from {item.subject or 'a body'} still unanswered {weeks} weeks after it was requested"
     if item.rule == "review-scheduled":

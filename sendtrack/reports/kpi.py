@@ -27,7 +27,8 @@ REVIEW_DECISION_DAYS = 28
 COMPLETIONS_SQL = """
 SELECT c.team, d.case_id, d.rule, d.trigger, d.due, d.completed_on, d.excepted_from
 FROM {table} JOIN cases c ON c.id = d.case_id
-WHERE d.rule IN ('final-plan', 'assessment-decision', 'review-decision', 'annual-review')
+WHERE d.rule IN ('final-plan', 'assessment-decision', 'review-decision', 'annual-review', 'order-notify',
+                 'order-no-plan', 'order-final', 'order-draft', 'order-amended', 'order-school')
   AND d.completed_on IS NOT NULL AND d.completed_on >= ? AND d.completed_on <= ?"""
 
 #: Requests refused in the period: the engine ends a refused request's issue-decision, not completed,
@@ -50,6 +51,11 @@ WHERE d.rule = 'final-plan' AND d.completed_on IS NOT NULL AND d.completed_on >=
 REQUESTS_SQL = ("SELECT c.team, COUNT(*) FROM cases c WHERE c.received >= ? AND c.received <= ? AND "
                 + LIVE_CASE_SQL)
 
+#: Appeals made and mediations held in the period, counted from their events (voided ones left out).
+DISPUTES_SQL = ("SELECT c.team, e.kind, COUNT(*) FROM events e JOIN cases c ON c.id = e.case_id "
+                "WHERE e.kind IN ('appeal', 'mediation-held') AND e.date >= ? AND e.date <= ? "
+                "AND NOT EXISTS (SELECT 1 FROM events v WHERE v.voids = e.id)")
+
 
 @dataclass
 class Tally:
@@ -67,6 +73,10 @@ class Tally:
     review_decisions_within: int = 0
     reviews_held: int = 0
     requests: int = 0
+    order_steps: int = 0
+    order_steps_within: int = 0
+    appeals: int = 0
+    mediations_held: int = 0
 
     def add(self, rule: str, trigger: date, due: date, completed: date, excepted: bool, refused: bool):
         if rule == "final-plan":
@@ -85,6 +95,10 @@ class Tally:
             self.review_decisions_within += completed <= trigger + timedelta(days=REVIEW_DECISION_DAYS)
         elif rule == "annual-review":
             self.reviews_held += 1
+        elif rule.startswith("order-"):
+            # a step of a Tribunal order done within reg 44's limit (an excepted one counts as late)
+            self.order_steps += 1
+            self.order_steps_within += completed <= due
 
     def final_plan_20_weeks(self) -> dict:
         return {
@@ -100,6 +114,7 @@ class Tally:
             "final_plan_20_weeks": self.final_plan_20_weeks(),
             "assessment_decision_6_weeks": measure(self.decisions_within, self.decisions),
             "review_decision_4_weeks": measure(self.review_decisions_within, self.review_decisions),
+            "tribunal_orders_in_time": measure(self.order_steps_within, self.order_steps),
             "counts": {
                 "requests": self.requests,
                 "assessment_decisions": self.decisions,
@@ -109,6 +124,8 @@ class Tally:
                 "plans_issued_with_exception": self.plans_excepted,
                 "review_decisions": self.review_decisions,
                 "reviews_held": self.reviews_held,
+                "appeals": self.appeals,
+                "mediations_held": self.mediations_held,
             },
             "average_weeks_to_final_plan": average,
         }
@@ -131,6 +148,12 @@ def tallies(db: Database, scope: Scope, start: date, end: date) -> dict[str, Tal
         out[team].add(rule, trigger, due, completed, excepted, refused)
     for team, count in db.all(REQUESTS_SQL + extra + " GROUP BY c.team", (start, last, *params)):
         out[team].requests += count
+    disputes = DISPUTES_SQL + extra + " GROUP BY c.team, e.kind"
+    for team, kind, count in db.all(disputes, (start, last, *params)):
+        if kind == "appeal":
+            out[team].appeals += count
+        else:
+            out[team].mediations_held += count
     return out
 
 
@@ -189,6 +212,7 @@ MEASURES = [
     ("final_plan_20_weeks.excluding_exceptions", "Final plans within 20 weeks (excl. exceptions)"),
     ("assessment_decision_6_weeks", "Request decisions within 6 weeks"),
     ("review_decision_4_weeks", "Review decisions within 4 weeks of the meeting"),
+    ("tribunal_orders_in_time", "Tribunal order steps within the reg 44 limits"),
 ]
 COUNTS = [
     ("requests", "Requests received"),
@@ -199,6 +223,8 @@ COUNTS = [
     ("plans_issued_with_exception", "Final plans issued with a 20-week exception"),
     ("review_decisions", "Review decisions made"),
     ("reviews_held", "Review meetings held"),
+    ("appeals", "Appeals to the Tribunal made"),
+    ("mediations_held", "Mediations held"),
 ]
 COLUMNS = [
     Column("measure", "Measure"),

@@ -20,6 +20,7 @@ from sendtrack.output.render import (
     write_table,
 )
 from sendtrack.rules.engine import Timeline, timeline
+from sendtrack.rules.paths import PENDING
 from sendtrack.storage import cases as store
 from sendtrack.storage.db import Database
 
@@ -43,6 +44,12 @@ def case_timeline(db: Database, ref: str, day: date, calendar: Calendar, setting
     return CaseView(case_row, shown, voids, view)
 
 
+def _shown(day: date) -> str | None:
+    """A due date still to be set (rules.paths.PENDING: an appeal against a cease awaiting the Tribunal)
+    is null, as the contract has dates that do not apply."""
+    return None if day == PENDING else day.isoformat()
+
+
 def as_data(view: CaseView, *, names: bool) -> dict:
     c, t = view.case, view.timeline
     return {
@@ -58,11 +65,11 @@ def as_data(view: CaseView, *, names: bool) -> dict:
         "request_voided": t.case.void,
         "deadlines": [
             {"rule": j.deadline.rule, "owner": j.deadline.owner, "kind": j.deadline.kind,
-             "subject": j.deadline.subject, "due": j.deadline.due.isoformat(),
-             "act_by": j.deadline.act_by.isoformat(), "status": j.status.value,
+             "subject": j.deadline.subject, "due": _shown(j.deadline.due),
+             "act_by": _shown(j.deadline.act_by), "status": j.status.value,
              "completed_on": j.completed_on.isoformat() if j.completed_on else None,
              "exception_limb": j.deadline.exception_limb if j.status == "excepted" else None,
-             "source": j.deadline.source}
+             "source": j.deadline.source, "basis": j.deadline.basis or None}
             for j in t.deadlines
         ],
         "events": [
@@ -116,7 +123,7 @@ def render_timeline(view: CaseView, fmt: str, *, names: bool, target=None) -> No
         return
     if fmt in ("csv", "xlsx"):
         cols = [Column(k, k) for k in ("rule", "owner", "kind", "subject", "due", "act_by", "status",
-                                       "completed_on", "exception_limb", "source")]
+                                       "completed_on", "exception_limb", "source", "basis")]
         if target is not None and (target.path is not None or target.excel):
             from sendtrack.output.files import to_target
 
@@ -146,6 +153,14 @@ def render_timeline(view: CaseView, fmt: str, *, names: bool, target=None) -> No
     sys.stdout.write("\n")
     write_table(rows, DEADLINE_COLUMNS, title="Deadlines", limit=None, every_column="--format json")
     sys.stdout.write("\n")
+    # the arithmetic in words (spec 8.11), one line a deadline: too long for a column of the table
+    if any(d["basis"] for d in rows):
+        say("Why these dates:")
+        for d in rows:
+            if d["basis"]:
+                lines = wrap("    " + safe(f"{d['rule']}: {d['basis']}"), terminal_width())
+                sys.stdout.write("\n".join([lines[0][2:], *lines[1:]]) + "\n")
+        sys.stdout.write("\n")
     if data["checks"]:
         say("Checks:")
         for check in data["checks"]:

@@ -15,14 +15,16 @@ from sendtrack.rules.paths import (
     settle,
     withdrawn_on,
 )
+from sendtrack.rules.words import day, plus
 
 
 def assessment_decision(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
     """Decide whether to assess within 6 weeks of the request: reg 5(1), CFA s.36; exceptions reg 5(4)."""
     completed, ended = settle(first_date(case, "decision"), withdrawn_on(case))
     return [
-        deadline("assessment-decision", trigger=case.received, due=weeks_after(case.received, 6),
-                 calendar=calendar, completed_on=completed, ended_on=ended)
+        deadline("assessment-decision", trigger=case.received, due=(due := weeks_after(case.received, 6)),
+                 calendar=calendar, completed_on=completed, ended_on=ended,
+                 basis=plus("request received", case.received, "6 weeks", due) + " (reg 5(1))")
     ]
 
 
@@ -35,8 +37,9 @@ def issue_decision(case: Case, calendar: Calendar, settings: Settings) -> list[D
         first_date(case, "draft", "no-plan", "final"), earliest(refused_on(case), withdrawn_on(case))
     )
     return [
-        deadline("issue-decision", trigger=case.received, due=weeks_after(case.received, 16),
-                 calendar=calendar, completed_on=completed, ended_on=ended)
+        deadline("issue-decision", trigger=case.received, due=(due := weeks_after(case.received, 16)),
+                 calendar=calendar, completed_on=completed, ended_on=ended,
+                 basis=plus("request received", case.received, "16 weeks", due) + " (reg 10(1))")
     ]
 
 
@@ -44,8 +47,9 @@ def final_plan(case: Case, calendar: Calendar, settings: Settings) -> list[Deadl
     """Final plan within 20 weeks of the request: reg 13(2); exceptions reg 13(3) -> reg 10(4)."""
     completed, ended = settle(plan_issued_on(case), assessment_ends_on(case))
     return [
-        deadline("final-plan", trigger=case.received, due=weeks_after(case.received, 20),
-                 calendar=calendar, completed_on=completed, ended_on=ended)
+        deadline("final-plan", trigger=case.received, due=(due := weeks_after(case.received, 20)),
+                 calendar=calendar, completed_on=completed, ended_on=ended,
+                 basis=plus("request received", case.received, "20 weeks", due) + " (reg 13(2))")
     ]
 
 
@@ -55,8 +59,10 @@ def draft_representations(case: Case, calendar: Calendar, settings: Settings) ->
     if drafted is None:
         return []
     return [
-        deadline("draft-representations", trigger=drafted, due=days_beginning_with(drafted, 15),
-                 calendar=calendar, ended_on=assessment_ends_on(case))
+        deadline("draft-representations", trigger=drafted, due=(due := days_beginning_with(drafted, 15)),
+                 calendar=calendar, ended_on=assessment_ends_on(case),
+                 basis=f"draft served {day(drafted)}: the family's 15 days beginning with it end {day(due)} "
+                       "(C2; reg 13(1))")
     ]
 
 
@@ -89,9 +95,12 @@ def advice(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]
     for request, subject, answered in _advice_requests(case):
         trigger = request.get_date("received") or request.date
         completed, ended = settle(answered, _advice_ends_on(case))
-        out.append(deadline("advice", trigger=trigger, due=weeks_after(trigger, 6), calendar=calendar,
+        due = weeks_after(trigger, 6)
+        what = "request received by the body" if trigger != request.date else "advice requested"
+        out.append(deadline("advice", trigger=trigger, due=due, calendar=calendar,
                             subject=subject, completed_on=completed, ended_on=ended,
-                            known_from=request.date))
+                            known_from=request.date,
+                            basis=plus(what, trigger, "6 weeks", due) + " (reg 8(1))"))
     return out
 
 
@@ -100,10 +109,13 @@ def advice_chase(case: Case, calendar: Calendar, settings: Settings) -> list[Dea
     out = []
     for request, subject, answered in _advice_requests(case):
         completed, ended = settle(answered, _advice_ends_on(case))
-        out.append(deadline("advice-chase", trigger=request.date,
-                            due=weeks_after(request.date, settings.advice_chase_weeks),
+        weeks = settings.advice_chase_weeks
+        due = weeks_after(request.date, weeks)
+        out.append(deadline("advice-chase", trigger=request.date, due=due,
                             calendar=calendar, subject=subject, completed_on=completed,
-                            ended_on=ended))
+                            ended_on=ended,
+                            basis=plus("advice requested", request.date, f"{weeks} weeks", due)
+                            + " (local milestone)"))
     return out
 
 
@@ -114,9 +126,12 @@ def school_consultation(case: Case, calendar: Calendar, settings: Settings) -> l
         institution = sent.get("institution")
         reply = first_date(case, "consultation-reply", on_or_after=sent.date, institution=institution)
         completed, ended = settle(reply, _advice_ends_on(case))
-        out.append(deadline("school-consultation", trigger=sent.date, due=days_after(sent.date, 15),
+        due = days_after(sent.date, 15)
+        out.append(deadline("school-consultation", trigger=sent.date, due=due,
                             calendar=calendar, subject=institution, completed_on=completed,
-                            ended_on=ended))
+                            ended_on=ended,
+                            basis=plus("consultation sent", sent.date, "15 days", due)
+                            + " (CoP 9.80-9.83, guidance)"))
     return out
 
 
@@ -127,8 +142,10 @@ def draft_by_week_14(case: Case, calendar: Calendar, settings: Settings) -> list
     )
     return [
         deadline("draft-by-week-14", trigger=case.received,
-                 due=weeks_after(case.received, settings.draft_by_weeks), calendar=calendar,
-                 completed_on=completed, ended_on=ended)
+                 due=(due := weeks_after(case.received, settings.draft_by_weeks)), calendar=calendar,
+                 completed_on=completed, ended_on=ended,
+                 basis=plus("request received", case.received, f"{settings.draft_by_weeks} weeks", due)
+                 + " (local milestone: the 15-day window and consultation still fit in 20 weeks)")
     ]
 
 
@@ -141,9 +158,12 @@ def contact(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline
         if closed is not None and trigger >= closed:
             break
         completed, ended = settle(next_contact, closed)
-        out.append(deadline("contact", trigger=trigger,
-                            due=weeks_after(trigger, settings.contact_weeks), calendar=calendar,
-                            completed_on=completed, ended_on=ended))
+        due = weeks_after(trigger, settings.contact_weeks)
+        what = "request received" if trigger == case.received else "last contact"
+        out.append(deadline("contact", trigger=trigger, due=due, calendar=calendar,
+                            completed_on=completed, ended_on=ended,
+                            basis=plus(what, trigger, f"{settings.contact_weeks} weeks", due)
+                            + " (local milestone)"))
         if next_contact is None:
             break
         trigger = next_contact

@@ -21,6 +21,9 @@ class RuleInfo:
 
 
 LA_LIMBS = frozenset({"a", "b", "c", "d"})
+#: reg 44(3): the closure limbs, personal circumstances and an absence of 2 weeks (d2), named by --rule
+ORDER_LIMBS = frozenset({"a", "b", "c", "d2"})
+
 
 RULES: dict[str, RuleInfo] = {
     info.rule: info
@@ -58,6 +61,37 @@ RULES: dict[str, RuleInfo] = {
                  "plan amended 5 months before a move between post-16 institutions"),
         RuleInfo("under5-review", "la", "guidance", "CoP 9.178",
                  "review every 3-6 months while under 5"),
+        RuleInfo("reassessment-decision", "la", "statutory", "reg 25(1)",
+                 "decide whether to re-assess within 15 days of the request"),
+        RuleInfo("reassessment-final", "la", "statutory", "reg 27(2)-(3)",
+                 "plan finalised or amended within 14 weeks of the decision to re-assess", LA_LIMBS),
+        RuleInfo("transfer-out", "la", "statutory", "reg 15(2)",
+                 "the plan sent to the new LA on the move, or within 15 working days of knowing"),
+        RuleInfo("transfer-in-notice", "la", "statutory", "reg 15(4)",
+                 "the new LA's notice to the family within 6 weeks of the transfer"),
+        RuleInfo("transfer-in-review", "la", "statutory", "reg 15(5)",
+                 "review by the later of the old cycle's date and 3 months from the transfer"),
+        RuleInfo("appeal-deadline", "family", "statutory", "Tribunal rules r.20(1)(c); reg 33",
+                 "the family's window to appeal: 2 months, or 1 month after a mediation certificate"),
+        RuleInfo("mediation-held", "la", "statutory", "regs 36-37",
+                 "mediation held within 30 days of the family asking for it"),
+        RuleInfo("mediation-certificate", "partner", "statutory", "regs 34, 39",
+                 "mediation certificate within 3 working days"),
+        RuleInfo("order-notify", "la", "statutory", "reg 44(2)(a); reg 45",
+                 "tell the family within 2 weeks of a Tribunal order to assess or re-assess", ORDER_LIMBS),
+        RuleInfo("order-no-plan", "la", "statutory", "reg 44(2)(b); reg 45",
+                 "notice of no plan within 10 weeks of a Tribunal order to assess", ORDER_LIMBS),
+        RuleInfo("order-final", "la", "statutory", "reg 44(2)(c), (e); reg 45",
+                 "final plan within 14 weeks (order to assess) or 11 weeks (order to make a plan)",
+                 ORDER_LIMBS),
+        RuleInfo("order-draft", "la", "statutory", "reg 44(2)(d); reg 45",
+                 "draft plan within 5 weeks of a Tribunal order to make a plan", ORDER_LIMBS),
+        RuleInfo("order-amended", "la", "statutory", "reg 44(2)(f); reg 45",
+                 "amended plan within 5 weeks of a Tribunal order to amend", ORDER_LIMBS),
+        RuleInfo("order-school", "la", "statutory", "reg 44(2)(g); reg 45",
+                 "plan naming the school within 2 weeks of an order on the school only", ORDER_LIMBS),
+        RuleInfo("cease-effective", "la", "statutory", "CFA s.45; reg 31",
+                 "the day a ceased plan may end: after the appeal window, or the appeal's dismissal"),
         RuleInfo("draft-by-week-14", "la", "local", "local milestone",
                  "no draft plan at week 14: the 15-day window no longer fits before week 20"),
         RuleInfo("advice-chase", "la", "local", "local milestone",
@@ -89,6 +123,7 @@ def deadline(
         source=info.source,
         trigger=trigger,
         due=due,
-        act_by=calendar.act_by(due),
+        # a due date still to be set (an appeal against a cease awaiting the Tribunal) has none either
+        act_by=due if due.year > calendar.last_year else calendar.act_by(due),
         **fields,
     )

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sendtrack import kinds
 from sendtrack.domain import Case, Check, Deadline, Settings
-from sendtrack.rules.counting import days_beginning_with
+from sendtrack.rules.counting import days_beginning_with, months_after
 from sendtrack.rules.exceptions import DEFAULT_COVER, open_on
 from sendtrack.rules.paths import first_date, plan_issued_on
 
@@ -77,7 +77,16 @@ def closure_window(case: Case, items: list[Deadline], settings: Settings) -> lis
             continue
         school = request.get("institution") or case.setting or ""
         own = [c for c in settings.closures if c.institution.casefold() == school.casefold()]
-        for closure in own or [c for c in settings.closures if c.institution == "*"]:
+        calendar = own or [c for c in settings.closures if c.institution == "*"]
+        covered_until = max((c.reopens - timedelta(7) for c in calendar), default=None)
+        if covered_until is not None and request.date > covered_until:
+            out.append(Check(
+                "closure-calendar-ends",
+                f"exception (a) cannot be detected for the advice asked of {school or 'the school'} on "
+                f"{request.date}: the school closure calendar has no closure after "
+                f"{max(c.reopens for c in calendar)} (add the next year's closures)", request.date))
+            continue
+        for closure in calendar:
             first, last = closure.closed_from - timedelta(7), closure.reopens - timedelta(7)
             if closure.days >= 28 and first <= request.date <= last:
                 estimated = " (closure dates estimated)" if closure.estimated else ""
@@ -92,4 +101,19 @@ def closure_window(case: Case, items: list[Deadline], settings: Settings) -> lis
     return out
 
 
-CHECKS = (out_of_order, draft_window, amend_without_proposals, closure_window)
+def reassessment_within_six_months(case: Case, items: list[Deadline], settings: Settings) -> list[Check]:
+    """A re-assessment asked within 6 months of the last assessment may be refused (reg 24(2)(a)): a
+    note for the coordinator, nothing is forced."""
+    out = []
+    assessed = [e.date for e in case.of_kind("final")] + [
+        e.date for e in case.of_kind("reassessment-decision") if e.get("outcome") == "assess"]
+    for request in case.of_kind("reassessment-request"):
+        last = max((d for d in assessed if d <= request.date), default=None)
+        if last is not None and request.date < months_after(last, 6):
+            out.append(Check("reassessment-within-6-months",
+                             f"re-assessment requested on {request.date}, within 6 months of the last "
+                             f"assessment ({last}): the LA may refuse it (reg 24(2)(a))", request.date))
+    return out
+
+
+CHECKS = (out_of_order, draft_window, amend_without_proposals, closure_window, reassessment_within_six_months)

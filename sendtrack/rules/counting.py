@@ -31,9 +31,19 @@ def days_beginning_with(first: date, days: int) -> date:
     return first + timedelta(days=days - 1)
 
 
+def months_starting(start: date, months: int) -> date:
+    """C3 "the period of N months starting with": the last day is the day before the corresponding
+    date N months on; when that month has no corresponding date (29 Feb + 12 months, 30 Nov + 3
+    months) the period ends on the month's last day, not the day before (Dodds v Walker: the
+    corresponding-date rule; SI 2018/1082 r.1.4(2) words it the same way)."""
+    end = add_months(start, months)
+    return end if end.day != start.day else end - timedelta(days=1)
+
+
 def twelve_months_starting(start: date) -> date:
-    """C3 "the period of 12 months starting with": start + 12 months - 1 day, month ends clipped."""
-    return add_months(start, 12) - timedelta(days=1)
+    """C3 "the period of 12 months starting with": 26 May 2025 -> 25 May 2026; 29 Feb 2024 -> 28 Feb 2025
+    (clipped, so not pulled back a day)."""
+    return months_starting(start, 12)
 
 
 def months_after(event: date, months: int) -> date:

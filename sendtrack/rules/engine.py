@@ -9,13 +9,13 @@ from datetime import date
 from sendtrack import kinds
 from sendtrack.calendar import Calendar
 from sendtrack.domain import Case, Check, Deadline, Event, Settings, Status
-from sendtrack.rules import assessment, guards, reviews, transfers
+from sendtrack.rules import assessment, guards, journey, reviews, transfers
 from sendtrack.rules.checks import CHECKS
 from sendtrack.rules.exceptions import apply_exceptions
 
 Rule = Callable[[Case, Calendar, Settings], list[Deadline]]
 
-#: Every rule of spec 4.1, 4.2 and 5. Adding a rule is adding a function here and a table of tests.
+#: Every rule of spec 4.1, 4.2, 4.3 and 5. Adding a rule is adding a function here and a table of tests.
 RULE_FUNCTIONS: tuple[Rule, ...] = (
     assessment.assessment_decision,
     assessment.advice,
@@ -36,6 +36,17 @@ RULE_FUNCTIONS: tuple[Rule, ...] = (
     reviews.under5,
     transfers.phase_transfer,
     transfers.phase_transfer_meeting,
+    # spec "4.3 in detail"
+    journey.reassessment_decision,
+    journey.reassessment_final,
+    journey.transfer_out,
+    journey.transfer_in_notice,
+    reviews.transfer_in_review,
+    journey.appeal_deadline,
+    journey.mediation_held,
+    journey.mediation_certificate,
+    journey.tribunal_orders,
+    journey.cease_effective_rule,
 )
 
 

@@ -15,7 +15,15 @@ from functools import cached_property
 
 from sendtrack.domain import Case, Deadline, Event
 from sendtrack.rules.exceptions import exception_problem
-from sendtrack.rules.paths import ceased_on, first_date, plan_issued_on, refused_on, withdrawn_on
+from sendtrack.rules.paths import (
+    ceased_on,
+    first_date,
+    plan_ends_on,
+    plan_issued_on,
+    refused_on,
+    transferred_out_on,
+    withdrawn_on,
+)
 
 
 @dataclass
@@ -77,8 +85,13 @@ def plan_live(f: Facts) -> str | None:
     day = f.event.date
     if f.final is None or f.final > day:
         return f"no final plan was issued on or before {day}"
-    ceased = ceased_on(f.earlier)
-    return f"the plan already ceased on {ceased}" if ceased is not None else None
+    ended = plan_ends_on(f.earlier)
+    if ended is not None and ended <= day:
+        moved = transferred_out_on(f.earlier)
+        if moved is not None and moved == ended:
+            return f"the plan was sent to another LA on {moved}"
+        return f"the plan ceased: it ended on {ended} (the appeal window of the cease had passed)"
+    return None
 
 
 PHASE_GUARDS: dict[str, Guard | None] = {
@@ -121,7 +134,39 @@ def not_withdrawn_yet(f: Facts) -> str | None:
 
 def not_ceased_yet(f: Facts) -> str | None:
     ceased = ceased_on(f.case)
-    return f"the plan already ceased on {ceased}" if ceased is not None else None
+    return f"a decision to cease the plan was already made on {ceased}" if ceased is not None else None
+
+
+def _earlier_of(f: Facts, kind: str, **match: str) -> bool:
+    return any(all(e.get(k) == v for k, v in match.items()) for e in f.earlier.of_kind(kind))
+
+
+def move_out_recorded(f: Facts) -> str | None:
+    return None if _earlier_of(f, "move-out") else f"no move-out is recorded on or before {f.event.date}"
+
+
+def transferred_in(f: Facts) -> str | None:
+    if _earlier_of(f, "transfer-in"):
+        return None
+    return f"no transfer-in is recorded on or before {f.event.date}"
+
+
+def mediation_wanted(f: Facts) -> str | None:
+    if _earlier_of(f, "mediation-contact", wants="yes"):
+        return None
+    return f"no mediation-contact --wants yes is recorded on or before {f.event.date}"
+
+
+def mediation_contacted(f: Facts) -> str | None:
+    if _earlier_of(f, "mediation-contact"):
+        return None
+    return f"no mediation-contact is recorded on or before {f.event.date}"
+
+
+def order_recorded(f: Facts) -> str | None:
+    if _earlier_of(f, "tribunal-order"):
+        return None
+    return f"no tribunal-order is recorded on or before {f.event.date}"
 
 
 def meeting_not_before_scheduling(f: Facts) -> str | None:
@@ -157,7 +202,7 @@ def institution_was_consulted(f: Facts) -> str | None:
 
 
 def exception_covers(f: Facts) -> str | None:
-    return exception_problem(f.event, f.deadlines())
+    return exception_problem(f.event, f.deadlines(), f.case.received)
 
 
 #: Every guard a kind may name in the registry, by its registry name.
@@ -174,6 +219,11 @@ GUARDS: dict[str, Guard] = {
     "advice-was-requested": advice_was_requested,
     "institution-was-consulted": institution_was_consulted,
     "exception-covers": exception_covers,
+    "move-out-recorded": move_out_recorded,
+    "transferred-in": transferred_in,
+    "mediation-wanted": mediation_wanted,
+    "mediation-contacted": mediation_contacted,
+    "order-recorded": order_recorded,
 }
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sendtrack.domain import Case, Event
+from sendtrack.rules.counting import months_after
 
 
 def first_date(case: Case, *kinds: str, on_or_after: date | None = None,
@@ -52,8 +53,118 @@ def plan_issued_on(case: Case) -> date | None:
     return first_date(case, "final")
 
 
+def live_cease(case: Case) -> Event | None:
+    """The latest decision to cease that a Tribunal order to continue has not cancelled (spec 4.3)."""
+    ceases = case.of_kind("cease")
+    if not ceases:
+        return None
+    latest = ceases[-1]
+    continued = any(o.get("order") == "continue" and o.date >= latest.date
+                    for o in case.of_kind("tribunal-order"))
+    return None if continued else latest
+
+
 def ceased_on(case: Case) -> date | None:
-    return first_date(case, "cease")
+    """The day a decision to cease still standing was notified (not the day the plan ends)."""
+    event = live_cease(case)
+    return event.date if event is not None else None
+
+
+#: Appealable decisions (spec 4.3 `appeal-deadline`) as (event kind, its outcome or None, the
+#: `appeal --against` value that names it).
+APPEALABLE = (
+    ("decision", "refuse", "refuse-assess"),
+    ("no-plan", None, "no-plan"),
+    ("final", None, "plan-contents"),
+    ("amended-plan", None, "plan-contents"),
+    ("no-amendment", None, "no-amend"),
+    ("cease", None, "cease"),
+    ("reassessment-decision", "refuse", "refuse-reassess"),
+)
+
+
+def appealable(case: Case) -> list[tuple[Event, str]]:
+    """Every appealable decision with what an appeal against it is called, in date order."""
+    found = [(e, against) for kind, outcome, against in APPEALABLE for e in case.of_kind(kind)
+             if outcome is None or e.get("outcome") == outcome]
+    return sorted(found, key=lambda pair: (pair[0].date, pair[0].id))
+
+
+def appeal_window(case: Case, decision: Event) -> list[tuple[date, date]]:
+    """The appeal window's last day as it stood from each day: [(known from, last day), ...].
+
+    The later of decision + 2 months (C4) and certificate + 1 month (C4), for a mediation certificate
+    whose latest appealable decision on or before it is this one (spec 4.3). A certificate dated after
+    the window had already closed does not reopen it (README: choices written down)."""
+    decisions = appealable(case)
+    end = months_after(decision.date, 2)
+    out = [(decision.date, end)]
+    for certificate in case.of_kind("mediation-certificate"):
+        latest = max((e for e, _ in decisions if e.date <= certificate.date),
+                     key=lambda e: (e.date, e.id), default=None)
+        if latest is None or latest.id != decision.id or certificate.date > end:
+            continue
+        extended = months_after(certificate.date, 1)
+        if extended > end:
+            end = extended
+            out.append((certificate.date, end))
+    return out
+
+
+#: The due date of a cease-effective whose appeal is still to be decided (spec 4.3: "null"): later
+#: than any day sendtrack counts in, shown as null.
+PENDING = date(9999, 12, 31)
+
+
+def cease_effective(case: Case, cease: Event | None = None) -> list[tuple[date, date, date | None, str]]:
+    """The day a live cease may take effect, as it stood from each day:
+    [(known from, due, ended, why), ...], `why` one of window | extended | appealed | dismissed.
+
+    Due is the appeal window's last day; after an `appeal --against cease` made inside it, PENDING until
+    a `tribunal-order --order cease` (dismissed: due that day) or `--order continue` (ended that day)."""
+    if cease is None:
+        ceases = case.of_kind("cease")
+        if not ceases:
+            return []
+        cease = ceases[-1]
+    windows = [(known, due, None, "window" if index == 0 else "extended")
+               for index, (known, due) in enumerate(appeal_window(case, cease))]
+    last = windows[-1][1]
+    appeal = next((a for a in case.of_kind("appeal") if a.get("against") == "cease"
+                   and cease.date <= a.date <= last), None)
+    orders = [o for o in case.of_kind("tribunal-order") if o.date >= cease.date
+              and o.get("order") in {"cease", "continue"}]
+    if appeal is None:
+        cont = next((o for o in orders if o.get("order") == "continue" and o.date <= last), None)
+        return [(known, due, cont.date if cont else None, why) for known, due, _, why in windows]
+    out: list[tuple[date, date, date | None, str]] = [w for w in windows if w[0] < appeal.date]
+    order = next((o for o in orders if o.date >= appeal.date), None)
+    if order is None:
+        return [*out, (appeal.date, PENDING, None, "appealed")]
+    if order.get("order") == "cease":
+        return [*out, (appeal.date, PENDING, None, "appealed"), (order.date, order.date, None, "dismissed")]
+    return [*out, (appeal.date, PENDING, order.date, "appealed")]
+
+
+def transferred_out_on(case: Case) -> date | None:
+    return first_date(case, "transferred-out")
+
+
+def plan_ends_on(case: Case) -> date | None:
+    """The first day the plan is no longer this LA's to maintain (spec 8.6, 4.3): the day after
+    `cease-effective` (a cease not cancelled, its appeal window passed or its appeal dismissed), or the
+    day the plan was sent to a new LA (`transferred-out`)."""
+    return earliest(plan_ceases_on(case), transferred_out_on(case))
+
+
+def plan_ceases_on(case: Case) -> date | None:
+    """As `plan_ends_on`, for the family's windows: only a cease ends them, not a move out."""
+    stages = cease_effective(case)
+    if stages:
+        _, due, cancelled, _ = stages[-1]
+        if cancelled is None and due != PENDING:
+            return due + timedelta(days=1)
+    return None
 
 
 def assessment_ends_on(case: Case) -> date | None:

@@ -13,19 +13,34 @@ from sendtrack.rules.counting import (
     add_months,
     days_beginning_with,
     months_after,
+    months_starting,
     twelve_months_starting,
     weeks_after,
 )
-from sendtrack.rules.paths import ceased_on, first_date, plan_issued_on, settle
+from sendtrack.rules.paths import (
+    earliest,
+    first_date,
+    plan_ceases_on,
+    plan_ends_on,
+    plan_issued_on,
+    settle,
+)
+from sendtrack.rules.words import day, minus, plus
+from sendtrack.rules.words import months_starting as months_in_words
 
 
 @dataclass(frozen=True, slots=True)
 class Cycle:
-    """One annual-review period: what started it, when its review was due, and the meeting held."""
+    """One annual-review period: what started it, when its review was due, and the meeting held.
+
+    When a plan was transferred in (reg 15) while this cycle ran, `transfer_in` is that day and `due`
+    is the `transfer-in-review` due date that takes the place of the annual review (`annual_due`)."""
 
     start: date
     due: date
     meeting: date | None
+    transfer_in: date | None = None
+    annual_due: date | None = None
 
 
 def meetings(case: Case) -> list[date]:
@@ -38,11 +53,17 @@ def meetings(case: Case) -> list[date]:
 def cycles(case: Case, settings: Settings) -> Iterator[Cycle]:
     """The annual cycle: from the plan's issue, then from each review (meeting or decision date)."""
     start = plan_issued_on(case)
-    ceased = ceased_on(case)
+    ceased = plan_ends_on(case)
     held = meetings(case)
+    moved_in = first_date(case, "transfer-in")
     while start is not None and (ceased is None or start < ceased):
         meeting = next((m for m in held if m > start), None)
-        yield Cycle(start, twelve_months_starting(start), meeting)
+        due = twelve_months_starting(start)
+        if moved_in is not None and start <= moved_in and (meeting is None or meeting > moved_in):
+            # reg 15(5): the later of the review carried over and the 3 months beginning with the transfer
+            yield Cycle(start, max(due, months_starting(moved_in, 3)), meeting, moved_in, due)
+        else:
+            yield Cycle(start, due, meeting)
         if meeting is None:
             return
         if settings.annual_review_from == "decision":
@@ -53,12 +74,41 @@ def cycles(case: Case, settings: Settings) -> Iterator[Cycle]:
 
 def annual_review(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
     """A review meeting within each 12 months starting with the plan or the last review: CFA s.44(1)."""
-    ceased = ceased_on(case)
+    ceased = plan_ends_on(case)
     out = []
+    issued = plan_issued_on(case)
     for cycle in cycles(case, settings):
         completed, ended = settle(cycle.meeting, ceased)
-        out.append(deadline("annual-review", trigger=cycle.start, due=cycle.due, calendar=calendar,
-                            completed_on=completed, ended_on=ended))
+        what = "plan issued" if cycle.start == issued else (
+            "review decision" if settings.annual_review_from == "decision" else "review meeting")
+        annual = cycle.annual_due or cycle.due
+        basis = months_in_words(what, cycle.start, 12, annual) + "; CFA s.44(1)"
+        if cycle.transfer_in is not None:
+            # replaced by transfer-in-review from the day the plan came to us (spec 4.3)
+            completed, ended = settle(cycle.meeting, earliest(cycle.transfer_in, ceased))
+            basis += f"; replaced by transfer-in-review from {day(cycle.transfer_in)}"
+        out.append(deadline("annual-review", trigger=cycle.start, due=annual, calendar=calendar,
+                            completed_on=completed, ended_on=ended, basis=basis))
+    return out
+
+
+def transfer_in_review(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
+    """The new LA reviews a transferred plan by the later of the review due under the old LA (the plan
+    treated as made on its original date, reg 15(3)) and 3 months beginning with the transfer: reg 15(5)."""
+    ceased = plan_ends_on(case)
+    out = []
+    for cycle in cycles(case, settings):
+        if cycle.transfer_in is None or cycle.annual_due is None:
+            continue
+        three = months_starting(cycle.transfer_in, 3)
+        basis = months_in_words("transferred in", cycle.transfer_in, 3, three)
+        if cycle.annual_due > three:
+            basis += f", but the review carried over is due {day(cycle.annual_due)}, later (reg 15(5))"
+        else:
+            basis += f", later than the review carried over, due {day(cycle.annual_due)} (reg 15(5))"
+        completed, ended = settle(cycle.meeting, ceased)
+        out.append(deadline("transfer-in-review", trigger=cycle.transfer_in, due=cycle.due,
+                            calendar=calendar, completed_on=completed, ended_on=ended, basis=basis))
     return out
 
 
@@ -72,14 +122,25 @@ def _scheduled_after(case: Case, start: date) -> date | None:
 
 def review_scheduled(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
     """Local milestone: a review meeting scheduled by some weeks (default 8) before the review is due."""
-    ceased = ceased_on(case)
+    ceased = plan_ends_on(case)
     out = []
     for cycle in cycles(case, settings):
         scheduled = _scheduled_after(case, cycle.start)
         completed, ended = settle(scheduled, ceased)
-        due = max(cycle.start, cycle.due - timedelta(weeks=settings.review_scheduled_weeks))
-        out.append(deadline("review-scheduled", trigger=cycle.start, due=due, calendar=calendar,
-                            completed_on=completed, ended_on=ended))
+        weeks = settings.review_scheduled_weeks
+        # a transfer in replaces the review's due date from its day: the signal moves with it
+        stages = [(cycle.start, cycle.due, None)] if cycle.transfer_in is None or cycle.annual_due is None \
+            else [(cycle.start, cycle.annual_due, cycle.transfer_in), (cycle.transfer_in, cycle.due, None)]
+        for known, review_due, until in stages:
+            due = max(cycle.start, review_due - timedelta(weeks=weeks))
+            what = "annual review due" if until is not None or cycle.transfer_in is None \
+                else "transfer-in review due"
+            basis = minus(what, review_due, f"{weeks} weeks", review_due - timedelta(weeks=weeks))
+            if due != review_due - timedelta(weeks=weeks):
+                basis += f", but not before the cycle began on {day(cycle.start)}"
+            out.append(deadline("review-scheduled", trigger=cycle.start, due=due, calendar=calendar,
+                                completed_on=completed, ended_on=ended, known_from=known, known_until=until,
+                                basis=basis + " (local milestone)"))
     return out
 
 
@@ -92,7 +153,7 @@ def review_notice(case: Case, calendar: Calendar, settings: Settings) -> list[De
     issued = plan_issued_on(case)
     if issued is None:
         return []
-    ceased = ceased_on(case)
+    ceased = plan_ends_on(case)
     bounds = [issued, *meetings(case)]
     out = []
     def cycle_of(event) -> int:
@@ -116,35 +177,53 @@ def review_notice(case: Case, calendar: Calendar, settings: Settings) -> list[De
             replaced = group[index + 1].date if index + 1 < len(group) else None
             if replaced == scheduled.date:
                 continue  # two schedulings on one day: the later one counts
-            out.append(deadline("review-notice", trigger=scheduled.date,
-                                due=meeting - timedelta(days=14), calendar=calendar,
-                                completed_on=completed, ended_on=ended, known_until=replaced))
+            if completed is not None and replaced is not None and completed < replaced:
+                # The invitations went out before the re-scheduling was recorded: the notice duty was
+                # done for this meeting and stays `met`; a later re-scheduling does not reopen it
+                # (issue 13; regression: final 2019-01-07, invitations 01-08, scheduled 01-22 for 01-22,
+                # re-scheduled 01-23 for 01-24).
+                replaced = None
+            due = meeting - timedelta(days=14)
+            out.append(deadline("review-notice", trigger=scheduled.date, due=due, calendar=calendar,
+                                completed_on=completed, ended_on=ended, known_until=replaced,
+                                basis=minus("meeting scheduled for", meeting, "2 weeks", due)
+                                + " (reg 20(3)-(4))"))
+            if replaced is None:
+                break
     return out
 
 
 def review_report(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
     """The review report within 2 weeks of the meeting: reg 20(7), 21(7)."""
-    ceased = ceased_on(case)
+    ceased = plan_ends_on(case)
     out = []
     for meeting in meetings(case):
         completed, ended = settle(first_date(case, "review-report", on_or_after=meeting), ceased)
-        out.append(deadline("review-report", trigger=meeting, due=weeks_after(meeting, 2),
-                            calendar=calendar, completed_on=completed, ended_on=ended))
+        due = weeks_after(meeting, 2)
+        out.append(deadline("review-report", trigger=meeting, due=due,
+                            calendar=calendar, completed_on=completed, ended_on=ended,
+                            basis=plus("meeting", meeting, "2 weeks", due) + " (reg 20(7))"))
     return out
 
 
 def review_decision(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
     """Decision within 4 weeks of the meeting and inside the 12 months: reg 20(10), CoP 9.169, Devon."""
-    ceased = ceased_on(case)
+    ceased = plan_ends_on(case)
     out = []
     for cycle in cycles(case, settings):
         if cycle.meeting is None:
             continue
-        due = min(weeks_after(cycle.meeting, 4), cycle.due)
+        four_weeks = weeks_after(cycle.meeting, 4)
+        due = min(four_weeks, cycle.due)
+        basis = plus("meeting", cycle.meeting, "4 weeks", four_weeks)
+        if cycle.due < four_weeks:
+            basis += f", but the 12 months end {day(cycle.due)} (CoP 9.169)"
+        else:
+            basis += f" (reg 20(10)), inside the 12 months ending {day(cycle.due)}"
         decided = first_date(case, "review-decision", on_or_after=cycle.meeting)
         completed, ended = settle(decided, ceased)
         out.append(deadline("review-decision", trigger=cycle.meeting, due=due, calendar=calendar,
-                            completed_on=completed, ended_on=ended))
+                            completed_on=completed, ended_on=ended, basis=basis))
     return out
 
 
@@ -152,36 +231,46 @@ def amendment_representations(case: Case, calendar: Calendar, settings: Settings
     """The family's 15 days beginning with the amendment notice: reg 22(2)(c) (C2)."""
     return [
         deadline("amendment-representations", trigger=notice.date,
-                 due=days_beginning_with(notice.date, 15), calendar=calendar,
-                 ended_on=ceased_on(case))
+                 due=(due := days_beginning_with(notice.date, 15)), calendar=calendar,
+                 ended_on=plan_ceases_on(case),
+                 basis=f"amendment notice {day(notice.date)}: the family's 15 days beginning with it end "
+                       f"{day(due)} (C2; reg 22(2)(c))")
         for notice in case.of_kind("amendment-notice")
     ]
 
 
 def amended_plan(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
     """Amended plan (or notice of no amendment) by notice + 8 weeks and meeting + 12 weeks: reg 22."""
-    ceased = ceased_on(case)
+    ceased = plan_ends_on(case)
     held = [e.date for e in case.of_kind("review-meeting")]
     out = []
     for notice in case.of_kind("amendment-notice"):
         due = weeks_after(notice.date, 8)
+        basis = plus("amendment notice", notice.date, "8 weeks", due)
         meeting = max((m for m in held if m <= notice.date), default=None)
         # Devon: the 12 weeks run from the review the amendments come from. A notice sent more than 12
         # weeks after the last meeting starts a mid-year amendment: only its own 8 weeks apply
         # (reading spec 8.9 this way avoids a due date before the notice itself).
         if meeting is not None and notice.date <= weeks_after(meeting, 12):
-            due = min(due, weeks_after(meeting, 12))
+            twelve = weeks_after(meeting, 12)
+            if twelve < due:
+                basis += f", but meeting {day(meeting)} + 12 weeks = {day(twelve)} comes first (Devon)"
+            else:
+                basis += f" (reg 22(3)), inside meeting {day(meeting)} + 12 weeks = {day(twelve)}"
+            due = min(due, twelve)
+        else:
+            basis += " (reg 22(3))"
         done = first_date(case, "amended-plan", "no-amendment", on_or_after=notice.date)
         completed, ended = settle(done, ceased)
         out.append(deadline("amended-plan", trigger=notice.date, due=due, calendar=calendar,
-                            completed_on=completed, ended_on=ended))
+                            completed_on=completed, ended_on=ended, basis=basis))
     return out
 
 
 def under5_review(case: Case, dob: date, calendar: Calendar, settings: Settings) -> list[Deadline]:
     """Reviews every 3-6 months (default 6) while the child is under 5: CoP 9.178 (guidance)."""
     start = plan_issued_on(case)
-    ceased = ceased_on(case)
+    ceased = plan_ends_on(case)
     fifth_birthday = add_months(dob, 60)
     held = meetings(case)
     out = []
@@ -191,8 +280,11 @@ def under5_review(case: Case, dob: date, calendar: Calendar, settings: Settings)
             break
         meeting = next((m for m in held if m > start), None)
         completed, ended = settle(meeting, ceased)
+        what = "plan issued" if start == plan_issued_on(case) else "review meeting"
+        months = settings.under5_review_months
         out.append(deadline("under5-review", trigger=start, due=due, calendar=calendar,
-                            completed_on=completed, ended_on=ended))
+                            completed_on=completed, ended_on=ended,
+                            basis=plus(what, start, f"{months} months", due) + " (C4; CoP 9.178, guidance)"))
         start = meeting
     return out
 

@@ -8,7 +8,11 @@ from sendtrack.calendar import Calendar
 from sendtrack.domain import Case, Deadline, Settings, Transfer
 from sendtrack.rules.catalogue import deadline
 from sendtrack.rules.counting import add_months, day_before, months_before, weeks_after
-from sendtrack.rules.paths import ceased_on, earliest, first_date, plan_issued_on, settle
+from sendtrack.rules.paths import earliest, first_date, plan_ends_on, plan_issued_on, settle
+from sendtrack.rules.words import day, minus
+
+#: The plan events that can name the next placement (spec 8.7).
+PLAN_EVENTS = ("final", "amended-plan", "no-amendment")
 
 TRANSFER_KINDS = {"phase": "phase-transfer", "post16": "post16-transfer", "post16-move": "post16-move"}
 
@@ -51,6 +55,17 @@ def transfers(case: Case) -> list[tuple[Transfer, date, date | None]]:
     return [item for item in out if item[2] is None or item[1] < item[2]]
 
 
+def transfer_basis(transfer: Transfer, due: date) -> str:
+    """The transfer deadline's arithmetic in words."""
+    if transfer.rule == "phase-transfer":
+        return f"transfer on {day(transfer.on)}: before 15 February {transfer.on.year} = {day(due)} " \
+               "(C6; reg 18(1)(b))"
+    if transfer.rule == "post16-transfer":
+        return f"transfer on {day(transfer.on)}: before 31 March {transfer.on.year} = {day(due)} " \
+               "(C6; reg 18(1)(a))"
+    return minus("move on", transfer.on, "5 months", due) + " (C4; reg 18(2))"
+
+
 def transfer_due(transfer: Transfer) -> date:
     if transfer.rule == "phase-transfer":
         return day_before(transfer.on.year, 2, 15)  # C6: before 15 February
@@ -66,10 +81,9 @@ def default_transfer_deadlines(dob: date) -> list[tuple[Transfer, date, date]]:
 
 
 def _window_start(transfer: Transfer) -> date:
-    """Amendments count from 1 September of the year before (spec 8.7); for a move, 12 months before."""
-    if transfer.rule == "post16-move":
-        return add_months(transfer.on, -12)
-    return date(transfer.on.year - 1, 9, 1)
+    """Plans count from 12 months before the transfer date (spec 8.7): 1 September of the year before
+    for the default transfers, the recorded date less 12 months otherwise."""
+    return add_months(transfer.on, -12)
 
 
 def _subject(transfer: Transfer) -> str:
@@ -90,33 +104,43 @@ def _live_transfers(case: Case):
 
 
 def _amended_for(case: Case, transfer: Transfer) -> date | None:
-    """The first amended or final plan in the 12 months before the move (spec 8.7); none after it."""
-    day = first_date(case, "amended-plan", "final", on_or_after=_window_start(transfer))
-    return day if day is not None and day < transfer.on else None
+    """The first plan event recorded --for-transfer (it names the next placement, reg 18(1)) in the 12
+    months before the move (spec 8.7); none after it. A plan without the flag keeps the current
+    placement and does not complete the transfer."""
+    start = _window_start(transfer)
+    days = [e.date for e in case.of_kind(*PLAN_EVENTS)
+            if e.flag("for_transfer") and start <= e.date < transfer.on]
+    return min(days, default=None)
 
 
 def phase_transfer(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
     """The plan amended to name the next placement: reg 18(1)(b) 15 Feb, 18(1)(a) 31 Mar, 18(2)."""
-    ceased = ceased_on(case)
+    ceased = plan_ends_on(case)
     out = []
     for transfer, due, known, until in _live_transfers(case):
         completed, ended = settle(_amended_for(case, transfer), ceased)
         out.append(deadline(transfer.rule, trigger=known, due=due, calendar=calendar,
                             subject=_subject(transfer), completed_on=completed, ended_on=ended,
-                            known_until=until))
+                            known_until=until,
+                            basis=transfer_basis(transfer, due) + "; completed by a plan recorded "
+                            f"--for-transfer from {day(_window_start(transfer))}"))
     return out
 
 
 def phase_transfer_meeting(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
     """Local milestone: no review held in the transfer year some weeks (default 12) before the deadline."""
-    ceased = ceased_on(case)
+    ceased = plan_ends_on(case)
     out = []
     for transfer, due, known, until in _live_transfers(case):
         held = first_date(case, "review-meeting", on_or_after=_window_start(transfer))
         # the signal is moot once the plan is amended for the move, or the move has happened
         completed, ended = settle(held, earliest(ceased, _amended_for(case, transfer), transfer.on))
-        signal = max(known, weeks_after(due, -settings.phase_transfer_meeting_weeks))
+        weeks = settings.phase_transfer_meeting_weeks
+        signal = max(known, weeks_after(due, -weeks))
+        basis = minus("transfer deadline", due, f"{weeks} weeks", weeks_after(due, -weeks))
+        if signal != weeks_after(due, -weeks):
+            basis += f", but not before {day(known)}"
         out.append(deadline("phase-transfer-meeting", trigger=known, due=signal, calendar=calendar,
                             subject=_subject(transfer), completed_on=completed, ended_on=ended,
-                            known_until=until))
+                            known_until=until, basis=basis + " (local milestone)"))
     return out

@@ -138,7 +138,7 @@ PUT_HEAD = ("INSERT INTO audit_heads (case_id, event_id, hash) VALUES (?, ?, ?) 
 GET_HEAD = "SELECT event_id, hash FROM audit_heads WHERE case_id = ?"
 
 
-def chain(events: Sequence[Sequence], identities: dict[int, str | tuple],
+def chain(events: Iterable[Sequence], identities: dict[int, str | tuple],
           heads: dict[int, tuple[int, str]]) -> list[tuple]:
     """Event rows in storage.columns.EVENTS order without the hash -> the same rows with their hash
     (rows may stop before imported_by/imported_at, as migration 0003 reads them, which hashes alike).
@@ -147,7 +147,9 @@ def chain(events: Sequence[Sequence], identities: dict[int, str | tuple],
     (event id, hash) of the case's last stored event, updated in place to the new last), or to
     GENESIS. `identities` gives, for the cases of identity-bearing events, `identity(...)` or the
     case's current values (IDENTITY order), from which each event's are found with `identities_of`
-    when the case has edits among `events`."""
+    when the case has edits among `events`. `events` may be a generator: it is read into a list first,
+    as the edits are looked for before the rows are hashed."""
+    events = events if isinstance(events, list | tuple) else list(events)
     edited = {row[1] for row in events if row[2] == "edit"}
     per_event: dict[int, str] = {}
     for case_id in edited:

@@ -193,7 +193,7 @@ def insert_events(db: Database, events: list[tuple], cases: list[tuple] = ()) ->
         if row[0] in touched}
     # rows without imported_by/imported_at (a sample's) get NULL for both: written by sendtrack itself
     width = len(columns.EVENTS) - 1
-    # a list, not a generator: chain reads the rows twice (once for the cases with edits)
+    # a list: chain reads the rows twice (the edited cases first)
     db.executemany(INSERT_EVENT, audit.chain([row if len(row) == width else (*row, None, None)
                                               for row in events], identities, heads))
     db.executemany(audit.PUT_HEAD, [(case_id, *heads[case_id]) for case_id in sorted(touched)])
@@ -204,6 +204,18 @@ def insert_events(db: Database, events: list[tuple], cases: list[tuple] = ()) ->
 def last_event_id(db: Database) -> int:
     row = db.one("SELECT COALESCE(MAX(id), 0) FROM events")
     return row[0] if row else 0
+
+
+def cases_up_to(db: Database, case_id: int) -> int:
+    """How many cases have ids up to `case_id`."""
+    row = db.one("SELECT COUNT(*) FROM cases WHERE id <= ?", (case_id,))
+    return row[0] if row else 0
+
+
+def case_extent(db: Database) -> tuple[int, int]:
+    """(the highest case id, how many cases)."""
+    row = db.one("SELECT COALESCE(MAX(id), 0), COUNT(*) FROM cases")
+    return (row[0], row[1]) if row else (0, 0)
 
 
 def cases_written_since(db: Database, mark: int) -> set[int]:

@@ -25,8 +25,11 @@ EVENTS = ("id", "case_id", "kind", "date", "details", "voids", "recorded_by", "r
           "imported_at", "hash")
 #: audit_heads: each case's last event and its hash, the end its chain must reach
 AUDIT_HEADS = ("case_id", "event_id", "hash")
-#: deadlines: one row per materialised `Deadline`, its fields in the dataclass's order
-DEADLINE_FIELDS = tuple(f.name for f in fields(Deadline))
+#: `Deadline` fields computed with the deadline but not stored: `basis` is words from the same dates the
+#: row holds, rebuilt by the timeline (a stored copy would only go stale when the wording improves)
+COMPUTED_ONLY = frozenset({"basis"})
+#: deadlines: one row per materialised `Deadline`, its stored fields in the dataclass's order
+DEADLINE_FIELDS = tuple(f.name for f in fields(Deadline) if f.name not in COMPUTED_ONLY)
 DEADLINES = ("id", "case_id", *DEADLINE_FIELDS)
 #: the deadline fields that hold dates
 DEADLINE_DATES = frozenset(f.name for f in fields(Deadline) if "date" in str(f.type))

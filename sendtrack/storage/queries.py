@@ -7,11 +7,15 @@ from __future__ import annotations
 
 from datetime import date
 
+from sendtrack.domain import WINDOW_RULES
 from sendtrack.storage.db import Database
+
+# STATUS_SQL names the window rules as they stand; a new one needs its line there too
+assert {"cease-effective"} == WINDOW_RULES
 
 #: Status of deadline row `d` on the day bound to every `?` (pass `STATUS_PARAMS` copies of it).
 STATUS_SQL = """CASE
-  WHEN d.owner = 'family' THEN CASE
+  WHEN d.owner = 'family' OR d.rule = 'cease-effective' THEN CASE
       WHEN d.ended_on IS NOT NULL AND d.ended_on <= ? AND d.ended_on <= d.due THEN 'not-applicable'
       WHEN ? <= d.due THEN 'open' ELSE 'met' END
   WHEN d.completed_on IS NOT NULL AND d.completed_on <= ? THEN CASE

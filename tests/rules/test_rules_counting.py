@@ -13,6 +13,7 @@ from sendtrack.rules.counting import (
     days_beginning_with,
     months_after,
     months_before,
+    months_starting,
     twelve_months_starting,
     weeks_after,
 )
@@ -98,15 +99,20 @@ def test_plain_days_after_is_one_more_than_c2():
     assert days_after(date(2025, 9, 1), 15) == date(2025, 9, 16)
 
 
-# --- C3 "the period of 12 months starting with": start + 12 months - 1 day -------------------------
+# --- C3 "the period of 12 months starting with": start + 12 months - 1 day, unless clipped -----------
 
 @pytest.mark.parametrize(
     ("start", "last"),
     [
         # 26 May 2025 + 12 months = 26 May 2026, - 1 = Mon 25 May 2026 (spec C3 example)
         pytest.param(date(2025, 5, 26), date(2026, 5, 25), id="spec-example"),
-        # 29 Feb 2024 + 12 months = 28 Feb 2025 (clipped), - 1 = Thu 27 Feb 2025 (spec C3 example)
-        pytest.param(date(2024, 2, 29), date(2025, 2, 27), id="leap-day-anniversary"),
+        # 29 Feb 2024 + 12 months: Feb 2025 has no 29th, clipped to Fri 28 Feb 2025, which is the last
+        # day itself (no corresponding date: not pulled back a day; spec C3 revised 2026-12-01)
+        pytest.param(date(2024, 2, 29), date(2025, 2, 28), id="leap-day-anniversary"),
+        # 29 Feb 2028 + 12 months: clipped to Wed 28 Feb 2029, the last day
+        pytest.param(date(2028, 2, 29), date(2029, 2, 28), id="leap-day-anniversary-2028"),
+        # 28 Feb 2024 + 12 months = 28 Feb 2025 (a corresponding date exists), - 1 = Thu 27 Feb 2025
+        pytest.param(date(2024, 2, 28), date(2025, 2, 27), id="28-feb-in-leap-year"),
         # 1 Mar 2023 + 12 months = 1 Mar 2024, - 1 = Thu 29 Feb 2024
         pytest.param(date(2023, 3, 1), date(2024, 2, 29), id="ends-on-leap-day"),
         # 1 Mar 2024 + 12 months = 1 Mar 2025, - 1 = Fri 28 Feb 2025
@@ -121,6 +127,23 @@ def test_plain_days_after_is_one_more_than_c2():
 )
 def test_c3_twelve_months_starting(start, last):
     assert twelve_months_starting(start) == last
+
+
+@pytest.mark.parametrize(
+    ("start", "months", "last"),
+    [
+        # 30 Nov 2023 + 3 months: no 30 Feb 2024, clipped to Thu 29 Feb 2024, the last day (spec 4.3)
+        pytest.param(date(2023, 11, 30), 3, date(2024, 2, 29), id="transfer-in-clipped"),
+        # 15 Jan 2025 + 3 months = 15 Apr 2025, - 1 = Mon 14 Apr 2025
+        pytest.param(date(2025, 1, 15), 3, date(2025, 4, 14), id="transfer-in-plain"),
+        # 31 Oct 2025 + 3 months = 31 Jan 2026 (exists), - 1 = Fri 30 Jan 2026
+        pytest.param(date(2025, 10, 31), 3, date(2026, 1, 30), id="31-to-31"),
+        # 31 Aug 2025 + 3 months: no 31 Nov, clipped to Sun 30 Nov 2025, the last day
+        pytest.param(date(2025, 8, 31), 3, date(2025, 11, 30), id="31-aug-clipped-to-30-nov"),
+    ],
+)
+def test_c3_months_starting(start, months, last):
+    assert months_starting(start, months) == last
 
 
 # --- C4 "within N months after": calendar months, clipped ------------------------------------------

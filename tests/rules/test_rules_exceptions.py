@@ -124,11 +124,21 @@ def refuse(cal, settings, case, start, today=date(2026, 1, 1), **details):
 @pytest.mark.parametrize(
     ("planned", "start", "details", "refused"),
     [
-        # limb d needs 4 weeks: Tue 1 Apr + 27 = Mon 28 Apr is too short; + 28 = Tue 29 Apr is enough
-        pytest.param(False, date(2025, 4, 1), {"limb": "d", "end": date(2025, 4, 28)}, True,
+        # limb d needs 4 weeks and its end is the last day away (spec 8.5): Tue 1 Apr to Sun 27 Apr is
+        # 27 days counting both, too short; to Mon 28 Apr is 28 days, exactly 4 weeks, accepted
+        pytest.param(False, date(2025, 4, 1), {"limb": "d", "end": date(2025, 4, 27)}, True,
                      id="limb-d-27-days"),
-        pytest.param(False, date(2025, 4, 1), {"limb": "d", "end": date(2025, 4, 29)}, False,
+        pytest.param(False, date(2025, 4, 1), {"limb": "d", "end": date(2025, 4, 28)}, False,
                      id="limb-d-28-days"),
+        # the spec's own example: Sat 1 to Fri 28 Mar 2025 = 28 days (issue-decision 26 May open)
+        pytest.param(False, date(2025, 3, 1), {"limb": "d", "end": date(2025, 3, 28)}, False,
+                     id="limb-d-1-to-28-march"),
+        pytest.param(False, date(2025, 3, 1), {"limb": "d", "end": date(2025, 3, 27)}, True,
+                     id="limb-d-1-to-27-march"),
+        # begun before the request of Mon 3 Feb 2025 (spec 8.4): covers that request's deadlines
+        pytest.param(False, date(2025, 1, 20), {"limb": "c"}, False, id="starts-before-request"),
+        pytest.param(False, date(2024, 6, 1), {"limb": "d", "end": date(2025, 3, 31)}, False,
+                     id="absence-before-request"),
         pytest.param(False, date(2025, 4, 1), {"limb": "d"}, False, id="limb-d-no-end-yet"),
         pytest.param(False, date(2025, 4, 1), {"limb": "c", "end": date(2025, 3, 31)}, True,
                      id="end-before-start"),
@@ -190,6 +200,38 @@ def test_advice_exception_refusals(make_case, cal, settings, requests, details, 
     case = base_case(make_case, [("advice-requested", date(2025, 3, 11), r) for r in requests])
     reason = refuse(cal, settings, case, date(2025, 3, 17), **details)
     assert (reason is not None) == refused, reason
+
+
+@pytest.mark.parametrize(
+    ("start", "decided", "as_of", "expected"),
+    [
+        # golden G14: request Mon 2 Jun 2025, limb c from Tue 20 May: assessment-decision 2 Jun + 42 =
+        # Mon 14 Jul, decided Mon 21 Jul: late, but excepted; 16 weeks = Mon 22 Sep, 20 weeks = Mon 20 Oct
+        pytest.param(date(2025, 5, 20), date(2025, 7, 21), date(2025, 8, 1),
+                     {"assessment-decision": EXCEPTED, "issue-decision": OPEN, "final-plan": OPEN},
+                     id="golden-G14"),
+        # the same circumstance, decision on time (Mon 14 Jul, the due day): met whatever was recorded
+        pytest.param(date(2025, 5, 20), date(2025, 7, 14), date(2025, 8, 1),
+                     {"assessment-decision": MET, "issue-decision": OPEN, "final-plan": OPEN},
+                     id="before-request-met-in-time"),
+        # no decision by Mon 1 Dec 2025: every limit passed, all three excepted, none overdue
+        pytest.param(date(2025, 5, 20), None, date(2025, 12, 1),
+                     {"assessment-decision": EXCEPTED, "issue-decision": EXCEPTED, "final-plan": EXCEPTED},
+                     id="before-request-all-excepted"),
+    ],
+)
+def test_exception_before_the_request(make_case, cal, settings, start, decided, as_of, expected):
+    received = date(2025, 6, 2)
+    events = [exc(start)] + ([("decision", decided, ASSESS)] if decided else [])
+    case = make_case(received, events)
+    assert refuse(cal, settings, make_case(received, []), start, limb="c") is None
+    found = {j.deadline.rule: j.status for j in timeline(case, as_of, cal, settings).deadlines
+             if j.deadline.rule in LA_RULES}
+    assert found == expected
+    excepted = [j.deadline for j in timeline(case, as_of, cal, settings).deadlines if j.deadline.rule in LA_RULES]
+    # the disapplication is dated from the circumstance's own start, and no date moved
+    assert {d.excepted_from for d in excepted} == {start}
+    assert sorted(d.due for d in excepted) == [date(2025, 7, 14), date(2025, 9, 22), date(2025, 10, 20)]
 
 
 def test_refusal_leaves_the_case_alone(make_case, cal, settings):

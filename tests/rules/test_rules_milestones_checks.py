@@ -281,6 +281,32 @@ def test_exception_a_uses_the_institutions_own_calendar(make_case, cal, closure_
 
 
 @pytest.mark.parametrize(
+    ("received", "asked", "expected"),
+    [
+        # the shipped calendar's last closure is the estimated summer 2027 (Thu 22 Jul -> Thu 2 Sep 2027):
+        # its window runs to 2 Sep - 7 = Thu 26 Aug 2027; advice asked Wed 25 Aug 2027 is in it
+        pytest.param(date(2027, 7, 5), date(2027, 8, 25), ["exception-a-may-apply"], id="inside-last-window"),
+        # asked Fri 27 Aug 2027, after the window and after the calendar's reach: said so, not silent
+        pytest.param(date(2027, 7, 5), date(2027, 8, 27), ["closure-calendar-ends"], id="after-the-calendar"),
+        # asked Mon 4 Oct 2027 while the limits run (received Mon 6 Sep 2027): no data for summer 2028
+        pytest.param(date(2027, 9, 6), date(2027, 10, 4), ["closure-calendar-ends"], id="next-year-missing"),
+        # asked Mon 6 Oct 2025 (summer 2026 and 2027 known, no window): nothing to say
+        pytest.param(date(2025, 9, 1), date(2025, 10, 6), [], id="covered"),
+    ],
+)
+def test_closure_calendar_reach(make_case, cal, closure_settings, received, asked, expected):
+    case = make_case(received, [("decision", received + timedelta(days=14), ASSESS),
+                                ("advice-requested", asked, EDUCATION)])
+    got = codes(cal, case, asked, closure_settings)
+    assert [c for c in got if c.startswith(("exception-a", "closure-"))] == expected
+
+
+def test_closure_calendar_ships_summer_2027_as_an_estimate(closure_settings):
+    last = max(closure_settings.closures, key=lambda c: c.reopens)
+    assert (last.closed_from, last.reopens, last.estimated) == (date(2027, 7, 22), date(2027, 9, 2), True)
+
+
+@pytest.mark.parametrize(
     ("events", "expected"),
     [
         pytest.param([("decision", date(2025, 2, 10), ASSESS), ("final", date(2025, 5, 20))],
@@ -309,9 +335,10 @@ def test_review_scheduled_at_the_previous_meeting(make_case, judged):
 
 def test_phase_transfer_meeting_stops_once_the_plan_is_amended(make_case, judged):
     # born Fri 10 Oct 2014: Year 7 from Tue 1 Sep 2026, deadline Sat 14 Feb 2026 (C6);
-    # signal 12 weeks before: 14 Feb 2026 - 84 = Sat 22 Nov 2025. Plan amended Mon 3 Nov 2025 (after
-    # 1 Sep 2025) with no review meeting in the year: the signal no longer applies from 3 Nov.
-    case = plan_case(make_case, date(2023, 5, 22), [("amended-plan", date(2025, 11, 3))])
+    # signal 12 weeks before: 14 Feb 2026 - 84 = Sat 22 Nov 2025. Plan amended for the transfer Mon 3 Nov
+    # 2025 (after 1 Sep 2025) with no review meeting in the year: the signal no longer applies from 3 Nov.
+    case = plan_case(make_case, date(2023, 5, 22), [("amended-plan", date(2025, 11, 3),
+                                                     {"for_transfer": True})])
     found = [j for j in judged(case, date(2025, 12, 1), "phase-transfer-meeting")
              if "Year 6 to 7" in (j.deadline.subject or "")]
     assert [(j.deadline.due, j.status) for j in found] == [(date(2025, 11, 22), Status.NOT_APPLICABLE)]

@@ -29,9 +29,10 @@ def plan_case(make_case, final: date, events=(), dob: date = date(2012, 6, 1)):
         # golden G01: Tue 20 May 2025 + 12 months - 1 = Tue 19 May 2026
         pytest.param(date(2025, 5, 20), [], date(2025, 6, 1),
                      date(2025, 5, 20), date(2026, 5, 19), date(2026, 5, 19), OPEN, id="first-from-plan"),
-        # Thu 29 Feb 2024 + 12 months = 28 Feb 2025 (clipped) - 1 = Thu 27 Feb 2025 (spec C3)
+        # Thu 29 Feb 2024 + 12 months: no 29 Feb 2025, clipped to Fri 28 Feb 2025, which is the last
+        # day itself (spec C3 revised: a clipped date is not pulled back a day)
         pytest.param(date(2024, 2, 29), [], date(2024, 3, 1),
-                     date(2024, 2, 29), date(2025, 2, 27), date(2025, 2, 27), OPEN, id="leap-day-anniversary"),
+                     date(2024, 2, 29), date(2025, 2, 28), date(2025, 2, 28), OPEN, id="leap-day-anniversary"),
         # Wed 1 Mar 2023 + 12 months - 1 = Thu 29 Feb 2024
         pytest.param(date(2023, 3, 1), [], date(2023, 3, 2),
                      date(2023, 3, 1), date(2024, 2, 29), date(2024, 2, 29), OPEN, id="ends-on-leap-day"),
@@ -53,8 +54,12 @@ def plan_case(make_case, final: date, events=(), dob: date = date(2012, 6, 1)):
                      date(2024, 3, 15), date(2025, 3, 14), date(2025, 3, 14), OPEN, id="open-on-due-date"),
         pytest.param(date(2024, 3, 15), [], date(2025, 3, 15),
                      date(2024, 3, 15), date(2025, 3, 14), date(2025, 3, 14), OVERDUE, id="overdue"),
-        # plan ceased Sat 1 Feb 2025 before the review fell due: not applicable
+        # cease decided Sat 1 Feb 2025: the plan is maintained until the family's appeal window ends,
+        # 1 Feb + 2 months = Tue 1 Apr 2025 (cease-effective), so the review due 14 Mar is overdue on
+        # 1 Apr and not applicable from Wed 2 Apr, the first day the plan has ended (spec 4.3, 8.6)
         pytest.param(date(2024, 3, 15), [("cease", date(2025, 2, 1))], date(2025, 4, 1),
+                     date(2024, 3, 15), date(2025, 3, 14), date(2025, 3, 14), OVERDUE, id="ceased-still-maintained"),
+        pytest.param(date(2024, 3, 15), [("cease", date(2025, 2, 1))], date(2025, 4, 2),
                      date(2024, 3, 15), date(2025, 3, 14), date(2025, 3, 14), NA, id="ceased"),
     ],
 )
@@ -79,9 +84,9 @@ def test_annual_review_first_cycle(make_case, judged, final, events, as_of, trig
         pytest.param(date(2024, 10, 1), [date(2025, 9, 1), date(2026, 8, 27)], date(2026, 9, 1),
                      [(date(2025, 9, 30), MET), (date(2026, 8, 31), MET), (date(2027, 8, 26), OPEN)],
                      id="three-cycles"),
-        # a meeting on Thu 29 Feb 2024 -> 28 Feb 2025 - 1 = Thu 27 Feb 2025
+        # a meeting on Thu 29 Feb 2024 -> clipped to Fri 28 Feb 2025, the last day (C3 revised)
         pytest.param(date(2023, 4, 3), [date(2024, 2, 29)], date(2024, 3, 1),
-                     [(date(2024, 4, 2), MET), (date(2025, 2, 27), OPEN)], id="leap-day-meeting"),
+                     [(date(2024, 4, 2), MET), (date(2025, 2, 28), OPEN)], id="leap-day-meeting"),
     ],
 )
 def test_annual_review_chain(make_case, judged, final, meetings, as_of, chain):
@@ -142,9 +147,12 @@ MAINTAIN = {"outcome": "maintain"}
         # already passed when the meeting is held
         pytest.param(date(2024, 3, 15), [("review-meeting", date(2025, 4, 1))], date(2025, 4, 2),
                      date(2025, 3, 14), date(2025, 3, 14), OVERDUE, id="meeting-after-annual-due"),
-        # plan ceased Mon 10 Mar 2025 before a decision: not applicable
+        # cease decided Mon 10 Mar 2025: maintained until 10 Mar + 2 months = Sat 10 May 2025, so the
+        # decision due 14 Mar is overdue on 1 Apr and not applicable from Sun 11 May
         pytest.param(date(2024, 3, 15), [("review-meeting", date(2025, 2, 20)), ("cease", date(2025, 3, 10))],
-                     date(2025, 4, 1), date(2025, 3, 14), date(2025, 3, 14), NA, id="ceased"),
+                     date(2025, 4, 1), date(2025, 3, 14), date(2025, 3, 14), OVERDUE, id="ceased-still-maintained"),
+        pytest.param(date(2024, 3, 15), [("review-meeting", date(2025, 2, 20)), ("cease", date(2025, 3, 10))],
+                     date(2025, 5, 11), date(2025, 3, 14), date(2025, 3, 14), NA, id="ceased"),
     ],
 )
 def test_review_decision(make_case, one, final, events, as_of, due, act_by, status):
@@ -214,9 +222,12 @@ def scheduled(on: date, meeting: date):
         # two schedulings recorded the same day: the later one counts (26 Mar -> 12 Mar)
         pytest.param([scheduled(date(2026, 2, 2), date(2026, 3, 5)), scheduled(date(2026, 2, 2), date(2026, 3, 26))],
                      date(2026, 2, 20), date(2026, 3, 12), date(2026, 3, 12), OPEN, id="rescheduled-same-day"),
-        # plan ceased Mon 9 Feb 2026 before invitations: not applicable
+        # cease decided Mon 9 Feb 2026 before invitations: maintained until 9 Feb + 2 months = Thu 9 Apr
+        # 2026, so overdue on 1 Mar, not applicable from Fri 10 Apr
         pytest.param([scheduled(date(2026, 2, 2), date(2026, 3, 5)), ("cease", date(2026, 2, 9))],
-                     date(2026, 3, 1), date(2026, 2, 19), date(2026, 2, 19), NA, id="ceased"),
+                     date(2026, 3, 1), date(2026, 2, 19), date(2026, 2, 19), OVERDUE, id="ceased-still-maintained"),
+        pytest.param([scheduled(date(2026, 2, 2), date(2026, 3, 5)), ("cease", date(2026, 2, 9))],
+                     date(2026, 4, 10), date(2026, 2, 19), date(2026, 2, 19), NA, id="ceased"),
     ],
 )
 def test_review_notice(make_case, one, events, as_of, due, act_by, status):
@@ -249,6 +260,34 @@ def test_review_notice_rescheduling_replaces_from_the_day_recorded(make_case, ca
     # the deadlines computed once from every event say the same for that day
     stored = [d.due for d in compute(case, cal, settings) if d.rule == "review-notice" and d.visible_on(as_of)]
     assert stored == [due]
+
+
+def test_met_review_notice_stays_met_when_the_meeting_is_rescheduled(make_case, cal, settings, judged):
+    # Regression (issue 13, found by the property test): final Mon 7 Jan 2019, invitations Tue 8 Jan,
+    # scheduled on Tue 22 Jan for Tue 22 Jan (due 22 - 14 = Tue 8 Jan: met that day), re-scheduled on
+    # Wed 23 Jan for Thu 24 Jan. The invitations had gone out: the notice stays met, the same row.
+    received = date(2019, 1, 7) - timedelta(weeks=19)
+    case = make_case(received, [("decision", received + timedelta(weeks=5), {"outcome": "assess"}),
+                                ("draft", date(2018, 12, 10)), ("final", date(2019, 1, 7)),
+                                ("invitations-sent", date(2019, 1, 8)),
+                                scheduled(date(2019, 1, 22), date(2019, 1, 22)),
+                                scheduled(date(2019, 1, 23), date(2019, 1, 24))], dob=date(2012, 6, 1))
+    seen = {day: [(j.deadline.trigger, j.deadline.due, j.status, j.completed_on)
+                  for j in judged(case, day, "review-notice")]
+            for day in (date(2019, 1, 22), date(2019, 1, 23), date(2019, 2, 1))}
+    row = [(date(2019, 1, 22), date(2019, 1, 8), MET, date(2019, 1, 8))]
+    assert seen == {date(2019, 1, 22): row, date(2019, 1, 23): row, date(2019, 2, 1): row}
+    assert [d.known_until for d in compute(case, cal, settings) if d.rule == "review-notice"] == [None]
+
+
+def test_rescheduling_before_invitations_still_replaces(make_case, judged):
+    # scheduled Mon 2 Feb 2026 for Thu 5 Mar, re-scheduled Tue 10 Feb for Thu 26 Mar, invitations Wed 11
+    # Feb (after the re-scheduling): the row of 26 Mar - 14 = Thu 12 Mar is the one met
+    case = plan_case(make_case, date(2025, 4, 22), [
+        scheduled(date(2026, 2, 2), date(2026, 3, 5)), scheduled(date(2026, 2, 10), date(2026, 3, 26)),
+        ("invitations-sent", date(2026, 2, 11))])
+    assert [(j.deadline.due, j.status) for j in judged(case, date(2026, 3, 1), "review-notice")] == [
+        (date(2026, 3, 12), MET)]
 
 
 # --- amended-plan: min(notice + 8 weeks, meeting + 12 weeks) (reg 22(3)-(4), Devon, spec 8.9) --------
@@ -290,9 +329,12 @@ AMEND = {"outcome": "amend"}
         # a meeting after the notice is not its meeting: Thu 28 Aug + 56 = Thu 23 Oct
         pytest.param([("amendment-notice", date(2025, 8, 28)), ("review-meeting", date(2025, 9, 1))],
                      date(2025, 9, 2), date(2025, 10, 23), date(2025, 10, 23), OPEN, id="later-meeting-ignored"),
-        # plan ceased Wed 1 Oct 2025: not applicable
+        # cease decided Wed 1 Oct 2025: maintained until 1 Oct + 2 months = Mon 1 Dec 2025, so the amended
+        # plan due 23 Oct is overdue on 1 Dec and not applicable from Tue 2 Dec
         pytest.param([("amendment-notice", date(2025, 8, 28)), ("cease", date(2025, 10, 1))],
-                     date(2025, 11, 1), date(2025, 10, 23), date(2025, 10, 23), NA, id="ceased"),
+                     date(2025, 12, 1), date(2025, 10, 23), date(2025, 10, 23), OVERDUE, id="ceased-still-maintained"),
+        pytest.param([("amendment-notice", date(2025, 8, 28)), ("cease", date(2025, 10, 1))],
+                     date(2025, 12, 2), date(2025, 10, 23), date(2025, 10, 23), NA, id="ceased"),
     ],
 )
 def test_amended_plan(make_case, one, events, as_of, due, act_by, status):
@@ -313,9 +355,10 @@ def test_amended_plan(make_case, one, events, as_of, due, act_by, status):
         pytest.param(date(2025, 12, 22), [], date(2025, 12, 29), date(2026, 1, 5), OPEN, id="crosses-year-end"),
         # Thu 15 Feb 2024 + 14 = Thu 29 Feb 2024
         pytest.param(date(2024, 2, 15), [], date(2024, 2, 20), date(2024, 2, 29), OPEN, id="ends-on-leap-day"),
-        # plan ceased Mon 1 Sep 2025 inside the window: not applicable
+        # cease decided Mon 1 Sep 2025 inside the window: the plan is maintained until 1 Sep + 2 months =
+        # Sat 1 Nov 2025, so the window (to Thu 11 Sep) runs its course and has passed on 12 Sep
         pytest.param(date(2025, 8, 28), [("cease", date(2025, 9, 1))], date(2025, 9, 12),
-                     date(2025, 9, 11), NA, id="ceased-inside-window"),
+                     date(2025, 9, 11), MET, id="cease-decided-inside-window"),
     ],
 )
 def test_amendment_representations(make_case, one, notice, extra, as_of, due, status):

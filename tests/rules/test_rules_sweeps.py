@@ -27,10 +27,11 @@ def days(first: date, last: date):
 
 
 def c3(start: date) -> date:
-    """C3 written out separately: the same day next year (29 Feb -> 28 Feb), less one day."""
-    anniversary = date(start.year + 1, 2, 28) if (start.month, start.day) == (2, 29) else start.replace(
-        year=start.year + 1)
-    return anniversary - timedelta(days=1)
+    """C3 written out separately: the same day next year, less one day; 29 Feb has no corresponding
+    day next year, so its period ends on 28 Feb itself (spec C3 revised 2026-12-01)."""
+    if (start.month, start.day) == (2, 29):
+        return date(start.year + 1, 2, 28)
+    return start.replace(year=start.year + 1) - timedelta(days=1)
 
 
 def full_history(make_case, received: date, index: int):
@@ -171,3 +172,62 @@ def test_materialised_table_equivalence_with_recorded_transfer(make_case, cal, s
         ("transfer", date(2025, 10, 1), {"transfer": "post16-move", "on": date(2026, 9, 1)}),
     ], dob=date(2008, 11, 3))
     assert_equivalent(case, cal, settings, date(2024, 12, 1), date(2026, 1, 10))
+
+
+def journey_history(make_case, start: date):
+    """Every event of "4.3 in detail" dated relative to a plan issued on `start`."""
+    s = start
+    return make_case(s - timedelta(weeks=19), [
+        ("decision", s - timedelta(weeks=14), ASSESS), ("draft", s - timedelta(weeks=4)), ("final", s),
+        ("reassessment-request", s + timedelta(days=40)),
+        ("reassessment-decision", s + timedelta(days=52), ASSESS),
+        ("amended-plan", s + timedelta(days=140)),
+        ("mediation-contact", s + timedelta(days=150), {"wants": "yes"}),
+        ("mediation-held", s + timedelta(days=175)),
+        ("mediation-certificate", s + timedelta(days=178)),
+        ("appeal", s + timedelta(days=185), {"against": "plan-contents"}),
+        ("tribunal-order", s + timedelta(days=260), {"order": "amend"}),
+        ("order-complied", s + timedelta(days=290), {"step": "amended"}),
+        ("transfer-in", s + timedelta(days=300), {"from_la": "919"}),
+        ("transfer-in-notice", s + timedelta(days=330)),
+        ("review-meeting", s + timedelta(days=380)),
+        ("cease", s + timedelta(days=400), {"reason": "needs met"}),
+        ("mediation-contact", s + timedelta(days=410), {"wants": "no"}),
+        ("mediation-certificate", s + timedelta(days=414)),
+        ("appeal", s + timedelta(days=430), {"against": "cease"}),
+        ("tribunal-order", s + timedelta(days=520), {"order": "cease"}),
+    ], dob=date(2012, 6, 1))
+
+
+JOURNEY_RULES = {"reassessment-decision", "reassessment-final", "transfer-in-notice", "transfer-in-review",
+                 "appeal-deadline", "mediation-held", "mediation-certificate", "order-amended", "cease-effective"}
+
+
+@pytest.mark.parametrize("year", [2025, 2026])
+def test_journey_sweep(make_case, cal, settings, year):
+    """For every plan date of the year: every later-stage rule appears, act-by is a working day <= due
+    (a pending cease-effective has neither), due >= trigger, and the working-day rules land on working
+    days."""
+    problems = []
+    for start in days(date(year, 1, 1), date(year, 12, 31)):
+        items = compute(journey_history(make_case, start), cal, settings)
+        if not {d.rule for d in items} >= JOURNEY_RULES:
+            problems.append(("missing", start, JOURNEY_RULES - {d.rule for d in items}))
+        for d in items:
+            if d.due.year == 9999:
+                continue
+            if not cal.is_working_day(d.act_by) or d.act_by > d.due or (d.due - d.act_by).days > 4:
+                problems.append(("act-by", start, d.rule, d.due, d.act_by))
+            if d.rule not in DUE_MAY_PRECEDE_TRIGGER and d.due < d.trigger:
+                problems.append(("due-before-trigger", start, d.rule, d.trigger, d.due))
+            if d.rule == "mediation-certificate" and not cal.is_working_day(d.due):
+                problems.append(("C5", start, d.rule, d.due))
+            if d.rule == "reassessment-decision" and (d.due - d.trigger).days != 15:
+                problems.append(("reg 25", start, d.trigger, d.due))
+    assert problems == []
+
+
+@pytest.mark.parametrize("start", [date(2024, 2, 29), date(2025, 1, 31), date(2025, 8, 29)])
+def test_materialised_table_equivalence_over_the_journey(make_case, cal, settings, start):
+    assert_equivalent(journey_history(make_case, start), cal, settings, start - timedelta(days=10),
+                      start + timedelta(days=560))

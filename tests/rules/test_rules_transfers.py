@@ -16,6 +16,10 @@ NA = Status.NOT_APPLICABLE
 TRANSFER_RULES = ("phase-transfer", "post16-transfer", "post16-move")
 
 
+#: a plan event recorded --for-transfer (it names the next placement, spec 8.7)
+FT = {"for_transfer": True}
+
+
 def plan_case(make_case, final: date, events=(), dob: date = date(2014, 10, 10)):
     received = final - timedelta(weeks=19)
     path = [("decision", received + timedelta(weeks=5), {"outcome": "assess"}),
@@ -81,26 +85,52 @@ def test_default_transfer_deadlines(make_case, judged, dob, final, as_of, expect
     assert transfer_dues(judged, plan_case(make_case, final, dob=dob), as_of) == expected
 
 
+def test_first_plan_for_transfer_completes_it(make_case, judged):
+    # first final plan Fri 10 Oct 2025, recorded --for-transfer (names the secondary school): met on the
+    # day it was issued, inside the 12 months before Tue 1 Sep 2026 and before Sat 14 Feb 2026
+    received = date(2025, 10, 10) - timedelta(weeks=19)
+    case = make_case(received, [("decision", received + timedelta(weeks=5), {"outcome": "assess"}),
+                                ("draft", date(2025, 9, 12)), ("final", date(2025, 10, 10), FT)],
+                     dob=date(2014, 10, 10))
+    year7 = [j for j in judged(case, date(2026, 3, 1), "phase-transfer") if j.deadline.due == date(2026, 2, 14)]
+    assert [(j.status, j.completed_on) for j in year7] == [(MET, date(2025, 10, 10))]
+
+
 @pytest.mark.parametrize(
     ("final", "events", "as_of", "status"),
     [
-        # Year 7 in Sept 2026, due Sat 14 Feb 2026; amendments count from Mon 1 Sep 2025 (spec 8.7)
-        pytest.param(date(2023, 5, 22), [("amended-plan", date(2025, 9, 1))], date(2026, 3, 1), MET,
+        # Year 7 in Sept 2026, due Sat 14 Feb 2026; plans recorded --for-transfer count from Mon 1 Sep
+        # 2025, 12 months before the transfer on Tue 1 Sep 2026 (spec 8.7)
+        pytest.param(date(2023, 5, 22), [("amended-plan", date(2025, 9, 1), FT)], date(2026, 3, 1), MET,
                      id="amended-on-1-september-of-year-before"),
-        pytest.param(date(2023, 5, 22), [("amended-plan", date(2025, 8, 31))], date(2026, 3, 1), OVERDUE,
+        pytest.param(date(2023, 5, 22), [("amended-plan", date(2025, 8, 31), FT)], date(2026, 3, 1), OVERDUE,
                      id="amended-31-august-too-early"),
-        pytest.param(date(2023, 5, 22), [("amended-plan", date(2026, 2, 14))], date(2026, 3, 1), MET,
+        pytest.param(date(2023, 5, 22), [("amended-plan", date(2026, 2, 14), FT)], date(2026, 3, 1), MET,
                      id="amended-on-due-date"),
-        pytest.param(date(2023, 5, 22), [("amended-plan", date(2026, 2, 16))], date(2026, 3, 1), LATE,
+        pytest.param(date(2023, 5, 22), [("amended-plan", date(2026, 2, 16), FT)], date(2026, 3, 1), LATE,
                      id="amended-late"),
+        # a no-amendment notice recorded --for-transfer: the plan already names the next school
+        pytest.param(date(2023, 5, 22), [("no-amendment", date(2026, 1, 12), FT)], date(2026, 3, 1), MET,
+                     id="no-amendment-for-transfer"),
+        # an amended plan in the window WITHOUT --for-transfer keeps the primary school: not completed
+        pytest.param(date(2023, 5, 22), [("amended-plan", date(2025, 11, 3))], date(2026, 3, 1), OVERDUE,
+                     id="amended-not-for-transfer"),
+        # the unflagged one first (Mon 3 Nov 2025), the flagged one later (Mon 9 Feb 2026): the latter counts
+        pytest.param(date(2023, 5, 22), [("amended-plan", date(2025, 11, 3)),
+                                         ("amended-plan", date(2026, 2, 9), FT)], date(2026, 3, 1), MET,
+                     id="flagged-after-unflagged"),
         pytest.param(date(2023, 5, 22), [], date(2026, 2, 14), OPEN, id="open-on-due-date"),
         pytest.param(date(2023, 5, 22), [], date(2026, 2, 15), OVERDUE, id="overdue"),
-        # a first plan issued Fri 10 Oct 2025, inside the transfer year, names the new school itself
-        pytest.param(date(2025, 10, 10), [], date(2026, 3, 1), MET, id="plan-first-issued-in-transfer-year"),
-        # plan ceased Thu 1 Jan 2026: not applicable
-        pytest.param(date(2023, 5, 22), [("cease", date(2026, 1, 1))], date(2026, 3, 1), NA, id="ceased"),
+        # a first plan issued Fri 10 Oct 2025 without --for-transfer names the primary school: the
+        # Year 7 deadline is still outstanding on 1 Mar 2026 (the flagged case is tested below)
+        pytest.param(date(2025, 10, 10), [], date(2026, 3, 1), OVERDUE, id="first-plan-names-primary"),
+        # cease decided Thu 1 Jan 2026: maintained until 1 Jan + 2 months = Sun 1 Mar 2026, so the
+        # transfer due 14 Feb is overdue on 1 Mar and not applicable from Mon 2 Mar
+        pytest.param(date(2023, 5, 22), [("cease", date(2026, 1, 1))], date(2026, 3, 1), OVERDUE,
+                     id="ceased-still-maintained"),
+        pytest.param(date(2023, 5, 22), [("cease", date(2026, 1, 1))], date(2026, 3, 2), NA, id="ceased"),
         # amended Thu 1 Oct 2026, after the transfer: not within the 12 months before it -> never completed
-        pytest.param(date(2023, 5, 22), [("amended-plan", date(2026, 10, 1))], date(2026, 11, 1), OVERDUE,
+        pytest.param(date(2023, 5, 22), [("amended-plan", date(2026, 10, 1), FT)], date(2026, 11, 1), OVERDUE,
                      id="amended-after-transfer"),
     ],
 )
@@ -133,15 +163,22 @@ def move(on: date, kind: str = "post16-move", recorded: date = date(2025, 10, 1)
         pytest.param([move(date(2026, 7, 31))], date(2025, 10, 2), "post16-move",
                      date(2026, 2, 28), date(2026, 2, 27), OPEN, id="month-end-clip-31-jul"),
         # amended Sun 1 Mar 2026, within the 12 months before the 1 Sep move, before 1 Apr: met
-        pytest.param([move(date(2026, 9, 1)), ("amended-plan", date(2026, 3, 1))], date(2026, 5, 1),
+        pytest.param([move(date(2026, 9, 1)), ("amended-plan", date(2026, 3, 1), FT)], date(2026, 5, 1),
                      "post16-move", date(2026, 4, 1), date(2026, 4, 1), MET, id="move-met"),
-        pytest.param([move(date(2026, 9, 1)), ("amended-plan", date(2026, 4, 2))], date(2026, 5, 1),
+        pytest.param([move(date(2026, 9, 1)), ("amended-plan", date(2026, 4, 2), FT)], date(2026, 5, 1),
                      "post16-move", date(2026, 4, 1), date(2026, 4, 1), LATE, id="move-late"),
         pytest.param([move(date(2026, 9, 1))], date(2026, 4, 2), "post16-move",
                      date(2026, 4, 1), date(2026, 4, 1), OVERDUE, id="move-overdue"),
         # an amendment Wed 27 Aug 2025, more than 12 months before the 1 Sep 2026 move, does not count
-        pytest.param([("amended-plan", date(2025, 8, 27)), move(date(2026, 9, 1))], date(2026, 4, 2),
+        pytest.param([("amended-plan", date(2025, 8, 27), FT), move(date(2026, 9, 1))], date(2026, 4, 2),
                      "post16-move", date(2026, 4, 1), date(2026, 4, 1), OVERDUE, id="move-amendment-too-early"),
+        # amended Sun 1 Mar 2026 without --for-transfer: the plan still names the old college
+        pytest.param([move(date(2026, 9, 1)), ("amended-plan", date(2026, 3, 1))], date(2026, 5, 1),
+                     "post16-move", date(2026, 4, 1), date(2026, 4, 1), OVERDUE, id="move-not-for-transfer"),
+        # a recorded transfer on Mon 15 Mar 2027 (not 1 Sep): its 12 months start Mon 15 Mar 2026; a plan
+        # for it on Fri 13 Mar 2026 is too early, the deadline (5 months before = Fri 15 Oct 2026) open
+        pytest.param([move(date(2027, 3, 15)), ("amended-plan", date(2026, 3, 13), FT)], date(2026, 5, 1),
+                     "post16-move", date(2026, 10, 15), date(2026, 10, 15), OPEN, id="move-window-12-months"),
         # a recorded infant -> junior transfer on Wed 1 Sep 2027: before 15 Feb 2027 = Sun 14 Feb 2027
         # -> act-by Fri 12 Feb
         pytest.param([move(date(2027, 9, 1), "phase")], date(2025, 10, 2), "phase-transfer",
