@@ -26,7 +26,8 @@ DATA = Path(__file__).parent / "data"
 # 2*9 + 3*1 + 4*9 + 5*2 + 9*2 + 10*5 + 13*1 = 18 + 3 + 36 + 10 + 18 + 50 + 13 = 148; 148 - 6*23 = 10 -> L.
 # The others come from the same algorithm (tested by hand in test_return_fields.py).
 UPN = {1: "L919200025001", 2: "A919200025002", 3: "P919200025003", 4: "D919200025004",
-       5: "T919200025005", 6: "G919200025006", 7: "W919200025007", 8: "K919200025008"}
+       5: "T919200025005", 6: "G919200025006", 7: "W919200025007", 8: "K919200025008",
+       9: "Z919200025009"}
 
 
 def schema(year: int):
@@ -84,6 +85,16 @@ def build_fixture(cli):
     # F8: withdrawn before a decision -> RequestOutcome W on the withdrawal's date.
     add(cli, "F8", "Hal Fixture", "2013-08-08", "2025-06-02", "parent", 8)
     cli.ok("record withdrawn F8 --date 2025-06-16")
+    # F9: a plan made by another LA in 2020 (its history recorded on the case), transferred in on 1 Apr
+    # 2025 from LA 850; a mediation held and an appeal against the plan's contents after it
+    add(cli, "F9", "Ivy Fixture", "2012-04-04", "2020-01-06", "parent", 9,
+        "--secondary-need SLCN --urn 117009 --placement-from 2024-09-01")
+    cli.ok("record decision F9 --date 2020-02-10 --outcome assess")
+    cli.ok("record final F9 --date 2020-05-18")
+    cli.ok("record transfer-in F9 --date 2025-04-01 --from-la 850")
+    cli.ok("record mediation-contact F9 --date 2025-05-20 --wants yes")
+    cli.ok("record mediation-held F9 --date 2025-06-02")
+    cli.ok("record appeal F9 --date 2025-06-20 --against plan-contents")
 
 
 FLAGS_REQUEST = ["RequestMediation=0", "RequestTribunal=0", "Exported=0"]
@@ -161,6 +172,21 @@ EXPECTED_2026 = {
            "Requests/ReceivedDate=2025-06-02", "Requests/RequestSource=1",
            "Requests/RequestOutcomeDate=2025-06-16", "Requests/RequestOutcome=W",
            *(f"Requests/{f}" for f in FLAGS_REQUEST)],
+    "F9": [*person("Fixture", "Ivy", "2012-04-04", "F", 9),
+           "Requests/ReceivedDate=2020-01-06", "Requests/RequestSource=1",
+           "Requests/RequestOutcomeDate=2020-02-10", "Requests/RequestOutcome=H",  # made to the old LA
+           *(f"Requests/{f}" for f in FLAGS_REQUEST),
+           "Requests/Assessment/AssessmentOutcome=H",
+           "Requests/Assessment/AssessmentMediation=0", "Requests/Assessment/AssessmentTribunal=0",
+           # the mediation and the appeal came after the plan: "other" (its contents)
+           "Requests/Assessment/OtherMediation=1", "Requests/Assessment/OtherTribunal=1",
+           "Requests/Assessment/NamedPlan/StartDate=2020-05-18",  # no placement current then: no PlanDetail
+           "Requests/ActivePlans/TransferLA=850",
+           "Requests/ActivePlans/PlacementDetail/URN=117009", "Requests/ActivePlans/PlacementDetail/PlacementRank=1",
+           "Requests/ActivePlans/PlacementDetail/EntryDate=2024-09-01",
+           "Requests/ActivePlans/SENneed/SENtype=ASD", "Requests/ActivePlans/SENneed/SENtypeRank=1",
+           "Requests/ActivePlans/SENneed/SENtype=SLCN", "Requests/ActivePlans/SENneed/SENtypeRank=2"],
+    # born April 2012: Year 11 -> 12 in Sept 2028 (due 30 Mar 2028): beyond a year after the census
 }
 
 

@@ -159,6 +159,8 @@ def fold(case: ReturnCase, collection: Collection) -> Sen2Person | None:
     request = events.first("request")
     if request is None or v["received"] > census:
         return None  # a voided request counts nowhere
+    if any(kind == "transfer-in" and when > census for _, kind, when, _ in case.events):
+        return None  # a plan transferred in later was another LA's on the census date
     received = v["received"]
     decision = events.first("decision")
     withdrawn = events.first("withdrawn")
