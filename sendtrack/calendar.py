@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -53,13 +54,33 @@ class Calendar:
             day += timedelta(days=1)
 
 
-def england(years: Iterable[int] = DEFAULT_YEARS) -> Calendar:
-    """England's bank holidays from `holidays` (subdiv ENG: without it Easter Monday is missing)."""
-    import holidays  # ~85 ms: only the commands that compute deadlines pay for it
+#: England's bank holidays, generated from `holidays` by tools/bank_holidays.py (checked against it by
+#: tests/test_bank_holidays.py): reading it costs ~0.3 ms, importing `holidays` ~230 ms.
+BANK_HOLIDAYS = Path(__file__).with_name("data") / "bank-holidays-england.csv"
 
+
+@functools.cache
+def bank_holidays() -> tuple[frozenset[date], int, int]:
+    """Every date of the shipped table, and the first and last year it covers."""
+    days: set[date] = set()
+    first = last = 0
+    with BANK_HOLIDAYS.open(encoding="utf-8") as handle:
+        for line in handle:
+            if line.startswith("# years: "):
+                first, last = (int(year) for year in line[len("# years: "):].split("-"))
+            elif line[:1].isdigit():
+                days.add(date.fromisoformat(line[:10]))
+    return frozenset(days), first, last
+
+
+def england(years: Iterable[int] = DEFAULT_YEARS) -> Calendar:
+    """England's bank holidays (observed days included) for `years`, from the shipped table."""
+    days, first, last = bank_holidays()
     years = list(years)
-    table = holidays.country_holidays("GB", subdiv="ENG", years=years)
-    return Calendar(frozenset(table), min(years), max(years))
+    if not years or min(years) < first or max(years) > last:
+        raise ValueError(f"the bank-holiday table covers {first}-{last} only")
+    lo, hi = min(years), max(years)
+    return Calendar(frozenset(day for day in days if lo <= day.year <= hi), lo, hi)
 
 
 DEFAULT_CLOSURES = Path(__file__).with_name("data") / "school-closures.csv"

@@ -99,6 +99,21 @@ TEAM_KEYS: dict[str, Key] = {
     "holds": Key(str, "who the team holds, in words"),
 }
 TEAM_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+MAIL_KEYS: dict[str, Key] = {
+    "host": Key(str, "the SMTP server's name", deadlines=False),
+    "port": Key(int, "the SMTP server's port", low=1, high=65535, deadlines=False),
+    "security": Key(str, "starttls (port 587), ssl (port 465) or none (port 25, no login)",
+                    choices=("starttls", "ssl", "none"), deadlines=False),
+    "user": Key(str, "the login name (no login when left out)", deadlines=False),
+    "from": Key(str, "the sender's address", deadlines=False),
+    "password_file": Key(str, "a file holding the password (mode 0600), relative to this file",
+                         deadlines=False),
+    "ca_file": Key(str, "PEM certificates to trust besides the system's, relative to this file",
+                   deadlines=False),
+    "recipients": Key(dict, "addresses per team id", deadlines=False),
+}
+#: An address as a mail header takes it, loosely: local@domain with no spaces, commas or angle brackets.
+ADDRESS = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
 #: [retention]: how long a closed case's record is kept (`sendtrack retention`, README "Retention and
 #: erasure"). The default is the IRMS Information Management Toolkit for Schools' period for SEN files.
 RETENTION_KEYS: dict[str, Key] = {
@@ -107,7 +122,7 @@ RETENTION_KEYS: dict[str, Key] = {
                              why="a plan can run until the young person is 25", deadlines=False),
 }
 RETENTION_DEFAULTS: dict[str, Any] = {"years_after_birth": 31}
-SECTIONS = ("rules", "teams", "retention")
+SECTIONS = ("rules", "teams", "retention", "mail")
 
 
 def _shown(value: Any) -> str:
@@ -150,11 +165,29 @@ class Team:
 
 
 @dataclass(frozen=True, slots=True)
+class Mail:
+    """[mail]: how the digest is sent (app/mail.py); paths made absolute from the configuration's folder."""
+
+    host: str | None = None
+    port: int | None = None
+    security: str = "starttls"
+    user: str | None = None
+    sender: str | None = None
+    password_file: Path | None = None
+    ca_file: Path | None = None
+    recipients: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def recipients_of(self, team: str) -> tuple[str, ...]:
+        return dict(self.recipients).get(team, ())
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     teams: tuple[Team, ...]
     rules: dict  # [rules] as validated, every key present (defaults filled in)
     path: Path
     closures: tuple[Closure, ...] = ()
+    mail: Mail = Mail()
     #: sha256 (short hex) of what changes computed deadlines: stored with them (see `fingerprint`)
     fingerprint: str = ""
     #: [retention] as validated, every key present (defaults filled in)
@@ -226,10 +259,12 @@ def _validated(data: dict, path: Path, report: Callable[[str, str], None]) -> Co
     rules = _rules(data.get("rules", {}), report)
     teams = _teams(data.get("teams"), report)
     closures = _closures(rules.get("school_calendar", ""), path, report)
+    mail = _mail(data.get("mail", {}), path, {t.id for t in teams or ()}, report)
     if teams is None or closures is None:
         return None
     retention = _retention(data.get("retention", {}), report)
-    config = Config(teams=teams, rules=rules, path=path, closures=closures, retention=retention)
+    config = Config(teams=teams, rules=rules, path=path, closures=closures, retention=retention,
+                    mail=mail)
     return replace(config, fingerprint=fingerprint(config.settings()))
 
 
@@ -250,6 +285,63 @@ def _rules(section: Any, report) -> dict:
         else:
             out[name] = value
     return out
+
+
+def _mail(section: Any, path: Path, teams: set[str], report) -> Mail:
+    """[mail], checked: every key typed, every address an address, every team of `recipients` known."""
+    if not isinstance(section, dict):
+        report("", f"mail: {_shown(section)} is not a table: write it as [mail]")
+        return Mail()
+    values: dict[str, Any] = {}
+    for name, value in section.items():
+        key = MAIL_KEYS.get(name)
+        if key is None:
+            report("[mail] ", _unknown("key", name, MAIL_KEYS))
+        elif name == "recipients":
+            values[name] = _recipients(value, teams, report)
+        elif (problem := key.problem(value)) is not None:
+            report("[mail] ", f"{name}: {problem}")
+        elif key.kind is str and not value.strip():
+            report("[mail] ", f"{name}: is empty")
+        elif name == "from" and not ADDRESS.match(value):
+            report("[mail] ", f"from: {_shown(value)} is not an address (name@example.gov.uk)")
+        else:
+            values[name] = value
+    if values.get("security") == "none" and "user" in values:
+        report("[mail] ", "user: a login over an unencrypted connection would send the password in "
+                          "clear: use security = \"starttls\" or \"ssl\"")
+
+    def relative(name: str) -> Path | None:
+        return path.parent / Path(values[name]).expanduser() if name in values else None
+
+    return Mail(host=values.get("host"), port=values.get("port"),
+                security=values.get("security", "starttls"), user=values.get("user"),
+                sender=values.get("from"), password_file=relative("password_file"),
+                ca_file=relative("ca_file"), recipients=values.get("recipients", ()))
+
+
+def _recipients(section: Any, teams: set[str], report) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    if not isinstance(section, dict):
+        report("[mail] ", f"recipients: {_shown(section)} is not a table: write it as [mail.recipients] "
+                          "with a line per team id")
+        return ()
+    out = []
+    for team, addresses in section.items():
+        if teams and team not in teams:
+            report("[mail.recipients] ", _unknown("team id", team, sorted(teams)))
+            continue
+        if isinstance(addresses, str):
+            addresses = [addresses]
+        if not isinstance(addresses, list) or not addresses or not all(isinstance(a, str) for a in addresses):
+            report("[mail.recipients] ", f"{team}: {_shown(addresses)} is not a list of addresses")
+            continue
+        wrong = [a for a in addresses if not ADDRESS.match(a)]
+        if wrong:
+            report("[mail.recipients] ", f"{team}: {_shown(wrong[0])} is not an address "
+                                         "(name@example.gov.uk)")
+            continue
+        out.append((team, tuple(addresses)))
+    return tuple(out)
 
 
 def _retention(section: Any, report) -> dict:

@@ -88,3 +88,10 @@ class OverdueFound(SendtrackError):
     """`--fail-on-overdue` found overdue deadlines (for cron and monitoring)."""
 
     exit_code = 4
+
+
+class MailNotSent(SendtrackError):
+    """`digest --send`: the mail server refused or could not be reached for some teams (the message
+    names the teams sent and the teams not sent, and why)."""
+
+    exit_code = 5

@@ -159,13 +159,12 @@ HEAVY = ("sqlmodel", "sqlalchemy", "alembic", "holidays", "sendtrack.rules.engin
 @pytest.mark.parametrize("line", ["overdue --format json", "at-risk --format json", "caseload --format json",
                                   "allocate --format json", "kpi --format json", "digest --format json"])
 def test_reports_do_not_import_the_heavy_modules(db, line):
-    """Reports stay fast at council scale: no ORM, no rules engine, no holiday tables (README, Reports).
+    """Reports stay fast at council scale: no ORM, no rules engine, no `holidays` (README, Reports).
 
-    On a table this small the digest finds weekdays near the day that are nobody's due date and builds
-    the bank-holiday calendar (tests/test_workdays.py covers both ways), so holidays is not checked
-    for it here.
+    On a table this small the digest builds the bank-holiday calendar (tests/test_workdays.py covers
+    both ways), now from the shipped table: `holidays` is never imported at run time.
     """
-    heavy = HEAVY if not line.startswith("digest") else tuple(m for m in HEAVY if m != "holidays")
+    heavy = HEAVY
     code = ("import sys; from typer.testing import CliRunner; from sendtrack.cli.app import app; "
             f"r = CliRunner().invoke(app, {['--db', db, *line.split(), '--as-of', AS_OF]!r}); "
             "assert r.exit_code == 0, r.output; "

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from bisect import insort
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -17,13 +16,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from typing import Any
 
 from sendtrack import kinds
 from sendtrack.app.context import Context
 from sendtrack.calendar import Calendar
 from sendtrack.domain import Case, Deadline, Event, Settings
 from sendtrack.errors import RefusedError
+from sendtrack.output.progress import progress  # import and sample draw theirs as bulk.progress
 from sendtrack.rules.engine import compute, refusal
 from sendtrack.storage.columns import DEADLINE_FIELDS
 
@@ -479,35 +478,3 @@ def _add(total: Recomputed, stats: Recomputed) -> None:
     total.deadlines += stats.deadlines
     total.changed += stats.changed
     total.changed_cases += stats.changed_cases
-
-
-def progress(total: int | None, description: str) -> Progress:
-    return Progress(total, description)
-
-
-class Progress:
-    """A rich progress bar on stderr when it is a terminal; otherwise nothing is drawn."""
-
-    def __init__(self, total: int | None, description: str) -> None:
-        self.total, self.description = total, description
-        self.bar: Any = None  # a rich Progress, only on a terminal (rich is imported only then)
-
-    def __enter__(self) -> Progress:
-        if sys.stderr.isatty():
-            from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
-            from rich.progress import Progress as Bar
-
-            self.bar = Bar(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                           TimeElapsedColumn(), console=Console(stderr=True), transient=True)
-            self.bar.__enter__()
-            self.task = self.bar.add_task(self.description, total=self.total)
-        return self
-
-    def advance(self, count: int) -> None:
-        if self.bar is not None:
-            self.bar.advance(self.task, count)
-
-    def __exit__(self, *exc) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(*exc)

@@ -11,10 +11,11 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from operator import attrgetter
 
 from sendtrack import kinds
 from sendtrack.app.context import Context, mismatch
-from sendtrack.domain import Case, Deadline, Event
+from sendtrack.domain import Case, Deadline
 from sendtrack.rules.checks import closure_window, reassessment_within_six_months
 from sendtrack.rules.engine import compute, refusal
 from sendtrack.rules.paths import ceased_on, first_date, refused_on, transferred_out_on, withdrawn_on
@@ -45,12 +46,22 @@ class Snapshot:
 
     cases: list[store.StoredCase]
     events: dict[int, list[store.StoredEvent]] = field(default_factory=dict)
-    deadlines: dict[int, list[Deadline]] = field(default_factory=dict)
+    #: each case's stored deadline rows as comparison keys (`_key`'s form), not Deadline values: the
+    #: comparison is all check does with them
+    deadlines: dict[int, list[tuple[str, ...]]] = field(default_factory=dict)
     database: list[Problem] = field(default_factory=list)
     fingerprint: str | None = None  # of the configuration the stored deadlines were computed with
     breaks: list[audit.Break] = field(default_factory=list)  # the first broken link of each case's chain
     missing_triggers: list[str] = field(default_factory=list)  # append-only triggers not in place
     import_marker: dict | None = None  # an import being written, or stopped part-way (storage/bulk.py)
+    #: each case as the rules see it, built once from its row and events (see `case_of`)
+    built: dict[int, Case] = field(default_factory=dict, repr=False)
+
+    def case_of(self, row: store.StoredCase) -> Case:
+        found = self.built.get(row.id)
+        if found is None:
+            self.built[row.id] = found = store.to_case(row, self.events.get(row.id, []))
+        return found
 
 
 def read(db: Database) -> Snapshot:
@@ -62,9 +73,9 @@ def read(db: Database) -> Snapshot:
         events: dict[int, list[store.StoredEvent]] = defaultdict(list)
         for event in store.every_event(db):
             events[event.case_id].append(event)
-        deadlines: dict[int, list[Deadline]] = defaultdict(list)
-        for case_id, deadline in store.every_deadline(db):
-            deadlines[case_id].append(deadline)
+        deadlines: dict[int, list[tuple[str, ...]]] = defaultdict(list)
+        for case_id, key in store.deadline_keys(db, KEY_FIELDS):
+            deadlines[case_id].append(key)
         fingerprint = meta.stored_fingerprint(db)
         # the chains are recomputed from the rows as stored (the details' JSON text, not its parse)
         breaks = audit.find_breaks(db)
@@ -141,79 +152,86 @@ def event_order(snap: Snapshot, context: Context, today: date) -> list[Problem]:
     an event the rules would refuse at its place is out of order (e.g. a final plan before any
     decision, a decision before the request, advice received that was never asked for). Voids and
     back-dated recording can leave such a sequence behind even though every single write was judged."""
+    return [p for row in snap.cases for p in event_order_of(snap, row, context, today)]
+
+
+def event_order_of(snap: Snapshot, case_row: store.StoredCase, context: Context,
+                   today: date) -> list[Problem]:
+    """`event_order` for one case."""
     out = []
-    for case_row in snap.cases:
-        case = store.to_case(case_row, snap.events.get(case_row.id, []))
-        so_far = Case(ref=case.ref, dob=case.dob, received=case.received, looked_after=case.looked_after,
-                      alternative_provision=case.alternative_provision, setting=case.setting)
-        for event in case.events:
-            if event.kind == "request":
-                so_far = _with(so_far, event)
-                continue
+    case = snap.case_of(case_row)
+
+    def upto(count: int) -> Case:  # the case with its first `count` events
+        return Case(ref=case.ref, dob=case.dob, received=case.received, looked_after=case.looked_after,
+                    alternative_provision=case.alternative_provision, setting=case.setting,
+                    events=case.events[:count])
+
+    so_far = upto(0)
+    for at, event in enumerate(case.events):
+        if event.kind != "request":
             problem = refusal(so_far, event, today=today, calendar=context.calendar,
                               settings=context.settings)
             if problem:
                 out.append(Problem(case_row.ref, "event-order", f"event {event.id} ({event.kind} on "
                                                                f"{event.date}): {problem}"))
-            so_far = _with(so_far, event)
+        so_far = upto(at + 1)
     return out
-
-
-def _with(case: Case, event: Event) -> Case:
-    from dataclasses import replace
-
-    return replace(case, events=(*case.events, event))
 
 
 #: A deadline's fields with what identifies it first (rule, subject), so rows that differ in some
 #: fields pair up by their first two.
 KEY_FIELDS = ("rule", "subject", *(f for f in DEADLINE_FIELDS if f not in {"rule", "subject"}))
+_KEY_OF = attrgetter(*KEY_FIELDS)
 
 
 def _key(item: Deadline) -> tuple:
-    return tuple("" if v is None else str(v) for v in (getattr(item, name) for name in KEY_FIELDS))
+    """A deadline as text in KEY_FIELDS order ("" for None, dates in ISO form), as
+    `storage.cases.deadline_keys` reads a stored row."""
+    return tuple(v if type(v) is str else "" if v is None else str(v) for v in _KEY_OF(item))
 
 
 def deadlines(snap: Snapshot, context: Context, today: date) -> list[Problem]:
     """The materialised deadlines are exactly what the rules compute from the events today."""
-    out = []
     broken = {b.case_id for b in snap.breaks}  # recompute refuses those: the fix is the backup
-    for case_row in snap.cases:
-        case = store.to_case(case_row, snap.events.get(case_row.id, []))
-        try:
-            expected = sorted(_key(d) for d in compute(case, context.calendar, context.settings))
-        except Exception as exc:  # a case the rules cannot compute is itself a problem to report
-            out.append(Problem(case_row.ref, "deadlines", f"the rules cannot compute this case "
-                                                          f"({type(exc).__name__})"))
+    return [p for row in snap.cases for p in deadlines_of(snap, row, context, today, broken)]
+
+
+def deadlines_of(snap: Snapshot, case_row: store.StoredCase, context: Context, today: date,
+                 broken: set[int]) -> list[Problem]:
+    """`deadlines` for one case."""
+    case = snap.case_of(case_row)
+    try:
+        expected = sorted(_key(d) for d in compute(case, context.calendar, context.settings))
+    except Exception as exc:  # a case the rules cannot compute is itself a problem to report
+        return [Problem(case_row.ref, "deadlines", f"the rules cannot compute this case "
+                                                   f"({type(exc).__name__})")]
+    stored = sorted(snap.deadlines.get(case_row.id, []))
+    if stored == expected:
+        return []
+    missing = [k for k in expected if k not in stored]
+    extra = [k for k in stored if k not in expected]
+    detail = []
+    # a row that differs only in some fields: name the fields, not "missing X; not computed X"
+    for want in list(missing):
+        have = next((k for k in extra if k[:2] == want[:2]), None)
+        if have is None:
             continue
-        stored = sorted(_key(d) for d in snap.deadlines.get(case_row.id, []))
-        if stored == expected:
-            continue
-        missing = [k for k in expected if k not in stored]
-        extra = [k for k in stored if k not in expected]
-        detail = []
-        # a row that differs only in some fields: name the fields, not "missing X; not computed X"
-        for want in list(missing):
-            have = next((k for k in extra if k[:2] == want[:2]), None)
-            if have is None:
-                continue
-            fields = [f"{name} {h or '-'} (rules say {w or '-'})"
-                      for name, h, w in zip(KEY_FIELDS, have, want, strict=True) if h != w]
-            detail.append(f"{want[0]}{' [' + want[1] + ']' if want[1] else ''}: " + ", ".join(fields))
-            missing.remove(want)
-            extra.remove(have)
-        if missing:
-            detail.append("missing " + ", ".join(f"{k[0]} due {k[3]}" for k in missing[:3]))
-        if extra:
-            detail.append("not computed " + ", ".join(f"{k[0]} due {k[3]}" for k in extra[:3]))
-        if not detail:
-            detail.append("duplicated rows")
-        fix = ("its events were changed outside sendtrack (audit-chain): restore the last backup"
-               if case_row.id in broken else "`sendtrack recompute --full` rebuilds them")
-        out.append(Problem(case_row.ref, "deadlines",
-                           f"stored deadlines differ from the rules ({len(stored)} stored, {len(expected)} "
-                           f"computed): {'; '.join(detail)}; {fix}"))
-    return out
+        fields = [f"{name} {h or '-'} (rules say {w or '-'})"
+                  for name, h, w in zip(KEY_FIELDS, have, want, strict=True) if h != w]
+        detail.append(f"{want[0]}{' [' + want[1] + ']' if want[1] else ''}: " + ", ".join(fields))
+        missing.remove(want)
+        extra.remove(have)
+    if missing:
+        detail.append("missing " + ", ".join(f"{k[0]} due {k[3]}" for k in missing[:3]))
+    if extra:
+        detail.append("not computed " + ", ".join(f"{k[0]} due {k[3]}" for k in extra[:3]))
+    if not detail:
+        detail.append("duplicated rows")
+    fix = ("its events were changed outside sendtrack (audit-chain): restore the last backup"
+           if case_row.id in broken else "`sendtrack recompute --full` rebuilds them")
+    return [Problem(case_row.ref, "deadlines",
+                    f"stored deadlines differ from the rules ({len(stored)} stored, {len(expected)} "
+                    f"computed): {'; '.join(detail)}; {fix}")]
 
 
 def _closed(case: Case) -> bool:
@@ -227,8 +245,8 @@ def open_requests(snap: Snapshot, context: Context, today: date) -> list[Problem
     of birth, neither closed. Printed by reference only: the child's name stays out of the output."""
     groups: dict[tuple[str, date], list[str]] = defaultdict(list)
     for case_row in snap.cases:
-        case = store.to_case(case_row, snap.events.get(case_row.id, []))
-        if not _closed(case) and case_row.name != ERASED_NAME:  # erased: no longer says who the child is
+        # erased: no longer says who the child is
+        if case_row.name != ERASED_NAME and not _closed(snap.case_of(case_row)):
             groups[(" ".join(case_row.name.casefold().split()), case_row.dob)].append(case_row.ref)
     out = []
     for refs in groups.values():
@@ -318,18 +336,84 @@ def unfinished_import(snap: Snapshot, context: Context, today: date) -> list[Pro
 
 
 Check = Callable[[Snapshot, Context, date], list[Problem]]
+#: The checks, in the order they are described; `event_order` and `deadlines` (the rules' work, nearly
+#: all of check's time) run a case at a time in worker processes (see PER_CASE and `_per_case`).
 CHECKS: tuple[Check, ...] = (configuration, orphans, unique_refs, requests, voids, event_order, deadlines,
                              open_requests, audit_chain, unfinished_import, closure_calendar, journey_notes)
+#: The checks of CHECKS that look at one case at a time, and how: split over worker processes.
+PER_CASE: dict[Check, Callable[..., list[Problem]]] = {event_order: event_order_of, deadlines: deadlines_of}
+#: Below this many cases the workers cost more than they save.
+PARALLEL_FROM = 2000
+MAX_WORKERS = 2
+
+#: what forked workers read (set before the fork, inherited: nothing is pickled on the way in)
+_shared: tuple[Snapshot, Context, date, set[int]] | None = None
+
+
+def _chunk(bounds: tuple[int, int]) -> list[Problem]:
+    assert _shared is not None
+    snap, context, today, broken = _shared
+    out: list[Problem] = []
+    for row in snap.cases[bounds[0]:bounds[1]]:
+        out += event_order_of(snap, row, context, today)
+        out += deadlines_of(snap, row, context, today, broken)
+    return out
+
+
+def workers() -> int:
+    """Processes for the per-case checks: SENDTRACK_WORKERS (0: in this process), else one per core up
+    to MAX_WORKERS; only where processes can be forked (the snapshot is inherited, not copied)."""
+    import multiprocessing
+    import os
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 0
+    chosen = os.environ.get("SENDTRACK_WORKERS")
+    if chosen is not None and chosen.isdigit():
+        return int(chosen)
+    return min(MAX_WORKERS, os.cpu_count() or 1)
+
+
+def _per_case(snap: Snapshot, context: Context, today: date) -> list[Problem]:
+    """`event_order` and `deadlines` over every case: in forked worker processes, a slice of cases
+    each, when there are enough cases and more than one core; else here."""
+    global _shared
+    count = workers() if len(snap.cases) >= PARALLEL_FROM else 0
+    if count < 1:
+        return event_order(snap, context, today) + deadlines(snap, context, today)
+    import multiprocessing
+
+    size = max(200, len(snap.cases) // (count * 8))  # a few slices per worker, so both finish together
+    slices = [(lo, lo + size) for lo in range(0, len(snap.cases), size)]
+    _shared = (snap, context, today, {b.case_id for b in snap.breaks})
+    try:
+        with multiprocessing.get_context("fork").Pool(count) as processes:
+            return [p for found in processes.imap(_chunk, slices) for p in found]
+    finally:
+        _shared = None
 
 
 def check(db: Database, *, context: Context, today: date) -> list[Problem]:
     """Every problem in the database, the database's own first, then by case reference."""
-    try:
-        snap = read(db)
-    except Exception as exc:  # sqlite3/psycopg DatabaseError: a damaged file is the finding, not a crash
-        if type(exc).__name__ not in {"DatabaseError", "OperationalError", "IntegrityError", "DataError"}:
-            raise
-        return [Problem("-", "integrity", f"the database cannot be read ({exc}); restore the last backup "
-                                          "(README: Backup and restore)")]
-    found = [problem for run in CHECKS for problem in run(snap, context, today)]
+    from sendtrack.output.progress import progress
+
+    with progress(len(CHECKS) - len(PER_CASE) + 2, "Reading the database") as bar:
+        try:
+            snap = read(db)
+        except Exception as exc:  # sqlite3/psycopg DatabaseError: a damaged file is the finding, not a crash
+            if type(exc).__name__ not in {"DatabaseError", "OperationalError", "IntegrityError", "DataError"}:
+                raise
+            return [Problem("-", "integrity", f"the database cannot be read ({exc}); restore the last "
+                                              "backup (README: Backup and restore)")]
+        bar.advance()
+        found: list[Problem] = []
+        for run in CHECKS:
+            if run in PER_CASE:
+                continue
+            bar.describe(f"Checking {run.__name__.replace('_', ' ')}")
+            found += run(snap, context, today)
+            bar.advance()
+        bar.describe("Checking events and deadlines case by case")
+        found += _per_case(snap, context, today)
+        bar.advance()
     return snap.database + sorted(found, key=lambda p: (p.ref, p.code))

@@ -541,7 +541,7 @@ def import_file(db: Database, path: Path, *, dry_run: bool, today: date, context
 
         top_event = (0, 0)  # (event id, case id): the case holding the highest event id
         low_event = None  # the lowest event id
-        with bulk.pool(context) as imap, bulk.progress(None, "Checking") as bar:
+        with bulk.pool(context) as imap, bulk.progress(None, "Checking the file") as bar:
             for found, rows in imap(_check_task, tasks()):
                 good = payloads.popleft()
                 for case_id, index, reason in found:
@@ -670,6 +670,7 @@ def _publish(db: Database, staging, context: Context, marker: dict | None) -> No
     import socket
 
     from sendtrack.app.context import claim
+    from sendtrack.output.progress import progress
     from sendtrack.storage.bulk import (
         clear_import_marker,
         import_marker,
@@ -682,7 +683,9 @@ def _publish(db: Database, staging, context: Context, marker: dict | None) -> No
     chunks = staging.chunks()
     done_cases = 0 if marker is None else marker["written"]
     try:
-        with db.turns() as turns:
+        with db.turns() as turns, progress(about["cases"], "Writing the cases") as bar:
+            bar.advance(done_cases)
+            shown = done_cases
             if marker is None:
                 with turns.step(commit=True):
                     claim(db, context)
@@ -711,6 +714,8 @@ def _publish(db: Database, staging, context: Context, marker: dict | None) -> No
                     else:  # one step was the whole import: no marker is left behind
                         clear_import_marker(db)
                     reset_sequences(db)
+                bar.advance(done_cases - shown)
+                shown = done_cases
             else:
                 marker = {**marker, "pid": os.getpid(), "host": socket.gethostname()}
             while marker["left"]:
@@ -728,6 +733,8 @@ def _publish(db: Database, staging, context: Context, marker: dict | None) -> No
                         reset_sequences(db)
                     else:
                         put_import_marker(db, marker)
+                bar.advance(done_cases - shown)
+                shown = done_cases
     except _Taken as taken:
         written = _committed(db)
         if written is None:
@@ -990,7 +997,10 @@ def export_to(db: Database, fmt: str, out: Path | None, *, force: bool = False, 
         assert out is not None
         write_rows(Target(out, force, db.location), COLUMNS, _xlsx_rows(db), sheet="sendtrack export")
         return
-    with safe_output(out, force=force, database=db.location) as handle:
+    from sendtrack.output.progress import progress
+
+    with safe_output(out, force=force, database=db.location) as handle, \
+            progress(None, "Exporting events") as bar:
         if excel and fmt == "csv":
             from sendtrack.output.files import BOM
 
@@ -998,9 +1008,9 @@ def export_to(db: Database, fmt: str, out: Path | None, *, force: bool = False, 
         if fmt == "csv":
             writer = csv_writer(handle)
             writer.writerow(COLUMNS)
-            writer.writerows(export_rows(db))
+            writer.writerows(bar.counting(export_rows(db)))
         else:
-            _write_json(db, handle)
+            _write_json(db, handle, bar)
 
 
 def _xlsx_rows(db: Database) -> Iterator[list]:
@@ -1017,7 +1027,7 @@ def _xlsx_rows(db: Database) -> Iterator[list]:
         yield row
 
 
-def _write_json(db: Database, handle) -> None:
+def _write_json(db: Database, handle, bar: Any = None) -> None:
     """{"format": "sendtrack", "version": 1, "cases": [{case fields, "events": [...]}]}, one case a line."""
     handle.write('{"format": "sendtrack", "version": 1, "cases": [')
     current, first = None, True
@@ -1029,7 +1039,7 @@ def _write_json(db: Database, handle) -> None:
             first = False
 
     cases = len(FILE_CASE_COLUMNS)
-    for row in export_rows(db):
+    for row in bar.counting(export_rows(db)) if bar is not None else export_rows(db):
         ref = row[AT["ref"]]
         if current is None or current["ref"] != ref:
             flush(current)

@@ -1,17 +1,19 @@
-"""The `sendtrack` app: global options, the command groups (heavy imports wait for a command), and how
+"""The `sendtrack` app: global options, the table of commands (each built only when it runs), and how
 help reads: classic text (no rich panels), every option whole, each value named, `-h` as `--help`."""
 
 from __future__ import annotations
 
+import importlib
 import re
 import textwrap
+from collections.abc import Iterator, MutableMapping
 from typing import Annotated, Any
 
 import typer
 from typer import _click
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
-from sendtrack.cli import common, data, maintenance, privacy, reading, recording, reports, returns, setup
+from sendtrack.cli import common
 
 # --- help --------------------------------------------------------------------------------------
 # typer 0.29 names values `<str>`, `<bool>` and `{REF}`, and its rich panels cut long option names
@@ -140,8 +142,11 @@ class Group(TyperGroup):
 
     def format_options(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
         format_params(self, ctx, formatter)
-        rows = [(name, summary(cmd)) for name in self.list_commands(ctx)
-                if (cmd := self.get_command(ctx, name)) is not None and not cmd.hidden]
+        lazy = self.commands if isinstance(self.commands, LazyCommands) else None
+        rows = [(name, lazy.summary(name)) if lazy is not None and not lazy.built(name)
+                else (name, summary(cmd)) for name in self.list_commands(ctx)
+                if (lazy is not None and not lazy.built(name))
+                or ((cmd := self.get_command(ctx, name)) is not None and not cmd.hidden)]
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
@@ -166,12 +171,155 @@ def adopt(app: typer.Typer) -> None:
             adopt(group.typer_instance)
 
 
+# --- the commands: a table, each built when asked for -------------------------------------------
+# Building typer's whole tree cost ~75 ms a call and importing every command module more: a command
+# now imports its own module and builds only itself. `sendtrack --help` lists the table's summaries
+# without building anything (tests/test_help.py holds each equal to the command's own first sentence).
+#
+# TO ADD A COMMAND: declare it in a module of sendtrack/cli/ inside that module's `register(app)` with
+# `@command(app, "NAME")` (a group: `app.add_typer(sub_app, name="NAME")`), then add one line here:
+# "NAME": ("MODULE", "its first sentence, as `sendtrack --help` shows it"). The order here is the order
+# of `sendtrack --help`. tests/test_help.py fails, printing the line to paste, until table and modules
+# agree (a command registered but not listed, a listed one missing, a summary that differs).
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("setup", "Create the database, or upgrade it to this version's schema (safe to run again)."),
+    "edit": ("recording", "Correct the case's own values: a misspelt name, a wrong date of birth."),
+    "add-request": ("recording", "Record a request for an EHC needs assessment; prints the case reference."),
+    "assign": ("recording", "Move a case to a team (and coordinator); kept as an event."),
+    "timeline": ("reading", "One case: its events, every deadline with status and source, and the checks."),
+    "cases": ("reading", "One row per case: holder, stage, next statutory deadline and overdue count."),
+    "overdue": ("reports", "Deadlines past due and not done, most overdue first (local milestones are "
+                           "never overdue)."),
+    "at-risk": ("reports", "Open deadlines due within the warning window, and local milestones reached, "
+                           "with the reason."),
+    "caseload": ("reports", "Cases held per team and coordinator against the team's caseload ambition."),
+    "allocate": ("reports", "Cases held by another team than the allocation rule gives; --apply moves "
+                            "them."),
+    "kpi": ("reports", "Timeliness with DfE's definitions: 20 weeks (incl./excl. exceptions), 6-week "
+                       "decisions, reviews."),
+    "digest": ("reports", "The daily digest for cron: per team, overdue (and new), due in 5 working days, "
+                          "at risk."),
+    "check": ("maintenance", "Integrity and consistency: SQLite's integrity check, deadlines as the rules "
+                             "compute them, events in a possible order, one request per case, unique "
+                             "references, one open request per child."),
+    "backup": ("maintenance", "Online backup of the SQLite database (safe while others write), created "
+                              "with mode 0600."),
+    "history": ("maintenance", "Every event of a case with who recorded it and when; voided ones marked "
+                               "with who voided them, when and why."),
+    "sample": ("data", "Fill the database with a synthetic council-like caseload (names are obviously "
+                       "made up)."),
+    "import": ("data", "Load cases and events from a file, all or nothing, with their deadlines."),
+    "import-map": ("data", "Print a starting MAP.toml for a council's tracker, guessed from its headings "
+                           "(those it could not place are listed as comments); then "
+                           "`import --dry-run --map`."),
+    "export": ("data", "Every case and event, voided ones included, in the import layout (losslessly "
+                       "re-importable)."),
+    "recompute": ("data", "Rebuild every materialised deadline (after a change of configuration, calendar "
+                          "or rules)."),
+    "retention": ("privacy", "Closed cases (refused, withdrawn, no-plan or ceased) past their retention "
+                             "period: date of birth + [retention] years_after_birth (31 by default, the "
+                             "IRMS toolkit's period for SEN files)."),
+    "erase": ("privacy", "Erase a closed case's personal values (UK GDPR): the name becomes \"(erased)\" "
+                         "and the date of birth 1 September of the school year of birth; the events and "
+                         "their dates stay, so KPIs and the year group do not change."),
+    "calendar": ("reach", "Open statutory deadlines as an iCalendar file (RFC 5545) for Outlook: an all-day "
+                          "event per deadline on its act-by date, with the case reference and rule; no "
+                          "names."),
+    "dashboard": ("reach", "A board pack: one self-contained HTML page of charts (inline SVG, no network, no "
+                           "JavaScript, prints on A4 landscape) for the council and each team; children "
+                           "only as counts."),
+    "sen2": ("returns", "The DfE SEN2 person-level return for a collection year, or --check before "
+                        "submitting."),
+    "annex-a": ("returns", "Ofsted's Annex A workbook (List_1, List_2) of the plans maintained on the day."),
+    "record": ("recording", "Record what happened to a case; prints what changed in its deadlines."),
+}
+
+#: each command module's registrations, made once (module name -> a Typer holding only its commands)
+_registered: dict[str, typer.Typer] = {}
+
+
+def registered(module_name: str) -> typer.Typer:
+    """A Typer holding the commands and groups one module of sendtrack/cli declares, in our classes."""
+    found = _registered.get(module_name)
+    if found is None:
+        module = importlib.import_module(f"sendtrack.cli.{module_name}")
+        found = typer.Typer(rich_markup_mode=None)
+        module.register(found)
+        adopt(found)
+        _registered[module_name] = found
+    return found
+
+
+def build(name: str) -> _click.Command:
+    """One command of the table, built as typer would have built it inside the whole tree."""
+    from typer.main import get_command_from_info, get_command_name, get_group_from_info
+
+    declared = registered(COMMANDS[name][0])
+    for info in declared.registered_commands:
+        assert info.callback is not None
+        if (info.name or get_command_name(info.callback.__name__)) == name:
+            return get_command_from_info(info, pretty_exceptions_short=app.pretty_exceptions_short,
+                                         rich_markup_mode=None)
+    for group in declared.registered_groups:
+        if group.name == name:
+            return get_group_from_info(group, pretty_exceptions_short=app.pretty_exceptions_short,
+                                       rich_markup_mode=None, suggest_commands=True)
+    raise LookupError(f"sendtrack.cli.{COMMANDS[name][0]} declares no command {name!r} (cli/app.py COMMANDS)")
+
+
+class LazyCommands(MutableMapping[str, _click.Command]):
+    """The root group's commands: every name of COMMANDS (then any added directly), each built on first
+    use. Iterating names builds nothing; reading a command (or items()) builds it."""
+
+    def __init__(self, eager: MutableMapping[str, _click.Command]) -> None:
+        self._built: dict[str, _click.Command] = dict(eager)
+
+    def built(self, name: str) -> bool:
+        return name in self._built
+
+    def summary(self, name: str) -> str:
+        return COMMANDS[name][1]
+
+    def __getitem__(self, name: str) -> _click.Command:
+        found = self._built.get(name)
+        if found is None:
+            if name not in COMMANDS:
+                raise KeyError(name)
+            self._built[name] = found = build(name)
+        return found
+
+    def __setitem__(self, name: str, command: _click.Command) -> None:
+        self._built[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self._built[name]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from COMMANDS
+        yield from (name for name in self._built if name not in COMMANDS)
+
+    def __len__(self) -> int:
+        return len(COMMANDS) + sum(1 for name in self._built if name not in COMMANDS)
+
+
+class LazyGroup(Group):
+    """The root group: its commands come from COMMANDS, built when asked for."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.commands = LazyCommands(self.commands)
+
+    def list_commands(self, ctx: _click.Context) -> list[str]:
+        return list(self.commands)
+
+
 # --- the app -----------------------------------------------------------------------------------
 
 app = typer.Typer(
     name="sendtrack",
     help="Statutory timelines for EHC needs assessments, plans and reviews (England).",
-    cls=Group,
+    cls=LazyGroup,
     no_args_is_help=True,
     add_completion=True,  # --install-completion, --show-completion: 0.2 ms of start-up (README)
     rich_markup_mode=None,
@@ -207,17 +355,6 @@ def main_options(
     common.state.db = db
     common.state.config = config
     common.state.debug = debug
-
-
-setup.register(app)
-recording.register(app)
-reading.register(app)
-reports.register(app)
-maintenance.register(app)
-data.register(app)
-privacy.register(app)
-returns.register(app)
-adopt(app)
 
 
 def main() -> None:

@@ -33,7 +33,7 @@ from sendtrack.cli.common import (
     today,
     warn_if_other_configuration,
 )
-from sendtrack.errors import OverdueFound, RefusedError
+from sendtrack.errors import OverdueFound, RefusedError, UsageError
 
 FailOnOverdue = Annotated[bool, typer.Option("--fail-on-overdue",
                                              help="Exit 4 after printing when anything is overdue "
@@ -101,7 +101,7 @@ def register(app: typer.Typer) -> None:
         out: OutOpt = None, force: ForceOpt = False, excel: ExcelOpt = False,
     ) -> None:
         """Deadlines past due and not done, most overdue first (local milestones are never overdue)."""
-        from sendtrack.output.render import render, resolve_format
+        from sendtrack.output.render import counted, render, resolve_format
         from sendtrack.reports import overdue as report
 
         scope = _scope(as_of, team, coordinator)
@@ -112,22 +112,25 @@ def register(app: typer.Typer) -> None:
             if rule not in RULES:
                 raise RefusedError(f"unknown rule id {rule!r}")
         db = _open(scope)
-        found = report.overdue_items(db, scope, owner=owner.value, rule=rule,
-                                     include_excepted=include_excepted)
-        rows = [report.overdue_row(i, scope, names=names) for i in found]
         fmt = resolve_format(fmt_value(format))
+        tally: dict[str, int] = {}
+
+        def rows(statuses: tuple[str, ...] | None = None):
+            found = report.overdue_items(db, scope, owner=owner.value, rule=rule,
+                                         include_excepted=include_excepted, statuses=statuses)
+            return counted((report.overdue_row(i, scope, names=names) for i in found), tally)
+
         if fmt != "table":
-            render(rows, report.columns(names=names), fmt, title=f"Overdue on {scope.day}", target=goes)
+            render(rows(), report.columns(names=names), fmt, title=f"Overdue on {scope.day}", target=goes)
         else:
-            render([r for r in rows if r["status"] == "overdue"], report.table_columns(names=names), fmt,
+            render(rows(("overdue",)), report.table_columns(names=names), fmt,
                    title=f"Overdue on {scope.day}", empty="nothing overdue")
             if include_excepted:
-                render([r for r in rows if r["status"] == "excepted"],
-                       report.table_columns(names=names, excepted=True), fmt,
+                render(rows(("excepted",)), report.table_columns(names=names, excepted=True), fmt,
                        title="Excepted, outstanding (time limit disapplied: to do as soon as practicable)",
                        empty="nothing excepted outstanding")
         if fail_on_overdue:
-            _fail_if_overdue(sum(1 for r in rows if r["status"] == "overdue"))
+            _fail_if_overdue(tally.get("overdue", 0))
 
     @command(app, "at-risk")
     def at_risk(
@@ -148,7 +151,7 @@ def register(app: typer.Typer) -> None:
         settings = config().settings(with_closures=False)
         db = _open(scope)
         found = report.at_risk_items(db, scope, config(), within=within)
-        rows = [report.at_risk_row(i, scope.day, settings, names=names) for i in found]
+        rows = (report.at_risk_row(i, scope.day, settings, names=names) for i in found)
         fmt = resolve_format(fmt_value(format))
         columns = report.table_columns(names=names) if fmt == "table" else report.columns(names=names)
         render(rows, columns, fmt, title=f"At risk on {scope.day}", empty="nothing at risk", target=goes)
@@ -262,6 +265,18 @@ def register(app: typer.Typer) -> None:
                                            help="Items listed per section and team (0: all); counts "
                                                 "are always complete.")] = 20,
         names: NamesOpt = False, fail_on_overdue: FailOnOverdue = False,
+        send: Annotated[bool, typer.Option("--send", help="Mail each team's digest through the [mail] "
+                                                          "server (text and HTML; case references, no "
+                                                          "child's details) instead of printing it.")]
+        = False,
+        to: Annotated[list[str] | None, typer.Option("--to", metavar="ADDRESS",
+                                                     help="With --send: these recipients for every team "
+                                                          "(repeat for more), not the configured ones.")]
+        = None,
+        only_if_any: Annotated[bool, typer.Option("--only-if-any",
+                                                  help="With --send: mail a team only when it has "
+                                                       "something overdue, to act on or at risk.")]
+        = False,
     ) -> None:
         """The daily digest for cron: per team, overdue (and new), due in 5 working days, at risk."""
         import sys
@@ -269,9 +284,17 @@ def register(app: typer.Typer) -> None:
         from sendtrack.output.render import write_json
         from sendtrack.reports import digest as report
 
+        if (to or only_if_any) and not send:
+            raise UsageError("--to and --only-if-any go with --send")
         scope = _scope(as_of, team, coordinator)
         db = _open(scope)
         built = report.build(db, scope, config())
+        if send:
+            from sendtrack.cli.reach import send_digest
+
+            send_digest(built, to=tuple(to or ()), only_if_any=only_if_any, limit=limit,
+                        overdue_found=_fail_if_overdue if fail_on_overdue else None)
+            return
         if format is DigestFormat.json:
             write_json(report.as_data(built, names=names))
         else:

@@ -31,7 +31,6 @@ import fcntl
 import io
 import os
 import re
-import secrets
 import stat
 import sys
 from collections.abc import Iterable, Iterator
@@ -309,6 +308,8 @@ class _Pending:
             while self.fd < 0:
                 # the name cut short: with the token, the suffix and a "-journal" it must fit in 255 bytes
                 stem = self.dest.name if len(os.fsencode(self.dest.name)) <= 120 else self.dest.name[:30]
+                import secrets  # ~4 ms: only a command that writes a file pays for it
+
                 candidate = self.dest.with_name(f".{stem}.{secrets.token_hex(6)}{TEMP_SUFFIX}")
                 with suppress(FileExistsError):
                     self.fd = os.open(candidate, flags, 0o600)

@@ -7,9 +7,10 @@ import json
 import os
 import sys
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
+from itertools import chain, islice
 from typing import IO, Any
 
 FORMATS = ("table", "csv", "json", "xlsx")
@@ -67,7 +68,21 @@ def write_json(data: Any) -> None:
     sys.stdout.write("\n")
 
 
-def write_csv(rows: Sequence[dict], columns: Sequence[Column], handle: IO[str] | None = None) -> None:
+def write_json_list(items: Iterable[Any], handle: IO[str] | None = None) -> None:
+    """A JSON array written item by item, the same bytes as `write_json(list(items))`: json.dumps of
+    a list with indent=2 is "[", each item dumped at indent 2 and indented two more, joined by ",",
+    then "]" (and "[]" when empty). Strings never hold a raw newline (JSON escapes it), so indenting
+    every line of an item is exact."""
+    out = handle or sys.stdout
+    first = True
+    for item in items:
+        text = json.dumps(item, sort_keys=True, indent=2, ensure_ascii=False, default=plain)
+        out.write(("[\n  " if first else ",\n  ") + text.replace("\n", "\n  "))
+        first = False
+    out.write("[]\n" if first else "\n]\n")
+
+
+def write_csv(rows: Iterable[dict], columns: Sequence[Column], handle: IO[str] | None = None) -> None:
     """CSV to `handle` (stdout by default) through output.files.csv_writer: text cells a spreadsheet
     would run as a formula get a leading `'`; numbers (a negative `days_overdue`) stay numbers."""
     from sendtrack.output.files import csv_writer
@@ -78,8 +93,12 @@ def write_csv(rows: Sequence[dict], columns: Sequence[Column], handle: IO[str] |
 
 
 def _cell(value: Any) -> Any:
-    # an int or float goes to csv as it is (formula_safe leaves non-text alone); bool is text: "true"
-    return value if type(value) in (int, float) else text(value)
+    # an int or float goes to csv as it is (formula_safe leaves non-text alone); bool is text: "true".
+    # Text and None first: nearly every cell is one of them.
+    kind = type(value)
+    if kind is str or kind is int or kind is float:
+        return value
+    return "" if value is None else text(value)
 
 
 # --- what a terminal is shown ------------------------------------------------------------------
@@ -300,35 +319,52 @@ def table_lines(rows: Sequence[dict], columns: Sequence[Column], *, width: int, 
     return lines
 
 
-def write_table(rows: Sequence[dict], columns: Sequence[Column], *, title: str | None = None,
-                limit: int | None = TABLE_LIMIT, every_column: str = "--format csv") -> None:
-    """A terminal table, `limit` rows at most, with its title above it."""
+def write_table(rows: Iterable[dict], columns: Sequence[Column], *, title: str | None = None,
+                limit: int | None = TABLE_LIMIT, every_column: str = "--format csv", more: int = 0) -> None:
+    """A terminal table, `limit` rows at most, with its title above it; the rows past the limit are
+    counted, not kept (`more` rows the caller already counted are added to them)."""
     width = terminal_width()
-    shown = rows if limit is None else rows[:limit]
+    rows = iter(rows)
+    shown = list(rows if limit is None else islice(rows, limit))
+    more += sum(1 for _ in rows)
     lines = wrap(safe(title), width) if title else []
     lines += table_lines(shown, columns, width=width, bold=colour(), every_column=every_column) or ["none"]
-    if len(shown) < len(rows):
-        lines.append(f"… {len(rows) - len(shown)} more rows: use --format csv for all {len(rows)}")
+    if more:
+        lines.append(f"… {more} more rows: use --format csv for all {len(shown) + more}")
     sys.stdout.write("\n".join(lines) + "\n")
 
 
-def render(rows: Sequence[dict], columns: Sequence[Column], fmt: str | None, *, title: str | None = None,
+def render(rows: Iterable[dict], columns: Sequence[Column], fmt: str | None, *, title: str | None = None,
            empty: str = "nothing to show", target: Any = None) -> None:
     """Write `rows` as a table (terminal), CSV (header always), JSON (`[]` when empty) or an .xlsx
-    sheet; to `target` (an output.files.Target) when it names a file, through the safe writer."""
+    sheet; to `target` (an output.files.Target) when it names a file, through the safe writer. The rows
+    are streamed: CSV and JSON to stdout hold one row at a time, a table the rows it shows."""
     fmt = resolve_format(fmt)
+    # the first row before any byte: a query that fails (a damaged page, a full disk for its sort)
+    # fails here, with nothing written. Every ordered report query sorts all its rows before the
+    # first comes back, so in practice it fails here or not at all.
+    rows = iter(rows)
+    first = next(rows, None)
+    rows = chain((first,), rows) if first is not None else iter(())
     if target is not None and (target.path is not None or (target.excel and fmt == "csv")):
         from sendtrack.output.files import to_target
 
         to_target(target, fmt, rows, columns, title=title)
     elif fmt == "json":
-        write_json([{c.key: plain(row.get(c.key)) for c in columns} for row in rows])
+        write_json_list({c.key: plain(row.get(c.key)) for c in columns} for row in rows)
     elif fmt == "csv":
         write_csv(rows, columns)
-    elif not rows:
+    elif first is None:
         sys.stdout.write(empty + "\n")
     else:
         write_table(rows, columns, title=title)
+
+
+def counted(rows: Iterable[dict], tally: dict[str, int], key: str = "status") -> Iterator[dict]:
+    """`rows` passed through, counting each value of `key` into `tally` as it goes."""
+    for row in rows:
+        tally[row[key]] = tally.get(row[key], 0) + 1
+        yield row
 
 
 def initials(name: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
 
 from sendtrack.config import Config
@@ -25,27 +26,33 @@ def window(config: Config, within: int | None, rule: str) -> int:
     return within if within is not None else config.at_risk_days(rule)
 
 
+#: Soonest first, then case, rule, subject (the row's id last: equal keys keep the table's order).
+ORDER = ("q.due", "q.ref", "q.rule", "COALESCE(q.subject, '')", "q.row_id")
+
+
 def at_risk_items(db: Database, scope: Scope, config: Config, *, within: int | None = None,
-                  past: list[Item] | None = None) -> list[Item]:
-    """Open LA and partner deadlines due within their window, then local milestones already reached.
+                  milestones: Iterable[Item] | None = None) -> Iterator[Item]:
+    """Local milestones already reached, then open LA and partner deadlines due within their window,
+    each part selected and ordered in SQL and streamed.
 
     Family windows are left out: they run out on their own and nobody can breach them. A local
     milestone (spec 5) is "reached" once its date has come and its completing event has not: no draft
     at week 14, advice unanswered at week 5, no review meeting scheduled 8 weeks before the review is
     due, no transfer review 12 weeks before the transfer deadline, no family contact for 6 weeks.
-    `past` is `past_due(db, scope)` when the caller already has it.
+    `milestones` are `reached(db, scope)` when the caller has read them already (the digest).
     """
+    yield from reached(db, scope) if milestones is None else milestones
     widest = max(window(config, within, rule) for rule in ["", *RULES])
     last = scope.day + timedelta(days=widest)
     found = items(db, scope, ["d.kind <> 'local'", "d.owner <> 'family'", "d.due >= ?", "d.due <= ?",
                               OUTSTANDING_SQL],
-                  [scope.day, last, scope.day, scope.day], ("open",))
-    found = [i for i in found if (i.due - scope.day).days <= window(config, within, i.rule)]
-    reached = [i for i in (past_due(db, scope) if past is None else past)
-               if i.kind == "local" and i.status in ("open", "overdue")]
-    reached.sort(key=lambda i: (i.due, i.ref, i.rule, i.subject or ""))
-    found.sort(key=lambda i: (i.due, i.ref, i.rule, i.subject or ""))
-    return reached + found
+                  [scope.day, last, scope.day, scope.day], ("open",), order=ORDER)
+    yield from (i for i in found if (i.due - scope.day).days <= window(config, within, i.rule))
+
+
+def reached(db: Database, scope: Scope) -> Iterator[Item]:
+    """Local milestones whose date has come and whose completing event has not."""
+    return past_due(db, scope, ["d.kind = 'local'"], [], ("open", "overdue"), order=ORDER)
 
 
 def _days(n: int) -> str:

@@ -8,7 +8,7 @@ the command.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -74,9 +74,9 @@ _FROM_CASE = {"ref", "name", "team", "coordinator"}
 _DATES = frozenset(f.name for f in fields(Item) if "date" in str(f.type))
 ITEM_SQL = "SELECT " + ", ".join(
     f"c.{name}" if name in _FROM_CASE else f"{STATUS_SQL} AS status" if name == "status" else f"d.{name}"
-    for name in ITEM_FIELDS) + f"""
-FROM {{table}} JOIN cases c ON c.id = d.case_id
-WHERE {VISIBLE_SQL}"""
+    for name in ITEM_FIELDS) + """
+FROM {table} JOIN cases c ON c.id = d.case_id
+WHERE {where}"""
 
 
 def deadlines_table(db: Database, *, scan: bool) -> str:
@@ -95,22 +95,61 @@ OUTSTANDING_SQL = ("(d.completed_on IS NULL OR d.completed_on > ?) "
                    "AND (d.ended_on IS NULL OR d.ended_on > ?)")
 
 
+def order_by(db: Database, keys: Sequence[str]) -> str:
+    """` ORDER BY` over `keys` (SQL on the query's columns), text in code-point order as Python's
+    sort has it: SQLite's default BINARY collation is that order; PostgreSQL's depends on the
+    database's locale, so text keys there are compared `COLLATE "C"`."""
+    if not keys:
+        return ""
+    if db.dialect != "sqlite":
+        keys = [f'{key} COLLATE "C"' if _text_key(key) else key for key in keys]
+    return " ORDER BY " + ", ".join(keys)
+
+
+#: Item fields that are text (the ones ORDER BY must compare in code-point order on PostgreSQL).
+_TEXT_KEYS = frozenset({"ref", "name", "team", "coordinator", "rule", "subject", "owner", "kind", "source",
+                        "status", "exception_limb"})
+
+
+def _text_key(key: str) -> bool:
+    """An order key whose value is text: a text column, or COALESCE of one (not a CASE of numbers)."""
+    if key.startswith("CASE"):
+        return False
+    name = key.removeprefix("COALESCE(").split(",")[0].removeprefix("q.")
+    return name in _TEXT_KEYS
+
+
 def items(db: Database, scope: Scope, conditions: Sequence[str] = (), params: Sequence[Any] = (),
-          statuses: Sequence[str] | None = None, *, scan: bool = False) -> list[Item]:
-    """Deadline rows visible on the scope's day that meet `conditions` (SQL on `d` and `c`); `scan`
-    when the conditions keep most of the table (see `deadlines_table`)."""
+          statuses: Sequence[str] | None = None, *, scan: bool = False,
+          order: Sequence[str] = ()) -> Iterator[Item]:
+    """Deadline rows visible on the scope's day that meet `conditions` (SQL on `d` and `c`) and have
+    one of `statuses`, in `order` (SQL on the query's columns as `q.NAME`, the row's id `q.row_id`),
+    streamed from the database; `scan` when the conditions keep most of the table (see
+    `deadlines_table`)."""
     where, case_params = scope.case_conditions()
-    sql = ITEM_SQL.format(table=deadlines_table(db, scan=scan))
-    sql += "".join(f" AND {cond}" for cond in [*conditions, *where])
-    rows = db.all(sql, (*status_params(scope.day), *visible_params(scope.day), *params, *case_params))
-    out = []
-    for row in rows:
-        values = dict(zip(ITEM_FIELDS, row, strict=True))
-        if statuses is None or values["status"] in statuses:
-            # by name, a value of each of Item's types: the query selects ITEM_FIELDS (tests/test_shapes.py)
-            item: dict[str, Any] = {k: as_date(v) if k in _DATES else v for k, v in values.items()}
-            out.append(Item(**item))
-    return out
+    # the report's own conditions first: SQLite tests a scanned row's terms in the order written, and
+    # they reject most rows sooner than the visibility test (0.27 s against 0.43 s at 100,000 cases)
+    sql = ITEM_SQL.format(table=deadlines_table(db, scan=scan),
+                          where=" AND ".join([*conditions, VISIBLE_SQL, *where]))
+    all_params: list[Any] = [*status_params(scope.day), *params, *visible_params(scope.day), *case_params]
+    if statuses is not None or order:
+        # the status is computed in the SELECT: filtered and ordered on in an outer query (PostgreSQL
+        # cannot name a column alias in WHERE)
+        sql = f"SELECT {', '.join(f'q.{name}' for name in ITEM_FIELDS)} FROM (" + sql.replace(
+            "SELECT ", "SELECT d.id AS row_id, ", 1) + ") q"
+        if statuses is not None:
+            sql += f" WHERE q.status IN ({', '.join('?' * len(statuses))})"
+            all_params += statuses
+        sql += order_by(db, order)
+    dates = [at for at, name in enumerate(ITEM_FIELDS) if name in _DATES]
+    for row in db.stream(sql, all_params):
+        # by position, a value of each of Item's types: the query selects ITEM_FIELDS in Item's order
+        # (tests/test_shapes.py)
+        values: list[Any] = list(row)
+        for at in dates:
+            if values[at] is not None:
+                values[at] = as_date(values[at])
+        yield Item(*values)
 
 
 def one_place(value: Decimal) -> float:
@@ -118,12 +157,15 @@ def one_place(value: Decimal) -> float:
     return float(value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
-def past_due(db: Database, scope: Scope) -> list[Item]:
-    """Every deadline due on or before the day and still outstanding: overdue, excepted outstanding and
-    local milestones reached, in one pass over the table that `overdue`, `at-risk` and the digest share.
-    """
-    return items(db, scope, ["d.due <= ?", OUTSTANDING_SQL], [scope.day, scope.day, scope.day],
-                 ("overdue", "excepted", "open"), scan=True)
+def past_due(db: Database, scope: Scope, conditions: Sequence[str] = (), params: Sequence[Any] = (),
+             statuses: Sequence[str] = ("overdue", "excepted", "open"), *,
+             order: Sequence[str] = ()) -> Iterator[Item]:
+    """Deadlines due on or before the day and still outstanding (overdue, excepted outstanding, local
+    milestones reached), narrowed by `conditions` and `statuses` and ordered in SQL, streamed:
+    `overdue`, `at-risk` and the digest each ask for just their rows (the table is scanned, not read
+    through the due-date index: most rows are due before the day)."""
+    return items(db, scope, [*conditions, OUTSTANDING_SQL, "d.due <= ?"],
+                 [*params, scope.day, scope.day, scope.day], statuses, scan=True, order=order)
 
 
 def percent(within: int, total: int) -> float | None:

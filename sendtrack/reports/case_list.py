@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 
 from sendtrack.kinds import fold
@@ -30,19 +31,17 @@ def case_columns(*, names: bool) -> list[Column]:
 
 
 def case_rows(db: Database, *, day: date, team: str | None, coordinator: str | None,
-              names: bool, name: str | None = None) -> list[dict]:
-    """One row per case; `name` keeps the cases whose name holds it, case and accents folded
+              names: bool, name: str | None = None) -> Iterator[dict]:
+    """One row per case, streamed; `name` keeps the cases whose name holds it, case and accents folded
     ("lea" finds "Léa Jones")."""
-    rows = []
     wanted = fold(name) if name is not None else None
     for ref, full, team_id, coord, received, looked_after, ap, setting, stage, next_due, overdue in \
             list_cases(db, day=day, team=team, coordinator=coordinator):
         if wanted is not None and wanted not in fold(full):
             continue
-        rows.append({"ref": ref, "initials": initials(full), **({"name": full} if names else {}),
-                     "team": team_id,
-                     "coordinator": coord, "received": str(received)[:10], "stage": stage,
-                     "looked_after": bool(looked_after), "alternative_provision": bool(ap),
-                     "setting": setting,
-                     "next_due": str(next_due)[:10] if next_due else None, "overdue": int(overdue)})
-    return rows
+        yield {"ref": ref, "initials": initials(full), **({"name": full} if names else {}),
+               "team": team_id,
+               "coordinator": coord, "received": str(received)[:10], "stage": stage,
+               "looked_after": bool(looked_after), "alternative_provision": bool(ap),
+               "setting": setting,
+               "next_due": str(next_due)[:10] if next_due else None, "overdue": int(overdue)}

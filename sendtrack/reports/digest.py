@@ -13,12 +13,13 @@ from datetime import date, timedelta
 
 from sendtrack.config import Config
 from sendtrack.domain import Settings
+from sendtrack.reports.atrisk import ORDER as AT_RISK_ORDER
 from sendtrack.reports.atrisk import at_risk_items, at_risk_row, reason
 from sendtrack.reports.atrisk import columns as at_risk_columns
 from sendtrack.reports.base import OUTSTANDING_SQL, Item, Scope, describe_measure, items, past_due
 from sendtrack.reports.kpi import Tally, combined, final_plans_by_team
 from sendtrack.reports.overdue import columns as overdue_columns
-from sendtrack.reports.overdue import overdue_items, overdue_row
+from sendtrack.reports.overdue import overdue_row
 from sendtrack.reports.workdays import WorkingDays
 from sendtrack.storage.db import Database
 
@@ -76,20 +77,25 @@ def build(db: Database, scope: Scope, config: Config) -> Digest:
         return teams.setdefault(team_id, TeamDigest(team_id, team_names.get(team_id, team_id)))
 
     yesterday = scope.day - timedelta(days=1)
-    past = past_due(db, scope)
-    for item in overdue_items(db, scope, past=past):
+    # one scan for the overdue deadlines and the local milestones reached (overdue_items and
+    # atrisk.reached each ask for one of the two): both are past due, outstanding, in the same order
+    past = list(past_due(db, scope, ["((d.kind <> 'local' AND d.owner = 'la' AND d.due < ?) "
+                                     "OR d.kind = 'local')"], [scope.day], ("overdue", "open"),
+                         order=AT_RISK_ORDER))
+    for item in (i for i in past if i.kind != "local"):
         team(item.team).overdue.append(item)
         # overdue today, not overdue on the previous working day: due on it or on a day since
         if previous <= item.due <= yesterday:
             team(item.team).newly_overdue.append(item)
     # to act on by the 5th working day: act-by (the working day on or before due) within the days
-    soon = items(db, scope, ["d.kind <> 'local'", "d.owner <> 'family'", "d.due >= ?", "d.act_by <= ?",
-                             OUTSTANDING_SQL], [scope.day, soon_until, scope.day, scope.day], ("open",))
-    soon.sort(key=lambda i: (i.act_by, i.due, i.ref, i.rule, i.subject or ""))
+    soon = list(items(db, scope, ["d.kind <> 'local'", "d.owner <> 'family'", "d.due >= ?",
+                                  "d.act_by <= ?", OUTSTANDING_SQL],
+                      [scope.day, soon_until, scope.day, scope.day], ("open",),
+                      order=("q.act_by", "q.due", "q.ref", "q.rule", "COALESCE(q.subject, '')", "q.row_id")))
     for item in soon:
         team(item.team).due_soon.append(item)
     listed = {_key(i) for i in soon}
-    for item in at_risk_items(db, scope, config, past=past):
+    for item in at_risk_items(db, scope, config, milestones=(i for i in past if i.kind == "local")):
         if _key(item) not in listed:
             team(item.team).at_risk.append(item)
     for team_id, tally in final_plans_by_team(db, scope, date(scope.day.year, 1, 1), scope.day).items():
@@ -164,10 +170,14 @@ def _days(n: int) -> str:
 SHORT_SUBJECT = 24
 
 
-def _cells(item: Item, when: str, names: bool) -> list[str]:
+def _cells(item: Item, when: str, names: bool, child: bool = True) -> list[str]:
     label = item.label() if len(item.subject or "") <= SHORT_SUBJECT else item.rule
-    return [item.ref, item.who(names), label, item.due.isoformat(), item.act_by.isoformat(), when,
-            item.coordinator or "-"]
+    return [item.ref, *([item.who(names)] if child else []), label, item.due.isoformat(),
+            item.act_by.isoformat(), when, item.coordinator or "-"]
+
+
+def headers(child: bool) -> list[str]:
+    return HEADERS if child else [h for h in HEADERS if h != "Child"]
 
 
 def _note(item: Item, why: str | None) -> str:
@@ -181,13 +191,15 @@ def _weekday(day: date) -> str:
     return f"{day.strftime('%a')} {day.isoformat()}"
 
 
-def sections(digest: Digest, team: TeamDigest, *, names: bool, limit: int) -> list[Section]:
+def sections(digest: Digest, team: TeamDigest, *, names: bool, limit: int,
+             child: bool = True) -> list[Section]:
+    """The team's sections; without `child`, rows carry no Child column (the mailed digest)."""
     day = digest.day
 
     def section(title: str, found: list[Item], when, hint: str, with_reason: bool = False) -> Section:
         shown = found if limit <= 0 else found[:limit]
         notes = [_note(i, reason(i, day, digest.settings) if with_reason else None) for i in shown]
-        return Section(f"{title} ({len(found)})", [_cells(i, when(i), names) for i in shown],
+        return Section(f"{title} ({len(found)})", [_cells(i, when(i), names, child) for i in shown],
                        notes if any(notes) else [], len(found) - len(shown), hint)
 
     def over(i: Item) -> str:
@@ -242,9 +254,10 @@ def intro(digest: Digest) -> str:
             f"{_weekday(digest.soon_until)}.")
 
 
-def footer(names: bool) -> str:
+def footer(names: bool, child: bool = True) -> str:
     shown = "Children's names shown (--names): do not forward." if names else (
-        "Case references and initials only.")
+        "Case references and initials only." if child else
+        "Case references only: no child's name, initials or date of birth.")
     return f"{shown} Every deadline of a case: sendtrack timeline REF."
 
 
@@ -256,13 +269,13 @@ def _aligned(rows: list[list[str]]) -> list[str]:
             for row in rows]
 
 
-def text(digest: Digest, *, names: bool, limit: int) -> str:
+def text(digest: Digest, *, names: bool, limit: int, child: bool = True) -> str:
     out = [title(digest), "=" * len(title(digest)), intro(digest), ""]
     for team in digest.teams:
         heading = f"{team.team}: {team.name}" if team.name != team.team else team.team
         out += [heading, "-" * len(heading)]
         out += summary_lines(digest, team)
-        for sec in sections(digest, team, names=names, limit=limit):
+        for sec in sections(digest, team, names=names, limit=limit, child=child):
             out += ["", sec.title]
             lines = _aligned(sec.rows)
             for index, line in enumerate(lines):
@@ -273,7 +286,7 @@ def text(digest: Digest, *, names: bool, limit: int) -> str:
             if sec.more:
                 out.append(f"  ... and {sec.more} more: {sec.more_hint}")
         out.append("")
-    out.append(footer(names))
+    out.append(footer(names, child))
     return "\n".join(out) + "\n"
 
 
@@ -329,7 +342,7 @@ def _e(value: str) -> str:
     return html.escape(value, quote=True)
 
 
-def html_page(digest: Digest, *, names: bool, limit: int) -> str:
+def html_page(digest: Digest, *, names: bool, limit: int, child: bool = True) -> str:
     s = STYLE
     out = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
            f"<title>{_e(title(digest))}</title>", "</head>", f'<body style="{s["body"]}">',
@@ -338,19 +351,19 @@ def html_page(digest: Digest, *, names: bool, limit: int) -> str:
         heading = f"{team.team}: {team.name}" if team.name != team.team else team.team
         out.append(f'<h2 style="{s["h2"]}">{_e(heading)}</h2>')
         out += [f'<p style="{s["p"]}">{_e(line)}</p>' for line in summary_lines(digest, team)]
-        for sec in sections(digest, team, names=names, limit=limit):
+        for sec in sections(digest, team, names=names, limit=limit, child=child):
             style = s["h3"] + (s["new"] if sec.title.startswith("Newly") else "")
             out.append(f'<h3 style="{style}">{_e(sec.title)}</h3>')
-            headers = HEADERS + (["Note"] if sec.notes else [])
+            heads = headers(child) + (["Note"] if sec.notes else [])
             out.append(f'<table style="{s["table"]}"><tr>'
-                       + "".join(f'<th style="{s["th"]}">{_e(h)}</th>' for h in headers) + "</tr>")
+                       + "".join(f'<th style="{s["th"]}">{_e(h)}</th>' for h in heads) + "</tr>")
             for index, row in enumerate(sec.rows):
                 cells = row + ([sec.notes[index]] if sec.notes else [])
                 out.append("<tr>" + "".join(f'<td style="{s["td"]}">{_e(c)}</td>' for c in cells) + "</tr>")
             out.append("</table>")
             if sec.more:
                 out.append(f'<p style="{s["p"]}">… and {sec.more} more: <code>{_e(sec.more_hint)}</code></p>')
-    out += [f'<p style="{s["p"]}"><em>{_e(footer(names))}</em></p>', "</body>", "</html>"]
+    out += [f'<p style="{s["p"]}"><em>{_e(footer(names, child))}</em></p>', "</body>", "</html>"]
     return "\n".join(out) + "\n"
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 from sendtrack.output.render import Column
 from sendtrack.reports.base import (
     Item,
@@ -12,21 +15,32 @@ from sendtrack.reports.base import (
 )
 from sendtrack.storage.db import Database
 
+#: Most overdue first: overdue before excepted, then due date, case, rule, subject (and the row's id,
+#: so equal keys keep the table's order as Python's stable sort kept the scan's).
+ORDER = ("CASE WHEN q.status = 'overdue' THEN 0 ELSE 1 END", "q.due", "q.ref", "q.rule",
+         "COALESCE(q.subject, '')", "q.row_id")
+
 
 def overdue_items(db: Database, scope: Scope, *, owner: str = "la", rule: str | None = None,
-                  include_excepted: bool = False, past: list[Item] | None = None) -> list[Item]:
-    """Statutory and guidance deadlines past due and outstanding on the day, most overdue first.
+                  include_excepted: bool = False, statuses: tuple[str, ...] | None = None) -> Iterator[Item]:
+    """Statutory and guidance deadlines past due and outstanding on the day, most overdue first,
+    selected, filtered and ordered in SQL and streamed.
 
     Local milestones are never breaches (spec 5) and never appear here. Excepted deadlines are not
     overdue (spec 2): with `include_excepted` the outstanding ones are listed too, with their status.
-    `past` is `past_due(db, scope)` when the caller already has it.
+    `statuses` narrows to some of those (a terminal prints the two as separate tables).
     """
-    statuses = ("overdue", "excepted") if include_excepted else ("overdue",)
-    found = [i for i in (past_due(db, scope) if past is None else past)
-             if i.kind != "local" and i.due < scope.day and i.status in statuses
-             and owner in ("all", i.owner) and rule in (None, i.rule)]
-    found.sort(key=lambda i: (i.status != "overdue", i.due, i.ref, i.rule, i.subject or ""))
-    return found
+    if statuses is None:
+        statuses = ("overdue", "excepted") if include_excepted else ("overdue",)
+    conditions: list[str] = ["d.kind <> 'local'", "d.due < ?"]
+    params: list[Any] = [scope.day]
+    if owner != "all":
+        conditions.append("d.owner = ?")
+        params.append(owner)
+    if rule is not None:
+        conditions.append("d.rule = ?")
+        params.append(rule)
+    return past_due(db, scope, conditions, params, statuses, order=ORDER)
 
 
 def overdue_row(item: Item, scope: Scope, *, names: bool) -> dict:

@@ -4,7 +4,7 @@ Every deadline row carries `act_by`, the last working day on or before its due d
 England's bank holidays when the case was written. So any weekday that is some deadline's due date
 answers "is this a working day?" for free: it is one exactly when its act-by is itself. A council's
 table has due dates on nearly every day, so the digest finds the previous working day and the next five
-without importing `holidays` (~120 ms here, half again a command's start-up). Only when a weekday near
+without reading the bank-holiday table. Only when a weekday near
 the as-of day is nobody's due date (a small or new database) does it build the bank-holiday calendar,
 for the few years it needs. Both give the same answer; the table's is also the one the act-by dates the
 digest prints were computed with.

@@ -27,13 +27,19 @@ def backup(db: Database, dest: Path, *, force: bool = False) -> int:
     if db.dialect != "sqlite":
         raise RefusedError("backup copies a SQLite database; for PostgreSQL use pg_dump, e.g. "
                            "`pg_dump --format=custom --file=sendtrack.dump DBNAME` (restore with pg_restore)")
+    from sendtrack.output.progress import progress
+
     try:
-        with safe_path(dest, force=force, database=db.location) as temporary:
+        with safe_path(dest, force=force, database=db.location) as temporary, \
+                progress(2, "Copying the database") as bar:
             target = sqlite3.connect(temporary, isolation_level=None)
             try:
                 _copy(db, target)
+                bar.advance()
+                bar.describe("Checking the copy")
                 target.execute("PRAGMA journal_mode = DELETE")  # one file: no -wal to copy alongside
                 result = target.execute("PRAGMA integrity_check").fetchone()[0]
+                bar.advance()
                 if result != "ok":
                     raise OutputRefused(f"the copy failed SQLite's integrity check; nothing was written "
                                         f"to {dest}")

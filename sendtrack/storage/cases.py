@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -230,6 +230,18 @@ def every_deadline(db: Database) -> Iterable[tuple[int, Deadline]]:
     """(case id, deadline) for every stored deadline, by case, then id."""
     sql = f"{columns.select('deadlines', ('case_id', *columns.DEADLINE_FIELDS))} ORDER BY case_id, id"
     return ((row[0], row_to_deadline(row[1:])) for row in db.all(sql))
+
+
+def deadline_keys(db: Database, fields: Sequence[str]) -> Iterator[tuple[int, tuple[str, ...]]]:
+    """(case id, the row's `fields` as text) for every stored deadline, by case then id, the text made
+    in SQL (no Deadline built: `check` only compares them): a date as its first ten characters (as
+    `row_to_deadline` reads it), None as ""."""
+    exprs = [f"COALESCE(SUBSTR(CAST({name} AS TEXT), 1, 10), '')" if name in columns.DEADLINE_DATES
+             else f"COALESCE(CAST({name} AS TEXT), '')" for name in fields]
+    assert set(fields) <= set(columns.DEADLINE_FIELDS), fields
+    sql = f"SELECT case_id, {', '.join(exprs)} FROM deadlines ORDER BY case_id, id"
+    for row in db.stream(sql, (), 10_000):
+        yield row[0], tuple(row[1:])
 
 
 def engine_problems(db: Database) -> list[tuple[str, str]]:

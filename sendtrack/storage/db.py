@@ -327,6 +327,13 @@ class Database:
     def all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
         return [tuple(row) for row in self.execute(sql, params).fetchall()]
 
+    def stream(self, sql: str, params: Sequence[Any] = (), size: int = 500) -> Iterator[tuple]:
+        """The rows of a query as they come, `size` at a time: a report never holds them all."""
+        cursor = self.execute(sql, params)
+        while rows := cursor.fetchmany(size):
+            for row in rows:
+                yield tuple(row)
+
     def one(self, sql: str, params: Sequence[Any] = ()) -> tuple | None:
         row = self.execute(sql, params).fetchone()
         return tuple(row) if row is not None else None
