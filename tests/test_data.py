@@ -177,7 +177,9 @@ def test_export_to_stdout_is_the_documented_csv(hand_made):
     text = hand_made.ok("export")
     table = list(csv.DictReader(io.StringIO(text)))
     assert list(table[0]) == ["ref", "name", "dob", "source", "team", "coordinator", "looked_after",
-                              "alternative_provision", "setting", "created_at", "event_id", "kind", "date",
+                              "alternative_provision", "setting", "created_at", "upn", "uln", "upn_unknown",
+                              "sex", "ethnicity", "postcode", "primary_need", "secondary_need", "placements",
+                              "event_id", "kind", "date",
                               "details", "voids", "recorded_by", "recorded_at", "imported_by", "imported_at"]
     request = table[0]
     assert (request["ref"], request["kind"], request["looked_after"], request["setting"]) == \
@@ -193,9 +195,9 @@ def _with_bad_rows(hand_made, tmp_path):
     lines = text.splitlines()
     middle = len(lines) // 2
     bad = [
-        "N9,Test Nine,2015-01-01,parent,front-door,,no,no,,,,request,2025-02-30,,,,,,",  # unreal date
-        'N2,,,,,,,,,,,decision,2025-03-05,"{""outcome"": ""assess""}",,,,,',  # second decision
-        "N8,,,,,,,,,,,draft,2025-03-05,,,,,,",  # no request row for the case
+        "N9,Test Nine,2015-01-01,parent,front-door,,no,no,,," + "," * 9 + ",request,2025-02-30,,,,,,",  # unreal date
+        'N2' + "," * 20 + 'decision,2025-03-05,"{""outcome"": ""assess""}",,,,,',  # second decision
+        "N8" + "," * 20 + "draft,2025-03-05,,,,,,",  # no request row for the case
     ]
     lines[middle:middle] = bad[:1]
     after_n2 = max(index for index, line in enumerate(lines) if line.startswith("N2,")) + 1

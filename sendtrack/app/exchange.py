@@ -21,6 +21,7 @@ from typing import Any
 
 from sendtrack import kinds
 from sendtrack.app.context import Context
+from sendtrack.codes import CASE_RETURN_KEYS, RETURN_FIELDS, check_return_values
 from sendtrack.domain import Case, Event
 from sendtrack.errors import RefusedError, SendtrackError
 from sendtrack.output.files import csv_writer, safe_output, unneutralise
@@ -28,7 +29,9 @@ from sendtrack.storage.db import Database
 
 #: The file layout's columns (docs/import-format.md): the case's on its request row, then the event's.
 FILE_CASE_COLUMNS = ("ref", "name", "dob", "source", "team", "coordinator", "looked_after",
-                     "alternative_provision", "setting", "created_at")
+                     "alternative_provision", "setting", "created_at", *CASE_RETURN_KEYS, "placements")
+#: read on a request row, never written: the current placement in add-request's terms (a tracker's columns)
+IMPORT_ONLY = tuple(f.key for f in RETURN_FIELDS if f.placement)
 FILE_EVENT_COLUMNS = ("event_id", "kind", "date", "details", "voids", "recorded_by", "recorded_at",
                       "imported_by", "imported_at")
 #: Written by export, accepted by import and not read: they say how a row came into the database it was
@@ -81,7 +84,7 @@ def _records(path: Path) -> Iterator[tuple[str, dict]]:
                 continue
             ref = case.get("ref")
             shown = ref if isinstance(ref, str) and ref.isprintable() and len(ref) <= 40 else "?"
-            head = {k: case.get(k) for k in FILE_CASE_COLUMNS}
+            head = {k: case.get(k) for k in FILE_CASE_COLUMNS + IMPORT_ONLY}
             wrong = _wrong_types(head)
             for index, event in enumerate(case["events"], start=1):
                 where = f"case {number} ({shown}), event {index}"
@@ -113,7 +116,7 @@ def _records(path: Path) -> Iterator[tuple[str, dict]]:
         except (csv.Error, UnicodeDecodeError) as exc:
             raise RefusedError(f"{path}: not readable CSV ({exc})") from None
         missing = [c for c in REQUIRED if c not in header]
-        unknown = [c for c in header if c not in COLUMNS]
+        unknown = [c for c in header if c not in COLUMNS and c not in IMPORT_ONLY]
         if missing or unknown:
             raise RefusedError(f"{path}: line 1: " + "; ".join(
                 ([f"missing column(s) {', '.join(missing)}"] if missing else [])
@@ -136,10 +139,12 @@ def _records(path: Path) -> Iterator[tuple[str, dict]]:
 #: JSON's types for each field (a number where text belongs is refused, not turned into text).
 TEXT, WHOLE, FLAG, OBJECT = (str,), (int,), (bool, str), (dict,)
 CASE_TYPES = {"ref": TEXT, "name": TEXT, "dob": TEXT, "source": TEXT, "team": TEXT, "coordinator": TEXT,
-              "looked_after": FLAG, "alternative_provision": FLAG, "setting": TEXT, "created_at": TEXT}
+              "looked_after": FLAG, "alternative_provision": FLAG, "setting": TEXT, "created_at": TEXT,
+              **dict.fromkeys(CASE_RETURN_KEYS + IMPORT_ONLY, TEXT), "placements": (list,)}
 EVENT_TYPES = {"id": WHOLE, "kind": TEXT, "date": TEXT, "details": OBJECT, "voids": WHOLE,
                "recorded_by": TEXT, "recorded_at": TEXT}
-KIND_WORDS = {TEXT: "text", WHOLE: "a whole number", FLAG: "true or false", OBJECT: "an object"}
+KIND_WORDS = {TEXT: "text", WHOLE: "a whole number", FLAG: "true or false", OBJECT: "an object",
+              (list,): "a list"}
 
 
 def _wrong_types(values: dict, types: dict | None = None) -> list[str]:
@@ -282,11 +287,29 @@ def _case_values(row: dict, when: date, known_teams: set[str], today: date) -> d
         "alternative_provision": _flag(row.get("alternative_provision"), "alternative_provision"),
         "setting": clean_text(setting, "setting") if setting else None,
         "created_at": _stamp(row.get("created_at"), "created_at"),
+        "returns": _return_values(row),
     }
     problem = request_refusal(dob=values["dob"], received=when, today=today)
     if problem:
         raise ValueError(problem)
     return values
+
+
+def _return_values(row: dict) -> dict:
+    """The request row's return fields (codes.RETURN_FIELDS) and `placements` (JSON text in CSV, a list
+    in JSON), checked as add-request checks them."""
+    values = {k: row.get(k) for k in (*CASE_RETURN_KEYS, *IMPORT_ONLY)}
+    placements = row.get("placements")
+    if isinstance(placements, str) and placements.strip():
+        try:
+            placements = json.loads(placements)
+        except json.JSONDecodeError:
+            raise ValueError("placements is not a JSON list") from None
+    values["placements"] = placements
+    for key, value in values.items():
+        if value is not None and key != "placements" and not isinstance(value, str):
+            raise ValueError(f"{key} must be text")
+    return check_return_values(values)
 
 
 def _cases(path: Path, known_teams: set[str], problems: list[str], *, today: date,
@@ -532,7 +555,9 @@ def import_file(db: Database, path: Path, *, dry_run: bool, today: date, context
                 cases = [(case_id, c.ref, c.values["name"], c.values["dob"], _received(c), c.values["source"],
                           c.values["team"], c.values["coordinator"], c.values["looked_after"],
                           c.values["alternative_provision"], c.values["setting"],
-                          c.values["created_at"] or _request_stamp(c) or stamp) for case_id, c in good]
+                          c.values["created_at"] or _request_stamp(c) or stamp,
+                          c.values["returns"])  # staged after the case's row; written by _write_chunk
+                         for case_id, c in good]
                 events = [(event_id, case_id, kind, when, _stored(details), voids, by or by_default,
                            at or stamp, by_default, stamp)
                           for case_id, c in good
@@ -759,6 +784,7 @@ def _write_chunk(db: Database, staging, n: int, marker: dict, *, only: int | Non
     import json
 
     from sendtrack.storage.bulk import existing_refs, insert_rows
+    from sendtrack.storage.columns import CASES as CASE_COLUMNS
 
     cases, events, deadlines = staging.rows(n)
     skip = marker["early"] if only is None else None
@@ -784,7 +810,11 @@ def _write_chunk(db: Database, staging, n: int, marker: dict, *, only: int | Non
             moved.append((e[0] + es, e[1] + cs, e[2], e[3], details, e[5] + es if e[5] is not None else None,
                           *e[6:]))
         events = moved
-    insert_rows(db, cases=cases, events=events, deadlines=deadlines)
+    from sendtrack.app.record import put_return_values
+
+    width = len(CASE_COLUMNS)
+    insert_rows(db, cases=[c[:width] for c in cases], events=events, deadlines=deadlines)
+    put_return_values(db, [(c[0], c[width]) for c in cases if len(c) > width])
     return len(cases)
 
 
@@ -934,16 +964,25 @@ def _plain(value):
 
 
 def export_rows(db: Database) -> Iterator[list]:
-    """The export's rows in COLUMNS order; the case's columns only on its request row."""
+    """The export's rows in COLUMNS order; the case's columns only on its request row, its placements
+    there as a JSON list (read beside the events, both in case order)."""
     from sendtrack.storage.cases import export_stream
+    from sendtrack.storage.returns import placements_stream
 
     kind, flags = AT["kind"], (AT["looked_after"], AT["alternative_provision"])
     blank = [""] * len(FILE_CASE_COLUMNS)
-    for stored in export_stream(db, FILE_CASE_COLUMNS, FILE_EVENT_COLUMNS):
+    placements = placements_stream(db)
+    held = next(placements, None)
+    for case_id, *stored in export_stream(db, ("id", *FILE_CASE_COLUMNS[:-1]), FILE_EVENT_COLUMNS):
         row = [_plain(v) for v in stored]
+        row.insert(len(FILE_CASE_COLUMNS) - 1, "")
         if row[kind] == "request":
             for flag in flags:
                 row[flag] = "yes" if row[flag] else "no"
+            while held is not None and held[0] < case_id:
+                held = next(placements, None)
+            if held is not None and held[0] == case_id:
+                row[AT["placements"]] = json.dumps([p.as_data() for p in held[1]], sort_keys=True)
         else:
             row[1:len(FILE_CASE_COLUMNS)] = blank[1:]
         yield row
@@ -1012,6 +1051,7 @@ def _write_json(db: Database, handle, bar: Any = None) -> None:
                                                                           strict=True)})
             current["looked_after"] = row[AT["looked_after"]] == "yes"
             current["alternative_provision"] = row[AT["alternative_provision"]] == "yes"
+            current["placements"] = json.loads(row[AT["placements"]] or "[]")
         event_id, kind, when, details, voids, by, at, imported_by, imported_at = row[cases:]
         current["events"].append({"id": event_id, "kind": kind, "date": when,
                                   "details": json.loads(details or "{}"), "voids": voids or None,

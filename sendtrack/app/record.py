@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 
 from sendtrack import kinds
 from sendtrack.app.context import Context, materialising
+from sendtrack.codes import check_return_values
 from sendtrack.domain import Event, Status
 from sendtrack.errors import RefusedError
 from sendtrack.kinds import clean_text
@@ -19,6 +20,13 @@ from sendtrack.rules.guards import request_refusal
 from sendtrack.rules.paths import PENDING
 from sendtrack.storage import cases as store
 from sendtrack.storage.db import Database
+from sendtrack.storage.returns import (
+    Placement,
+    add_placements,
+    case_return_values,
+    set_case_values,
+    set_current_placement,
+)
 
 REF_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")
 
@@ -105,8 +113,11 @@ def duplicate_refusal(ref: str) -> str:
 def add_request(db: Database, *, name: str, dob: date, received: date, ref: str | None, source: str,
                 team: str, coordinator: str | None, looked_after: bool, alternative_provision: bool,
                 setting: str | None, by: str, today: date, context: Context,
-                allow_duplicate: bool = False) -> Change:
+                allow_duplicate: bool = False, returns: dict | None = None) -> Change:
+    """A new case and its request event; `returns` holds codes.RETURN_FIELDS values (UPN, sex, the
+    current placement ...), each checked by its validator before anything is written."""
     name = clean_text(name, "name")
+    return_values = check_return_values(returns or {})
     if ref is not None and not REF_PATTERN.match(ref):
         raise RefusedError(f"case reference {ref!r} must be 1-40 letters, digits, '.', '_', '/' or '-'")
     details = kinds.check_details("request", {"source": source}, first_year=context.calendar.first_year,
@@ -131,6 +142,7 @@ def add_request(db: Database, *, name: str, dob: date, received: date, ref: str 
                                     now=stamp)
         event_id = store.insert_event(db, case_id=case_id, kind="request", when=received,
                                       details=details, recorded_by=by, now=stamp)
+        put_return_values(db, [(case_id, return_values)])
         after = _materialise(db, store.find_case(db, ref), context=context, today=today)
     return Change(ref, event_id, [], after)
 
@@ -254,3 +266,49 @@ def assign(db: Database, *, ref: str, team: str, coordinator: str | None, by: st
                                   recorded_by=by, now=now())
 
 
+
+
+def current_placement(values: dict) -> Placement | None:
+    """The current main placement given by checked return values (--urn/--ukprn/--setting-type with
+    --placement-from and --placement-phase), or None."""
+    if not any(values.get(k) for k in ("urn", "ukprn", "setting_type")):
+        return None
+    entry = values.get("placement_from")
+    return Placement(values.get("urn"), values.get("ukprn"), values.get("setting_type"), 1,
+                     date.fromisoformat(entry) if entry else None, None, values.get("placement_phase"))
+
+
+def put_return_values(db: Database, rows: list[tuple[int, dict]]) -> None:
+    """Checked return values of new cases (codes.check_return_values) into their columns and, for the
+    current placement, the placements table: the one place add-request and import write them."""
+    set_case_values(db, rows)
+    placements = []
+    for case_id, values in rows:
+        placements += [(case_id, Placement(p.get("urn"), p.get("ukprn"), p.get("setting_type"), p["rank"],
+                                           _day(p.get("entry")), _day(p.get("leaving")), p.get("phase")))
+                       for p in values.get("placements", ())]
+        current = current_placement(values)
+        if current is not None:
+            placements.append((case_id, current))
+    add_placements(db, placements)
+
+
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def change_return_values(db: Database, case_id: int, values: dict) -> dict[str, list]:
+    """For `edit` (inside its write): set the given return fields (checked by codes.check_return_values)
+    and, with --urn/--ukprn/--setting-type, a new current main placement (the one it replaces leaves the
+    day before --placement-from). Returns what changed as {key: [old, new]}, the placement as
+    {"placement": [old or None, new]} in the import layout's form, for the edit event's details."""
+    checked = check_return_values(values)
+    old, placement = case_return_values(db, case_id)
+    changes = {key: [old.get(key), value] for key, value in checked.items()
+               if key in old and old.get(key) != value}
+    set_case_values(db, [(case_id, {key: new for key, (_, new) in changes.items()})])
+    new = current_placement(checked)
+    if new is not None and (placement is None or new.as_data() != placement.as_data()):
+        set_current_placement(db, case_id, new)
+        changes["placement"] = [placement.as_data() if placement else None, new.as_data()]
+    return changes

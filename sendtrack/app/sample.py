@@ -358,7 +358,7 @@ def _reviews(ev: _Events, p: Profile, final: date, rng: random.Random) -> None:
         ev.add("review-decision", decided, outcome=outcome)
         if outcome == "cease":
             ev.add("cease", decided + timedelta(days=rng.randint(30, 60)),
-                   reason="left education" if age >= 19 else "needs met")
+                   reason="employment" if age >= 19 else "needs-met")  # SEN2 CeaseReason 4, 2
             return
         if outcome == "amend":
             notice_day = decided + timedelta(days=rng.randint(0, 7))
@@ -443,18 +443,101 @@ def child_name(case_id: int) -> str:
     return f"{first} {GIVEN_NAMES[(given + middle) % count]} {SURNAMES[surname]}"
 
 
-def _task(args) -> tuple[list, list, list[int], list]:
+# --- the statutory returns' values (issue 12): drawn from a generator of their own, so the rest of a
+# sample is the same with or without them -----------------------------------------------------------------
+
+#: England's EHC plans by primary need (DfE, EHC plans 2024, rounded)
+NEEDS = (("ASD", 33), ("SEMH", 19), ("SLCN", 18), ("MLD", 8), ("SLD", 5), ("SPLD", 4), ("PD", 3),
+         ("PMLD", 2), ("HI", 2), ("OTH", 2), ("DS", 1), ("VI", 1), ("MSI", 0.3))
+#: a shire county's school population by ethnicity (CBDS main codes, rounded)
+ETHNICITIES = (("WBRI", 70), ("WOTH", 6), ("MWBC", 2), ("MWBA", 1), ("MWAS", 2), ("MOTH", 2), ("AIND", 3),
+               ("APKN", 2), ("ABAN", 1), ("AOTH", 2), ("BAFR", 3), ("BCRB", 1), ("BOTH", 0.5),
+               ("CHNE", 0.5), ("WIRI", 0.5), ("WIRT", 0.2), ("WROM", 0.3), ("OOTH", 1), ("REFU", 1),
+               ("NOBT", 1))
+SAMPLE_LA = "919"  # Hertfordshire's DfE code, for UPNs of a plausible form
+POSTCODE_AREAS = ("AL", "SG", "WD", "HP", "EN", "CM")
+
+
+def sample_upn(rng: random.Random, issued: int) -> str:
+    """A UPN of valid form and check letter: LA, a 4-digit school number, the year, 3 digits (synthetic)."""
+    from sendtrack.codes import upn_check_letter
+
+    body = f"{SAMPLE_LA}{2000 + rng.randrange(800):04d}{issued % 100:02d}{rng.randrange(1000):03d}"
+    return upn_check_letter(body) + body
+
+
+def sample_returns(seed: int, number: int, dob: date, as_of: date) -> dict:
+    """The case's return fields (codes.RETURN_FIELDS values, `placements` as the import layout has them):
+    sex, ethnicity, needs, a UPN for a school-age child (UN1 under 6 otherwise), a ULN from 14, a
+    postcode, and placements: school by phase, with the earlier school left at a phase change."""
+    rng = random.Random(f"returns-{seed}-{number}")
+    age = age_on(dob, as_of)
+    school_start = date(dob.year + (5 if dob.month >= 9 else 4), 9, 1)
+    values: dict = {"sex": "M" if rng.random() < 0.72 else "F", "ethnicity": _weighted(rng, ETHNICITIES),
+                    "primary_need": _weighted(rng, NEEDS)}
+    if rng.random() < 0.4:
+        second = _weighted(rng, NEEDS)
+        if second != values["primary_need"]:
+            values["secondary_need"] = second
+    if age >= 5 and rng.random() < 0.97:
+        values["upn"] = sample_upn(rng, min(school_start.year, as_of.year))
+    else:
+        values["upn_unknown"] = "UN1" if age < 6 else "UN2"
+    if age >= 14 and rng.random() < 0.6:
+        values["uln"] = f"{rng.randrange(10 ** 9, 10 ** 10)}"
+    values["postcode"] = (f"{POSTCODE_AREAS[rng.randrange(len(POSTCODE_AREAS))]}{rng.randint(1, 23)} "
+                          f"{rng.randint(1, 9)}{'ABDEFGHJLNPQRSTUWXYZ'[rng.randrange(20)]}"
+                          f"{'ABDEFGHJLNPQRSTUWXYZ'[rng.randrange(20)]}")
+    secondary_start = date(school_start.year + 7, 9, 1)
+    college_start = date(school_start.year + 12, 9, 1)
+    roll = rng.random()
+    placements: list[dict] = []
+    if school_start > as_of:  # not yet at school: an early years provider
+        placements.append({"setting_type": "EYP", "entry": min(date(as_of.year - 1, 9, 1), as_of),
+                           "phase": "nursery"})
+    elif roll < 0.02:
+        placements.append({"setting_type": "EHE", "entry": max(school_start, as_of - timedelta(days=400))})
+    elif as_of >= college_start:
+        if roll < 0.06:
+            placements.append({"setting_type": "NEET", "entry": college_start})
+        else:
+            placements.append({"ukprn": f"1000{rng.randrange(10000):04d}", "entry": college_start,
+                               "phase": "fe"})
+    else:
+        special = roll < 0.12
+        urn = f"{117000 + rng.randrange(3000)}"
+        if as_of >= secondary_start and not special:
+            placements.append({"urn": f"{117000 + rng.randrange(3000)}", "entry": school_start,
+                               "leaving": secondary_start - timedelta(days=1), "phase": "primary"})
+            placements.append({"urn": urn, "entry": secondary_start, "phase": "secondary"})
+        else:
+            placements.append({"urn": urn, "entry": school_start,
+                               "phase": "special" if special else "primary"})
+        if rng.random() < 0.03:
+            placements.append({"urn": f"{140000 + rng.randrange(500)}", "rank": 2,
+                               "entry": placements[-1]["entry"], "phase": "pru-ap"})
+    for placement in placements:
+        placement.setdefault("rank", 1)
+        for key in ("entry", "leaving"):
+            if key in placement:
+                placement[key] = min(placement[key], as_of).isoformat()
+    values["placements"] = placements
+    return values
+
+
+def _task(args) -> tuple[list, list, list[int], list, list]:
     """One chunk of cases, made and computed in a worker: case rows, event rows without ids (the parent
-    numbers them), the positions of void events, and deadline rows."""
+    numbers them), the positions of void events, deadline rows, and the cases' return values."""
     from sendtrack.app import batch as bulk
     from sendtrack.domain import Case, Event
 
     seed, start, stop, as_of, years, staff, first_case = args
     event_rows: list[tuple] = []
-    case_rows, void_at, deadline_rows = [], [], []
+    case_rows, void_at, deadline_rows, return_rows = [], [], [], []
     for number in range(start, stop):
         case_id = first_case + number
         values, events = generate(seed, number, as_of=as_of, years=years, staff=staff)
+        return_rows.append((case_id, sample_returns(seed, number, values["dob"], as_of)))
         ref = ref_for(case_id)
         case_rows.append((case_id, ref, child_name(case_id), values["dob"].isoformat(),
                           values["received"].isoformat(), values["source"], values["team"],
@@ -476,7 +559,7 @@ def _task(args) -> tuple[list, list, list[int], list]:
                     alternative_provision=values["alternative_provision"],
                     setting=values["setting"], events=tuple(live))
         deadline_rows.extend(bulk.compute_rows(case_id, case))
-    return case_rows, event_rows, void_at, deadline_rows
+    return case_rows, event_rows, void_at, deadline_rows, return_rows
 
 
 def write_sample(db, *, cases: int, seed: int, years: int, as_of: date, context: Context) -> Written:
@@ -484,6 +567,7 @@ def write_sample(db, *, cases: int, seed: int, years: int, as_of: date, context:
     by the configuration's teams as the allocation rule gives."""
     from sendtrack.app import batch as bulk
     from sendtrack.app.context import materialising
+    from sendtrack.app.record import put_return_values
     from sendtrack.errors import RefusedError
     from sendtrack.storage.bulk import insert_rows, loading, next_ids, ref_in_range, reset_sequences
 
@@ -500,13 +584,14 @@ def write_sample(db, *, cases: int, seed: int, years: int, as_of: date, context:
         expected = {"cases": cases, "events": cases * 10, "deadlines": cases * 10}
         with loading(db, expected), bulk.pool(context) as imap, \
                 bulk.progress(cases, "Sampling") as bar:
-            for case_rows, event_rows, void_at, deadline_rows in imap(_task, tasks):
+            for case_rows, event_rows, void_at, deadline_rows, return_rows in imap(_task, tasks):
                 rows = [(next_event + k, *row) for k, row in enumerate(event_rows)]
                 for k in void_at:  # the voided event's id is known only now
                     id_, case_id, kind, when, pairs, local, by, at = rows[k]
                     target = next_event + local
                     rows[k] = (id_, case_id, kind, when, details_json(pairs, target), target, by, at)
                 insert_rows(db, cases=case_rows, events=rows, deadlines=deadline_rows)
+                put_return_values(db, return_rows)
                 next_event += len(rows)
                 written_events += len(rows)
                 written_deadlines += len(deadline_rows)

@@ -25,13 +25,14 @@ from pathlib import Path
 from typing import Any
 
 from sendtrack import kinds
+from sendtrack.codes import RETURN_FIELD, RETURN_FIELDS
 from sendtrack.errors import RefusedError
 
 # --- the map ----------------------------------------------------------------------------------------
 
 #: The case's own fields a tracker column can give (the request row of the import layout).
 CASE_FIELDS = ("ref", "name", "dob", "received", "source", "team", "coordinator", "looked_after",
-               "alternative_provision", "setting")
+               "alternative_provision", "setting", *(f.key for f in RETURN_FIELDS))
 #: Date columns that become events: field -> (event kind, the field holding its details, if any).
 EVENT_FIELDS: dict[str, str] = {
     "decision": "decision",
@@ -55,8 +56,8 @@ DETAIL_FIELDS: dict[str, tuple[str, str]] = {
 }
 FIELDS = (*CASE_FIELDS, *EVENT_FIELDS, *DETAIL_FIELDS)
 #: Fields whose values are personal data: never repeated in a message.
-PERSONAL = frozenset({"name", "dob"})
-DATE_FIELDS = frozenset({"dob", "received", "exception_end", *EVENT_FIELDS})
+PERSONAL = frozenset({"name", "dob", *(f.key for f in RETURN_FIELDS if f.identifying)})
+DATE_FIELDS = frozenset({"dob", "received", "exception_end", "placement_from", *EVENT_FIELDS})
 #: Value sets a `[values.FIELD]` table maps a tracker's words onto.
 CHOICES: dict[str, tuple[str, ...]] = {
     "source": kinds.SOURCES, "decision_outcome": kinds.DECISION_OUTCOMES, "advice_from": kinds.ADVICE_FROM,
@@ -485,6 +486,16 @@ def _row(number: int, cells: list[Any], tmap: TrackerMap, heading: Heading, team
         "setting": clean("setting", _text(raw("setting")) or tmap.defaults.get("setting")),
         "details": {"source": word("source") or "parent"},
     }
+    for entry in RETURN_FIELDS:  # the statutory returns' values, each checked by its validator
+        if entry.key not in heading.fields:
+            continue
+        given = day(entry.key) if entry.key in DATE_FIELDS else _text(raw(entry.key))
+        if not given:
+            continue
+        try:
+            values[entry.key] = RETURN_FIELD[entry.key].check(str(given))
+        except RefusedError as exc:
+            problems.append((entry.key, str(exc)))
     events: list[tuple[date, int, str, dict]] = []
     for field_name, kind in EVENT_FIELDS.items():
         if field_name not in heading.fields:

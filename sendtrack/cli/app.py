@@ -229,6 +229,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "dashboard": ("reach", "A board pack: one self-contained HTML page of charts (inline SVG, no network, no "
                            "JavaScript, prints on A4 landscape) for the council and each team; children "
                            "only as counts."),
+    "sen2": ("returns", "The DfE SEN2 person-level return for a collection year, or --check before "
+                        "submitting."),
+    "annex-a": ("returns", "Ofsted's Annex A workbook (List_1, List_2) of the plans maintained on the day."),
     "record": ("recording", "Record what happened to a case; prints what changed in its deadlines."),
 }
 

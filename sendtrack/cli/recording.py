@@ -130,6 +130,26 @@ def void(ref: Ref, event_id: Annotated[int, typer.Argument(
     print_change(change)
 
 
+def return_field_parameters() -> list[inspect.Parameter]:
+    """One optional option per codes.RETURN_FIELDS entry (its flag, metavar and help), keyword `key`:
+    add-request takes them, and `edit` can by adding these to its signature."""
+    from sendtrack.codes import RETURN_FIELDS
+
+    return [inspect.Parameter(field.key, inspect.Parameter.KEYWORD_ONLY, default=None,
+                              annotation=Annotated[str | None, typer.Option(
+                                  field.flag, metavar=field.metavar, help=field.help)])
+            for field in RETURN_FIELDS]
+
+
+def with_return_fields(handler) -> None:
+    """`handler(..., **returns)` declared to typer with the return-field options in place of **returns."""
+    signature = inspect.signature(handler, eval_str=True)
+    own = [p for p in signature.parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD]
+    # typer reads the parameters from here (inspect.signature)
+    handler.__signature__ = signature.replace(parameters=[
+        *(p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own), *return_field_parameters()])
+
+
 def _edit_parameter(field: kinds.CaseField) -> inspect.Parameter:
     """The typer option of one correctable case value (kinds.CASE_FIELDS)."""
     if field.type == "flag":
@@ -181,7 +201,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(record_app, name="record")
     _edit_command(app)
 
-    @command(app, "add-request")
     def add_request(
         name: Annotated[str, typer.Option(help="The child or young person's name.")],
         dob: Annotated[str, typer.Option(metavar="DATE", help="Date of birth.")],
@@ -200,6 +219,7 @@ def register(app: typer.Typer) -> None:
             "--allow-duplicate", help="Record it although a case is open for a child with the same name "
                                       "and date of birth (another child).")] = False,
         by: ByOpt = None,
+        **returns: str | None,
     ) -> None:
         """Record a request for an EHC needs assessment; prints the case reference."""
         from sendtrack.app import record as records
@@ -212,8 +232,12 @@ def register(app: typer.Typer) -> None:
             db, name=name, dob=dob_day, received=received_day, ref=ref, source=source.value,
             team=team, coordinator=coordinator, looked_after=looked_after,
             alternative_provision=alternative_provision, setting=setting,
-            by=records.recorder(by), today=today(), context=rules, allow_duplicate=allow_duplicate)
+            by=records.recorder(by), today=today(), context=rules, allow_duplicate=allow_duplicate,
+            returns=returns)
         typer.echo(change.ref)
+
+    with_return_fields(add_request)
+    command(app, "add-request")(add_request)
 
     @command(app, "assign")
     def assign(ref: Ref, team: Annotated[str, typer.Option(metavar="TEAM", help=TEAM_HELP)],

@@ -263,7 +263,7 @@ def export_stream(db: Database, case_columns: tuple[str, ...], event_columns: tu
                   *, batch: int = 10_000) -> Iterator[tuple]:
     """Every event with the named columns of its case, then its own (`event_id` is the event's id),
     by case then event id, fetched a batch at a time so memory stays flat."""
-    unknown = [c for c in case_columns if c not in columns.CASES] + \
+    unknown = [c for c in case_columns if c not in columns.CASES + columns.CASE_RETURNS] + \
               [c for c in event_columns if c != "event_id" and c not in columns.EVENTS]
     assert not unknown, unknown
     chosen = [f"c.{c}" for c in case_columns]

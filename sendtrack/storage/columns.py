@@ -6,11 +6,18 @@ from __future__ import annotations
 
 from dataclasses import fields
 
+from sendtrack.codes import CASE_RETURN_KEYS
 from sendtrack.domain import Deadline
 
 #: cases: a child or young person's request and plan, with who holds it now
 CASES = ("id", "ref", "name", "dob", "received", "source", "team", "coordinator", "looked_after",
          "alternative_provision", "setting", "created_at")
+#: cases, continued: the values the statutory returns need (sendtrack/codes.py RETURN_FIELDS, which
+#: checks each); NULL until known. Bulk writers insert CASES and set these with storage/returns.py
+CASE_RETURNS = CASE_RETURN_KEYS
+#: placements: where the child is educated, as SEN2 records it (one of urn, ukprn, setting_type; rank 1
+#: main or 2 dual registration; entry and leaving dates; phase for Annex A)
+PLACEMENTS = ("id", "case_id", "urn", "ukprn", "setting_type", "rank", "entry", "leaving", "phase")
 #: events: the append-only log; `hash` chains each event to the previous one of its case (storage/audit.py).
 #: recorded_by/recorded_at say who recorded the event and when (an import keeps its file's values as
 #: history); imported_by/imported_at say who imported it and when (NULL for events written by a command)

@@ -32,6 +32,31 @@ class CaseTable(SQLModel, table=True):
     setting: str | None = None
     # naive UTC, as the migrations create it (newer sqlmodel maps datetime to a time-zone-aware type)
     created_at: datetime = Field(sa_type=DateTime())
+    # the statutory returns' values (storage.columns.CASE_RETURNS; checked by sendtrack/codes.py)
+    upn: str | None = None
+    uln: str | None = None
+    upn_unknown: str | None = None
+    sex: str | None = None
+    ethnicity: str | None = None
+    postcode: str | None = None
+    primary_need: str | None = None
+    secondary_need: str | None = None
+
+class PlacementTable(SQLModel, table=True):
+    """Where a child is or was educated, as SEN2 records it: a school's URN, a provider's UKPRN or a
+    setting type; rank 1 (main) or 2 (dual registration); entry and leaving dates."""
+
+    __tablename__ = "placements"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    urn: str | None = None
+    ukprn: str | None = None
+    setting_type: str | None = None
+    rank: int = Field(default=1)
+    entry: date | None = None
+    leaving: date | None = None
+    phase: str | None = None
 
 class EventTable(SQLModel, table=True):
     """The append-only log: every write to a case, with who recorded it and when."""
