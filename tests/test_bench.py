@@ -50,18 +50,21 @@ def test_raw_executemany_writes_the_cases_and_events_import_writes(sampled, tmp_
     assert done.returncode == 0, done.stderr
     sendtrack("--db", str(imported), "import", str(exported))
 
-    def rows(db: Path) -> tuple[list, list]:
+    def rows(db: Path) -> tuple[list, list, list]:
         with sqlite3.connect(db) as conn:
             cases = conn.execute("SELECT id, ref, name, dob, received, source, team, coordinator, "
-                                 "looked_after, alternative_provision, setting, created_at FROM cases "
+                                 "looked_after, alternative_provision, setting, created_at, upn, uln, upn_unknown, "
+                                 "sex, ethnicity, postcode, primary_need, secondary_need FROM cases "
                                  "ORDER BY id").fetchall()
+            placements = conn.execute("SELECT case_id, urn, ukprn, setting_type, rank, entry, leaving, phase "
+                                      "FROM placements ORDER BY case_id, rank, entry").fetchall()
             events = conn.execute("SELECT id, case_id, kind, date, details, voids, recorded_by, recorded_at "
                                   "FROM events ORDER BY id").fetchall()
-        return cases, events
+        return cases, placements, events
 
     # the same rows, less what only sendtrack writes (deadlines, the audit chain's hashes)
     assert rows(raw) == rows(imported)
-    assert len(rows(raw)[1]) > 1000
+    assert len(rows(raw)[2]) > 1000 and len(rows(raw)[1]) > 10
 
 
 def test_benchmark_smoke_run(tmp_path):
