@@ -468,6 +468,34 @@ def test_kpi_tribunal_orders_appeals_and_mediations(cli):
         measure(1, 2, 50.0), 0, 0)
 
 
+def test_plan_made_under_a_tribunal_order_through_the_cli(cli):
+    # request Mon 5 Jan 2026 refused Mon 9 Feb; appeal Mon 2 Mar; order to assess Mon 1 Jun 2026 (notify +
+    # 14 days = Mon 15 Jun, no-plan + 70 = Mon 10 Aug, final + 98 = Mon 7 Sep). Notified Wed 10 Jun, draft
+    # Mon 3 Aug, final Tue 1 Sep 2026: the plan's annual review is due 31 Aug 2027 (C3), its Year 6 to 7
+    # transfer (born 2 Mar 2016: Year 7 in Sept 2027) before 15 Feb 2027 = 14 Feb 2027 (C6), its next
+    # deadline; the case is a plan (not closed by the refusal), so a second request for the child is
+    # refused.
+    cli.ok("add-request --ref O1 --name 'Test Child' --dob 2016-03-02 --received 2026-01-05")
+    cli.ok("record decision O1 --date 2026-02-09 --outcome refuse")
+    assert "no decision to assess" in cli.fails("record final O1 --date 2026-05-29").stderr
+    for line in ["appeal O1 --date 2026-03-02 --against refuse-assess",
+                 "tribunal-order O1 --date 2026-06-01 --order assess",
+                 "order-complied O1 --date 2026-06-10 --step notify", "draft O1 --date 2026-08-03",
+                 "final O1 --date 2026-09-01"]:
+        cli.ok("record " + line)
+    rows = cli.json("cases --as-of 2026-09-02 --format json")
+    assert [(r["ref"], r["stage"], r["next_due"], r["overdue"]) for r in rows] == [("O1", "plan", "2027-02-14", 0)]
+    cli.fails("add-request --ref O2 --name 'Test Child' --dob 2016-03-02 --received 2026-09-01")
+    # kpi 2026: three order steps done (notify 10 Jun, in time; the final 1 Sep completing order-final in
+    # time and order-no-plan after its 10 Aug: spec 4.3's "either completes both") = 2 of 3; the plan is
+    # not in the 20-week figure (its final-plan deadline ended with the refusal) and the decision of 9 Feb
+    # counts as a refusal
+    year = cli.json("kpi --year 2026 --as-of 2026-12-01 --format json")
+    assert year["tribunal_orders_in_time"] == measure(2, 3, 66.7)
+    assert (year["counts"]["plans_issued"], year["counts"]["assessments_refused"]) == (0, 1)
+    assert "check: no problems found" in cli.ok("check")
+
+
 def test_overdue_and_at_risk_include_the_later_stages_never_the_familys_windows(cli):
     # plan Mon 2 Jun 2025; transferred in Mon 1 Sep 2025: notice due + 42 = Mon 13 Oct 2025, none given;
     # an order to amend Mon 6 Oct 2025 (+ 35 = Mon 10 Nov); the plan's appeal window (2 Jun + 2 months =
