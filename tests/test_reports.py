@@ -496,6 +496,29 @@ def test_plan_made_under_a_tribunal_order_through_the_cli(cli):
     assert "check: no problems found" in cli.ok("check")
 
 
+def test_missed_deadlines_count_until_a_cease_takes_effect(cli):
+    # spec 8.6: plan Mon 2 Jun 2025 (born 10 Oct 2014: Year 6 to 7 in Sept 2026, transfer due Sat 14 Feb
+    # 2026; review due Mon 1 Jun 2026); cease Wed 1 Jul 2026, effective to Tue 1 Sep 2026 (+ 2 months, C4).
+    # Review meeting Mon 13 Jul 2026, late (due 1 Jun). On Mon 31 Aug 2026 the transfer is 198 days
+    # overdue (14 Feb to 31 Aug: 14 + 31 + 30 + 31 + 30 + 31 + 31) and the review decision (due 1 Jun, the
+    # 12 months' end, CoP 9.169) 91 days (29 + 31 + 31), the review report (13 Jul + 14 = Mon 27 Jul, reg
+    # 20(7)) 35 days (4 + 31); on Wed 2 Sep the plan has ended: none is listed.
+    # The late meeting counts in kpi 2026 as a review held, before and after the plan ended.
+    cli.ok("add-request --ref C1 --name 'Test Child' --dob 2014-10-10 --received 2025-01-13")
+    for line in ["decision C1 --date 2025-02-17 --outcome assess", "draft C1 --date 2025-05-05",
+                 "final C1 --date 2025-06-02", "cease C1 --date 2026-07-01 --reason needs-met",
+                 "review-meeting C1 --date 2026-07-13"]:
+        cli.ok("record " + line)
+    overdue = cli.json("overdue --as-of 2026-08-31 --format json")
+    assert [(r["rule"], r["due"], r["days_overdue"]) for r in overdue] == [
+        ("phase-transfer", "2026-02-14", 198), ("review-decision", "2026-06-01", 91),
+        ("review-report", "2026-07-27", 35)]
+    assert cli.json("overdue --as-of 2026-09-02 --format json") == []
+    for day in ("2026-08-31", "2026-09-02"):
+        year = cli.json(f"kpi --year 2026 --as-of {day} --format json")
+        assert (year["counts"]["reviews_held"], year["counts"]["review_decisions"]) == (1, 0)
+
+
 def test_overdue_and_at_risk_include_the_later_stages_never_the_familys_windows(cli):
     # plan Mon 2 Jun 2025; transferred in Mon 1 Sep 2025: notice due + 42 = Mon 13 Oct 2025, none given;
     # an order to amend Mon 6 Oct 2025 (+ 35 = Mon 10 Nov); the plan's appeal window (2 Jun + 2 months =

@@ -550,3 +550,63 @@ def test_order_final_step_without_a_plan_is_a_check(make_case, cal, settings):
     done = ordered_to_assess(make_case, [("draft", date(2026, 8, 3)), step(date(2026, 9, 1), "final"),
                                          ("final", date(2026, 9, 1))])
     assert [c.code for c in timeline(done, date(2026, 9, 2), cal, settings).checks] == []
+
+
+# --- deadlines missed before a cease takes effect (spec 8.6 and 4.3 in detail) -----------------------------
+# Spec 8.6: when a plan ends ("for a cease, once cease-effective has passed") every deadline of the plan
+# not yet completed becomes not-applicable, "whether or not its due date had passed"; until then the plan
+# is maintained and its deadlines stay live: a missed one is overdue from its due date to the last day of
+# the plan, and one completed late before the plan ends is `late` for good. Timeliness figures come from
+# completion events (README "Where we read the spec").
+
+def ceased_case(make_case, events=()):
+    """Plan Mon 2 Jun 2025 (annual review due Mon 1 Jun 2026, C3); born 10 Oct 2014: Year 6 to 7 in Sept
+    2026, phase transfer before 15 Feb 2026 = Sat 14 Feb 2026 (C6), never amended --for-transfer. Cease
+    Wed 1 Jul 2026: + 2 months = Tue 1 Sep 2026 (C4), the last day of the appeal window: the plan is
+    maintained to then and ends from Wed 2 Sep 2026."""
+    return plan_case(make_case, PLAN, [("cease", date(2026, 7, 1), {"reason": "needs met"}), *events],
+                     dob=date(2014, 10, 10))
+
+
+@pytest.mark.parametrize(
+    ("as_of", "transfer", "review", "post16"),
+    [
+        pytest.param(date(2026, 6, 30), OVERDUE, OVERDUE, OPEN, id="before-the-cease"),
+        pytest.param(date(2026, 7, 1), OVERDUE, OVERDUE, OPEN, id="cease-day-still-overdue"),
+        pytest.param(date(2026, 9, 1), OVERDUE, OVERDUE, OPEN, id="last-day-of-the-plan"),
+        pytest.param(date(2026, 9, 2), NA, NA, NA, id="plan-ended"),
+    ],
+)
+def test_missed_deadlines_stay_overdue_until_the_cease_takes_effect(make_case, cal, settings, as_of, transfer,
+                                                                    review, post16):
+    # post-16 transfer: Year 11 to 12 in Sept 2031, before 31 Mar 2031 = 30 Mar 2031: due after the plan
+    # ended, open until then
+    case = ceased_case(make_case)
+    assert [(f[0], f[2]) for f in found(case, as_of, "phase-transfer", cal, settings)] == [
+        (date(2026, 2, 14), transfer)]
+    assert [(f[0], f[2]) for f in found(case, as_of, "annual-review", cal, settings)] == [
+        (date(2026, 6, 1), review)]
+    assert [(f[0], f[2]) for f in found(case, as_of, "post16-transfer", cal, settings)] == [
+        (date(2031, 3, 30), post16)]
+
+
+def test_a_late_review_before_the_cease_takes_effect_stays_late(make_case, cal, settings):
+    # meeting Mon 13 Jul 2026, after the review's due date of 1 Jun and after the cease, but while the plan
+    # is maintained: `late`, and still `late` once the plan has ended. Its decision is due at the earlier
+    # of 13 Jul + 28 days = Mon 10 Aug and the 12 months' end, 1 Jun 2026 (CoP 9.169): never made, it is
+    # overdue to the plan's last day (1 Sep) and not-applicable from 2 Sep.
+    case = ceased_case(make_case, [("review-meeting", date(2026, 7, 13))])
+    for as_of in (date(2026, 9, 1), date(2026, 9, 2), date(2027, 1, 1)):
+        assert [(f[0], f[2], f[3]) for f in found(case, as_of, "annual-review", cal, settings)][0] == (
+            date(2026, 6, 1), LATE, date(2026, 7, 13))
+    assert [(f[0], f[2]) for f in found(case, date(2026, 9, 1), "review-decision", cal, settings)] == [
+        (date(2026, 6, 1), OVERDUE)]
+    assert [(f[0], f[2]) for f in found(case, date(2026, 9, 2), "review-decision", cal, settings)] == [
+        (date(2026, 6, 1), NA)]
+
+
+def test_an_appealed_cease_keeps_missed_deadlines_overdue(make_case, cal, settings):
+    # the family appeals the cease on Mon 3 Aug 2026: the plan is maintained until the Tribunal decides,
+    # so the transfer missed on 14 Feb 2026 is still overdue a year on
+    case = ceased_case(make_case, [("appeal", date(2026, 8, 3), {"against": "cease"})])
+    assert [f[2] for f in found(case, date(2027, 7, 1), "phase-transfer", cal, settings)] == [OVERDUE]
