@@ -468,7 +468,8 @@ def test_kpi_tribunal_orders_appeals_and_mediations(cli):
         measure(1, 2, 50.0), 0, 0)
 
 
-def test_plan_made_under_a_tribunal_order_through_the_cli(cli):
+def test_plan_made_under_a_tribunal_order_through_the_cli(backend_cli):
+    cli = backend_cli
     # request Mon 5 Jan 2026 refused Mon 9 Feb; appeal Mon 2 Mar; order to assess Mon 1 Jun 2026 (notify +
     # 14 days = Mon 15 Jun, no-plan + 70 = Mon 10 Aug, final + 98 = Mon 7 Sep). Notified Wed 10 Jun, draft
     # Mon 3 Aug, final Tue 1 Sep 2026: the plan's annual review is due 31 Aug 2027 (C3), its Year 6 to 7
@@ -496,7 +497,8 @@ def test_plan_made_under_a_tribunal_order_through_the_cli(cli):
     assert "check: no problems found" in cli.ok("check")
 
 
-def test_missed_deadlines_count_until_a_cease_takes_effect(cli):
+def test_missed_deadlines_count_until_a_cease_takes_effect(backend_cli):
+    cli = backend_cli
     # spec 8.6: plan Mon 2 Jun 2025 (born 10 Oct 2014: Year 6 to 7 in Sept 2026, transfer due Sat 14 Feb
     # 2026; review due Mon 1 Jun 2026); cease Wed 1 Jul 2026, effective to Tue 1 Sep 2026 (+ 2 months, C4).
     # Review meeting Mon 13 Jul 2026, late (due 1 Jun). On Mon 31 Aug 2026 the transfer is 198 days
