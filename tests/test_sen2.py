@@ -66,8 +66,10 @@ def build_fixture(cli):
     cli.ok("record no-plan F4 --date 2025-12-01")
     # F5: no decision by the census date -> RequestOutcome A, no date.
     add(cli, "F5", "Eve Fixture", "2019-02-11", "2025-12-01", "parent", 5)
-    # F6: a plan from 2022 ceased on 10 Mar 2025 (needs met -> CeaseReason 2): historical request and
-    # assessment (decided before 1 Jan 2025), not active on the census date.
+    # F6: a plan from 2022, its cease notified on 10 Mar 2025 (needs met -> CeaseReason 2): historical
+    # request and assessment (decided before 1 Jan 2025), not active on the census date. The plan is
+    # maintained through the family's appeal window, 10 Mar + 2 months = 10 May 2025 (C4), so it ceased
+    # on 11 May 2025 (spec 4.3 cease-effective: "the plan may end from the next day").
     add(cli, "F6", "Fay Fixture", "2008-05-05", "2021-09-06", "school", 6,
         "--urn 117006 --placement-from 2019-09-01 --placement-phase secondary")
     cli.ok("record decision F6 --date 2021-10-11 --outcome assess")
@@ -160,7 +162,7 @@ EXPECTED_2026 = {
            "Requests/Assessment/NamedPlan/StartDate=2022-01-24",
            "Requests/Assessment/NamedPlan/PlanDetail/URN=117006",
            "Requests/Assessment/NamedPlan/PlanDetail/PlacementRank=1",
-           "Requests/Assessment/NamedPlan/CeaseDate=2025-03-10",
+           "Requests/Assessment/NamedPlan/CeaseDate=2025-05-11",
            "Requests/Assessment/NamedPlan/CeaseReason=2"],  # needs-met -> 2; ceased: no ActivePlans
     "F7": [*person("Fixture", "Gus", "2014-07-07", "F", 7),
            "Requests/ReceivedDate=2025-04-07", "Requests/RequestSource=1",
@@ -519,3 +521,27 @@ def test_the_la_code_is_written_as_checked(cli, tmp_path):
     out = tmp_path / "la.xml"
     cli.ok(["sen2", "--year", "2026", "--la", " 919 ", "--out", str(out)])
     assert "<LEA>919</LEA>" in out.read_text(encoding="utf-8")
+
+
+def test_a_plan_whose_cease_had_not_taken_effect_is_active_on_the_census_date():
+    # cease notified 1 Dec 2025: the appeal window runs to 1 Feb 2026 (C4), after the census date
+    # (15 Jan 2026), so the plan was still maintained that day: ActivePlans, no CeaseDate
+    events = ((1, "request", date(2023, 1, 9), {}), (2, "decision", date(2023, 2, 13), {"outcome": "assess"}),
+              (3, "final", date(2023, 5, 22), {}), (4, "cease", date(2025, 12, 1), {"reason": "needs-met"}))
+    values = {"id": 5, "ref": "C5", "name": "Jo Ceasing", "dob": date(2010, 1, 1), "received": date(2023, 1, 9),
+              "source": "school", "looked_after": False, "upn": UPN[5], "uln": None, "upn_unknown": None,
+              "sex": "M", "ethnicity": "WBRI", "postcode": None, "primary_need": "MLD", "secondary_need": None}
+    placed = (Placement("111111", None, None, 1, date(2020, 9, 1), None, None),)
+    record = returns.fold(ReturnCase(values, events, placed, None, ()), returns.Collection(2026))
+    assert record is not None and record.active is not None
+    assert record.named_plan == {"StartDate": date(2023, 5, 22)}
+    # the same cease notified 1 Oct 2025: window to 1 Dec 2025, ceased 2 Dec 2025, before the census
+    earlier = (*events[:3], (4, "cease", date(2025, 10, 1), {"reason": "needs-met"}))
+    record = returns.fold(ReturnCase(values, earlier, placed, None, ()), returns.Collection(2026))
+    assert record is not None and record.active is None
+    assert record.named_plan == {"StartDate": date(2023, 5, 22), "CeaseDate": date(2025, 12, 2),
+                                 "CeaseReason": "2"}
+    # appealed on 20 Oct 2025 (inside the window) and no order by the census date: still maintained
+    appealed = (*earlier, (5, "appeal", date(2025, 10, 20), {"against": "cease"}))
+    record = returns.fold(ReturnCase(values, appealed, placed, None, ()), returns.Collection(2026))
+    assert record is not None and record.active is not None and "CeaseDate" not in record.named_plan

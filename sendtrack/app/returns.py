@@ -152,6 +152,22 @@ def _placement(p: Placement, *, census: date | None = None) -> dict[str, Any]:
     return out
 
 
+def plan_ceased_on(case: ReturnCase, census: date) -> date | None:
+    """The first day a ceased plan was no longer maintained, when that was by the census date (spec 4.3
+    `cease-effective`, 8.6: the plan is maintained until the cease takes effect: the day after the
+    family's appeal window, or the order dismissing their appeal; never after an order to continue);
+    None while it was still maintained on the census date. The rules' own reading (rules.paths), given
+    the events known on the census date."""
+    from sendtrack.domain import Case, Event
+    from sendtrack.rules.paths import plan_ceases_on
+
+    v = case.values
+    known = tuple(Event.make(event_id, kind, when, **details) for event_id, kind, when, details in case.events
+                  if when <= census)
+    ended = plan_ceases_on(Case(ref=v["ref"], dob=v["dob"], received=v["received"], events=known))
+    return ended if ended is not None and ended <= census else None
+
+
 def fold(case: ReturnCase, collection: Collection) -> Sen2Person | None:
     """The case's SEN2 record, or None when the collection does not cover it (README: a request is
     covered when it was received in the year, decided or concluded in it, still open at its start, or
@@ -173,7 +189,8 @@ def fold(case: ReturnCase, collection: Collection) -> Sen2Person | None:
     cease = events.first("cease")
     out_to = events.first("transferred-out")
     came_in = events.first("transfer-in")
-    ended_on = min((e[0] for e in (cease, out_to) if e is not None), default=None)
+    ceased_on = plan_ceased_on(case, census) if cease is not None else None
+    ended_on = min((d for d in (ceased_on, out_to[0] if out_to else None) if d is not None), default=None)
     active = final is not None and (ended_on is None or ended_on > census)
     concluded = min((e[0] for e in (final, no_plan, withdrawn) if e is not None), default=None)
     refused = decision is not None and decision[1].get("outcome") == "refuse"
@@ -236,7 +253,7 @@ def fold(case: ReturnCase, collection: Collection) -> Sen2Person | None:
             named = {"StartDate": final[0]}
             if ended_on is not None:
                 named["CeaseDate"] = ended_on
-                if out_to is not None and (cease is None or out_to[0] <= cease[0]):
+                if out_to is not None and (ceased_on is None or out_to[0] <= ceased_on):
                     named["CeaseReason"] = "5"
                 else:
                     assert cease is not None
