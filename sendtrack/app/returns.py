@@ -499,8 +499,8 @@ def unique_id(secret: bytes, case_id: int) -> str:
 
 
 def annex_a_rows(db: Database, day: date, secret: bytes) -> list[list[Any]]:
-    """List_1's rows: every plan the LA maintains on `day` (issued on or before it, not ceased or
-    transferred out), in the headings' order (codes.LIST_1)."""
+    """List_1's rows: every plan the LA maintains on `day` (issued on or before it, not transferred out,
+    its cease, if any, not yet in effect), in the headings' order (codes.LIST_1)."""
     refuse_unfinished_import(db, "annex-a")
     rows = []
     for case in return_cases(db):
@@ -510,9 +510,10 @@ def annex_a_rows(db: Database, day: date, secret: bytes) -> list[list[Any]]:
         final = events.first("final")
         if events.first("request") is None or final is None:
             continue
-        ended = [e[0] for e in (events.first("cease"), events.first("transferred-out")) if e is not None]
-        if ended and min(ended) <= day:
-            continue
+        moved = events.first("transferred-out")
+        if (moved is not None and moved[0] <= day) or (
+                events.first("cease") is not None and plan_ceased_on(case, day) is not None):
+            continue  # no longer maintained on the day (a cease once it took effect, as SEN2 reads it)
         v = case.values
         updated = events.last("amended-plan")
         meeting = events.last("review-meeting", after=final[0])
