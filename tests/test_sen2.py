@@ -545,3 +545,28 @@ def test_a_plan_whose_cease_had_not_taken_effect_is_active_on_the_census_date():
     appealed = (*earlier, (5, "appeal", date(2025, 10, 20), {"against": "cease"}))
     record = returns.fold(ReturnCase(values, appealed, placed, None, ()), returns.Collection(2026))
     assert record is not None and record.active is not None and "CeaseDate" not in record.named_plan
+
+
+def test_a_plan_made_under_a_tribunal_order_to_assess():
+    # refused 10 Feb 2025, appealed 1 Mar, the Tribunal ordered the assessment on 1 Jul, the plan
+    # issued 1 Oct 2025: the order stands for the decision (Y, dated 1 Jul), the appeal sets
+    # RequestTribunal, the plan is active on 15 Jan 2026, and Week20 is 1 (reg 44's periods, not the
+    # 20 weeks, applied)
+    events = ((1, "request", date(2025, 1, 6), {"source": "parent"}),
+              (2, "decision", date(2025, 2, 10), {"outcome": "refuse"}),
+              (3, "appeal", date(2025, 3, 1), {"against": "refuse-assess"}),
+              (4, "tribunal-order", date(2025, 7, 1), {"order": "assess"}),
+              (5, "final", date(2025, 10, 1), {}))
+    values = {"id": 6, "ref": "O1", "name": "Jo Ordered", "dob": date(2014, 1, 1), "received": date(2025, 1, 6),
+              "source": "parent", "looked_after": False, "upn": UPN[6], "uln": None, "upn_unknown": None,
+              "sex": "M", "ethnicity": "WBRI", "postcode": None, "primary_need": "MLD", "secondary_need": None}
+    placed = (Placement("111111", None, None, 1, date(2020, 9, 1), None, None),)
+    record = returns.fold(ReturnCase(values, events, placed, (date(2025, 5, 26), None, None), ()),
+                          returns.Collection(2026))
+    assert record is not None and record.active is not None
+    assert (record.request["RequestOutcome"], record.request["RequestOutcomeDate"]) == ("Y", date(2025, 7, 1))
+    assert record.request["RequestTribunal"] == "1"
+    assert record.assessment is not None
+    assert (record.assessment["AssessmentOutcome"], record.assessment["AssessmentOutcomeDate"],
+            record.assessment["Week20"]) == ("Y", date(2025, 10, 1), "1")
+    assert record.problems == []

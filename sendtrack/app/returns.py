@@ -194,6 +194,12 @@ def fold(case: ReturnCase, collection: Collection) -> Sen2Person | None:
     active = final is not None and (ended_on is None or ended_on > census)
     concluded = min((e[0] for e in (final, no_plan, withdrawn) if e is not None), default=None)
     refused = decision is not None and decision[1].get("outcome") == "refuse"
+    ordered = events.first("tribunal-order", order="assess")
+    if refused and decision is not None and ordered is not None and ordered[0] >= decision[0]:
+        # the Tribunal ordered the assessment the LA refused: the order stands where the decision to
+        # assess would have been (as the rules read it, README "Where we read the spec"); the appeal
+        # itself is in RequestTribunal
+        decision, refused = (ordered[0], {"outcome": "assess"}), False
     finished = decision[0] if refused and decision is not None else concluded
     if finished is None and decision is None and withdrawn is not None:
         finished = withdrawn[0]
@@ -247,8 +253,12 @@ def fold(case: ReturnCase, collection: Collection) -> Sen2Person | None:
             assessment[f"{part}Tribunal"] = _flag(flags[f"{part}Tribunal"])
         if outcome in {"Y", "N"} and case.final_plan is not None:
             excepted = case.final_plan[2]
-            # kpi's definition: an exception recorded by the day counted (here the census date)
-            assessment["Week20"] = _flag(excepted is not None and excepted <= census)
+            # kpi's definition: an exception recorded by the day counted (here the census date); a plan
+            # made under a Tribunal order runs to reg 44's periods, not the 20 weeks (kpi leaves it
+            # out of its 20-week figure), so it is written as excepted
+            assessment["Week20"] = _flag(ordered is not None and decision is not None
+                                         and decision[0] == ordered[0]
+                                         or excepted is not None and excepted <= census)
         if final is not None:
             named = {"StartDate": final[0]}
             if ended_on is not None:
