@@ -187,7 +187,7 @@ def _edit_command(app: typer.Typer) -> None:
 
     handler.__name__ = "edit"
     handler.__doc__ = ("Correct the case's own values: a misspelt name, a wrong date of birth, and fill or "
-                       "correct its return values (UPN, sex, needs, the current placement ...). Kept as an "
+                       "correct its return values (UPN, sex, needs, the current placement). Kept as an "
                        "event with the old and the new value and the reason (see `history`); the "
                        "deadlines are recomputed in the same write.")
     reason = Annotated[str, typer.Option("--reason", metavar="TEXT", help="Why the values were wrong.")]
