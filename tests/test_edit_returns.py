@@ -306,3 +306,13 @@ def test_an_imported_edit_with_a_bad_upn_in_its_changes_is_refused(cli, tmp_path
     source.write_text(good)
     cli.ok(["import", str(source)])
     assert "no problems" in cli.ok("check")
+
+
+def test_an_erase_reason_holding_the_upn_is_refused(backend_cli, backend):
+    backend_cli.ok(f"{ADD} --upn {UPN}")
+    backend_cli.ok("record decision R1 --date 2025-02-03 --outcome refuse")
+    before = backend.snapshot()
+    result = backend_cli.fails(["erase", "R1", "--reason", f"asked, pupil {UPN.lower()}"])
+    assert result.stderr == ("sendtrack: the reason holds the child's UPN, ULN or postcode: say why "
+                             "without personal data\n")
+    assert backend.snapshot() == before

@@ -23,7 +23,7 @@ from sendtrack.storage import audit
 from sendtrack.storage import cases as store
 from sendtrack.storage import privacy as stored
 from sendtrack.storage.db import Database
-from sendtrack.storage.returns import clear_case_values
+from sendtrack.storage.returns import case_return_values, clear_case_values
 
 ERASED_NAME = stored.ERASED_NAME
 #: The event kind an erasure writes (the audit chain's ERASE_KINDS).
@@ -111,7 +111,9 @@ def erase(db: Database, *, ref: str, reason: str, by: str, today: date, context:
         done = next((r for r in rows if r.kind in audit.ERASE_KINDS), None)
         if done is not None:
             raise RefusedError(f"{ref} was erased already (event {done.id})")
-        refuse_personal(reason, [(case_row.name, case_row.dob)])
+        held, _ = case_return_values(db, case_row.id)
+        refuse_personal(reason, [(case_row.name, case_row.dob)],
+                        identifiers=[held.get(k) or "" for k in ERASED_RETURNS])
         case = store.to_case(case_row, rows)
         if closure(_as_on(case, today)) is None and not force:
             raise RefusedError(f"{ref} is open (not refused, withdrawn, no-plan or ceased): erase it "
