@@ -430,17 +430,37 @@ def check_case_value(key: str, value):
 
 
 def check_changes(value) -> dict:
-    """An edit's `changes` detail: {field: [old, new]} for fields of CASE_FIELDS, each value checked
-    as the field is (dates kept as ISO text, as stored)."""
+    """An edit's `changes` detail: {field: [old, new]} for fields of CASE_FIELDS and of the case's
+    return fields (codes.RETURN_FIELDS that are its own columns; None where the value was not held or
+    was erased), and `placement`: [old or None, new] in the import layout's form (codes.
+    check_placements), each value checked as the field is (dates kept as ISO text, as stored)."""
+    from sendtrack.codes import CASE_RETURN_KEYS
+
     if not isinstance(value, dict) or not value:
         raise RefusedError("edit changes must be an object of {field: [old, new]}")
     out: dict = {}
     for key, pair in value.items():
         if not isinstance(pair, list | tuple) or len(pair) != 2:
             raise RefusedError(f"edit changes {_shown_key(str(key))} must be [old, new]")
+        if key in CASE_RETURN_KEYS or key == "placement":
+            out[key] = [_return_change(key, v) for v in pair]
+            continue
         checked = [check_case_value(key, v) for v in pair]
         out[key] = [v.isoformat() if isinstance(v, date) else v for v in checked]
     return out
+
+
+def _return_change(key: str, value):
+    """One old or new value of a return field in an edit's changes: None, or what its validator keeps."""
+    from sendtrack.codes import RETURN_FIELD, check_placements
+
+    if value is None:
+        return None
+    if key == "placement":
+        return check_placements([value])[0]
+    if not isinstance(value, str):
+        raise RefusedError(f"edit changes {key!r} must be text")
+    return RETURN_FIELD[key].check(value)
 
 
 def fold(text: str) -> str:

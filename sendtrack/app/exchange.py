@@ -900,7 +900,7 @@ def _batches(cases: Iterator[_Case]) -> Iterator[list[_Case]]:
 def _erasure_problem(case: _Case) -> str | None:
     """An `erase` row stands only beside the tombstone `sendtrack erase` writes (app/privacy.py): a file
     cannot mark a case erased that still holds a name and date of birth."""
-    from sendtrack.app.privacy import ERASED_NAME, erased_dob, erased_edit
+    from sendtrack.app.privacy import ERASED_NAME, ERASED_RETURNS, erased_dob, erased_edit
 
     erases = sum(1 for e in case.events if e[2] == "erase")
     values = case.values or {}
@@ -909,8 +909,11 @@ def _erasure_problem(case: _Case) -> str | None:
     if erases and (values.get("name") != ERASED_NAME or erased_dob(values["dob"]) != values["dob"]):
         return (f"an erase row needs the request row's tombstone (name {ERASED_NAME}, date of birth "
                 "1 September)")
+    if erases and any((values.get("returns") or {}).get(k) for k in ERASED_RETURNS):
+        return "an erase row needs the case's upn, uln and postcode empty (an erasure clears them)"
     if erases and any(e[2] == "edit" and erased_edit(e[4]) is not None for e in case.events):
-        return "an erase row needs every edit row's names and dates of birth erased too"
+        return ("an erase row needs every edit row's names, dates of birth, upn, uln and postcodes "
+                "erased too")
     return None
 
 
