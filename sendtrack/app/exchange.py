@@ -643,7 +643,7 @@ def _marked(db: Database, staging) -> bool:
         marker = import_marker(db)
     except Exception:  # noqa: BLE001 - a damaged or vanished database: keep the staged rows, to be safe
         return True
-    return marker is not None and marker.get("staging") == str(staging.path)
+    return marker is not None and Path(marker.get("staging") or "").resolve() == staging.path.resolve()
 
 
 class ImportStopped(RefusedError):
