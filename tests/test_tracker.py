@@ -366,3 +366,76 @@ def test_csv_and_json_reports_go_to_a_file_with_out(with_cases, tmp_path):
     assert kpi.read_text(encoding="utf-8") == with_cases.ok("kpi --year 2025 --as-of 2025-12-31 --format json")
     assert "exists" in with_cases.fails(f"kpi --year 2025 --format json --out {kpi}").stderr
     assert "--out writes csv, json or xlsx" in with_cases.fails(f"cases --out {tmp_path / 'x'}", code=2).stderr
+
+
+# --- each refusal of a tracker row says what is wrong ---------------------------------------------------
+
+_TODAY = date.today()
+#: (id, date of birth, request received, the column named, the words of the refusal). A trial user's
+#: finding: a request date in the future (a mistyped year) was refused as "26 or older", on the DOB.
+REFUSALS = [
+    ("dob-in-the-future", _TODAY + timedelta(days=40), date(2025, 1, 6), "DOB",
+     "the date of birth is in the future"),
+    ("request-before-dob", date(2020, 5, 1), date(2020, 1, 6), "Date Request Received",
+     "request date 2020-01-06 is before the date of birth"),
+    # born 1 Jan 1990: 26 on 1 Jan 2016, so 35 on 6 Jan 2025
+    ("26-or-older", date(1990, 1, 1), date(2025, 1, 6), "DOB", "makes the child 26 or older"),
+    ("request-in-the-future", date(2015, 1, 1), _TODAY + timedelta(days=10), "Date Request Received",
+     f"request date {_TODAY + timedelta(days=10)} is in the future"),
+    # a mistyped year: born 2015, received 30 years on would also make the child 26+, but the date
+    # that is wrong is the request's
+    ("request-years-in-the-future", date(2015, 1, 1), date(_TODAY.year + 30, 1, 6), "Date Request Received",
+     f"request date {_TODAY.year + 30}-01-06 is in the future"),
+    ("request-before-ehc-plans", date(2005, 1, 1), date(2013, 1, 7), "Date Request Received",
+     "request date 2013-01-07 is before 2014-09-01"),
+]
+
+
+def one_row_tracker(tmp_path, kind: str, dob: date, received: date):
+    headings = ["Child Name", "DOB", "Date Request Received"]
+    if kind == "csv":
+        path = tmp_path / "one.csv"
+        path.write_text(",".join(headings) + "\n" + f"Testchild Refused,{dob:%d/%m/%Y},{received:%d/%m/%Y}\n",
+                        encoding="utf-8")
+        return path
+    import xlsxwriter
+
+    path = tmp_path / "one.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet, day = book.add_worksheet(), book.add_format({"num_format": "dd/mm/yyyy"})
+    for col, heading in enumerate(headings):
+        sheet.write_string(0, col, heading)
+    sheet.write_string(1, 0, "Testchild Refused")
+    sheet.write_datetime(1, 1, dob, day)
+    sheet.write_datetime(1, 2, received, day)
+    book.close()
+    return path
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+@pytest.mark.parametrize(("dob", "received", "column", "words"), [r[1:] for r in REFUSALS],
+                         ids=[r[0] for r in REFUSALS])
+def test_each_refusal_of_a_tracker_row_says_what_is_wrong(cli, tmp_path, private_db, kind, dob, received,
+                                                          column, words):
+    path = one_row_tracker(tmp_path, kind, dob, received)
+    (tmp_path / "map.toml").write_text('date_format = "%d/%m/%Y"\n[columns]\nname = "Child Name"\n'
+                                       'dob = "DOB"\nreceived = "Date Request Received"\n', encoding="utf-8")
+    before = dump(private_db)
+    result = cli.fails(["import", "--dry-run", "--map", str(tmp_path / "map.toml"), str(path)])
+    lines = result.stderr.splitlines()
+    # the heading is row 1, the child row 2, in the CSV as in the sheet (docs/import-format.md)
+    assert lines[0].startswith(f"row 2 [{column}]: TRK-000002: "), lines
+    assert words in lines[0], lines
+    assert lines[1:] == ["sendtrack: 1 bad row"], lines
+    assert f"{dob:%d/%m/%Y}" not in result.stderr and dob.isoformat() not in result.stderr
+    assert dump(private_db) == before
+
+
+def test_the_xlsx_of_the_import_layout_names_rows_not_lines(with_cases, tmp_path):
+    cli = with_cases
+    export = tmp_path / "export.xlsx"
+    cli.ok(["export", "--format", "xlsx", "--out", str(export)])
+    # the cases are already in: every case row is refused, and named by its spreadsheet row
+    result = cli.fails(["import", "--dry-run", str(export)])
+    first = result.stderr.splitlines()[0]
+    assert first.startswith("row 2: ") and "already exists" in first, first

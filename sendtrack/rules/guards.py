@@ -245,11 +245,13 @@ def request_refusal(*, dob: date, received: date, today: date) -> str | None:
     if received < EHC_START:
         return (f"request date {received} is before {EHC_START}, when EHC needs assessments began "
                 "(CFA 2014 Part 3)")
+    # a request date in the future is named as such before the age is judged on it: a mistyped year
+    # (2052) would otherwise read "26 or older", which sends the user to the date of birth
+    if received > today:
+        return f"request date {received} is in the future (today is {today})"
     if received >= months_after(dob, 12 * MAX_AGE):
         return f"the date of birth makes the child {MAX_AGE} or older on the request date (EHC plans are " \
                "for ages 0 to 25)"
-    if received > today:
-        return f"request date {received} is in the future (today is {today})"
     if received < dob:
         return f"request date {received} is before the date of birth"
     return None
