@@ -69,6 +69,14 @@ class _Case:
     events: list = field(default_factory=list)
 
 
+def tracker_hint(path: Path) -> str:
+    """Said when a file is not in sendtrack's layout: it is most likely a council's own tracker."""
+    import shlex
+
+    return (f"not sendtrack's import layout: for a council's own tracker give --map MAP.toml "
+            f"(`{shlex.join(['sendtrack', 'import-map', str(path)])} > MAP.toml` starts one)")
+
+
 # --- reading ------------------------------------------------------------------------------------------
 
 def _records(path: Path) -> Iterator[tuple[str, dict]]:
@@ -117,10 +125,10 @@ def _records(path: Path) -> Iterator[tuple[str, dict]]:
             raise RefusedError(f"{path}: not readable CSV ({exc})") from None
         missing = [c for c in REQUIRED if c not in header]
         unknown = [c for c in header if c not in COLUMNS and c not in IMPORT_ONLY]
-        if missing or unknown:
-            raise RefusedError(f"{path}: line 1: " + "; ".join(
-                ([f"missing column(s) {', '.join(missing)}"] if missing else [])
-                + ([f"unknown column(s) {', '.join(unknown)}"] if unknown else [])))
+        if missing:
+            raise RefusedError(f"{path}: line 1: no {', '.join(missing)} column(s): {tracker_hint(path)}")
+        if unknown:
+            raise RefusedError(f"{path}: line 1: unknown column(s) {', '.join(unknown)}")
         width = len(header)
         try:
             for values in reader:

@@ -550,7 +550,7 @@ def layout_records(path: Path, *, sheet: str | None = None) -> Iterator[tuple[st
     """sendtrack's own export layout read from an .xlsx (`export --format xlsx`): (where, row) as
     exchange._records gives them for a CSV, the leading ' export put before a formula-like cell taken
     off again."""
-    from sendtrack.app.exchange import COLUMNS
+    from sendtrack.app.exchange import COLUMNS, tracker_hint
     from sendtrack.output.files import unneutralise
 
     rows = sheet_rows(path, sheet=sheet)
@@ -563,8 +563,7 @@ def layout_records(path: Path, *, sheet: str | None = None) -> Iterator[tuple[st
                 header.pop()
             unknown = [c for c in header if c not in COLUMNS]
             if unknown or "ref" not in header:
-                raise RefusedError(f"{path}: row {number}: not sendtrack's import layout (give --map "
-                                   "MAP.toml for a council's own tracker)")
+                raise RefusedError(f"{path}: row {number}: {tracker_hint(path)}")
             continue
         if not any(texts):
             continue
