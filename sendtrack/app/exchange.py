@@ -69,12 +69,10 @@ class _Case:
     events: list = field(default_factory=list)
 
 
-def tracker_hint(path: Path) -> str:
+def tracker_hint() -> str:
     """Said when a file is not in sendtrack's layout: it is most likely a council's own tracker."""
-    import shlex
-
-    return (f"not sendtrack's import layout: for a council's own tracker give --map MAP.toml "
-            f"(`{shlex.join(['sendtrack', 'import-map', str(path)])} > MAP.toml` starts one)")
+    return ("not sendtrack's import layout: for a council's own tracker give --map MAP.toml "
+            "(`sendtrack import-map FILE > MAP.toml` starts one)")
 
 
 # --- reading ------------------------------------------------------------------------------------------
@@ -125,10 +123,12 @@ def _records(path: Path) -> Iterator[tuple[str, dict]]:
             raise RefusedError(f"{path}: not readable CSV ({exc})") from None
         missing = [c for c in REQUIRED if c not in header]
         unknown = [c for c in header if c not in COLUMNS and c not in IMPORT_ONLY]
-        if missing:
-            raise RefusedError(f"{path}: line 1: no {', '.join(missing)} column(s): {tracker_hint(path)}")
-        if unknown:
-            raise RefusedError(f"{path}: line 1: unknown column(s) {', '.join(unknown)}")
+        if len(missing) == len(REQUIRED):  # none of the layout's own: a council's tracker, most likely
+            raise RefusedError(f"{path}: line 1: no {', '.join(missing)} columns: {tracker_hint()}")
+        if missing or unknown:
+            raise RefusedError(f"{path}: line 1: " + "; ".join(
+                ([f"missing column(s) {', '.join(missing)}"] if missing else [])
+                + ([f"unknown column(s) {', '.join(unknown)}"] if unknown else [])))
         width = len(header)
         try:
             for values in reader:

@@ -563,7 +563,7 @@ def layout_records(path: Path, *, sheet: str | None = None) -> Iterator[tuple[st
                 header.pop()
             unknown = [c for c in header if c not in COLUMNS]
             if unknown or "ref" not in header:
-                raise RefusedError(f"{path}: row {number}: {tracker_hint(path)}")
+                raise RefusedError(f"{path}: row {number}: {tracker_hint()}")
             continue
         if not any(texts):
             continue
