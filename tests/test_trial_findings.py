@@ -1,0 +1,49 @@
+"""Smaller findings of the trial users on main (issues 9-11), each checked through the CLI as they found it.
+
+Dates are worked by hand in the comments: 6 weeks to decide (reg 5(1)); appeal window 2 months (C4,
+Tribunal rules r.20(1)(c)), or a mediation certificate + 1 month if later; an annual review within the
+12 months starting with the plan (C3); a review meeting scheduled 8 weeks before it (local milestone).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture
+def planned(cli):
+    """A plan issued Mon 9 Jan 2023: annual review due Mon 8 Jan 2024 (C3), review meeting to be
+    scheduled by 8 Jan 2024 - 8 weeks = Mon 13 Nov 2023."""
+    cli.ok("add-request --ref P1 --name 'Testchild Plan' --dob 2014-03-15 --received 2022-09-05")
+    cli.ok("record decision P1 --date 2022-10-10 --outcome assess")
+    cli.ok("record final P1 --date 2023-01-09")
+    return cli
+
+
+def test_a_late_review_on_a_ceasing_plan_is_late_never_completed_at_risk(planned):
+    # a cease on Mon 15 Jan 2024 ends the plan only after its appeal window (15 Mar 2024): the review
+    # meeting of Thu 1 Feb 2024 is on a plan still maintained, 24 days after the review was due.
+    # `record` judges on today, long after the plan ended: the deadlines were not-applicable, and the
+    # meeting completes them late (it said "not-applicable -> at risk, completed 2024-02-01")
+    planned.ok("record cease P1 --date 2024-01-15 --reason 1")
+    out = planned.ok("record review-meeting P1 --date 2024-02-01")
+    assert "at risk, completed" not in out, out
+    assert "~ review-scheduled: due 2023-11-13: not-applicable -> late, completed 2024-02-01" in out, out
+    assert "~ annual-review: due 2024-01-08: not-applicable -> late, completed 2024-02-01" in out, out
+    # as `timeline` shows the same milestone
+    view = {(d["rule"], d["due"]): d
+            for d in planned.json("timeline P1 --format json --as-of 2024-02-01")["deadlines"]}
+    assert view[("review-scheduled", "2023-11-13")]["status"] == "late"
+
+
+def test_record_shows_a_moved_appeal_window_and_says_which_decision(cli):
+    cli.ok("add-request --ref R1 --name 'Testchild Refused' --dob 2014-03-15 --received 2022-09-05")
+    out = cli.ok("record decision R1 --date 2022-10-10 --outcome refuse")
+    # refused Mon 10 Oct 2022 + 2 months = Sat 10 Dec 2022 (C4)
+    assert "because refusal to assess 10 Oct 2022 + 2 months = 10 Dec 2022" in out, out
+    assert "decision (decision)" not in out
+    cli.ok("record mediation-contact R1 --date 2022-11-01 --wants yes")
+    cli.ok("record mediation-held R1 --date 2022-11-20")
+    out = cli.ok("record mediation-certificate R1 --date 2022-12-01")
+    # certificate Thu 1 Dec 2022 + 1 month = Sun 1 Jan 2023, later than 10 Dec: the window moves
+    assert "~ appeal-deadline [refuse-assess]: due 2022-12-10 -> 2023-01-01: met" in out, out
