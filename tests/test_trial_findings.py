@@ -36,6 +36,18 @@ def test_a_late_review_on_a_ceasing_plan_is_late_never_completed_at_risk(planned
     assert view[("review-scheduled", "2023-11-13")]["status"] == "late"
 
 
+def test_the_cease_end_date_is_said_one_way(planned):
+    # cease Tue 20 Feb 2024 + 2 months = Sat 20 Apr 2024, the last day of the family's appeal window
+    # and of the plan (spec 4.3: cease-effective's due date; the plan may end from the next day)
+    planned.ok("record cease P1 --date 2024-02-20 --reason 1")
+    view = planned.json("timeline P1 --format json --as-of 2024-06-01")
+    (effective,) = [d for d in view["deadlines"] if d["rule"] == "cease-effective"]
+    assert effective["due"] == "2024-04-20"
+    refused = planned.fails("record review-meeting P1 --date 2024-04-21")
+    assert "it was maintained until 2024-04-20 (cease-effective), not after" in refused.stderr, refused.stderr
+    assert "2024-04-21" not in refused.stderr.replace("review-meeting", "")  # no second date for the end
+
+
 def test_record_shows_a_moved_appeal_window_and_says_which_decision(cli):
     cli.ok("add-request --ref R1 --name 'Testchild Refused' --dob 2014-03-15 --received 2022-09-05")
     out = cli.ok("record decision R1 --date 2022-10-10 --outcome refuse")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import cached_property
 
 from sendtrack.domain import Case, Deadline, Event
@@ -90,7 +90,10 @@ def plan_live(f: Facts) -> str | None:
         moved = transferred_out_on(f.earlier)
         if moved is not None and moved == ended:
             return f"the plan was sent to another LA on {moved}"
-        return f"the plan ceased: it ended on {ended} (the appeal window of the cease had passed)"
+        # said as `cease-effective` says it (spec 4.3): its due date is the last day the plan is
+        # maintained, the plan ends from the next day (`ended`)
+        return (f"the plan ceased: it was maintained until {ended - timedelta(days=1)} (cease-effective), "
+                "not after")
     return None
 
 
