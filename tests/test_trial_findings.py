@@ -59,3 +59,24 @@ def test_record_shows_a_moved_appeal_window_and_says_which_decision(cli):
     out = cli.ok("record mediation-certificate R1 --date 2022-12-01")
     # certificate Thu 1 Dec 2022 + 1 month = Sun 1 Jan 2023, later than 10 Dec: the window moves
     assert "~ appeal-deadline [refuse-assess]: due 2022-12-10 -> 2023-01-01: met" in out, out
+
+
+def test_an_erased_case_shows_as_erased_not_a_bracket(cli):
+    cli.ok("add-request --ref E1 --name 'Testchild Erased' --dob 2014-03-15 --received 2025-01-06")
+    cli.ok("record withdrawn E1 --date 2025-01-20")
+    cli.ok("erase E1 --force --reason 'request made for the wrong child'")
+    row = cli.json("cases --format json --as-of 2025-06-30")
+    assert [(r["ref"], r["initials"]) for r in row] == [("E1", "(erased)")]
+    assert cli.json("timeline E1 --format json --as-of 2025-06-30")["initials"] == "(erased)"
+
+
+def test_initials_take_letters_never_brackets_or_quotes():
+    from sendtrack.output.render import initials
+    from sendtrack.storage.privacy import ERASED_NAME
+
+    assert initials(ERASED_NAME) == "(erased)"
+    assert initials("Amelia Jones") == "A.J."
+    assert initials("(Sam) O'Neil") == "S.O."
+    assert initials("Jean-Luc Picard") == "J.L.P."
+    assert initials("ßara Ödegaard") == "ß.Ö."  # an upper case that is two letters is left as it is
+    assert initials("--") == "?"
