@@ -80,3 +80,14 @@ def test_initials_take_letters_never_brackets_or_quotes():
     assert initials("Jean-Luc Picard") == "J.L.P."
     assert initials("ßara Ödegaard") == "ß.Ö."  # an upper case that is two letters is left as it is
     assert initials("--") == "?"
+
+
+def test_at_risk_says_a_milestone_was_reached_never_negative_days(cli):
+    cli.ok("add-request --ref A1 --name 'Testchild Risk' --dob 2014-03-15 --received 2025-01-06")
+    # no contact since the request: Mon 6 Jan + 6 weeks = Mon 17 Feb; on Mon 3 Mar that is 14 days ago
+    table = cli.ok("at-risk --as-of 2025-03-03 --format table")
+    assert "reached 14 days ago" in table, table
+    assert "-14" not in table
+    # the machine formats keep the signed number (docs/import-format.md)
+    (row,) = [r for r in cli.json("at-risk --as-of 2025-03-03 --format json") if r["rule"] == "contact"]
+    assert row["days_left"] == -14
