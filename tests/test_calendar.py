@@ -1,6 +1,6 @@
 """`calendar`: the open statutory deadlines as RFC 5545 events, parsed back with icalendar and compared with
 the fixed caseload's deadlines worked out by hand (tests/caseload.py, seen on Tue 27 May 2025), and the
-same bytes on every run for the same deadlines.
+same bytes on every run for the same deadlines made at the same moment (DTSTAMP is the file's making).
 
 Import into Outlook or Google Calendar cannot be tested here: the file follows RFC 5545 (VERSION,
 PRODID, UID, DTSTAMP on every event; all-day DATE values with DTEND the next day, which Exchange needs).
@@ -64,7 +64,9 @@ def events(data: bytes) -> list:
 
 
 def test_one_all_day_event_per_open_statutory_deadline(db):
+    before = datetime.now(UTC).replace(microsecond=0)
     data = run(db, "--team", "front-door")
+    after = datetime.now(UTC)
     cal = icalendar.Calendar.from_ical(data)
     assert str(cal["VERSION"]) == "2.0" and "sendtrack" in str(cal["PRODID"])
     assert str(cal["X-PUBLISHED-TTL"]) == "PT1H" and str(cal["METHOD"]) == "PUBLISH"
@@ -83,8 +85,13 @@ def test_one_all_day_event_per_open_statutory_deadline(db):
         assert event.decoded("DTSTAMP").tzinfo is not None
     final = next(e for e in found if str(e["SUMMARY"]) == "A01 final-plan (overdue)")
     assert f"Source: {A}." in str(final["DESCRIPTION"])
-    # DTSTAMP is the trigger (the request, received Mon 6 Jan 2025) at midnight UTC
-    assert final.decoded("DTSTAMP") == datetime(2025, 1, 6, tzinfo=UTC)
+    # DTSTAMP is when the file was made, in UTC (RFC 5545 3.8.7.2: the object has a METHOD), the
+    # same on every event; written as UTC ("Z"), as the RFC requires
+    stamps = {e.decoded("DTSTAMP") for e in found}
+    assert len(stamps) == 1
+    (stamp,) = stamps
+    assert stamp.utcoffset() == timedelta(0) and before <= stamp <= after
+    assert all(line.endswith("Z") for line in data.decode().splitlines() if line.startswith("DTSTAMP"))
 
 
 def test_no_childs_name_initials_or_date_of_birth(db):
@@ -97,8 +104,14 @@ def test_no_childs_name_initials_or_date_of_birth(db):
             assert detail not in unfolded, detail
 
 
-def test_the_same_deadlines_give_the_same_bytes_and_uids_stay(db, tmp_path):
+def test_the_same_deadlines_give_the_same_bytes_and_uids_stay(db, tmp_path, monkeypatch):
+    from sendtrack.app import record
+
+    # made at the same moment (DTSTAMP is the time the file was made), the same deadlines give the
+    # same bytes
+    monkeypatch.setattr(record, "now", lambda: datetime(2025, 5, 27, 6, 15))
     first = run(db, "--team", "front-door")
+    assert b"DTSTAMP:20250527T061500Z\r\n" in first
     assert run(db, "--team", "front-door") == first
     # a day later nothing changed for these deadlines but the day: the same bytes
     result = Cli()(["--db", db, "calendar", "--as-of", "2025-05-28", "--team", "front-door"])

@@ -85,11 +85,12 @@ def register(app: typer.Typer) -> None:
         from sendtrack.cli.common import location
         from sendtrack.cli.reports import _open, _scope
         from sendtrack.output.files import safe_output
+        from sendtrack.app.record import now
         from sendtrack.reports.ics import calendar_bytes
 
         scope = _scope(as_of, team, coordinator)
         db = _open(scope)
-        data = calendar_bytes(db, scope, config(), within=within)
+        data = calendar_bytes(db, scope, config(), within=within, stamp=now())
         with safe_output(Path(out) if out else None, force=force, database=location(), binary=True) as handle:
             handle.write(data)
 
