@@ -91,3 +91,15 @@ def test_at_risk_says_a_milestone_was_reached_never_negative_days(cli):
     # the machine formats keep the signed number (docs/import-format.md)
     (row,) = [r for r in cli.json("at-risk --as-of 2025-03-03 --format json") if r["rule"] == "contact"]
     assert row["days_left"] == -14
+
+
+def test_init_refuses_a_database_in_a_folder_that_does_not_exist(cli, tmp_path):
+    where = tmp_path / "no" / "such" / "folder" / "x.db"
+    result = cli.fails(["--db", str(where), "init"])
+    assert result.stderr.count("\n") == 1 and "does not exist" in result.stderr, result.stderr
+    assert "mkdir -m 700" in result.stderr
+    assert not (tmp_path / "no").exists()
+    # the folder made, init goes ahead
+    where.parent.mkdir(parents=True)
+    cli.ok(["--db", str(where), "init"])
+    assert where.exists()
