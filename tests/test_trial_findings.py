@@ -7,7 +7,12 @@ Tribunal rules r.20(1)(c)), or a mediation certificate + 1 month if later; an an
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
+
+from sendtrack.rules.paths import PENDING
+from tests.conftest import dump
 
 
 @pytest.fixture
@@ -103,3 +108,24 @@ def test_init_refuses_a_database_in_a_folder_that_does_not_exist(cli, tmp_path):
     where.parent.mkdir(parents=True)
     cli.ok(["--db", str(where), "init"])
     assert where.exists()
+
+
+def test_a_pending_cease_effective_is_never_a_cases_next_due(cli, private_db):
+    # born 15 Mar 2007: in Year 11 in 2022/23, past every phase transfer by 2024 (none open); plan Mon
+    # 9 Jan 2023, annual review due Mon 8 Jan 2024 (C3), overdue by March 2024. Cease Tue 20 Feb 2024,
+    # appealed Fri 1 Mar: cease-effective waits for the Tribunal (its due date is still to be set, spec
+    # 4.3: null) and is the case's only open LA deadline; it is no "next due" (it showed 9999-12-31)
+    cli.ok("add-request --ref P2 --name 'Testchild Pending' --dob 2007-03-15 --received 2022-09-05")
+    cli.ok("record decision P2 --date 2022-10-10 --outcome assess")
+    cli.ok("record final P2 --date 2023-01-09")
+    cli.ok("record cease P2 --date 2024-02-20 --reason 1")
+    cli.ok("record appeal P2 --date 2024-03-01 --against cease")
+    assert PENDING == date.max  # storage/queries.list_cases filters by date.max, not by importing rules
+    view = cli.json("timeline P2 --format json --as-of 2024-03-04")
+    (effective,) = [d for d in view["deadlines"] if d["rule"] == "cease-effective"]
+    assert effective["due"] is None and effective["status"] == "open"
+    before = dump(private_db)
+    (row,) = cli.json("cases --format json --as-of 2024-03-04")
+    assert row["next_due"] is None, row
+    assert "9999" not in cli.ok("cases --as-of 2024-03-04") + cli.ok("cases --format csv --as-of 2024-03-04")
+    assert dump(private_db) == before
