@@ -120,7 +120,7 @@ def test_a_pending_cease_effective_is_never_a_cases_next_due(cli, private_db):
     cli.ok("record final P2 --date 2023-01-09")
     cli.ok("record cease P2 --date 2024-02-20 --reason 1")
     cli.ok("record appeal P2 --date 2024-03-01 --against cease")
-    assert PENDING == date.max  # storage/queries.list_cases filters by date.max, not by importing rules
+    assert date.max == PENDING  # storage/queries.list_cases filters by date.max, not by importing rules
     view = cli.json("timeline P2 --format json --as-of 2024-03-04")
     (effective,) = [d for d in view["deadlines"] if d["rule"] == "cease-effective"]
     assert effective["due"] is None and effective["status"] == "open"

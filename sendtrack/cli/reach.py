@@ -82,10 +82,10 @@ def register(app: typer.Typer) -> None:
         deadline on its act-by date, with the case reference and rule; no names."""
         from pathlib import Path
 
+        from sendtrack.app.record import now
         from sendtrack.cli.common import location
         from sendtrack.cli.reports import _open, _scope
         from sendtrack.output.files import safe_output
-        from sendtrack.app.record import now
         from sendtrack.reports.ics import calendar_bytes
 
         scope = _scope(as_of, team, coordinator)
