@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sendtrack import kinds
+from sendtrack import codes, kinds
 from sendtrack.app.context import Context
 from sendtrack.codes import CASE_RETURN_KEYS, RETURN_FIELDS, check_return_values
 from sendtrack.domain import Case, Event
@@ -205,9 +205,7 @@ def _date(value, what: str) -> date:
     if text is None:
         raise ValueError(f"{what} is missing")
     try:
-        if len(text) != 10:
-            raise ValueError
-        return date.fromisoformat(text)
+        return codes.iso_date(text)
     except ValueError:
         raise ValueError(f"{what} {text!r} is not a real date in the form YYYY-MM-DD") from None
 

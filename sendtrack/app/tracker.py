@@ -24,7 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sendtrack import kinds
+from sendtrack import codes, kinds
 from sendtrack.codes import RETURN_FIELD, RETURN_FIELDS
 from sendtrack.errors import RefusedError
 
@@ -309,8 +309,7 @@ def _parse(text: str, fmt: str | None) -> date | None:
     try:
         if fmt is not None:
             return datetime.strptime(text, fmt).date()
-        if len(text) == 10:
-            return date.fromisoformat(text)
+        return codes.iso_date(text)
     except ValueError:
         pass
     return None

@@ -16,11 +16,14 @@ from functools import cached_property
 from sendtrack.domain import Case, Deadline, Event
 from sendtrack.rules.exceptions import exception_problem
 from sendtrack.rules.paths import (
+    basis_orders,
     ceased_on,
     first_date,
+    path_ends_on,
     plan_ends_on,
     plan_issued_on,
     refused_on,
+    reopened_on,
     transferred_out_on,
     withdrawn_on,
 )
@@ -48,7 +51,10 @@ class Facts:
 
     @cached_property
     def assessed(self) -> bool:
-        return first_date(self.earlier, "decision") is not None and refused_on(self.earlier) is None
+        """A decision to assess, or a Tribunal order to assess or to make a plan standing where the
+        decision would have been (spec 4.3; README "Where we read the spec")."""
+        decided = first_date(self.earlier, "decision") is not None and refused_on(self.earlier) is None
+        return decided or bool(basis_orders(self.earlier))
 
 
 Guard = Callable[[Facts], str | None]
@@ -112,7 +118,10 @@ def one_decision(f: Facts) -> str | None:
 
 
 def assessed(f: Facts) -> str | None:
-    return None if f.assessed else f"no decision to assess on or before {f.event.date}"
+    if f.assessed:
+        return None
+    return (f"no decision to assess on or before {f.event.date} (nor a Tribunal order to assess or make "
+            "a plan)")
 
 
 def no_final_plan_yet(f: Facts) -> str | None:
@@ -120,8 +129,14 @@ def no_final_plan_yet(f: Facts) -> str | None:
 
 
 def no_no_plan_notice(f: Facts) -> str | None:
+    """A plan after a notice of no plan only when a Tribunal order reopened the path since (an order to
+    make a plan after an appeal against the notice, or to assess again)."""
     notice = first_date(f.case, "no-plan")
-    return f"a notice that no plan will be issued was given on {notice}" if notice is not None else None
+    if notice is None:
+        return None
+    if path_ends_on(f.earlier) is None and reopened_on(f.earlier) is not None:
+        return None
+    return f"a notice that no plan will be issued was given on {notice}"
 
 
 def no_plan_to_withdraw(f: Facts) -> str | None:

@@ -179,17 +179,35 @@ ORDER_RULES: dict[str, tuple[tuple[str, int, frozenset[str]], ...]] = {
 }
 
 
+#: The events that are a step's act itself (README "Where we read the spec"): the plan issued under an
+#: order is recorded as `final` (an EHC plan like any other, spec 4.3), so it completes the order's
+#: final step as `order-complied --step final` does; likewise a draft, a notice of no plan and an
+#: amended plan. After an order to re-assess the plan already exists, so its new version is an amended
+#: plan (as for `reassessment-final`).
+STEP_EVENTS: dict[str, tuple[str, ...]] = {
+    "draft": ("draft",), "final": ("final",), "no-plan": ("no-plan",), "amended": ("amended-plan",)}
+REASSESS_STEP_EVENTS = {**STEP_EVENTS, "final": ("final", "amended-plan")}
+
+
+def _step_done(case: Case, order: Event, steps: frozenset[str]) -> date | None:
+    """The first day on or after the order that one of `steps` was done: recorded as `order-complied`
+    or as the event that is the step itself."""
+    events = REASSESS_STEP_EVENTS if order.get("order") == "reassess" else STEP_EVENTS
+    kinds = {kind for step in steps for kind in events.get(step, ())}
+    days = [e.date for e in case.of_kind("order-complied") if e.date >= order.date and e.get("step") in steps]
+    days += [e.date for e in case.of_kind(*kinds) if e.date >= order.date] if kinds else []
+    return min(days, default=None)
+
+
 def tribunal_orders(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
     """Each step of a Tribunal order within its weeks of the order (reg 44(2)), or of the day the LA
     told the Tribunal it would not oppose the appeal (`--unopposed`, reg 45)."""
     out = []
-    complied = case.of_kind("order-complied")
     for order in case.of_kind("tribunal-order"):
         what = "LA did not oppose (reg 45)" if order.flag("unopposed") else "Tribunal order"
         for rule, weeks, steps in ORDER_RULES.get(order.get("order") or "", ()):
             due = weeks_after(order.date, weeks)
-            done = min((e.date for e in complied if e.date >= order.date and e.get("step") in steps),
-                       default=None)
+            done = _step_done(case, order, steps)
             out.append(deadline(rule, trigger=order.date, due=due, calendar=calendar,
                                 subject=order.get("order"), completed_on=done,
                                 basis=plus(f"{what} ({order.get('order')})", order.date,

@@ -62,8 +62,9 @@ def list_cases(db: Database, *, day: date, team: str | None, coordinator: str | 
 
     One pass over the deadlines (in case order, by the case_id index) folds each case's rows into
     what the row needs, skipping before the status is computed the rows that cannot count: done or
-    ended by the day and neither a final plan nor an annual review (which set the stage). The cases
-    are then joined to it. (A subquery per case per figure read the deadlines four times over.)"""
+    ended by the day and neither a final plan nor an annual review (which set the stage: a plan issued
+    under a Tribunal order has no 20-week `final-plan` of its own, its annual review says it is one).
+    The cases are then joined to it. (A subquery per case per figure read the deadlines four times over.)"""
     where: list[str] = ["c.received <= ?", LIVE_CASE_SQL]
     params: list[object] = [day]
     if team:
@@ -84,8 +85,8 @@ def list_cases(db: Database, *, day: date, team: str | None, coordinator: str | 
     ), f AS (
       SELECT s.case_id,
         MAX(CASE WHEN s.rule = 'annual-review' AND s.status = 'not-applicable' THEN 1 ELSE 0 END) AS ceased,
-        MAX(CASE WHEN s.rule = 'final-plan' AND s.status IN ('met', 'late', 'excepted')
-                  AND s.completed_on IS NOT NULL THEN 1 ELSE 0 END) AS planned,
+        MAX(CASE WHEN (s.rule = 'final-plan' AND s.status IN ('met', 'late', 'excepted')
+                  AND s.completed_on IS NOT NULL) OR s.rule = 'annual-review' THEN 1 ELSE 0 END) AS planned,
         MAX(CASE WHEN s.rule = 'final-plan' AND s.status = 'not-applicable' THEN 1 ELSE 0 END) AS closed,
         MIN(CASE WHEN s.status = 'open' AND s.kind <> 'local' AND s.owner = 'la' AND s.due < ?
                  THEN s.due END) AS next_due,
