@@ -69,6 +69,12 @@ class _Case:
     events: list = field(default_factory=list)
 
 
+def tracker_hint() -> str:
+    """Said when a file is not in sendtrack's layout: it is most likely a council's own tracker."""
+    return ("not sendtrack's import layout: for a council's own tracker give --map MAP.toml "
+            "(`sendtrack import-map FILE > MAP.toml` starts one)")
+
+
 # --- reading ------------------------------------------------------------------------------------------
 
 def _records(path: Path) -> Iterator[tuple[str, dict]]:
@@ -117,6 +123,8 @@ def _records(path: Path) -> Iterator[tuple[str, dict]]:
             raise RefusedError(f"{path}: not readable CSV ({exc})") from None
         missing = [c for c in REQUIRED if c not in header]
         unknown = [c for c in header if c not in COLUMNS and c not in IMPORT_ONLY]
+        if len(missing) == len(REQUIRED):  # none of the layout's own: a council's tracker, most likely
+            raise RefusedError(f"{path}: line 1: no {', '.join(missing)} columns: {tracker_hint()}")
         if missing or unknown:
             raise RefusedError(f"{path}: line 1: " + "; ".join(
                 ([f"missing column(s) {', '.join(missing)}"] if missing else [])
@@ -641,7 +649,7 @@ def _marked(db: Database, staging) -> bool:
         marker = import_marker(db)
     except Exception:  # noqa: BLE001 - a damaged or vanished database: keep the staged rows, to be safe
         return True
-    return marker is not None and marker.get("staging") == str(staging.path)
+    return marker is not None and Path(marker.get("staging") or "").resolve() == staging.path.resolve()
 
 
 class ImportStopped(RefusedError):

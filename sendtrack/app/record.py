@@ -64,7 +64,9 @@ class Change:
             return (j.deadline.rule, j.deadline.subject, j.deadline.trigger)
 
         def shown(j: Judged) -> str:
-            local_signal = j.deadline.kind == "local" and j.status in {Status.OVERDUE, Status.LATE}
+            # an open local milestone past its date is a warning, never a breach (spec 5), as `timeline`
+            # shows it; one completed after its date is "late" there too, never "at risk, completed …"
+            local_signal = j.deadline.kind == "local" and j.status == Status.OVERDUE
             return "at risk" if local_signal else str(j.status)
 
         def due(d) -> str:
@@ -79,7 +81,10 @@ class Change:
                 out.append(f"+ {label}: due {due(d)} ({shown(j)})")
             elif was.status != j.status or was.deadline.due != d.due:
                 done = f", completed {j.completed_on}" if j.completed_on else ""
-                out.append(f"~ {label}: due {due(d)}: {shown(was)} -> {shown(j)}{done}")
+                # a moved date (an appeal window a mediation certificate extends) shows where it was
+                moved = f"{due(was.deadline)} -> " if was.deadline.due != d.due else ""
+                status = f"{shown(was)} -> {shown(j)}" if was.status != j.status else shown(j)
+                out.append(f"~ {label}: due {moved}{due(d)}: {status}{done}")
             else:
                 continue
             if d.basis:

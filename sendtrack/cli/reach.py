@@ -80,6 +80,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Open statutory deadlines as an iCalendar file (RFC 5545) for Outlook: an all-day event per
         deadline on its act-by date, with the case reference and rule; no names."""
+        from datetime import datetime, time
         from pathlib import Path
 
         from sendtrack.cli.common import location
@@ -89,7 +90,7 @@ def register(app: typer.Typer) -> None:
 
         scope = _scope(as_of, team, coordinator)
         db = _open(scope)
-        data = calendar_bytes(db, scope, config(), within=within)
+        data = calendar_bytes(db, scope, config(), within=within, stamp=datetime.combine(scope.day, time(0)))
         with safe_output(Path(out) if out else None, force=force, database=location(), binary=True) as handle:
             handle.write(data)
 

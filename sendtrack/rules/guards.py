@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import cached_property
 
 from sendtrack.domain import Case, Deadline, Event
@@ -96,7 +96,10 @@ def plan_live(f: Facts) -> str | None:
         moved = transferred_out_on(f.earlier)
         if moved is not None and moved == ended:
             return f"the plan was sent to another LA on {moved}"
-        return f"the plan ceased: it ended on {ended} (the appeal window of the cease had passed)"
+        # said as `cease-effective` says it (spec 4.3): its due date is the last day the plan is
+        # maintained, the plan ends from the next day (`ended`)
+        return (f"the plan ceased: it was maintained until {ended - timedelta(days=1)} (cease-effective), "
+                "not after")
     return None
 
 
@@ -260,11 +263,13 @@ def request_refusal(*, dob: date, received: date, today: date) -> str | None:
     if received < EHC_START:
         return (f"request date {received} is before {EHC_START}, when EHC needs assessments began "
                 "(CFA 2014 Part 3)")
+    # a request date in the future is named as such before the age is judged on it: a mistyped year
+    # (2052) would otherwise read "26 or older", which sends the user to the date of birth
+    if received > today:
+        return f"request date {received} is in the future (today is {today})"
     if received >= months_after(dob, 12 * MAX_AGE):
         return f"the date of birth makes the child {MAX_AGE} or older on the request date (EHC plans are " \
                "for ages 0 to 25)"
-    if received > today:
-        return f"request date {received} is in the future (today is {today})"
     if received < dob:
         return f"request date {received} is before the date of birth"
     return None

@@ -96,6 +96,19 @@ def transfer_in_notice(case: Case, calendar: Calendar, settings: Settings) -> li
 
 # --- mediation and appeals (regs 33-39; Tribunal rules r.20) ---------------------------------------------
 
+#: Each appealable decision (paths.APPEALABLE) as the window's basis names it: "refusal to assess 10 Oct
+#: 2022 + 2 months", not "decision (decision)".
+APPEALED_WORDS = {
+    "decision": "refusal to assess",
+    "no-plan": "notice of no plan",
+    "final": "final plan",
+    "amended-plan": "amended plan",
+    "no-amendment": "decision not to amend",
+    "cease": "decision to cease",
+    "reassessment-decision": "refusal to reassess",
+}
+
+
 def appeal_deadline(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
     """The family's window to appeal a decision: the later of decision + 2 months and mediation
     certificate + 1 month (Tribunal rules r.20(1)(c); reg 33). A window, never a breach."""
@@ -105,7 +118,7 @@ def appeal_deadline(case: Case, calendar: Calendar, settings: Settings) -> list[
         for index, (known, due) in enumerate(stages):
             until = stages[index + 1][0] if index + 1 < len(stages) else None
             two = months_after(decision.date, 2)
-            basis = plus(f"decision ({decision.kind})", decision.date, "2 months", two)
+            basis = plus(APPEALED_WORDS[decision.kind], decision.date, "2 months", two)
             if index:
                 basis += f", but the mediation certificate of {day(known)} + 1 month = {day(due)} is later"
             out.append(deadline("appeal-deadline", trigger=decision.date, due=due, calendar=calendar,

@@ -88,7 +88,8 @@ def list_cases(db: Database, *, day: date, team: str | None, coordinator: str | 
         MAX(CASE WHEN (s.rule = 'final-plan' AND s.status IN ('met', 'late', 'excepted')
                   AND s.completed_on IS NOT NULL) OR s.rule = 'annual-review' THEN 1 ELSE 0 END) AS planned,
         MAX(CASE WHEN s.rule = 'final-plan' AND s.status = 'not-applicable' THEN 1 ELSE 0 END) AS closed,
-        MIN(CASE WHEN s.status = 'open' AND s.kind <> 'local' AND s.owner = 'la' THEN s.due END) AS next_due,
+        MIN(CASE WHEN s.status = 'open' AND s.kind <> 'local' AND s.owner = 'la' AND s.due < ?
+                 THEN s.due END) AS next_due,
         SUM(CASE WHEN s.status = 'overdue' AND s.kind <> 'local' AND s.owner = 'la' THEN 1 ELSE 0 END)
           AS overdue
       FROM s GROUP BY s.case_id
@@ -99,5 +100,7 @@ def list_cases(db: Database, *, day: date, team: str | None, coordinator: str | 
            ELSE 'assessment' END AS stage,
       f.next_due, COALESCE(f.overdue, 0) AS overdue
     FROM cases c LEFT JOIN f ON f.case_id = c.id WHERE {clause} ORDER BY c.ref"""
-    return db.stream(sql, (*status_params(day), day, day, *visible_params(day), *params, *params))
+    # date.max is rules.paths.PENDING, a due date still to be set (a cease awaiting the Tribunal): never
+    # a case's next due date
+    return db.stream(sql, (*status_params(day), day, day, *visible_params(day), *params, date.max, *params))
 
