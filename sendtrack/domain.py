@@ -10,7 +10,7 @@ from typing import overload
 
 #: Rules that run out like a family window though the LA owns them (mirrored in storage.queries)
 WINDOW_RULES = frozenset({"cease-effective"})
-#: What an erased case's name becomes (storage/privacy.ERASED_NAME is the same text): shown as itself
+#: What an erased case's name becomes (storage/privacy.ERASED_NAME is this): shown as itself
 #: where initials are shown (output/render.initials).
 ERASED_NAME = "(erased)"
 
