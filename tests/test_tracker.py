@@ -265,6 +265,32 @@ def test_import_map_quotes_headings_and_value_words_never_a_child(cli, tmp_path)
     assert "no heading row recognised" in result.stderr and "Testchild" not in result.stderr + result.stdout
 
 
+def test_import_map_places_the_return_fields_by_their_own_names(cli, tmp_path):
+    # a tracker whose headings are the return fields' own names (found by a trial user: UPN, Sex,
+    # Ethnicity, Primary Need and Request Source were listed as "not placed"), then imported with that
+    # map as printed: the values reach the case
+    path = tmp_path / "t.csv"
+    path.write_text("Child Name,DOB,Date Request Received,Request Source,UPN,Sex,Ethnicity,Primary Need,"
+                    "Secondary Need,Postcode,URN,Placement Start Date\n"
+                    "Testchild Secret,01/02/2015,06/01/2025,Parent,L919200025001,F,WBRI,ASD,SLCN,AL10 9AB,"
+                    "117001,01/09/2019\n", encoding="utf-8")
+    out = cli.ok(["import-map", str(path)])
+    for line in ('source = "Request Source"', 'upn = "UPN"', 'sex = "Sex"', 'ethnicity = "Ethnicity"',
+                 'primary_need = "Primary Need"', 'secondary_need = "Secondary Need"',
+                 'postcode = "Postcode"', 'urn = "URN"', 'placement_from = "Placement Start Date"'):
+        assert line in out, (line, out)
+    assert "Headings not placed" not in out
+    mapping = tmp_path / "m.toml"
+    mapping.write_text(out, encoding="utf-8")
+    cli.ok(["import", "--map", str(mapping), str(path)])
+    exported = tmp_path / "x.csv"
+    cli.ok(["export", "--out", str(exported)])
+    row = next(csv.DictReader(exported.open(encoding="utf-8")))
+    assert (row["upn"], row["sex"], row["ethnicity"], row["primary_need"], row["postcode"]) == (
+        "L919200025001", "F", "WBRI", "ASD", "AL10 9AB")
+    assert '"urn": "117001"' in row["placements"] and '"entry": "2019-09-01"' in row["placements"]
+
+
 def test_headings_not_found_are_named(cli, tmp_path):
     (tmp_path / "t.csv").write_text("Name,Birth,When\nA,01/01/2015,06/01/2025\n", encoding="utf-8")
     (tmp_path / "m.toml").write_text("[columns]\nname = 'Name'\ndob = 'DOB'\nreceived = 'Received'\n")

@@ -129,3 +129,40 @@ def test_a_pending_cease_effective_is_never_a_cases_next_due(cli, private_db):
     assert row["next_due"] is None, row
     assert "9999" not in cli.ok("cases --as-of 2024-03-04") + cli.ok("cases --format csv --as-of 2024-03-04")
     assert dump(private_db) == before
+
+
+def test_the_digests_more_hint_names_the_database_given(planned, private_db):
+    # on 1 Mar 2024 front-door holds two at-risk milestones (no draft by week 14 nor by its later
+    # milestone of a plan issued long ago): with --limit 1 the section ends "… and 1 more: <command>";
+    # given --db, the command pasted must read the same database
+    out = planned.ok(["--db", str(private_db), "digest", "--as-of", "2024-03-01", "--limit", "1"])
+    hints = [line for line in out.splitlines() if "more: " in line]
+    assert hints, out
+    assert all(f"sendtrack --db {private_db} " in line for line in hints), hints
+    # without --db (SENDTRACK_DB names it, as cron's environment may) the hint is the bare command
+    bare = [line for line in planned.ok("digest --as-of 2024-03-01 --limit 1").splitlines() if "more: " in line]
+    assert bare and all("more: sendtrack at-risk --team" in line for line in bare), bare
+
+
+@pytest.mark.parametrize("mode,warned", [(0o644, True), (0o600, False)])
+def test_a_redirected_export_warns_when_others_can_read_the_file(planned, private_db, tmp_path, mode, warned):
+    # `sendtrack export > file`: the shell makes the file with the umask's mode, which sendtrack cannot
+    # choose; it says so on stderr (and leaves the file's mode to its owner)
+    import os
+    import subprocess
+
+    from tests.test_report_output import installed_sendtrack
+
+    program = installed_sendtrack()
+    if program is None:
+        pytest.skip("sendtrack is not installed (pip install -e .)")
+    out = tmp_path / "export.csv"
+    out.touch()
+    os.chmod(out, mode)
+    with out.open("wb") as handle:
+        done = subprocess.run([program, "--db", str(private_db), "export"], stdout=handle,
+                              stderr=subprocess.PIPE, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert ("others can read" in done.stderr) is warned, done.stderr
+    assert "Testchild" not in done.stderr and (out.stat().st_mode & 0o777) == mode
+    assert "P1" in out.read_text(encoding="utf-8")
