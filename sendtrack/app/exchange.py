@@ -232,6 +232,19 @@ def _int(value, what: str) -> int | None:
         raise ValueError(f"{what} {value!r} is not a whole number") from None
 
 
+#: The largest event id import keeps: 2**53, the last whole number every JSON reader holds exactly
+#: (RFC 8259 section 6), far under SQLite's 2**63 - 1, so the next id recorded after it still fits.
+MAX_EVENT_ID = 2 ** 53
+
+
+def _event_id(value, what: str) -> int | None:
+    number = _int(value, what)
+    if number is not None and not 1 <= number <= MAX_EVENT_ID:
+        shown = str(number) if len(str(number)) <= 20 else f"{str(number)[:20]}..."
+        raise ValueError(f"{what} {shown} must be a positive whole number no larger than {MAX_EVENT_ID}")
+    return number
+
+
 def _flag(value, what: str) -> bool:
     if isinstance(value, bool):
         return value
@@ -346,8 +359,8 @@ def _cases(path: Path, known_teams: set[str], problems: list[str], *, today: dat
             when = _day(row.get("date"))
             if kind == "assign" and details["team"] not in known_teams:
                 raise ValueError(f"unknown team {details['team']!r}")
-            event_id = _int(row.get("event_id"), "event_id")
-            voids = _int(row.get("voids"), "voids")
+            event_id = _event_id(row.get("event_id"), "event_id")
+            voids = _event_id(row.get("voids"), "voids")
             if (kind == "void") != (voids is not None):
                 raise ValueError("voids names the voided event on void rows, and only there")
             by = _text(row.get("recorded_by"))
@@ -413,7 +426,7 @@ class _Numbering:
                 ok = False
                 continue
             if self.keep and event_id is not None:
-                if event_id < 1 or self._taken(event_id):
+                if self._taken(event_id):
                     problems.append(f"{where}: {case.ref}: event_id {event_id} is used twice in the file")
                     ok = False
                     continue
