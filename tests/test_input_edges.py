@@ -4,6 +4,7 @@ every way in; issue 12: the return fields): each refused in words, never "unexpe
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 
 import pytest
 
@@ -53,3 +54,88 @@ def test_csv_import_refuses_an_event_id_outside_1_to_2_53(cli, tmp_path, event_i
     assert result.stderr.count("\n") == 1 and "unexpected error" not in result.stderr
     assert "line 2" in result.stderr and "must be a positive whole number" in result.stderr, result.stderr
     assert cli.ok(["--db", str(other), "cases", "--format", "csv"]).strip().count("\n") == 0
+
+
+# --- edit's placements: the old one never leaves before it started; dates a child could be placed on -----
+
+PLACED = ("add-request --ref P1 --name 'Quillonby Testchild' --dob 2015-03-15 --received 2025-01-06 "
+          "--urn 117001 --placement-from 2019-09-02")
+
+
+@pytest.fixture
+def placed(backend_cli):
+    backend_cli.ok(PLACED)
+    return backend_cli
+
+
+def _placements(backend) -> list[tuple]:
+    db = backend.open()
+    try:
+        return [tuple(str(v)[:10] if v is not None else None for v in r) for r in db.all(
+            "SELECT urn, setting_type, entry, leaving FROM placements ORDER BY id")]
+    finally:
+        db.close()
+
+
+def _refused(cli, backend, line, message) -> None:
+    before = backend.snapshot()
+    result = cli(line)
+    assert result.exit_code == 1, result.stdout + result.stderr
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("sendtrack: "), result.stderr
+    assert message in result.stderr, result.stderr
+    assert "unexpected error" not in result.stderr and "2015-03-15" not in result.stderr
+    assert backend.snapshot() == before
+
+
+@pytest.mark.parametrize("start", ["2019-09-02", "2019-09-01", "2018-01-01"],
+                         ids=["same-day", "day-before", "a-year-before"])
+def test_a_new_placement_starting_on_or_before_the_current_ones_entry_is_refused(placed, backend, start):
+    """Before the fix the old placement left on start - 1 day, before its own entry of 2019-09-02:
+    `check` passed, and importing the export was refused, losing the backup."""
+    _refused(placed, backend, f"edit P1 --setting-type EHE --placement-from {start} --reason moved",
+             "placement-from must be after the current placement's entry (2019-09-02)")
+
+
+@pytest.mark.parametrize("start,message", [
+    ("0001-01-01", "outside the years sendtrack can count in"),
+    ("9999-12-31", "outside the years sendtrack can count in"),
+    ("2015-03-14", "placement-from is before the child's date of birth"),  # DOB 2015-03-15, one day before
+    ((date.today() + timedelta(days=1)).isoformat(), "placement-from is after today"),
+], ids=["year-1", "year-9999", "day-before-birth", "tomorrow"])
+@pytest.mark.parametrize("way", ["edit", "add-request"])
+def test_placement_dates_a_child_cannot_have_are_refused(backend_cli, backend, start, message, way):
+    if way == "edit":
+        backend_cli.ok(PLACED.replace(" --urn 117001 --placement-from 2019-09-02", ""))
+        line = f"edit P1 --urn 117002 --placement-from {start} --reason moved"
+    else:
+        line = PLACED.replace("2019-09-02", start)
+    _refused(backend_cli, backend, line, message)
+
+
+def test_placement_from_today_is_accepted_by_edit_and_add_request(placed, backend):
+    """README: `today` works wherever a date is."""
+    today = date.today()
+    placed.ok("edit P1 --setting-type EHE --placement-from today --reason moved")
+    placed.ok(PLACED.replace("P1", "P2").replace("2019-09-02", "today").replace("Quillonby", "Other"))
+    assert _placements(backend) == [("117001", None, "2019-09-02", (today - timedelta(days=1)).isoformat()),
+                                    (None, "EHE", today.isoformat(), None),
+                                    ("117001", None, today.isoformat(), None)]
+
+
+def test_a_new_placement_without_placement_from_is_refused_when_one_is_current(placed, backend):
+    """README (Statutory returns): the current placement leaves the day before the new one starts, so
+    the start is needed; before the fix two open rank-1 placements were left."""
+    _refused(placed, backend, "edit P1 --urn 117002 --reason moved", "give --placement-from")
+
+
+def test_check_reports_a_placement_leaving_before_its_entry(placed, backend):
+    db = backend.open()
+    try:
+        with db.write():
+            db.execute("UPDATE placements SET leaving = ? WHERE urn = ?", (date(2019, 8, 1), "117001"))
+    finally:
+        db.close()
+    result = placed("check")
+    assert result.exit_code == 1, result.stdout + result.stderr
+    assert ("P1: placement-dates: a rank-1 placement leaves (2019-08-01) before its entry (2019-09-02)"
+            in result.stdout + result.stderr)

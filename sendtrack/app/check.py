@@ -25,6 +25,7 @@ from sendtrack.storage.bulk import import_marker
 from sendtrack.storage.columns import DEADLINE_FIELDS
 from sendtrack.storage.db import Database
 from sendtrack.storage.privacy import ERASED_NAME
+from sendtrack.storage.returns import placements_out_of_order
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +55,8 @@ class Snapshot:
     breaks: list[audit.Break] = field(default_factory=list)  # the first broken link of each case's chain
     missing_triggers: list[str] = field(default_factory=list)  # append-only triggers not in place
     import_marker: dict | None = None  # an import being written, or stopped part-way (storage/bulk.py)
+    #: (case id, rank, entry, leaving) of placements that leave before they start
+    placements_out_of_order: list[tuple] = field(default_factory=list)
     #: each case as the rules see it, built once from its row and events (see `case_of`)
     built: dict[int, Case] = field(default_factory=dict, repr=False)
 
@@ -81,7 +84,9 @@ def read(db: Database) -> Snapshot:
         breaks = audit.find_breaks(db)
         missing = audit.missing_triggers(db)
         marker = import_marker(db)
-    return Snapshot(cases, dict(events), dict(deadlines), problems, fingerprint, breaks, missing, marker)
+        placements = placements_out_of_order(db)
+    return Snapshot(cases, dict(events), dict(deadlines), problems, fingerprint, breaks, missing, marker,
+                    placements_out_of_order=placements)
 
 
 def orphans(snap: Snapshot, context: Context, today: date) -> list[Problem]:
@@ -337,11 +342,22 @@ def unfinished_import(snap: Snapshot, context: Context, today: date) -> list[Pro
                                               "again to finish it")]
 
 
+def placement_dates(snap: Snapshot, context: Context, today: date) -> list[Problem]:
+    """No placement leaves before it starts: `import` refuses such a placement, so the export of a
+    database holding one could not be restored."""
+    refs = {c.id: c.ref for c in snap.cases}
+    return [Problem(refs.get(case_id, f"case id {case_id}"), "placement-dates",
+                    f"a rank-{rank} placement leaves ({leaving}) before its entry ({entry}): an "
+                    "import of the export would refuse it")
+            for case_id, rank, entry, leaving in snap.placements_out_of_order]
+
+
 Check = Callable[[Snapshot, Context, date], list[Problem]]
 #: The checks, in the order they are described; `event_order` and `deadlines` (the rules' work, nearly
 #: all of check's time) run a case at a time in worker processes (see PER_CASE and `_per_case`).
 CHECKS: tuple[Check, ...] = (configuration, orphans, unique_refs, requests, voids, event_order, deadlines,
-                             open_requests, audit_chain, unfinished_import, closure_calendar, journey_notes)
+                             open_requests, audit_chain, unfinished_import, closure_calendar, journey_notes,
+                             placement_dates)
 #: The checks of CHECKS that look at one case at a time, and how: split over worker processes.
 PER_CASE: dict[Check, Callable[..., list[Problem]]] = {event_order: event_order_of, deadlines: deadlines_of}
 #: Below this many cases the workers cost more than they save.

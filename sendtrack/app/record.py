@@ -136,6 +136,7 @@ def add_request(db: Database, *, name: str, dob: date, received: date, ref: str 
     problem = request_refusal(dob=dob, received=received, today=today)
     if problem:
         raise RefusedError(problem)
+    refuse_placement_from(return_values, dob=dob, today=today, context=context)
     with materialising(db, context):
         ref = ref or store.next_ref(db)
         if store.ref_taken(db, ref):
@@ -240,6 +241,8 @@ def edit(db: Database, *, ref: str, values: dict, reason: str, by: str, today: d
             if problem:
                 raise RefusedError(f"{ref}: {problem}")
         before = judge(compute(store.to_case(case_row, rows), calendar, context.settings), today)
+        refuse_placement_from(return_values, dob=changed.get("dob", case_row.dob), today=today,
+                              context=context)
         return_changes = change_return_values(db, case_row.id, return_values) if return_values else {}
         if not changed and not return_changes:
             raise RefusedError(f"{ref}: nothing to correct: the case already holds "
@@ -336,6 +339,23 @@ def _day(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
 
 
+def refuse_placement_from(values: dict, *, dob: date, today: date, context: Context) -> None:
+    """A new current placement's start (checked return values' `placement_from`) is a day the calendar
+    counts in, not before the child's date of birth and not after `today` (the CLI's, passed in).
+    Messages name the option, never the date of birth."""
+    entry = values.get("placement_from")
+    if not entry:
+        return
+    day = date.fromisoformat(entry)
+    first, last = context.calendar.first_year, context.calendar.last_year
+    if not first <= day.year <= last:
+        raise RefusedError(f"placement-from is outside the years sendtrack can count in ({first}-{last})")
+    if day < dob:
+        raise RefusedError("placement-from is before the child's date of birth")
+    if day > today:
+        raise RefusedError("placement-from is after today: record a placement once it has started")
+
+
 def change_return_values(db: Database, case_id: int, values: dict) -> dict[str, list]:
     """For `edit` (inside its write): set the given return fields (checked by codes.check_return_values)
     and, with --urn/--ukprn/--setting-type, a new current main placement (the one it replaces leaves the
@@ -353,6 +373,14 @@ def change_return_values(db: Database, case_id: int, values: dict) -> dict[str, 
     set_case_values(db, [(case_id, {key: new for key, (_, new) in changes.items()})])
     new = current_placement(checked)
     if new is not None and (placement is None or new.as_data() != placement.as_data()):
+        if placement is not None and new.entry is None:
+            raise RefusedError("the case has a current placement: give --placement-from, the day the new "
+                               "one started (the current one leaves the day before)")
+        if placement is not None and placement.entry is not None and new.entry is not None \
+                and new.entry <= placement.entry:
+            raise RefusedError(f"placement-from must be after the current placement's entry "
+                               f"({placement.entry}): the current one leaves the day before the new one "
+                               "starts")
         set_current_placement(db, case_id, new)
         changes["placement"] = [placement.as_data() if placement else None, new.as_data()]
     return changes

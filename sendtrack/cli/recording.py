@@ -150,6 +150,15 @@ def with_return_fields(handler) -> None:
         *(p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own), *return_field_parameters()])
 
 
+def return_days(returns: dict) -> dict:
+    """The return fields as given, `--placement-from today` made the real today's date (read here, at
+    the edge, as every other date option's `today` is)."""
+    given = returns.get("placement_from")
+    if isinstance(given, str) and given.strip().casefold() == "today":
+        return {**returns, "placement_from": today().isoformat()}
+    return returns
+
+
 def _edit_parameter(field: kinds.CaseField) -> inspect.Parameter:
     """The typer option of one correctable case value (kinds.CASE_FIELDS)."""
     if field.type == "flag":
@@ -171,7 +180,8 @@ def _edit(ref: str, reason: str, by: str | None, **given) -> None:
         if value is None:
             continue
         values[field.key] = required_date(value, field.flag) if field.type == "date" else value
-    returns = {field.key: given[field.key] for field in RETURN_FIELDS if given.get(field.key) is not None}
+    returns = return_days({field.key: given[field.key] for field in RETURN_FIELDS
+                           if given.get(field.key) is not None})
     rules = context()
     db = open_db()
     change = records.edit(db, ref=ref, values=values, reason=reason, by=records.recorder(by), today=today(),
@@ -237,7 +247,7 @@ def register(app: typer.Typer) -> None:
             team=team, coordinator=coordinator, looked_after=looked_after,
             alternative_provision=alternative_provision, setting=setting,
             by=records.recorder(by), today=today(), context=rules, allow_duplicate=allow_duplicate,
-            returns=returns)
+            returns=return_days(returns))
         typer.echo(change.ref)
 
     with_return_fields(add_request)

@@ -76,6 +76,14 @@ def set_current_placement(db: Database, case_id: int, placement: Placement) -> N
     add_placements(db, [(case_id, placement)])
 
 
+def placements_out_of_order(db: Database) -> list[tuple[int, int, date | None, date | None]]:
+    """(case id, rank, entry, leaving) of every placement that leaves before it starts (an import of the
+    export would refuse it), by case id."""
+    rows = db.all("SELECT case_id, rank, entry, leaving FROM placements WHERE entry IS NOT NULL AND "
+                  "leaving IS NOT NULL AND leaving < entry ORDER BY case_id, id")
+    return [(r[0], r[1], as_date(r[2]), as_date(r[3])) for r in rows]
+
+
 def placements_of(db: Database, case_id: int) -> list[Placement]:
     sql = f"{columns.select('placements', PLACEMENT_VALUES)} WHERE case_id = ? ORDER BY id"
     rows = db.all(sql, (case_id,))
