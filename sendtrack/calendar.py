@@ -93,15 +93,27 @@ def load_closures(path: Path | None = None) -> tuple[Closure, ...]:
     with path.open(newline="", encoding="utf-8") as handle:
         rows = (row for row in handle if not row.startswith("#"))
         for number, row in enumerate(csv.DictReader(rows), start=2):
-            try:
-                closures.append(
-                    Closure(
-                        institution=row["institution"].strip() or "*",
-                        closed_from=date.fromisoformat(row["closed_from"]),
-                        reopens=date.fromisoformat(row["reopens"]),
-                        estimated=row.get("estimated", "").strip().lower() in {"yes", "true", "1"},
-                    )
+            where = f"{path.name}: row {number}"
+            for column in ("institution", "closed_from", "reopens"):
+                if column not in row:
+                    raise ValueError(f"{path.name}: no {column} column (institution, closed_from, reopens, "
+                                     "estimated, note)")
+            closures.append(
+                Closure(
+                    institution=(row["institution"] or "").strip() or "*",
+                    closed_from=_closure_day(row["closed_from"], f"{where}: closed_from"),
+                    reopens=_closure_day(row["reopens"], f"{where}: reopens"),
+                    estimated=(row.get("estimated") or "").strip().lower() in {"yes", "true", "1"},
                 )
-            except (KeyError, ValueError) as exc:
-                raise ValueError(f"{path.name}: row {number}: {exc}") from None
+            )
     return tuple(closures)
+
+
+def _closure_day(value: str | None, what: str) -> date:
+    """A closure's date: `YYYY-MM-DD` (spaces around it trimmed), as every other way in takes a date."""
+    from sendtrack.codes import iso_date
+
+    try:
+        return iso_date((value or "").strip())
+    except ValueError:
+        raise ValueError(f"{what} is not a real date in the form YYYY-MM-DD") from None

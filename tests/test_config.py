@@ -4,6 +4,7 @@ its fingerprint stored with the deadlines so two configurations are never mixed.
 from __future__ import annotations
 
 import sqlite3
+from datetime import date
 
 import pytest
 import typer
@@ -180,7 +181,37 @@ def test_a_school_calendar_that_does_not_parse_is_refused(held, private_db, tmp_
     (tmp_path / "closures.csv").write_text("institution,closed_from,reopens,estimated\n*,2025-07-23,soon,no\n")
     path = variant(tmp_path, "calendar.toml", replace=('school_calendar = ""', 'school_calendar = "closures.csv"'))
     refused(held, private_db, RECORD, config_path=path,
-            line="[rules] school_calendar: closures.csv: row 2: Invalid isoformat string: 'soon'")
+            line="[rules] school_calendar: closures.csv: row 2: reopens is not a real date in the form "
+                 "YYYY-MM-DD")
+
+
+@pytest.mark.parametrize("closed_from", ["2022-W29-4", "20220721", "2022-07-21T00:00", "2022-02-30", ""])
+def test_a_school_calendar_date_not_in_the_form_yyyy_mm_dd_is_refused(held, private_db, tmp_path, closed_from):
+    """codes.iso_date, as every other way in: date.fromisoformat alone took week dates and basic forms."""
+    (tmp_path / "closures.csv").write_text("institution,closed_from,reopens,estimated\n"
+                                           "*,2022-07-21,2022-09-01,no\n"
+                                           f"*,{closed_from},2023-09-01,no\n")
+    path = variant(tmp_path, "calendar.toml", replace=('school_calendar = ""', 'school_calendar = "closures.csv"'))
+    refused(held, private_db, RECORD, config_path=path,
+            line="[rules] school_calendar: closures.csv: row 3: closed_from is not a real date in the form "
+                 "YYYY-MM-DD")
+
+
+def test_a_school_calendar_date_with_spaces_around_it_is_trimmed(held, tmp_path):
+    from sendtrack.calendar import load_closures
+
+    (tmp_path / "closures.csv").write_text("institution,closed_from,reopens,estimated\n"
+                                           "*, 2022-07-21 ,2022-09-01,no\n")
+    assert [(c.closed_from, c.reopens) for c in load_closures(tmp_path / "closures.csv")] == [
+        (date(2022, 7, 21), date(2022, 9, 1))]
+
+
+def test_a_school_calendar_row_missing_its_columns_is_one_line(held, private_db, tmp_path):
+    (tmp_path / "closures.csv").write_text("institution,closed_from,reopens,estimated\n*\n")
+    path = variant(tmp_path, "calendar.toml", replace=('school_calendar = ""', 'school_calendar = "closures.csv"'))
+    refused(held, private_db, RECORD, config_path=path,
+            line="[rules] school_calendar: closures.csv: row 2: closed_from is not a real date in the form "
+                 "YYYY-MM-DD")
 
 
 def test_a_closure_that_reopens_before_it_closes_is_refused(held, private_db, tmp_path):

@@ -139,3 +139,48 @@ def test_check_reports_a_placement_leaving_before_its_entry(placed, backend):
     assert result.exit_code == 1, result.stdout + result.stderr
     assert ("P1: placement-dates: a rank-1 placement leaves (2019-08-01) before its entry (2019-09-02)"
             in result.stdout + result.stderr)
+
+
+# --- import's created_at / recorded_at: export's form only, and not in the future -----------------
+
+def _json_with(tmp_path, **event_or_case) -> str:
+    child = json.loads(json.dumps(JSON_CHILD))
+    for key, value in event_or_case.items():
+        if key == "recorded_at":
+            child["events"][0][key] = value
+        else:
+            child[key] = value
+    path = tmp_path / "stamps.json"
+    path.write_text(json.dumps({"format": "sendtrack", "version": 1, "cases": [child]}), encoding="utf-8")
+    return str(path)
+
+
+IN_TWO_DAYS = (date.today() + timedelta(days=2)).isoformat()
+BAD_STAMPS = {
+    "week-date": ("2025-W02-1 10:00:00", "is not a date and time in the form YYYY-MM-DD HH:MM:SS"),
+    "basic-form": ("20250106 10:00:00", "is not a date and time in the form YYYY-MM-DD HH:MM:SS"),
+    "an-offset": ("2025-01-06 10:00:00+05:00", "is not a date and time in the form YYYY-MM-DD HH:MM:SS"),
+    "a-T": ("2025-01-06T10:00:00", "is not a date and time in the form YYYY-MM-DD HH:MM:SS"),
+    "no-seconds": ("2025-01-06 10:00", "is not a date and time in the form YYYY-MM-DD HH:MM:SS"),
+    "not-a-real-time": ("2025-01-06 25:00:00", "is not a date and time in the form YYYY-MM-DD HH:MM:SS"),
+    "year-2099": ("2099-01-01 10:00:00", "is in the future"),
+    "in-two-days": (f"{IN_TWO_DAYS} 00:00:00", "is in the future"),
+}
+
+
+@pytest.mark.parametrize("stamp,message", BAD_STAMPS.values(), ids=BAD_STAMPS.keys())
+@pytest.mark.parametrize("key", ["recorded_at", "created_at"])
+def test_import_takes_recorded_and_created_times_only_as_export_writes_them(cli, tmp_path, key, stamp,
+                                                                              message):
+    result = cli(["import", _json_with(tmp_path, **{key: stamp})])
+    assert result.exit_code == 1, result.stdout + result.stderr
+    assert result.stderr.count("\n") == 1 and f"J1: {key}" in result.stderr and message in result.stderr, \
+        result.stderr
+    assert cli.ok("cases --format csv").strip().count("\n") == 0
+
+
+def test_import_takes_the_exports_form_up_to_a_day_ahead(cli, tmp_path):
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()  # a day's grace for clocks and time zones
+    cli.ok(["import", _json_with(tmp_path, recorded_at=f"{tomorrow} 23:59:59",
+                                 created_at="2025-01-06 09:30:00")])
+    assert cli.json("history J1 --format json")[0]["recorded_at"] == f"{tomorrow} 23:59:59"

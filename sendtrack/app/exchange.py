@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import sqlite3
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -210,14 +211,26 @@ def _date(value, what: str) -> date:
         raise ValueError(f"{what} {text!r} is not a real date in the form YYYY-MM-DD") from None
 
 
-def _stamp(value, what: str) -> str | None:
+#: A recording time as export writes it (UTC, to the second): `datetime.fromisoformat` alone also takes
+#: week dates, basic forms and offsets, none of which export writes
+_STAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}")
+
+
+def _stamp(value, what: str, today: date) -> str | None:
+    """A created_at/recorded_at as export writes it, `YYYY-MM-DD HH:MM:SS` and nothing else, real, and
+    not after the day after `today` (a day's grace for clocks and time zones)."""
     text = _text(value)
     if text is None:
         return None
     try:
-        datetime.fromisoformat(text)
+        if not isinstance(text, str) or not _STAMP.fullmatch(text):
+            raise ValueError(text)
+        stamp = datetime.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"{what} {text!r} is not a date and time (YYYY-MM-DD HH:MM:SS)") from None
+        shown = f" {text[:19]!r}" if isinstance(text, str) and text.isprintable() else ""
+        raise ValueError(f"{what}{shown} is not a date and time in the form YYYY-MM-DD HH:MM:SS") from None
+    if stamp.date() > today + timedelta(days=1):
+        raise ValueError(f"{what} {text} is in the future")
     return text
 
 
@@ -305,7 +318,7 @@ def _case_values(row: dict, when: date, known_teams: set[str], today: date) -> d
         "looked_after": _flag(row.get("looked_after"), "looked_after"),
         "alternative_provision": _flag(row.get("alternative_provision"), "alternative_provision"),
         "setting": clean_text(setting, "setting") if setting else None,
-        "created_at": _stamp(row.get("created_at"), "created_at"),
+        "created_at": _stamp(row.get("created_at"), "created_at", today),
         "returns": _return_values(row),
     }
     problem = request_refusal(dob=values["dob"], received=when, today=today)
@@ -365,7 +378,7 @@ def _cases(path: Path, known_teams: set[str], problems: list[str], *, today: dat
                 raise ValueError("voids names the voided event on void rows, and only there")
             by = _text(row.get("recorded_by"))
             by = _person(by) if by is not None else None
-            at = _stamp(row.get("recorded_at"), "recorded_at")
+            at = _stamp(row.get("recorded_at"), "recorded_at", today)
             values = _case_values(row, when, known_teams, today) if kind == "request" else None
         except (ValueError, RefusedError) as exc:
             problems.append(f"{where}: {ref + ': ' if ref else ''}{exc}")
