@@ -112,9 +112,11 @@ MAIL_KEYS: dict[str, Key] = {
                    deadlines=False),
     "recipients": Key(dict, "addresses per team id", deadlines=False),
 }
-#: An address as a mail header takes it, loosely: local@domain with no spaces, commas, angle brackets or
-#: control characters (\Z, not $: a trailing newline would pass $).
-_PART = r"[^@\s<>,;\"\x00-\x1f\x7f-\x9f]+"
+#: An address as a mail header takes it, loosely: local@domain of printable ASCII with no spaces, commas,
+#: angle brackets or quotes (\Z, not $: a trailing newline would pass $). ASCII only: a non-ASCII local
+#: part needs SMTPUTF8, which the standard library's headers refuse, and it keeps out bidi overrides and
+#: other invisible characters (README: Mail).
+_PART = r"[!#-+\--:=?A-~]+"
 ADDRESS = re.compile(rf"^{_PART}@{_PART}\.{_PART}\Z")
 #: A mail server's name: DNS labels of letters, digits, hyphens (and underscores, which some councils'
 #: internal names carry), or an IP address (checked by `host_problem`).
@@ -131,8 +133,14 @@ def host_problem(host: str) -> str | None:
         return None
     except ValueError:
         pass
+    if "@" in host:
+        return ("is not a server name: a host is the server's name only (the login is [mail] user, the "
+                "password SENDTRACK_SMTP_PASSWORD or [mail] password_file)")
     if ":" in host and not host.startswith("["):
-        return "is not a server name or IP address: give the port as port, not host:port"
+        name, _, port = host.rpartition(":")
+        if port.isdigit() and _HOST_NAME.match(name):
+            return "is not a server name or IP address: give the port as port, not host:port"
+        return "is not a server name or IP address: a host is the server's name only (smtp.example.gov.uk)"
     if len(host) <= 253 and _HOST_NAME.match(host):
         return None
     return "is not a server name or IP address (smtp.example.gov.uk, 192.0.2.25 or ::1)"
@@ -328,7 +336,9 @@ def _mail(section: Any, path: Path, teams: set[str], report) -> Mail:
         elif key.kind is str and CONTROLS.search(value):
             report("[mail] ", f"{name}: {_shown(value)} holds a control character")
         elif name == "host" and (problem := host_problem(value)) is not None:
-            report("[mail] ", f"host: {_shown(value)} {problem}")
+            # a host holding '@' or ':' may hold a login and password (user:pw@smtp...): never echoed
+            shown = "" if "@" in value or ":" in value else f"{_shown(value)} "
+            report("[mail] ", f"host: {shown}{problem}")
         elif name == "from" and not ADDRESS.match(value):
             report("[mail] ", f"from: {_shown(value)} is not an address (name@example.gov.uk)")
         else:

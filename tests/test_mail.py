@@ -325,6 +325,16 @@ def test_send_needs_a_server_and_options_need_send(send, db, tmp_path):
     assert result.exit_code == 1 and "is not an address" in result.stderr
 
 
+@pytest.mark.parametrize("address", ["a\u202e@council.example", "team@coun\u202ecil.example",
+                                     "zo\u00eb@council.example", "a\u200b@council.example"])
+def test_to_refuses_bidi_invisible_and_non_ascii_addresses(send, tmp_path, address):
+    """A recipient with U+202E passed validation (breaker, issue 9); refused in one line, escaped."""
+    result = send(configuration(tmp_path, 1, None), "--to", address)
+    assert result.exit_code == 1, result.output
+    assert result.stderr.count("\n") == 1 and "is not an address" in result.stderr
+    assert "\u202e" not in result.stderr and "\u200b" not in result.stderr and result.stdout == ""
+
+
 @pytest.mark.parametrize(("extra", "line"), [
     ('[mail]\nhots = "x"', "[mail] hots: unknown key; did you mean host?"),
     ('[mail]\nport = 0', "[mail] port: 0 is out of range (1 to 65535)"),
@@ -340,16 +350,30 @@ def test_send_needs_a_server_and_options_need_send(send, db, tmp_path):
     # a trial user's finding: bad server names and control characters were taken as they were
     ('[mail]\nhost = "ho st"', '[mail] host: "ho st" is not a server name or IP address (smtp.example.gov.uk, '
                                '192.0.2.25 or ::1)'),
-    ('[mail]\nhost = "[::1"', '[mail] host: "[::1" is not a server name or IP address (smtp.example.gov.uk, '
+    ('[mail]\nhost = "[::1"', '[mail] host: is not a server name or IP address (smtp.example.gov.uk, '
                               '192.0.2.25 or ::1)'),
-    ('[mail]\nhost = "smtp://relay"', '[mail] host: "smtp://relay" is not a server name or IP address: give '
-                                      'the port as port, not host:port'),
-    ('[mail]\nhost = "relay:25"', '[mail] host: "relay:25" is not a server name or IP address: give the port '
-                                  'as port, not host:port'),
+    # a host holding ':' or '@' is never echoed: it may hold a login and password (breaker, issue 9)
+    ('[mail]\nhost = "smtp://relay"', "[mail] host: is not a server name or IP address: a host is the "
+                                      "server's name only (smtp.example.gov.uk)"),
+    ('[mail]\nhost = "relay:25"', "[mail] host: is not a server name or IP address: give the port as port, "
+                                  "not host:port"),
+    ('[mail]\nhost = "user:s3cretPW@smtp.example.com"', "[mail] host: is not a server name: a host is the "
+                                                        "server's name only (the login is [mail] user, the "
+                                                        "password SENDTRACK_SMTP_PASSWORD or [mail] "
+                                                        "password_file)"),
+    ('[mail]\nhost = "user@smtp.example.com"', "[mail] host: is not a server name: a host is the server's "
+                                               "name only (the login is [mail] user, the password "
+                                               "SENDTRACK_SMTP_PASSWORD or [mail] password_file)"),
+    # ASCII only: a non-ASCII local part crashed the send (NonASCIILocalPartDefect); a bidi override
+    # passed and was echoed raw
+    ('[mail]\nfrom = "zo\u00eb@council.example"', '[mail] from: "zo\u00eb@council.example" is not an address '
+                                                  '(name@example.gov.uk)'),
+    ('[mail]\nfrom = "a\u202e@council.example"', '[mail] from: "a\\u202e@council.example" is not an '
+                                                 'address (name@example.gov.uk)'),
     ('[mail]\nhost = "-relay"', '[mail] host: "-relay" is not a server name or IP address (smtp.example.gov.uk, '
                                 '192.0.2.25 or ::1)'),
     ('[mail]\nhost = "re\\u001blay"', '[mail] host: "re\\u001blay" holds a control character'),
-    ('[mail]\nuser = "u\\u009b"', '[mail] user: "u\u009b" holds a control character'),
+    ('[mail]\nuser = "u\\u009b"', '[mail] user: "u\\x9b" holds a control character'),  # escaped, never raw
     ('[mail]\nfrom = "a@b.example\\n"', '[mail] from: "a@b.example\\n" holds a control character'),
     ('[mail]\nport = "587"', '[mail] port: "587" is not a whole number (1 to 65535)'),
     ('[mail.recipients]\nfront-door = ["a@b.example\\u001b"]', '[mail.recipients] front-door: '
@@ -434,6 +458,8 @@ BAD_URLS = [
     ("smtp://relay?from=a@b.example&from=c@d.example", "gives ?from= more than once"),
     ("smtp://relay?from=nobody", "?from= is not an address"),
     ("smtp://relay?from=a%0A@b.example", "?from= is not an address"),
+    ("smtp://relay?from=zo%C3%AB@b.example", "?from= is not an address"),  # was NonASCIILocalPartDefect
+    ("smtp://relay?from=a%E2%80%AE@b.example", "?from= is not an address"),  # U+202E
     ("smtp://digest:sekrit@relay", "holds a password"),
     ("smtp+plain://digest@relay", "a login over smtp+plain:// would send the password in clear"),
 ]

@@ -36,7 +36,12 @@ state = State()
 
 
 def error(message: str) -> None:
-    sys.stderr.write(message.replace("\n", " ") + "\n")
+    """One line on stderr, its control, bidi and invisible characters escaped (output.render.safe): a
+    path, an address or a value a message repeats could otherwise drive the terminal (an ESC in --db)
+    or reorder the line (U+202E)."""
+    from sendtrack.output.render import safe
+
+    sys.stderr.write(safe(message.replace("\n", " ")) + "\n")
     sys.stderr.flush()
 
 
