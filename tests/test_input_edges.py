@@ -184,3 +184,61 @@ def test_import_takes_the_exports_form_up_to_a_day_ahead(cli, tmp_path):
     cli.ok(["import", _json_with(tmp_path, recorded_at=f"{tomorrow} 23:59:59",
                                  created_at="2025-01-06 09:30:00")])
     assert cli.json("history J1 --format json")[0]["recorded_at"] == f"{tomorrow} 23:59:59"
+
+
+# --- crashes that were "unexpected error": a map's encoding, a --db path that cannot be ------------
+
+TRACKER = "Child Name,DOB,Date Request Received\nTestchild Good,01/01/2015,06/01/2025\n"
+MAP = 'date_format = "%d/%m/%Y"\nencoding = "{}"\n[columns]\nname = "Child Name"\ndob = "DOB"\n' \
+      'received = "Date Request Received"\n'
+
+
+@pytest.mark.parametrize("encoding", ["rot13", "utf-16", "utf-32", "base64", "no-such-codec"])
+def test_a_map_naming_an_encoding_that_is_not_a_spreadsheets_is_one_line(cli, tmp_path, encoding):
+    """rot13 gave "unexpected error (LookupError)", utf-16 "unexpected error (UnicodeError)"."""
+    (tmp_path / "t.csv").write_text(TRACKER, encoding="utf-8")
+    (tmp_path / "map.toml").write_text(MAP.format(encoding), encoding="utf-8")
+    result = cli(["import", "--map", str(tmp_path / "map.toml"), str(tmp_path / "t.csv")])
+    assert result.exit_code == 1, result.stdout + result.stderr
+    assert result.stderr.count("\n") == 1 and "unexpected error" not in result.stderr
+    assert "use one of utf-8, utf-8-sig, cp1252, latin-1" in result.stderr, result.stderr
+    assert cli.ok("cases --format csv").strip().count("\n") == 0
+
+
+@pytest.mark.parametrize("encoding,spelt", [("latin-1", "latin1"), ("cp1252", "windows-1252"),
+                                            ("utf-8", "UTF8"), ("utf-8-sig", "utf-8-sig")])
+def test_a_map_naming_a_text_encoding_reads_the_file(cli, tmp_path, encoding, spelt):
+    (tmp_path / "t.csv").write_bytes(TRACKER.replace("Good", "Zo\u00eb").encode(encoding))
+    (tmp_path / "map.toml").write_text(MAP.format(spelt), encoding="utf-8")
+    cli.ok(["import", "--map", str(tmp_path / "map.toml"), str(tmp_path / "t.csv")])
+    assert "Testchild Zo\u00eb" in cli.ok("cases --format csv --names")
+
+
+def test_init_where_a_part_of_the_path_is_a_file_is_one_line(cli, tmp_path):
+    (tmp_path / "t.db").write_text("")
+    for path in (tmp_path / "t.db" / "x.db", tmp_path / "t.db" / "y" / "x.db"):
+        result = cli(["--db", str(path), "init"])
+        assert result.exit_code == 1, result.stdout + result.stderr
+        assert result.stderr == f"sendtrack: {path}: {tmp_path / 't.db'} is a file, not a folder: nothing was " \
+                                "created; check --db\n"
+
+
+def test_init_where_no_file_can_be_made_is_one_line(cli):
+    import os
+
+    if not os.path.isdir("/proc/self"):
+        pytest.skip("needs Linux's /proc, where no file can be made")
+    result = cli(["--db", "/proc/sendtrack-test.db", "init"])
+    assert result.exit_code == 1, result.stdout + result.stderr
+    assert result.stderr.startswith("sendtrack: /proc/sendtrack-test.db cannot be created here (")
+    assert result.stderr.count("\n") == 1 and "unexpected error" not in result.stderr
+
+
+def test_a_control_character_in_a_db_path_is_escaped_in_every_message(cli, tmp_path):
+    """An ESC in --db reached the terminal raw (the mkdir hint too): ESC [2J clears the screen."""
+    folder = tmp_path / "a\x1b[2Jb"
+    for line in (["--db", str(folder / "x.db"), "init"], ["--db", str(folder / "x.db"), "cases"]):
+        result = cli(line)
+        assert result.exit_code != 0, result.stdout + result.stderr
+        assert "\x1b" not in result.stderr and "a\\x1b[2Jb" in result.stderr, result.stderr
+        assert result.stderr.count("\n") == 1

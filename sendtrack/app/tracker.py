@@ -70,6 +70,10 @@ DETAIL_DEFAULTS = {"exception_reason": "recorded in the council's tracker before
 KIND_ORDER = {kind: index for index, kind in enumerate(
     ("request", "decision", "advice-requested", "exception", "draft", "no-plan", "final",
      "review-meeting", "withdrawn", "cease"))}
+#: The encodings a map may name (docs/import-format.md): the text encodings a council's CSV comes in,
+#: by codecs' own name. Others are refused: rot13 is not a text encoding (open() raised LookupError),
+#: UTF-16 and the like hold NUL bytes that the CSV reader refuses (UnicodeError), neither was a message.
+MAP_ENCODINGS = {"utf-8": "utf-8", "utf-8-sig": "utf-8-sig", "cp1252": "cp1252", "latin-1": "iso8859-1"}
 MAP_KEYS = frozenset({"sheet", "header_row", "date_format", "encoding", "ref_prefix", "columns", "values",
                       "defaults"})
 #: How far down a sheet the heading row is looked for (title rows above it are common).
@@ -152,9 +156,12 @@ def parse_map(data: dict, where: str = "the map") -> TrackerMap:
         raise RefusedError(f"{where}: header_row must be a row number from 1")
     if out.encoding is not None:
         try:
-            codecs.lookup(out.encoding)
+            known = codecs.lookup(out.encoding).name
         except LookupError:
-            raise RefusedError(f"{where}: unknown encoding {out.encoding!r}") from None
+            known = None
+        if known not in MAP_ENCODINGS.values():
+            raise RefusedError(f"{where}: encoding {out.encoding[:40]!r} is not one a spreadsheet's CSV is "
+                               f"written in: use one of {', '.join(MAP_ENCODINGS)}")
     if out.date_format is not None:
         _check_format(out.date_format, where)
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,19}", out.ref_prefix):

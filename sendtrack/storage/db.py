@@ -104,6 +104,9 @@ def create_private_file(path: Path) -> None:
     gains nothing (a read-only one stays read-only). A missing folder is made only for the default
     location (`default_path`); a named one (--db, SENDTRACK_DB) must exist: a typo is refused."""
     if not path.parent.exists():
+        file = next((p for p in path.parent.parents if p.exists() and not p.is_dir()), None)
+        if file is not None:
+            raise DatabaseError(f"{path}: {file} is a file, not a folder: nothing was created; check --db")
         # only the default location's folder is made: a mistyped --db must not make folders silently
         if path.absolute() != default_path().absolute():
             import shlex
@@ -116,6 +119,14 @@ def create_private_file(path: Path) -> None:
         fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
     except FileExistsError:
         pass
+    except NotADirectoryError:
+        raise DatabaseError(f"{path}: {path.parent} is a file, not a folder: nothing was created; "
+                            "check --db") from None
+    except PermissionError:
+        raise  # refused in words where the database is opened (storage.db.refusal)
+    except OSError as exc:  # /proc, a read-only file system, a name too long ...
+        raise DatabaseError(f"{path} cannot be created here ({exc.strerror or type(exc).__name__}): nothing "
+                            "was created; check --db") from None
     else:
         os.close(fd)
         os.chmod(path, 0o600)  # exactly 0600, whatever the umask
