@@ -3,6 +3,16 @@
 from __future__ import annotations
 
 
+def a(word: str) -> str:
+    """`word` with its indefinite article, for messages: "an erase", "an edit", "a decision"."""
+    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
+
+
+def counted(number: int, one: str, many: str) -> str:
+    """`number` and the noun in its number, for messages: "1 child", "2 children"."""
+    return f"{number} {one if number == 1 else many}"
+
+
 class SendtrackError(Exception):
     """A failure the user can act on: one line on stderr and this exit code, nothing written."""
 

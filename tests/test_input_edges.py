@@ -242,3 +242,43 @@ def test_a_control_character_in_a_db_path_is_escaped_in_every_message(cli, tmp_p
         assert result.exit_code != 0, result.stdout + result.stderr
         assert "\x1b" not in result.stderr and "a\\x1b[2Jb" in result.stderr, result.stderr
         assert result.stderr.count("\n") == 1
+
+
+# --- grammar: "an erase", "1 child" ------------------------------------------------------------------
+
+def test_voiding_an_erasure_says_an_erase(cli):
+    cli.ok("add-request --ref G1 --name 'Gram Testchild' --dob 2015-03-15 --received 2025-01-06")
+    cli.ok("record withdrawn G1 --date 2025-02-01")
+    out = cli.ok("erase G1 --reason 'retention period over'")
+    erase_event = out.split("(event ")[1].split(")")[0]
+    result = cli.fails(f"record void G1 {erase_event} --reason 'undo it'")
+    assert f"event {erase_event} is an erase and cannot be voided" in result.stderr, result.stderr
+
+
+def test_importing_a_void_of_an_edit_says_an_edit(cli, tmp_path):
+    child = json.loads(json.dumps(JSON_CHILD))
+    child["events"] += [
+        {"id": 2, "kind": "edit", "date": "2025-01-07",
+         "details": {"reason": "typo", "changes": {"setting": [None, "Oak Primary"]}}},
+        {"id": 3, "kind": "void", "date": "2025-01-08", "voids": 2, "details": {"reason": "undo", "event": 2}}]
+    child["setting"] = "Oak Primary"
+    path = tmp_path / "void.json"
+    path.write_text(json.dumps({"format": "sendtrack", "version": 1, "cases": [child]}), encoding="utf-8")
+    result = cli.fails(["import", str(path)])
+    assert "event 2 is an edit and cannot be voided" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("word,expected", [("erase", "an erase"), ("edit", "an edit"), ("assign", "an assign"),
+                                           ("decision", "a decision"), ("void", "a void")])
+def test_the_article_follows_the_sound_of_the_kind(word, expected):
+    from sendtrack.errors import a
+
+    assert a(word) == expected
+
+
+def test_annex_a_says_1_child(cli, tmp_path):
+    cli.ok("add-request --ref N1 --name 'Annex Testchild' --dob 2015-03-15 --received 2025-01-06")
+    cli.ok("record decision N1 --date 2025-02-10 --outcome assess")
+    cli.ok("record final N1 --date 2025-05-20")
+    out = cli.ok(["annex-a", "--as-of", "2025-06-02", "--out", str(tmp_path / "a.xlsx")])
+    assert ": 1 child with a plan on 2025-06-02 (List_1)" in out, out

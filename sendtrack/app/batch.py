@@ -21,7 +21,7 @@ from sendtrack import kinds
 from sendtrack.app.context import Context
 from sendtrack.calendar import Calendar
 from sendtrack.domain import Case, Deadline, Event, Settings
-from sendtrack.errors import RefusedError
+from sendtrack.errors import RefusedError, a
 from sendtrack.output.progress import progress  # import and sample draw theirs as bulk.progress
 from sendtrack.rules.engine import compute, refusal
 from sendtrack.storage.columns import DEADLINE_FIELDS
@@ -108,7 +108,7 @@ def replay_problems(case: Case, events: Sequence[tuple[int, Event, int | None]],
             if target not in seen:
                 problems.append((key, f"void of event {target}, which is not an earlier event of this case"))
             elif seen[target] in kinds.UNVOIDABLE:
-                problems.append((key, f"event {target} is a {seen[target]} and cannot be voided"))
+                problems.append((key, f"event {target} is {a(seen[target])} and cannot be voided"))
             elif target in voided:
                 problems.append((key, f"event {target} is already voided"))
             else:

@@ -14,7 +14,7 @@ from sendtrack import kinds
 from sendtrack.app.context import Context, materialising
 from sendtrack.codes import RETURN_FIELDS, check_return_values
 from sendtrack.domain import Event, Status
-from sendtrack.errors import RefusedError
+from sendtrack.errors import RefusedError, a
 from sendtrack.kinds import clean_text
 from sendtrack.rules.engine import Judged, compute, judge, refusal
 from sendtrack.rules.guards import request_refusal
@@ -197,8 +197,7 @@ def void(db: Database, *, ref: str, event_id: int, reason: str, by: str, today: 
             raise RefusedError(f"{ref} has no event {event_id}")
         if target.kind in kinds.UNVOIDABLE:
             hint = ": correct the values with another edit" if target.kind == "edit" else ""
-            raise RefusedError(f"event {event_id} is a{'n' if target.kind == 'edit' else ''} {target.kind} "
-                               f"and cannot be voided{hint}")
+            raise RefusedError(f"event {event_id} is {a(target.kind)} and cannot be voided{hint}")
         if event_id in store.voided_ids(rows):
             raise RefusedError(f"event {event_id} is already voided")
         refuse_broken_chain(db, case_row)

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from sendtrack.cli.common import AsOf, FormatOpt, as_of_date, command, fmt_value, open_db
-from sendtrack.errors import RefusedError, UsageError
+from sendtrack.errors import RefusedError, UsageError, counted
 
 
 class Officer(StrEnum):
@@ -92,5 +92,5 @@ def register(app: typer.Typer) -> None:
         db = open_db()
         written = returns.write_annex_a(db, day, pseudonym_secret(db), out, force=force)
         if out is not None:
-            typer.echo(f"wrote {out}: {written} children with a plan on {day} (List_1), none on SEN "
-                       "support (List_2)")
+            typer.echo(f"wrote {out}: {counted(written, 'child', 'children')} with a plan on {day} (List_1), "
+                       "none on SEN support (List_2)")
