@@ -570,3 +570,31 @@ def test_a_plan_made_under_a_tribunal_order_to_assess():
     assert (record.assessment["AssessmentOutcome"], record.assessment["AssessmentOutcomeDate"],
             record.assessment["Week20"]) == ("Y", date(2025, 10, 1), "1")
     assert record.problems == []
+
+
+def test_a_plan_made_under_a_tribunal_order_to_make_one():
+    # requested 6 Jan 2025, assessed (decision 10 Feb), notice of no plan 14 Apr, appealed 1 May, the
+    # Tribunal ordered a plan on 1 Aug, the plan issued 20 Oct 2025. By hand: RequestOutcome Y (10 Feb);
+    # AssessmentOutcome Y dated 20 Oct (the final); AssessmentTribunal 1 (the appeal against the
+    # notice); Week20 1: the plan ran to reg 44(2)(d)-(e)'s periods from the order (draft + 5 weeks,
+    # final + 11 weeks), not the 20 weeks from the request (due 26 May 2025 = 6 Jan + 140 days; the
+    # final came 287 days after the request: 25 + 28 + 31 + 30 + 31 + 30 + 31 + 31 + 30 + 20), and kpi
+    # leaves it out of its 20-week figures as it does a plan under an order to assess. It was 0.
+    events = ((1, "request", date(2025, 1, 6), {"source": "parent"}),
+              (2, "decision", date(2025, 2, 10), {"outcome": "assess"}),
+              (3, "no-plan", date(2025, 4, 14), {}),
+              (4, "appeal", date(2025, 5, 1), {"against": "no-plan"}),
+              (5, "tribunal-order", date(2025, 8, 1), {"order": "make-plan"}),
+              (6, "final", date(2025, 10, 20), {}))
+    values = {"id": 7, "ref": "O2", "name": "Jo Planned", "dob": date(2014, 1, 1), "received": date(2025, 1, 6),
+              "source": "parent", "looked_after": False, "upn": UPN[6], "uln": None, "upn_unknown": None,
+              "sex": "M", "ethnicity": "WBRI", "postcode": None, "primary_need": "MLD", "secondary_need": None}
+    placed = (Placement("111111", None, None, 1, date(2020, 9, 1), None, None),)
+    record = returns.fold(ReturnCase(values, events, placed, (date(2025, 5, 26), None, None), ()),
+                          returns.Collection(2026))
+    assert record is not None and record.active is not None
+    assert (record.request["RequestOutcome"], record.request["RequestOutcomeDate"]) == ("Y", date(2025, 2, 10))
+    assert record.assessment is not None
+    assert record.assessment["AssessmentTribunal"] == "1"
+    assert (record.assessment["AssessmentOutcome"], record.assessment["AssessmentOutcomeDate"],
+            record.assessment["Week20"]) == ("Y", date(2025, 10, 20), "1")

@@ -254,11 +254,13 @@ def fold(case: ReturnCase, collection: Collection) -> Sen2Person | None:
         if outcome in {"Y", "N"} and case.final_plan is not None:
             excepted = case.final_plan[2]
             # kpi's definition: an exception recorded by the day counted (here the census date); a plan
-            # made under a Tribunal order runs to reg 44's periods, not the 20 weeks (kpi leaves it
-            # out of its 20-week figure), so it is written as excepted
-            assessment["Week20"] = _flag(ordered is not None and decision is not None
-                                         and decision[0] == ordered[0]
-                                         or excepted is not None and excepted <= census)
+            # made under a Tribunal order (to assess a refused request, or to make a plan after a
+            # notice of no plan) runs to reg 44's periods, not the 20 weeks (kpi leaves it out of its
+            # 20-week figures), so it is written as excepted
+            made = events.first("tribunal-order", order="make-plan")
+            under_order = (ordered is not None and decision is not None and decision[0] == ordered[0]
+                           or made is not None and final is not None and made[0] <= final[0])
+            assessment["Week20"] = _flag(under_order or excepted is not None and excepted <= census)
         if final is not None:
             named = {"StartDate": final[0]}
             if ended_on is not None:
