@@ -286,6 +286,29 @@ def check_return_values(values: dict) -> dict:
     return out
 
 
+def placement_dates_problem(values: dict, *, dob: date, today: date, first_year: int,
+                            last_year: int) -> str | None:
+    """Why checked return values' placement dates cannot be a child's (None when they can): the new
+    current placement's `placement_from` and each `placements` entry and leaving is a day in the
+    calendar's years; a start is not before the date of birth nor after `today`. Names the field, never
+    the date of birth."""
+    dates = [("placement-from", values.get("placement_from"), True)]
+    for number, placement in enumerate(values.get("placements") or (), start=1):
+        dates += [(f"placement {number} entry", placement.get("entry"), True),
+                  (f"placement {number} leaving", placement.get("leaving"), False)]
+    for what, text, start in dates:
+        if not text:
+            continue
+        day = date.fromisoformat(text)
+        if not first_year <= day.year <= last_year:
+            return f"{what} is outside the years sendtrack can count in ({first_year}-{last_year})"
+        if day < dob:
+            return f"{what} is before the child's date of birth"
+        if start and day > today:
+            return f"{what} is after today: record a placement once it has started"
+    return None
+
+
 #: A placement in the import/export layout: one identifier, rank, dates and phase
 PLACEMENT_KEYS = ("urn", "ukprn", "setting_type", "rank", "entry", "leaving", "phase")
 

@@ -282,3 +282,21 @@ def test_annex_a_says_1_child(cli, tmp_path):
     cli.ok("record final N1 --date 2025-05-20")
     out = cli.ok(["annex-a", "--as-of", "2025-06-02", "--out", str(tmp_path / "a.xlsx")])
     assert ": 1 child with a plan on 2025-06-02 (List_1)" in out, out
+
+
+@pytest.mark.parametrize("placement,message", [
+    ({"urn": "117001", "entry": "2014-07-08"}, "placement 1 entry is before the child's date of birth"),
+    ({"urn": "117001", "entry": "1900-09-01"}, "placement 1 entry is outside the years sendtrack can count in"),
+    ({"urn": "117001", "entry": (date.today() + timedelta(days=1)).isoformat()}, "placement 1 entry is after today"),
+    ({"urn": "117001", "entry": "2019-09-02", "leaving": "2014-07-01"}, "placement 1 leaving is before its entry"),
+], ids=["entry-day-before-birth", "year-1900", "entry-tomorrow", "leaving-before-entry"])
+def test_import_refuses_placement_dates_a_child_cannot_have(cli, tmp_path, placement, message):
+    """By every way in: JSON_CHILD is born 2014-07-09, so 2014-07-08 is the day before."""
+    child = json.loads(json.dumps(JSON_CHILD))
+    child["placements"] = [placement]
+    path = tmp_path / "placed.json"
+    path.write_text(json.dumps({"format": "sendtrack", "version": 1, "cases": [child]}), encoding="utf-8")
+    result = cli(["import", str(path)])
+    assert result.exit_code == 1, result.stdout + result.stderr
+    assert result.stderr.count("\n") == 1 and message in result.stderr and "2014-07-09" not in result.stderr
+    assert cli.ok("cases --format csv").strip().count("\n") == 0

@@ -298,7 +298,7 @@ def _person(text: str) -> str:
     return kinds.clean_text(text, "recorded_by")
 
 
-def _case_values(row: dict, when: date, known_teams: set[str], today: date) -> dict:
+def _case_values(row: dict, when: date, known_teams: set[str], today: date, years: tuple[int, int]) -> dict:
     """The case's own columns, from its request row, refused as `add-request` refuses them."""
     from sendtrack.rules.guards import request_refusal
 
@@ -321,7 +321,8 @@ def _case_values(row: dict, when: date, known_teams: set[str], today: date) -> d
         "created_at": _stamp(row.get("created_at"), "created_at", today),
         "returns": _return_values(row),
     }
-    problem = request_refusal(dob=values["dob"], received=when, today=today)
+    problem = request_refusal(dob=values["dob"], received=when, today=today) or codes.placement_dates_problem(
+        values["returns"], dob=values["dob"], today=today, first_year=years[0], last_year=years[1])
     if problem:
         raise ValueError(problem)
     return values
@@ -379,7 +380,7 @@ def _cases(path: Path, known_teams: set[str], problems: list[str], *, today: dat
             by = _text(row.get("recorded_by"))
             by = _person(by) if by is not None else None
             at = _stamp(row.get("recorded_at"), "recorded_at", today)
-            values = _case_values(row, when, known_teams, today) if kind == "request" else None
+            values = _case_values(row, when, known_teams, today, years) if kind == "request" else None
         except (ValueError, RefusedError) as exc:
             problems.append(f"{where}: {ref + ': ' if ref else ''}{exc}")
             continue

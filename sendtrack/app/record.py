@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 
 from sendtrack import kinds
 from sendtrack.app.context import Context, materialising
-from sendtrack.codes import RETURN_FIELDS, check_return_values
+from sendtrack.codes import RETURN_FIELDS, check_return_values, placement_dates_problem
 from sendtrack.domain import Event, Status
 from sendtrack.errors import RefusedError, a
 from sendtrack.kinds import clean_text
@@ -340,19 +340,11 @@ def _day(text: str | None) -> date | None:
 
 def refuse_placement_from(values: dict, *, dob: date, today: date, context: Context) -> None:
     """A new current placement's start (checked return values' `placement_from`) is a day the calendar
-    counts in, not before the child's date of birth and not after `today` (the CLI's, passed in).
-    Messages name the option, never the date of birth."""
-    entry = values.get("placement_from")
-    if not entry:
-        return
-    day = date.fromisoformat(entry)
-    first, last = context.calendar.first_year, context.calendar.last_year
-    if not first <= day.year <= last:
-        raise RefusedError(f"placement-from is outside the years sendtrack can count in ({first}-{last})")
-    if day < dob:
-        raise RefusedError("placement-from is before the child's date of birth")
-    if day > today:
-        raise RefusedError("placement-from is after today: record a placement once it has started")
+    counts in, not before the child's date of birth and not after `today` (the CLI's, passed in)."""
+    problem = placement_dates_problem(values, dob=dob, today=today, first_year=context.calendar.first_year,
+                                      last_year=context.calendar.last_year)
+    if problem:
+        raise RefusedError(problem)
 
 
 def change_return_values(db: Database, case_id: int, values: dict) -> dict[str, list]:
