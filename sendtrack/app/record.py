@@ -6,6 +6,7 @@ from __future__ import annotations
 import getpass
 import os
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -231,10 +232,9 @@ def edit(db: Database, *, ref: str, values: dict, reason: str, by: str, today: d
         refuse_broken_chain(db, case_row)
         changed = {key: value for key, value in wanted.items() if getattr(case_row, key) != value}
         held, _ = case_return_values(db, case_row.id)
-        refuse_personal(reason, [(case_row.name, case_row.dob),
-                                 (changed.get("name"), changed.get("dob"))],
-                        identifiers=[held.get(k) or "" for k in IDENTIFYING]
-                        + [return_values.get(k) or "" for k in IDENTIFYING])
+        children, identifiers = ever_held(case_row, rows, held)
+        refuse_personal(reason, [*children, (changed.get("name"), changed.get("dob"))],
+                        identifiers=[*identifiers, *(return_values.get(k) or "" for k in IDENTIFYING)])
         if "dob" in changed:
             problem = request_refusal(dob=changed["dob"], received=case_row.received, today=today)
             if problem:
@@ -266,20 +266,59 @@ def refuse_broken_chain(db: Database, case_row: store.StoredCase) -> None:
                            "nothing is written to it; restore the last backup (see `sendtrack check`)")
 
 
+def ever_held(case_row: store.StoredCase, rows: Iterable[store.StoredEvent],
+              held: dict) -> tuple[list[tuple[str | None, date | None]], list[str]]:
+    """Every (name, date of birth) and every UPN, ULN and postcode the case has ever held: its current
+    values (the row, and `held`: its return values) and the old and new values in each `edit` event's
+    `changes`, for refuse_personal: a reason must not hold a former name any more than the current
+    one (an erasure keeps reasons, and tombstones only the values)."""
+    children: list[tuple[str | None, date | None]] = [(case_row.name, case_row.dob)]
+    identifiers = [str(held.get(k) or "") for k in IDENTIFYING]
+    for row in rows:
+        changes = row.details.get("changes") if row.kind == "edit" and isinstance(row.details, dict) else None
+        if not isinstance(changes, dict):
+            continue
+        for key, pair in changes.items():
+            values = pair if isinstance(pair, list) else []
+            if key == "name":
+                children += [(str(v), None) for v in values if v]
+            elif key == "dob":
+                children += [(None, day) for v in values if v and (day := _held_day(v)) is not None]
+            elif key in IDENTIFYING:
+                identifiers += [str(v) for v in values if v]
+    return children, identifiers
+
+
+def _held_day(value) -> date | None:
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def _letters_and_digits(text: str) -> str:
+    """`text` as identifiers are compared: NFKC (full-width letters and digits become plain ones), case
+    folded, everything but letters and digits taken out ("ＡＢ１ ２ＣＤ", "ab1-2cd" and "AB12CD" are one)."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", text).casefold() if ch.isalnum())
+
+
 def refuse_personal(reason: str, children: list[tuple[str | None, date | None]],
                     identifiers: Iterable[str] = ()) -> None:
     """A reason is kept in the record for good (an edit's, an erasure's): refuse one that holds the
     child's name (or any part of it of three letters or more) or date of birth, for each (name, date
-    of birth) given (an edit gives the old and the new values), or one of `identifiers` (UPN, ULN,
-    postcode, spaces and case ignored). Says which, never the value."""
-    squeezed = "".join(reason.split()).casefold()
-    if any(len(i) > 3 and "".join(i.split()).casefold() in squeezed for i in identifiers):
+    of birth) given (ever_held gives every one the case has held, an edit adds the new values), or one
+    of `identifiers` (UPN, ULN, postcode; compared as _letters_and_digits, so separators, case and
+    full-width forms do not hide one). Says which, never the value."""
+    reason = unicodedata.normalize("NFKC", reason)
+    squeezed = _letters_and_digits(reason)
+    if any(len(i) > 3 and i in squeezed for i in map(_letters_and_digits, identifiers)):
         raise RefusedError("the reason holds the child's UPN, ULN or postcode: say why without personal "
                            "data")
     folded = reason.casefold()
     words = set(re.findall(r"\w+", folded))
     for name, dob in children:
         if name:
+            name = unicodedata.normalize("NFKC", name)
             parts = [p for p in re.findall(r"\w+", name.casefold()) if len(p) >= 3]
             if name.casefold() in folded or any(p in words for p in parts):
                 raise RefusedError("the reason holds the child's name: say why without personal data")
