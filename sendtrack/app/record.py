@@ -169,6 +169,7 @@ def record(db: Database, *, ref: str, kind: str, when: date, details: dict, by: 
     with materialising(db, context):
         case_row = store.find_case(db, ref)
         rows = store.event_rows(db, case_row.id)
+        refuse_erased(case_row, rows)
         case = store.to_case(case_row, rows)
         if case.void:
             raise RefusedError(f"{ref}: the case's request was voided (recorded by mistake): nothing more "
@@ -192,6 +193,7 @@ def void(db: Database, *, ref: str, event_id: int, reason: str, by: str, today: 
     with materialising(db, context):
         case_row = store.find_case(db, ref)
         rows = store.event_rows(db, case_row.id)
+        refuse_erased(case_row, rows)
         target = next((r for r in rows if r.id == event_id), None)
         if target is None:
             raise RefusedError(f"{ref} has no event {event_id}")
@@ -227,8 +229,7 @@ def edit(db: Database, *, ref: str, values: dict, reason: str, by: str, today: d
     with materialising(db, context):
         case_row = store.find_case(db, ref)
         rows = store.event_rows(db, case_row.id)
-        if any(r.kind == "erase" for r in rows):
-            raise RefusedError(f"{ref} was erased: its values are not corrected or recorded again")
+        refuse_erased(case_row, rows)
         refuse_broken_chain(db, case_row)
         changed = {key: value for key, value in wanted.items() if getattr(case_row, key) != value}
         held, _ = case_return_values(db, case_row.id)
@@ -252,6 +253,15 @@ def edit(db: Database, *, ref: str, values: dict, reason: str, by: str, today: d
                                       recorded_by=by, now=now())
         after = _materialise(db, store.find_case(db, ref), context=context, today=today)
     return Change(ref, event_id, before, after)
+
+
+def refuse_erased(case_row: store.StoredCase, rows: Iterable[store.StoredEvent]) -> None:
+    """Refuse any write to an erased case (record of any kind, void, assign, edit): it is closed for
+    good, and whatever were written to it would be personal data the erasure no longer covers."""
+    from sendtrack.storage.audit import ERASE_KINDS
+
+    if any(r.kind in ERASE_KINDS for r in rows):
+        raise RefusedError(f"{case_row.ref} was erased: its values are not corrected or recorded again")
 
 
 def refuse_broken_chain(db: Database, case_row: store.StoredCase) -> None:
@@ -335,6 +345,7 @@ def assign(db: Database, *, ref: str, team: str, coordinator: str | None, by: st
     coordinator = clean_text(coordinator, "coordinator") if coordinator is not None else None
     with db.write():
         case_row = store.find_case(db, ref)
+        refuse_erased(case_row, store.event_rows(db, case_row.id))
         refuse_broken_chain(db, case_row)
         store.set_holder(db, case_row.id, team=team, coordinator=coordinator)
         return store.insert_event(db, case_id=case_row.id, kind="assign", when=today,
