@@ -909,16 +909,22 @@ def _erasure_problem(case: _Case) -> str | None:
     """An `erase` row stands only beside the tombstone `sendtrack erase` writes (app/privacy.py): a file
     cannot mark a case erased that still holds a name and date of birth."""
     from sendtrack.app.privacy import ERASED_NAME, ERASED_RETURNS, erased_dob, erased_edit
+    from sendtrack.app.record import tombstone_refusal
 
     erases = sum(1 for e in case.events if e[2] == "erase")
     values = case.values or {}
     if erases > 1:
         return "more than one erase row"
+    if not erases and (problem := tombstone_refusal(values.get("name") or "")) is not None:
+        return problem + " (only an erased case, with its erase row, holds it)"
     if erases and (values.get("name") != ERASED_NAME or erased_dob(values["dob"]) != values["dob"]):
         return (f"an erase row needs the request row's tombstone (name {ERASED_NAME}, date of birth "
                 "1 September)")
     if erases and any((values.get("returns") or {}).get(k) for k in ERASED_RETURNS):
         return "an erase row needs the case's upn, uln and postcode empty (an erasure clears them)"
+    erased_on = next((e[3] for e in case.events if e[2] == "erase"), None)
+    if erased_on is not None and any(e[3] > erased_on for e in case.events):
+        return "an erase row must be the case's last: nothing is recorded on an erased case"
     if erases and any(e[2] == "edit" and erased_edit(e[4]) is not None for e in case.events):
         return ("an erase row needs every edit row's names, dates of birth, upn, uln and postcodes "
                 "erased too")

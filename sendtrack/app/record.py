@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from sendtrack import kinds
 from sendtrack.app.context import Context, materialising
 from sendtrack.codes import RETURN_FIELDS, check_return_values
-from sendtrack.domain import Event, Status
+from sendtrack.domain import ERASED_NAME, Event, Status
 from sendtrack.errors import RefusedError
 from sendtrack.kinds import clean_text
 from sendtrack.rules.engine import Judged, compute, judge, refusal
@@ -114,6 +114,16 @@ def same_child(db: Database, *, name: str, dob: date, skip: int | None = None) -
     return None
 
 
+def tombstone_refusal(name: str) -> str | None:
+    """The refusal of a name that reads as the tombstone an erasure leaves (domain.ERASED_NAME, case,
+    accents and spaces folded as kinds.fold does): a case so named would pass for an erased one (returns
+    leave it out, check and allocate skip it) without any erasure. None for any other name. Every way
+    in asks: add-request, edit --name, and import (app/exchange, unless the case has its erase row)."""
+    if kinds.fold(name) == kinds.fold(ERASED_NAME):
+        return f"name {ERASED_NAME} is the text an erasure leaves: give the child's name"
+    return None
+
+
 def duplicate_refusal(ref: str) -> str:
     """The words of the duplicate-child refusal (never the name or date of birth)."""
     return (f"case {ref} is open for a child with the same name and date of birth: record this there, or "
@@ -127,6 +137,8 @@ def add_request(db: Database, *, name: str, dob: date, received: date, ref: str 
     """A new case and its request event; `returns` holds codes.RETURN_FIELDS values (UPN, sex, the
     current placement ...), each checked by its validator before anything is written."""
     name = clean_text(name, "name")
+    if (problem := tombstone_refusal(name)) is not None:
+        raise RefusedError(problem)
     return_values = check_return_values(returns or {})
     if ref is not None and not REF_PATTERN.match(ref):
         raise RefusedError(f"case reference {ref!r} must be 1-40 letters, digits, '.', '_', '/' or '-'")
@@ -222,6 +234,8 @@ def edit(db: Database, *, ref: str, values: dict, reason: str, by: str, today: d
     calendar = context.calendar
     reason = clean_text(reason, "reason")
     wanted = {key: kinds.check_case_value(key, value) for key, value in values.items()}
+    if "name" in wanted and (problem := tombstone_refusal(wanted["name"])) is not None:
+        raise RefusedError(problem)
     return_values = check_return_values(returns or {})
     if not wanted and not return_values:
         raise RefusedError("say what to correct: " + ", ".join(
