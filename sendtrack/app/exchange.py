@@ -200,6 +200,16 @@ def _text(value) -> str | None:
     return value or None
 
 
+#: The columns that are a child's personal data: a message names the column and row, never echoes
+#: the value (a refusal goes to stderr and cron's mail, `--report` to a file).
+PERSONAL = frozenset({"name", "dob", *(f.key for f in codes.RETURN_FIELDS if f.identifying)})
+
+
+def _shown(value, what: str) -> str:
+    """The value as a message may quote it after the column's name: nothing for a personal column."""
+    return "" if what in PERSONAL else f" {value!r}"
+
+
 def _date(value, what: str) -> date:
     text = _text(value)
     if text is None:
@@ -207,7 +217,7 @@ def _date(value, what: str) -> date:
     try:
         return codes.iso_date(text)
     except ValueError:
-        raise ValueError(f"{what} {text!r} is not a real date in the form YYYY-MM-DD") from None
+        raise ValueError(f"{what}{_shown(text, what)} is not a real date in the form YYYY-MM-DD") from None
 
 
 def _stamp(value, what: str) -> str | None:
@@ -253,7 +263,8 @@ def _details(value) -> dict:
         try:
             details = json.loads(text)
         except json.JSONDecodeError:
-            raise ValueError(f"details {text!r} is not a JSON object") from None
+            # free text: the column is named, its text never echoed
+            raise ValueError("details is not a JSON object") from None
     if not isinstance(details, dict):
         raise ValueError("details must be a JSON object")
     return {str(k): v for k, v in details.items() if v is not None}
