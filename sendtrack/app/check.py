@@ -247,13 +247,14 @@ def _closed(case: Case) -> bool:
 
 
 def open_requests(snap: Snapshot, context: Context, today: date) -> list[Problem]:
-    """A second open request (or plan) for the same child: same name (case and spacing aside) and date
-    of birth, neither closed. Printed by reference only: the child's name stays out of the output."""
+    """A second open request (or plan) for the same child: same name (as add-request compares them:
+    kinds.fold, so case, spacing, accents and zero-width joiners aside) and date of birth, neither
+    closed. Printed by reference only: the child's name stays out of the output."""
     groups: dict[tuple[str, date], list[str]] = defaultdict(list)
     for case_row in snap.cases:
         # erased: no longer says who the child is
         if case_row.name != ERASED_NAME and not _closed(snap.case_of(case_row)):
-            groups[(" ".join(case_row.name.casefold().split()), case_row.dob)].append(case_row.ref)
+            groups[(kinds.fold(case_row.name), case_row.dob)].append(case_row.ref)
     out = []
     for refs in groups.values():
         for ref in refs[1:]:
