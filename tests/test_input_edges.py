@@ -246,13 +246,24 @@ def test_a_control_character_in_a_db_path_is_escaped_in_every_message(cli, tmp_p
 
 # --- grammar: "an erase", "1 child" ------------------------------------------------------------------
 
-def test_voiding_an_erasure_says_an_erase(cli):
+def test_importing_a_void_of_an_erasure_says_an_erase(cli, tmp_path):
+    """`record void` of an erase is now refused earlier (an erased case takes no write); import's replay
+    still judges the void and said 'is a erase'."""
     cli.ok("add-request --ref G1 --name 'Gram Testchild' --dob 2015-03-15 --received 2025-01-06")
     cli.ok("record withdrawn G1 --date 2025-02-01")
-    out = cli.ok("erase G1 --reason 'retention period over'")
-    erase_event = out.split("(event ")[1].split(")")[0]
-    result = cli.fails(f"record void G1 {erase_event} --reason 'undo it'")
-    assert f"event {erase_event} is an erase and cannot be voided" in result.stderr, result.stderr
+    cli.ok("erase G1 --reason 'retention period over'")
+    exported = tmp_path / "erased.json"
+    cli.ok(["export", "--format", "json", "--out", str(exported)])
+    data = json.loads(exported.read_text(encoding="utf-8"))
+    events = data["cases"][0]["events"]
+    erase_id = next(e["id"] for e in events if e["kind"] == "erase")
+    events.append({"id": erase_id + 1, "kind": "void", "date": "2025-02-02", "voids": erase_id,
+                   "details": {"reason": "undo", "event": erase_id}})
+    data["cases"][0]["ref"] = "G2"
+    path = tmp_path / "void.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    result = cli.fails(["import", str(path)])
+    assert "is an erase and cannot be voided" in result.stderr, result.stderr  # renumbered on import
 
 
 def test_importing_a_void_of_an_edit_says_an_edit(cli, tmp_path):
