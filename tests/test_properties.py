@@ -133,7 +133,8 @@ def probe_days(case: Case, items) -> list[date]:
     """Days worth judging on: each due date, the day after, each event, and a regular sweep."""
     days = {case.received + timedelta(days=30 * n) for n in range(0, 90)}
     for item in items:
-        days |= {item.due, item.due + timedelta(days=1), item.trigger}
+        # a cease-effective awaiting the Tribunal is due on date(9999, 12, 31) (PENDING): no day after it
+        days |= {item.due, item.trigger, *([item.due + timedelta(days=1)] if item.due < date.max else [])}
     days |= {e.date for e in case.events}
     return sorted(d for d in days if d.year <= CALENDAR.last_year)
 
