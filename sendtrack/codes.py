@@ -99,6 +99,17 @@ SEN2_STRUCTURE: dict[int, dict[str, tuple[str, ...]]] = {
 SOFTWARE_CODE = "sendtrack"
 
 
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+
+
+def iso_date(text: str) -> date:
+    """`YYYY-MM-DD` and nothing else, as every way in takes a date: `date.fromisoformat` alone also takes
+    week dates (`2024-W01-1`) and basic forms (`20240101`); ValueError otherwise."""
+    if not isinstance(text, str) or not _ISO_DATE.fullmatch(text):
+        raise ValueError(f"not YYYY-MM-DD: {len(text) if isinstance(text, str) else type(text).__name__}")
+    return date.fromisoformat(text)
+
+
 def census_date(year: int) -> date:
     """The SEN2 reference date: the third Thursday of January of the collection year."""
     first = date(year, 1, 1)
@@ -185,10 +196,7 @@ def _code(name: str, values: tuple[str, ...]) -> Callable[[str], str]:
 
 def _day(value: str, what: str = "placement-from") -> str:
     try:
-        text = value.strip()
-        if len(text) != 10:
-            raise ValueError
-        return date.fromisoformat(text).isoformat()
+        return iso_date(value.strip()).isoformat()
     except ValueError:
         raise RefusedError(f"{what} is not a real date in the form YYYY-MM-DD") from None
 

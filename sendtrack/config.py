@@ -112,8 +112,30 @@ MAIL_KEYS: dict[str, Key] = {
                    deadlines=False),
     "recipients": Key(dict, "addresses per team id", deadlines=False),
 }
-#: An address as a mail header takes it, loosely: local@domain with no spaces, commas or angle brackets.
-ADDRESS = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
+#: An address as a mail header takes it, loosely: local@domain with no spaces, commas, angle brackets or
+#: control characters (\Z, not $: a trailing newline would pass $).
+_PART = r"[^@\s<>,;\"\x00-\x1f\x7f-\x9f]+"
+ADDRESS = re.compile(rf"^{_PART}@{_PART}\.{_PART}\Z")
+#: A mail server's name: DNS labels of letters, digits, hyphens (and underscores, which some councils'
+#: internal names carry), or an IP address (checked by `host_problem`).
+_HOST_NAME = re.compile(r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9_-]{1,63}(?<!-))*\.?\Z")
+CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def host_problem(host: str) -> str | None:
+    """Why `host` cannot be a mail server's name (None when it can): `[mail] host` and the URL's host."""
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(host)
+        return None
+    except ValueError:
+        pass
+    if ":" in host and not host.startswith("["):
+        return "is not a server name or IP address: give the port as port, not host:port"
+    if len(host) <= 253 and _HOST_NAME.match(host):
+        return None
+    return "is not a server name or IP address (smtp.example.gov.uk, 192.0.2.25 or ::1)"
 #: [retention]: how long a closed case's record is kept (`sendtrack retention`, README "Retention and
 #: erasure"). The default is the IRMS Information Management Toolkit for Schools' period for SEN files.
 RETENTION_KEYS: dict[str, Key] = {
@@ -303,6 +325,10 @@ def _mail(section: Any, path: Path, teams: set[str], report) -> Mail:
             report("[mail] ", f"{name}: {problem}")
         elif key.kind is str and not value.strip():
             report("[mail] ", f"{name}: is empty")
+        elif key.kind is str and CONTROLS.search(value):
+            report("[mail] ", f"{name}: {_shown(value)} holds a control character")
+        elif name == "host" and (problem := host_problem(value)) is not None:
+            report("[mail] ", f"host: {_shown(value)} {problem}")
         elif name == "from" and not ADDRESS.match(value):
             report("[mail] ", f"from: {_shown(value)} is not an address (name@example.gov.uk)")
         else:

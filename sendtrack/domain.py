@@ -10,6 +10,9 @@ from typing import overload
 
 #: Rules that run out like a family window though the LA owns them (mirrored in storage.queries)
 WINDOW_RULES = frozenset({"cease-effective"})
+#: What an erased case's name becomes (storage/privacy.ERASED_NAME is this): shown as itself
+#: where initials are shown (output/render.initials).
+ERASED_NAME = "(erased)"
 
 
 class Status(StrEnum):

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from sendtrack import codes
 from sendtrack.errors import RefusedError
 
 # --- value sets: each defined once ----------------------------------------------------------------------
@@ -43,7 +44,9 @@ class Option:
 
     key: str
     flag: str
-    type: str  # choice | date | text | flag | changes (an edit's [old, new]) | commitments (an erase's)
+    #: choice | date | text | la (a DfE LA code) | flag | changes (an edit's [old, new]) |
+    #: commitments (an erase's)
+    type: str
     help: str
     choices: tuple[str, ...] = ()
     required: bool = False
@@ -204,12 +207,13 @@ KINDS: tuple[Kind, ...] = (
     Kind("move-out", "We (the old LA) learnt the child is moving to another LA: the plan goes to it by "
          "the move or within 15 working days (reg 15(2)). Dated the day we became aware.", phase="plan",
          options=(_opt("on", "date", "The day of the move.", required=True, metavar="MOVE_DATE"),
-                  _opt("to_la", "text", "The new LA's code.", flag="--to-la", required=True, metavar="NNN"))),
+                  _opt("to_la", "la", "The new LA's 3-digit DfE code.", flag="--to-la", required=True,
+                       metavar="NNN"))),
     Kind("transferred-out", "The plan was sent to the new LA (reg 15(2)): the case closes for this LA.",
          phase="plan", guards=("move-out-recorded",)),
     Kind("transfer-in", "We (the new LA) took over a plan from another LA (reg 15): notice in 6 weeks, "
          "review by the later of the old cycle and 3 months.", phase="plan",
-         options=(_opt("from_la", "text", "The old LA's code.", flag="--from-la", required=True,
+         options=(_opt("from_la", "la", "The old LA's 3-digit DfE code.", flag="--from-la", required=True,
                        metavar="NNN"),)),
     Kind("transfer-in-notice", "The new LA told the family whether it will re-assess or review (reg 15(4)).",
          phase="plan", guards=("transferred-in",)),
@@ -296,9 +300,18 @@ def recordable() -> tuple[Kind, ...]:
 
 #: Characters no field may hold: C0 and C1 controls, bidi embeddings/overrides/isolates (they make a
 #: terminal show text in another order: U+202E in a name turns what follows round), line and
-#: paragraph separators, and the byte order mark.
-_REFUSED = frozenset({*range(0x00, 0x20), *range(0x7F, 0xA0), 0x061C, 0x200E, 0x200F,
-                      *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x2028, 0x2029, 0xFEFF})
+#: paragraph separators, the byte order mark, zero-width space and word joiner (invisible inside a
+#: name), noncharacters (U+FDD0-U+FDEF, U+FFFE/U+FFFF: not allowed in the SEN2 XML), lone surrogates
+#: (unencodable) and the tag characters (invisible).
+_REFUSED = frozenset({*range(0x00, 0x20), *range(0x7F, 0xA0), 0x061C, 0x200B, 0x200E, 0x200F,
+                      *range(0x202A, 0x202F), 0x2060, *range(0x2066, 0x206A), 0x2028, 0x2029, 0xFEFF,
+                      *range(0xD800, 0xE000), *range(0xFDD0, 0xFDF0), 0xFFFE, 0xFFFF,
+                      *range(0xE0000, 0xE0080)})
+
+
+def _refused(ch: str) -> bool:
+    code = ord(ch)
+    return code in _REFUSED or (code & 0xFFFE) == 0xFFFE  # every plane's last two code points
 
 
 def _visible(ch: str) -> bool:
@@ -317,7 +330,7 @@ def clean_text(value: str, what: str, *, limit: int = MAX_TEXT) -> str:
         raise RefusedError(f"{what} is empty")
     if len(value) > limit:
         raise RefusedError(f"{what} is longer than {limit} characters")
-    bad = next((ch for ch in value if ord(ch) in _REFUSED), None)
+    bad = next((ch for ch in value if _refused(ch)), None)
     if bad is not None:
         kind = "a control character" if ord(bad) < 0xA0 else f"the invisible or direction-changing " \
                                                                 f"character U+{ord(bad):04X}"
@@ -385,6 +398,10 @@ def _check_value(entry: Kind, option: Option, value, *, first_year: int, last_ye
             shown = value if value.isascii() and value.isprintable() and len(value) <= 40 else "(value)"
             raise RefusedError(f"{what} {shown!r}: use one of {', '.join(option.choices)}")
         return value
+    if option.type == "la":
+        if not re.fullmatch(r"[0-9]{3}", value.strip()):
+            raise RefusedError(f"{what} must be a DfE LA code of 3 digits")
+        return value.strip()
     return clean_text(value, what)
 
 
@@ -413,17 +430,37 @@ def check_case_value(key: str, value):
 
 
 def check_changes(value) -> dict:
-    """An edit's `changes` detail: {field: [old, new]} for fields of CASE_FIELDS, each value checked
-    as the field is (dates kept as ISO text, as stored)."""
+    """An edit's `changes` detail: {field: [old, new]} for fields of CASE_FIELDS and of the case's
+    return fields (codes.RETURN_FIELDS that are its own columns; None where the value was not held or
+    was erased), and `placement`: [old or None, new] in the import layout's form (codes.
+    check_placements), each value checked as the field is (dates kept as ISO text, as stored)."""
+    from sendtrack.codes import CASE_RETURN_KEYS
+
     if not isinstance(value, dict) or not value:
         raise RefusedError("edit changes must be an object of {field: [old, new]}")
     out: dict = {}
     for key, pair in value.items():
         if not isinstance(pair, list | tuple) or len(pair) != 2:
             raise RefusedError(f"edit changes {_shown_key(str(key))} must be [old, new]")
+        if key in CASE_RETURN_KEYS or key == "placement":
+            out[key] = [_return_change(key, v) for v in pair]
+            continue
         checked = [check_case_value(key, v) for v in pair]
         out[key] = [v.isoformat() if isinstance(v, date) else v for v in checked]
     return out
+
+
+def _return_change(key: str, value):
+    """One old or new value of a return field in an edit's changes: None, or what its validator keeps."""
+    from sendtrack.codes import RETURN_FIELD, check_placements
+
+    if value is None:
+        return None
+    if key == "placement":
+        return check_placements([value])[0]
+    if not isinstance(value, str):
+        raise RefusedError(f"edit changes {key!r} must be text")
+    return RETURN_FIELD[key].check(value)
 
 
 def fold(text: str) -> str:
@@ -438,8 +475,6 @@ def fold(text: str) -> str:
 
 def _iso(value, what: str) -> date:
     try:
-        if not isinstance(value, str) or len(value) != 10:
-            raise ValueError
-        return date.fromisoformat(value)
+        return codes.iso_date(value)
     except ValueError:
         raise RefusedError(f"{what} is not a real date in the form YYYY-MM-DD") from None

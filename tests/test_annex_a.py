@@ -112,3 +112,14 @@ def test_without_out_the_workbook_goes_to_standard_output(plans, tmp_path):
     out.write_bytes(result.stdout_bytes)
     names, sheets = read(out)
     assert names == ["List_1", "List_2"] and len(sheets["List_1"]) == 3
+
+
+def test_a_plan_is_listed_until_its_cease_takes_effect(plans, tmp_path):
+    # A2's cease notified 3 Mar 2025: the family's appeal window runs to 3 May 2025 (C4), so the plan is
+    # maintained on 1 Apr and 3 May, and no longer from 4 May
+    counts = {}
+    for day in ("2025-04-01", "2025-05-03", "2025-05-04"):
+        out = tmp_path / f"annex-a-{day}.xlsx"
+        plans.ok(f"annex-a --out {out} --as-of {day}")
+        counts[day] = len(read(out)[1]["List_1"]) - 1
+    assert counts == {"2025-04-01": 3, "2025-05-03": 3, "2025-05-04": 2}

@@ -208,11 +208,20 @@ def test_recompute_refuses_in_worker_processes_too(audited, backend, monkeypatch
 
 
 def test_writing_after_a_removed_last_event_does_not_heal_the_chain(audited, backend):
-    """New events chain to the recorded head, not to what is left: the removal stays visible."""
+    """A write on a case whose chain is broken is refused (app.record.refuse_broken_chain), so the
+    removal stays visible and nothing vouches for it; the other cases take writes as before."""
     tamper(backend, "DELETE FROM events WHERE id = 4")
-    out = audited.ok("record contact P1 --date 2025-05-02 --note 'rang'")
-    new = int(out.split("recorded event ")[1].split()[0])
-    assert f"P1: audit-chain: event {new} (contact, 2025-05-02): {ALTERED}" in check_lines(audited)
+    found = check_lines(audited)
+    before = backend.snapshot()
+    for line in ("record contact P1 --date 2025-05-02 --note 'rang'", "edit P1 --setting 'Oak' --reason x",
+                 "assign P1 --team school-age", "record void P1 1 --reason mistake"):
+        result = audited.fails(line)
+        assert result.stderr.startswith("sendtrack: P1: the case's audit chain is broken ("), result.stderr
+        assert "nothing is written to it; restore the last backup" in result.stderr
+        assert len(result.stderr.splitlines()) == 1
+    assert backend.snapshot() == before
+    assert check_lines(audited) == found
+    audited.ok("record contact P2 --date 2025-05-02 --note 'rang'")
 
 
 # --- every way in keeps the chain ------------------------------------------------------------------

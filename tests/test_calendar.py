@@ -1,6 +1,6 @@
 """`calendar`: the open statutory deadlines as RFC 5545 events, parsed back with icalendar and compared with
 the fixed caseload's deadlines worked out by hand (tests/caseload.py, seen on Tue 27 May 2025), and the
-same bytes on every run for the same deadlines.
+same bytes on every run for the same deadlines made at the same moment (DTSTAMP is the file's making).
 
 Import into Outlook or Google Calendar cannot be tested here: the file follows RFC 5545 (VERSION,
 PRODID, UID, DTSTAMP on every event; all-day DATE values with DTEND the next day, which Exchange needs).
@@ -83,8 +83,11 @@ def test_one_all_day_event_per_open_statutory_deadline(db):
         assert event.decoded("DTSTAMP").tzinfo is not None
     final = next(e for e in found if str(e["SUMMARY"]) == "A01 final-plan (overdue)")
     assert f"Source: {A}." in str(final["DESCRIPTION"])
-    # DTSTAMP is the trigger (the request, received Mon 6 Jan 2025) at midnight UTC
-    assert final.decoded("DTSTAMP") == datetime(2025, 1, 6, tzinfo=UTC)
+    # DTSTAMP is the instance's making (RFC 5545 3.8.7.2: the object has a METHOD), the start of the
+    # as-of day, the same on every event; written as UTC ("Z"), as the RFC requires
+    stamps = {e.decoded("DTSTAMP") for e in found}
+    assert stamps == {datetime(2025, 5, 27, tzinfo=UTC)}
+    assert all(line.endswith("Z") for line in data.decode().splitlines() if line.startswith("DTSTAMP"))
 
 
 def test_no_childs_name_initials_or_date_of_birth(db):
@@ -97,12 +100,17 @@ def test_no_childs_name_initials_or_date_of_birth(db):
             assert detail not in unfolded, detail
 
 
-def test_the_same_deadlines_give_the_same_bytes_and_uids_stay(db, tmp_path):
+def test_the_same_deadlines_give_the_same_bytes_and_uids_stay(db, tmp_path, monkeypatch):
+    # two runs on one day give the same bytes, whatever the clock says
     first = run(db, "--team", "front-door")
+    assert b"DTSTAMP:20250527T000000Z\r\n" in first
+    from sendtrack.app import record
+
+    monkeypatch.setattr(record, "now", lambda: datetime(2031, 1, 1, 6, 15))
     assert run(db, "--team", "front-door") == first
-    # a day later nothing changed for these deadlines but the day: the same bytes
+    # a day later nothing changed for these deadlines but the day: only the DTSTAMP lines differ
     result = Cli()(["--db", db, "calendar", "--as-of", "2025-05-28", "--team", "front-door"])
-    assert result.stdout_bytes == first
+    assert result.stdout_bytes.replace(b"20250528T000000Z", b"20250527T000000Z") == first
     # the UIDs are unique, and a deadline keeps its UID when its status changes (L12's decision, due
     # 3 Jun, is overdue on 4 Jun)
     uids = {str(e["SUMMARY"]).removesuffix(" (overdue)"): str(e["UID"]) for e in events(first)}

@@ -29,12 +29,15 @@ def test_edit_corrects_the_name_and_keeps_old_and_new_in_history(one):
     one.ok("edit E1 --name 'Testchild Beta' --reason 'typo at intake' --by priya")
     view = one.json("timeline E1 --as-of 2025-03-01 --format json --names")
     assert view["name"] == "Testchild Beta"
-    history = one.json("history E1 --format json")
+    history = one.json("history E1 --format json --names")
     edit = history[-1]
     assert edit["kind"] == "edit" and edit["recorded_by"] == "priya"
     assert edit["details"] == {"reason": "typo at intake", "changes": {"name": [NAME, "Testchild Beta"]}}
-    table = one.ok("history E1 --format table")
+    table = one.ok("history E1 --format table --names")
     assert f"name: {NAME} -> Testchild Beta, reason=typo at intake" in table
+    # without --names: initials (Testchild Alpha -> T.A.), as every report shows a child
+    assert one.json("history E1 --format json")[-1]["details"]["changes"] == {"name": ["T.A.", "T.B."]}
+    assert "name: T.A. -> T.B., reason=typo at intake" in one.ok("history E1 --format table")
     assert one("check").exit_code == 0, one("check").stdout
 
 

@@ -58,7 +58,7 @@ def test_an_edited_case_erased_checks_clean_and_keeps_no_name_or_date_of_birth(e
     erase(edited)
     result = edited("check")
     assert result.exit_code == 0 and "no problems" in result.stdout, result.stdout + result.stderr
-    history = edited.json("history E1 --format json")
+    history = edited.json("history E1 --format json --names")
     edits = [e for e in history if e["kind"] == "edit"]
     # born 2014-10-03 and 2014-11-04: both in the school year that began 1 September 2014
     assert [e["details"]["changes"] for e in edits] == [
@@ -69,7 +69,7 @@ def test_an_edited_case_erased_checks_clean_and_keeps_no_name_or_date_of_birth(e
     assert erased["kind"] == "erase"
     assert sorted(erased["details"]["edits"]) == sorted(str(e["id"]) for e in edits)
     for text, where in [(json.dumps(history), "history json"),
-                        (edited.ok("history E1 --format table"), "history table"),
+                        (edited.ok("history E1 --format table --names"), "history table"),
                         (edited.ok("timeline E1 --format json --names"), "timeline json"),
                         (edited.ok("cases --names --format csv"), "cases")]:
         no_trace(text, where)
@@ -165,14 +165,16 @@ def test_an_edit_reason_holding_the_old_or_new_name_or_date_of_birth_is_refused(
     assert backend.snapshot() == before
 
 
-def test_an_erased_case_takes_no_new_name_or_date_of_birth(edited, backend):
+def test_an_erased_case_takes_no_edit_of_any_value(edited, backend):
+    """An erased case is closed for good: no new name or date of birth, and no other value either (a
+    setting, a UPN, a sex), each refused in one line with nothing written."""
     erase(edited)
     before = backend.snapshot()
-    for option in (["--name", NEW_NAME], ["--dob", NEW_DOB]):
+    for option in (["--name", NEW_NAME], ["--dob", NEW_DOB], ["--setting", "Elm School"],
+                   ["--upn", "B801200005001"], ["--sex", "F"], ["--not-looked-after"]):
         result = edited.fails(["edit", "E1", *option, "--reason", "found the records"])
-        assert "E1 was erased: its name and date of birth are not recorded again" in result.stderr
+        assert result.stderr == "sendtrack: E1 was erased: its values are not corrected or recorded again\n"
     assert backend.snapshot() == before
-    edited.ok(["edit", "E1", "--setting", "Elm School", "--reason", "moved"])  # not personal: taken
     assert "no problems" in edited.ok("check")
 
 
@@ -188,5 +190,6 @@ def test_an_import_cannot_mark_erased_a_case_whose_edits_hold_names(edited, tmp_
     copy = tmp_path / "copy.db"
     edited.ok(["--db", str(copy), "init"])
     result = edited.fails(["--db", str(copy), "import", str(exported)])
-    assert "E1: an erase row needs every edit row's names and dates of birth erased too" in result.stderr
+    assert ("E1: an erase row needs every edit row's names, dates of birth, upn, uln and postcodes erased "
+            "too") in result.stderr
     no_trace(result.stderr, "the refusal")

@@ -453,4 +453,5 @@ def test_every_csv_report_writes_formula_safe_cells(cli):
         for row in csv.reader(io.StringIO(out)):
             assert not any(cell[:1] in FORMULA_STARTS for cell in row), row
     named = list(csv.DictReader(io.StringIO(outputs[0])))[0]
-    assert (named["name"], named["initials"], named["coordinator"]) == ("'=cmd|' /C calc'!A0", "'=./.C.", "'@Sam")
+    # initials take each part's first letter or digit ("=cmd|'" -> C), so they never start a formula
+    assert (named["name"], named["initials"], named["coordinator"]) == ("'=cmd|' /C calc'!A0", "C.C.C.", "'@Sam")

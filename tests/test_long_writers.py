@@ -146,3 +146,33 @@ def test_stray_staging_files_of_gone_processes_are_swept(tmp_path):
         path.write_text("")
     assert sweep_staging(tmp_path, "sendtrack.db", keep=str(marked)) == [stray]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in (mine, marked, other_db))
+
+
+def test_a_stopped_import_is_resumed_with_a_relative_db_path(cli, private_db, exported, monkeypatch):
+    """`--db` given relative: the marker names the staging file by its absolute path (mkstemp's), the
+    sweep finds it by the relative directory; the two must compare as one file, or the sweep deletes
+    the staged rows of the very import being resumed (a trial user's finding)."""
+    from sendtrack.storage import bulk
+
+    monkeypatch.chdir(private_db.parent)
+    relative = ["--db", private_db.name]
+    with monkeypatch.context() as patch:
+        stop_at_step(patch, 3)
+        stopped = cli.fails([*relative, "import", str(exported)])
+    assert "the import stopped part-way" in stopped.stderr
+    # the stopped import's process is gone (as after a kill): only the marker keeps its staged rows
+    monkeypatch.setattr(bulk, "_running", lambda pid: False)
+    assert cli.ok([*relative, "import", str(exported)]).startswith("imported 300 cases")
+    assert "no problems" in cli.ok([*relative, "check"])
+    assert len(cli.ok([*relative, "cases", "--format", "csv"]).splitlines()) == 300 + 1
+
+
+def test_the_sweep_keeps_the_marked_file_whether_paths_are_relative_or_absolute(tmp_path, monkeypatch):
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    marked = tmp_path / f".x.db.import-{gone.pid}-abc.staging"
+    marked.write_text("")
+    monkeypatch.chdir(tmp_path)
+    assert sweep_staging(Path("."), "x.db", keep=str(marked.resolve())) == []
+    assert sweep_staging(tmp_path, "x.db", keep=marked.name) == []
+    assert marked.exists()

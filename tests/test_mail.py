@@ -337,6 +337,24 @@ def test_send_needs_a_server_and_options_need_send(send, db, tmp_path):
     ('[mail.recipients]\nfront-door = ["a@b"]', '[mail.recipients] front-door: "a@b" is not an address '
                                                 "(name@example.gov.uk)"),
     ('[mail.recipients]\nfront-door = 3', "[mail.recipients] front-door: 3 is not a list of addresses"),
+    # a trial user's finding: bad server names and control characters were taken as they were
+    ('[mail]\nhost = "ho st"', '[mail] host: "ho st" is not a server name or IP address (smtp.example.gov.uk, '
+                               '192.0.2.25 or ::1)'),
+    ('[mail]\nhost = "[::1"', '[mail] host: "[::1" is not a server name or IP address (smtp.example.gov.uk, '
+                              '192.0.2.25 or ::1)'),
+    ('[mail]\nhost = "smtp://relay"', '[mail] host: "smtp://relay" is not a server name or IP address: give '
+                                      'the port as port, not host:port'),
+    ('[mail]\nhost = "relay:25"', '[mail] host: "relay:25" is not a server name or IP address: give the port '
+                                  'as port, not host:port'),
+    ('[mail]\nhost = "-relay"', '[mail] host: "-relay" is not a server name or IP address (smtp.example.gov.uk, '
+                                '192.0.2.25 or ::1)'),
+    ('[mail]\nhost = "re\\u001blay"', '[mail] host: "re\\u001blay" holds a control character'),
+    ('[mail]\nuser = "u\\u009b"', '[mail] user: "u\u009b" holds a control character'),
+    ('[mail]\nfrom = "a@b.example\\n"', '[mail] from: "a@b.example\\n" holds a control character'),
+    ('[mail]\nport = "587"', '[mail] port: "587" is not a whole number (1 to 65535)'),
+    ('[mail.recipients]\nfront-door = ["a@b.example\\u001b"]', '[mail.recipients] front-door: '
+                                                             '"a@b.example\\u001b" is not an address '
+                                                             '(name@example.gov.uk)'),
 ])
 def test_the_mail_section_is_checked_like_every_other(cli, tmp_path, extra, line):
     from sendtrack.config import DEFAULT_CONFIG
@@ -385,3 +403,49 @@ def test_fail_on_overdue_after_a_successful_send(send, smtp, tmp_path):
     assert result.stdout == "sent front-door to 2 recipients\n" and len(smtp.inbox.received) == 1
     assert result.stderr == "sendtrack: 2 overdue deadlines\n"
     assert send(config, "--team", "early-years", "--fail-on-overdue").exit_code == 0
+
+
+#: Malformed SENDTRACK_SMTP_URLs (a trial user's finding: the first gave "unexpected error (ValueError)"),
+#: each with the refusal's words after "SENDTRACK_SMTP_URL: ".
+BAD_URLS = [
+    ("smtp+plain://[::1?from=x@b.example", "is not a URL: a bracketed [IPv6] host is malformed"),
+    ("smtp://digest:sekrit@[::1", "is not a URL: a bracketed [IPv6] host is malformed"),
+    ("smtp://[zz]:25", "is not a URL: a bracketed [IPv6] host is malformed"),
+    ("smtp://[::1]]:25", "is not a URL: a bracketed [IPv6] host is malformed"),
+    ("smtp://[::1]x:25", "is not a URL: a bracketed [IPv6] host is malformed"),
+    ("smtp://relay:abc", "the port is not a number from 1 to 65535"),
+    ("smtp://relay:0", "the port is not a number from 1 to 65535"),
+    ("smtp://relay:65536", "the port is not a number from 1 to 65535"),
+    ("smtp://relay:-25", "the port is not a number from 1 to 65535"),
+    ("smtp://relay:25:26", "the port is not a number from 1 to 65535"),
+    ("smtp://relay:\u0662\u0665", "the port is not a number from 1 to 65535"),  # Arabic-Indic 25
+    ("ftp://relay", "the scheme must be smtp://"),
+    ("relay.council.example", "the scheme must be smtp://"),
+    ("smtp://", "names no host"),
+    ("smtp://:25", "names no host"),
+    ("smtp://re lay:25", "the host is not a server name or IP address"),
+    ("smtp://re%20lay:25", "the host is not a server name or IP address"),
+    ("smtp://relay\n?from=a@b.example", "holds a control character"),
+    ("smtp://re\x1blay", "holds a control character"),
+    ("smtp://relay/path", "has a path or #fragment after the host"),
+    ("smtp://relay#x", "has a path or #fragment after the host"),
+    ("smtp://relay?junk", "its ?query is not name=value pairs"),
+    ("smtp://relay?to=a@b.example", "?to= is not a setting of it (only ?from= is)"),
+    ("smtp://relay?from=a@b.example&from=c@d.example", "gives ?from= more than once"),
+    ("smtp://relay?from=nobody", "?from= is not an address"),
+    ("smtp://relay?from=a%0A@b.example", "?from= is not an address"),
+    ("smtp://digest:sekrit@relay", "holds a password"),
+    ("smtp+plain://digest@relay", "a login over smtp+plain:// would send the password in clear"),
+]
+
+
+@pytest.mark.parametrize(("url", "why"), BAD_URLS, ids=[u for u, _ in BAD_URLS])
+def test_a_malformed_url_is_one_line_naming_the_setting_and_nothing_is_sent(send, smtp, tmp_path, monkeypatch,
+                                                                          url, why):
+    monkeypatch.setenv("SENDTRACK_SMTP_URL", url)
+    result = send(configuration(tmp_path, smtp.port, smtp.cert), "--team", "front-door")
+    assert result.exit_code == 1, result.output  # refused input (spec: exit codes), not 5: nothing tried
+    assert result.stderr.startswith(f"sendtrack: SENDTRACK_SMTP_URL: {why}"), result.stderr
+    assert result.stderr.count("\n") == 1 and "unexpected" not in result.stderr
+    assert "sekrit" not in result.stderr and PASSWORD not in result.stderr
+    assert result.stdout == "" and smtp.inbox.received == []

@@ -20,7 +20,12 @@ def mode(path) -> str:
 
 @pytest.mark.parametrize("umask", [0o022, 0o000])
 def test_database_directory_0700_and_files_0600_including_wal_and_shm(tmp_path, umask, cli):
-    path = tmp_path / "fresh" / "deeper" / "sendtrack.db"
+    # the default location (its folder is made: a named --db's must exist), under the test's own
+    # XDG_DATA_HOME (conftest)
+    from sendtrack.storage.db import default_path
+
+    path = default_path()
+    assert str(path).startswith(str(tmp_path)) and not path.parent.exists()
     old = os.umask(umask)
     try:
         cli.ok(["--db", str(path), "init"])

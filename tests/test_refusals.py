@@ -127,7 +127,9 @@ def test_back_dated_events_are_judged_by_their_own_date(case):
     # the plan is maintained until the cease's appeal window passes: 31 Aug + 2 months = Sat 31 Oct 2026
     # (spec 4.3), so a report of 1 Sep is accepted and one of Sun 1 Nov, the day the plan ended, is not
     case.ok("record review-report R1 --date 2026-09-01")
-    assert "ended on 2026-11-01" in case.fails("record review-report R1 --date 2026-11-01").stderr
+    # said as cease-effective says it: its due date, the plan's last day (not the day after)
+    assert "maintained until 2026-10-31 (cease-effective)" in \
+        case.fails("record review-report R1 --date 2026-11-01").stderr
     assert "already made on 2026-08-31" in case.fails("record cease R1 --date 2026-09-02 --reason again").stderr
 
 

@@ -468,6 +468,59 @@ def test_kpi_tribunal_orders_appeals_and_mediations(cli):
         measure(1, 2, 50.0), 0, 0)
 
 
+def test_plan_made_under_a_tribunal_order_through_the_cli(backend_cli):
+    cli = backend_cli
+    # request Mon 5 Jan 2026 refused Mon 9 Feb; appeal Mon 2 Mar; order to assess Mon 1 Jun 2026 (notify +
+    # 14 days = Mon 15 Jun, no-plan + 70 = Mon 10 Aug, final + 98 = Mon 7 Sep). Notified Wed 10 Jun, draft
+    # Mon 3 Aug, final Tue 1 Sep 2026: the plan's annual review is due 31 Aug 2027 (C3), its Year 6 to 7
+    # transfer (born 2 Mar 2016: Year 7 in Sept 2027) before 15 Feb 2027 = 14 Feb 2027 (C6), its next
+    # deadline; the case is a plan (not closed by the refusal), so a second request for the child is
+    # refused.
+    cli.ok("add-request --ref O1 --name 'Test Child' --dob 2016-03-02 --received 2026-01-05")
+    cli.ok("record decision O1 --date 2026-02-09 --outcome refuse")
+    assert "no decision to assess" in cli.fails("record final O1 --date 2026-05-29").stderr
+    for line in ["appeal O1 --date 2026-03-02 --against refuse-assess",
+                 "tribunal-order O1 --date 2026-06-01 --order assess",
+                 "order-complied O1 --date 2026-06-10 --step notify", "draft O1 --date 2026-08-03",
+                 "final O1 --date 2026-09-01"]:
+        cli.ok("record " + line)
+    rows = cli.json("cases --as-of 2026-09-02 --format json")
+    assert [(r["ref"], r["stage"], r["next_due"], r["overdue"]) for r in rows] == [("O1", "plan", "2027-02-14", 0)]
+    cli.fails("add-request --ref O2 --name 'Test Child' --dob 2016-03-02 --received 2026-09-01")
+    # kpi 2026: three order steps done (notify 10 Jun, in time; the final 1 Sep completing order-final in
+    # time and order-no-plan after its 10 Aug: spec 4.3's "either completes both") = 2 of 3; the plan is
+    # not in the 20-week figure (its final-plan deadline ended with the refusal) and the decision of 9 Feb
+    # counts as a refusal
+    year = cli.json("kpi --year 2026 --as-of 2026-12-01 --format json")
+    assert year["tribunal_orders_in_time"] == measure(2, 3, 66.7)
+    assert (year["counts"]["plans_issued"], year["counts"]["assessments_refused"]) == (0, 1)
+    assert "check: no problems found" in cli.ok("check")
+
+
+def test_missed_deadlines_count_until_a_cease_takes_effect(backend_cli):
+    cli = backend_cli
+    # spec 8.6: plan Mon 2 Jun 2025 (born 10 Oct 2014: Year 6 to 7 in Sept 2026, transfer due Sat 14 Feb
+    # 2026; review due Mon 1 Jun 2026); cease Wed 1 Jul 2026, effective to Tue 1 Sep 2026 (+ 2 months, C4).
+    # Review meeting Mon 13 Jul 2026, late (due 1 Jun). On Mon 31 Aug 2026 the transfer is 198 days
+    # overdue (14 Feb to 31 Aug: 14 + 31 + 30 + 31 + 30 + 31 + 31) and the review decision (due 1 Jun, the
+    # 12 months' end, CoP 9.169) 91 days (29 + 31 + 31), the review report (13 Jul + 14 = Mon 27 Jul, reg
+    # 20(7)) 35 days (4 + 31); on Wed 2 Sep the plan has ended: none is listed.
+    # The late meeting counts in kpi 2026 as a review held, before and after the plan ended.
+    cli.ok("add-request --ref C1 --name 'Test Child' --dob 2014-10-10 --received 2025-01-13")
+    for line in ["decision C1 --date 2025-02-17 --outcome assess", "draft C1 --date 2025-05-05",
+                 "final C1 --date 2025-06-02", "cease C1 --date 2026-07-01 --reason needs-met",
+                 "review-meeting C1 --date 2026-07-13"]:
+        cli.ok("record " + line)
+    overdue = cli.json("overdue --as-of 2026-08-31 --format json")
+    assert [(r["rule"], r["due"], r["days_overdue"]) for r in overdue] == [
+        ("phase-transfer", "2026-02-14", 198), ("review-decision", "2026-06-01", 91),
+        ("review-report", "2026-07-27", 35)]
+    assert cli.json("overdue --as-of 2026-09-02 --format json") == []
+    for day in ("2026-08-31", "2026-09-02"):
+        year = cli.json(f"kpi --year 2026 --as-of {day} --format json")
+        assert (year["counts"]["reviews_held"], year["counts"]["review_decisions"]) == (1, 0)
+
+
 def test_overdue_and_at_risk_include_the_later_stages_never_the_familys_windows(cli):
     # plan Mon 2 Jun 2025; transferred in Mon 1 Sep 2025: notice due + 42 = Mon 13 Oct 2025, none given;
     # an order to amend Mon 6 Oct 2025 (+ 35 = Mon 10 Nov); the plan's appeal window (2 Jun + 2 months =

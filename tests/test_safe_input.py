@@ -25,6 +25,15 @@ HOSTILE = {
     "zero-width-only": "\u200b\u200b",
     "combining-marks-only": "\u0301\u0308",
     "arabic-letter-mark": "Amy\u061c",
+    # not allowed in XML 1.0: a name holding one made the SEN2 file unparseable (breaker, stop 17)
+    "noncharacter-fffe": "Ann \ufffeBee",
+    "noncharacter-ffff": "Zed \uffffYork",
+    "noncharacter-plane-1": "Amy\U0001fffe",
+    "noncharacter-fdd0": "Amy\ufdd0",
+    # invisible inside a name
+    "zero-width-space-inside": "Amy\u200bJones",
+    "word-joiner-inside": "Amy\u2060Jones",
+    "tag-character": "Amy\U000e0041",
 }
 
 
@@ -78,3 +87,40 @@ def test_no_refusal_repeats_a_name_or_date_of_birth(case, line):
     for personal in {*FIXTURE_PERSONAL, *_personal_in(line)}:
         if len(personal) >= 3 and personal not in {"A B"}:
             assert personal not in said, f"{personal!r} in: {said}"
+
+
+def test_a_lone_surrogate_in_a_json_import_is_refused_before_writing(case, backend, tmp_path):
+    # JSON can spell a lone surrogate (\ud800) that no file or database encoding can hold: the dry run
+    # passed it and the real import failed part-way with "unexpected error (UnicodeEncodeError)"
+    path = tmp_path / "in.json"
+    path.write_text('[{"ref": "S1", "name": "Amy \\ud800Jones", "dob": "2015-03-15", "kind": "request", '
+                    '"date": "2025-01-06"}]', encoding="utf-8")
+    before = backend.snapshot()
+    for line in (["import", "--dry-run", str(path)], ["import", str(path)]):
+        result = case(line)
+        assert result.exit_code == 1, result.stdout + result.stderr
+        assert "unexpected" not in result.stderr and "Jones" not in result.stdout + result.stderr
+    assert backend.snapshot() == before
+
+
+@pytest.mark.parametrize("value", ["2024-W01-1", "20240106", "2024-01-6", "２０２４-01-06"])
+@pytest.mark.parametrize("where", ["--received", "--placement-from"])
+def test_only_yyyy_mm_dd_is_a_date(case, backend, value, where):
+    # date.fromisoformat alone takes ISO week dates (2024-W01-1 = 1 Jan 2024) and basic forms
+    line = ["add-request", "--name", "A B", "--dob", "2015-03-15", "--received", "2025-01-06",
+            "--urn", "117001", "--placement-from", "2019-09-01"]
+    line[line.index(where) + 1] = value
+    before = backend.snapshot()
+    result = case(line)
+    assert result.exit_code == 1, result.stdout + result.stderr
+    assert "YYYY-MM-DD" in result.stderr and result.stderr.count("\n") == 1
+    assert backend.snapshot() == before
+
+
+@pytest.mark.parametrize("value", ["12", "abcd", "<&>", "=1+1", "9190", "９１９"])
+def test_an_la_code_is_three_digits(case, backend, value):
+    before = backend.snapshot()
+    result = case(["record", "transfer-in", "R1", "--date", "2025-02-12", "--from-la", value])
+    assert result.exit_code == 1, result.stdout + result.stderr
+    assert "3 digits" in result.stderr and value not in result.stderr
+    assert backend.snapshot() == before

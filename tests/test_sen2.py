@@ -66,8 +66,10 @@ def build_fixture(cli):
     cli.ok("record no-plan F4 --date 2025-12-01")
     # F5: no decision by the census date -> RequestOutcome A, no date.
     add(cli, "F5", "Eve Fixture", "2019-02-11", "2025-12-01", "parent", 5)
-    # F6: a plan from 2022 ceased on 10 Mar 2025 (needs met -> CeaseReason 2): historical request and
-    # assessment (decided before 1 Jan 2025), not active on the census date.
+    # F6: a plan from 2022, its cease notified on 10 Mar 2025 (needs met -> CeaseReason 2): historical
+    # request and assessment (decided before 1 Jan 2025), not active on the census date. The plan is
+    # maintained through the family's appeal window, 10 Mar + 2 months = 10 May 2025 (C4), so it ceased
+    # on 11 May 2025 (spec 4.3 cease-effective: "the plan may end from the next day").
     add(cli, "F6", "Fay Fixture", "2008-05-05", "2021-09-06", "school", 6,
         "--urn 117006 --placement-from 2019-09-01 --placement-phase secondary")
     cli.ok("record decision F6 --date 2021-10-11 --outcome assess")
@@ -160,7 +162,7 @@ EXPECTED_2026 = {
            "Requests/Assessment/NamedPlan/StartDate=2022-01-24",
            "Requests/Assessment/NamedPlan/PlanDetail/URN=117006",
            "Requests/Assessment/NamedPlan/PlanDetail/PlacementRank=1",
-           "Requests/Assessment/NamedPlan/CeaseDate=2025-03-10",
+           "Requests/Assessment/NamedPlan/CeaseDate=2025-05-11",
            "Requests/Assessment/NamedPlan/CeaseReason=2"],  # needs-met -> 2; ceased: no ActivePlans
     "F7": [*person("Fixture", "Gus", "2014-07-07", "F", 7),
            "Requests/ReceivedDate=2025-04-07", "Requests/RequestSource=1",
@@ -417,7 +419,9 @@ def test_check_lists_exactly_the_planted_problems(cli):
 def test_check_writes_nothing_and_sen2_refuses_while_the_schema_would_break(cli, tmp_path):
     cli.ok("add-request --ref P1 --name 'Kit Planted' --dob 2016-01-01 --received 2025-03-03")
     out = tmp_path / "never.xml"
-    cli.fails(f"sen2 --year 2026 --la 919 --check --out {out}")
+    cli.fails("sen2 --year 2026 --la 919 --check")
+    refused = cli.fails(f"sen2 --year 2026 --la 919 --check --out {out}", code=2)
+    assert "--check writes nothing" in refused.stderr
     result = cli.fails(f"sen2 --year 2026 --la 919 --out {out}")
     assert "nothing was written" in result.stderr and "Kit" not in result.stderr
     assert not out.exists()
@@ -427,7 +431,142 @@ def test_check_writes_nothing_and_sen2_refuses_while_the_schema_would_break(cli,
     ("sen2 --year 2024 --la 919", "2025 and 2026"),
     ("sen2 --year 2026 --la 91", "3 digits"),
     ("sen2 --year 2026 --la 919 --serial 1", "3 digits"),
+    ("sen2 --year 2026 --la 919 --serial ١٢٣", "3 digits"),  # Arabic-Indic digits pass str.isdigit
+    ("sen2 --year 2026 --la 919 --serial ²³⁴", "3 digits"),
+    ("sen2 --year 2026 --la ９１９", "3 digits"),
 ])
 def test_bad_options_are_refused_in_one_line(cli, line, message):
     result = cli.fails(line)
     assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+# --- refusals and omissions found by the stop-17 breaker ------------------------------------------------
+
+def test_a_placement_left_after_the_census_date_was_current_on_it():
+    # census 15 Jan 2026: a placement leaving 20 Jul 2026 had not ended that day, so it is the current
+    # placement (no LeavingDate) and the next one (from 1 Sep 2026) is not in the return at all
+    events = ((1, "request", date(2023, 1, 9), {}), (2, "decision", date(2023, 2, 13), {"outcome": "assess"}),
+              (3, "final", date(2023, 5, 22), {}))
+    values = {"id": 3, "ref": "C1", "name": "Jo Census", "dob": date(2014, 1, 1), "received": date(2023, 1, 9),
+              "source": "school", "looked_after": False, "upn": UPN[3], "uln": None, "upn_unknown": None,
+              "sex": "M", "ethnicity": "WBRI", "postcode": None, "primary_need": "MLD", "secondary_need": None}
+    placed = (Placement("111111", None, None, 1, date(2020, 9, 1), date(2026, 7, 20), None),
+              Placement("222222", None, None, 1, date(2026, 9, 1), None, None))
+    record = returns.fold(ReturnCase(values, events, placed, None, ()), returns.Collection(2026))
+    assert record is not None
+    assert record.placements == [{"URN": "111111", "UKPRN": None, "SENSetting": None, "PlacementRank": "1",
+                                  "EntryDate": date(2020, 9, 1), "LeavingDate": None}]
+    assert "no-placement" not in [code for code, _ in record.problems]
+
+
+def test_a_one_word_name_is_a_problem_to_check():
+    events = ((1, "request", date(2025, 3, 3), {}),)
+    values = {"id": 4, "ref": "M1", "name": "Mononym", "dob": date(2014, 1, 1), "received": date(2025, 3, 3),
+              "source": "parent", "looked_after": False, "upn": UPN[4], "uln": None, "upn_unknown": None,
+              "sex": "F", "ethnicity": "WBRI", "postcode": None, "primary_need": None, "secondary_need": None}
+    record = returns.fold(ReturnCase(values, events, (), None, ()), returns.Collection(2026))
+    assert record is not None and [code for code, _ in record.problems] == ["one-name"]
+    two = returns.fold(ReturnCase({**values, "name": "Ann Ann"}, events, (), None, ()), returns.Collection(2026))
+    assert two is not None and two.problems == []
+
+
+def test_an_empty_return_is_refused(cli, tmp_path):
+    out = tmp_path / "empty.xml"
+    result = cli.fails(f"sen2 --year 2026 --la 919 --out {out}")
+    assert "at least one person" in result.stderr and not out.exists()
+
+
+def test_an_erased_case_is_in_no_return(cli, tmp_path):
+    add(cli, "E1", "Ada Erasable", "2015-03-15", "2025-01-06", "school", 1,
+        "--urn 117001 --placement-from 2019-09-01 --placement-phase primary")
+    cli.ok("record decision E1 --date 2025-02-10 --outcome assess")
+    cli.ok("record final E1 --date 2025-05-19")
+    add(cli, "E2", "Ben Kept", "2012-10-01", "2025-02-03", "parent", 2,
+        "--urn 117002 --placement-from 2023-09-01 --placement-phase secondary")
+    out = tmp_path / "before.xml"
+    cli.ok(f"sen2 --year 2026 --la 919 --out {out}")
+    assert out.read_text(encoding="utf-8").count("<Person>") == 2
+    cli.ok("erase E1 --reason 'family request' --force")
+    after = tmp_path / "after.xml"
+    cli.ok(f"sen2 --year 2026 --la 919 --out {after}")
+    text = after.read_text(encoding="utf-8")
+    assert text.count("<Person>") == 1 and "(erased)" not in text and "Kept" in text
+    schema(2026).validate(str(after))
+    book = tmp_path / "a.xlsx"
+    cli.ok(f"annex-a --as-of 2026-01-15 --out {book}")
+    python_calamine = pytest.importorskip("python_calamine")
+    rows = python_calamine.CalamineWorkbook.from_path(str(book)).get_sheet_by_name("List_1").to_python()
+    assert len(rows) == 1  # the headings only: E1's plan was the one maintained, and it is erased
+
+
+def test_no_return_while_an_import_is_unfinished(cli, private_db, tmp_path):
+    add(cli, "U1", "Ada Unfinished", "2015-03-15", "2025-01-06", "school", 1)
+    from sendtrack.storage import bulk
+    from sendtrack.storage.db import Location, open_database
+
+    db = open_database(Location(path=private_db))
+    with db.write():
+        bulk.put_import_marker(db, {"file": "big.csv", "written": 1200, "cases": 6000, "staging": "x"})
+    db.close()
+    out = tmp_path / "part.xml"
+    for line in (f"sen2 --year 2026 --la 919 --out {out}", "sen2 --year 2026 --la 919 --check",
+                 f"annex-a --out {tmp_path / 'a.xlsx'}"):
+        result = cli.fails(line)
+        assert "import is unfinished" in result.stderr and "1200 of 6000" in result.stderr
+    assert not out.exists() and not (tmp_path / "a.xlsx").exists()
+
+
+def test_the_la_code_is_written_as_checked(cli, tmp_path):
+    add(cli, "L1", "Ada Spaced", "2015-03-15", "2025-01-06", "school", 1)
+    out = tmp_path / "la.xml"
+    cli.ok(["sen2", "--year", "2026", "--la", " 919 ", "--out", str(out)])
+    assert "<LEA>919</LEA>" in out.read_text(encoding="utf-8")
+
+
+def test_a_plan_whose_cease_had_not_taken_effect_is_active_on_the_census_date():
+    # cease notified 1 Dec 2025: the appeal window runs to 1 Feb 2026 (C4), after the census date
+    # (15 Jan 2026), so the plan was still maintained that day: ActivePlans, no CeaseDate
+    events = ((1, "request", date(2023, 1, 9), {}), (2, "decision", date(2023, 2, 13), {"outcome": "assess"}),
+              (3, "final", date(2023, 5, 22), {}), (4, "cease", date(2025, 12, 1), {"reason": "needs-met"}))
+    values = {"id": 5, "ref": "C5", "name": "Jo Ceasing", "dob": date(2010, 1, 1), "received": date(2023, 1, 9),
+              "source": "school", "looked_after": False, "upn": UPN[5], "uln": None, "upn_unknown": None,
+              "sex": "M", "ethnicity": "WBRI", "postcode": None, "primary_need": "MLD", "secondary_need": None}
+    placed = (Placement("111111", None, None, 1, date(2020, 9, 1), None, None),)
+    record = returns.fold(ReturnCase(values, events, placed, None, ()), returns.Collection(2026))
+    assert record is not None and record.active is not None
+    assert record.named_plan == {"StartDate": date(2023, 5, 22)}
+    # the same cease notified 1 Oct 2025: window to 1 Dec 2025, ceased 2 Dec 2025, before the census
+    earlier = (*events[:3], (4, "cease", date(2025, 10, 1), {"reason": "needs-met"}))
+    record = returns.fold(ReturnCase(values, earlier, placed, None, ()), returns.Collection(2026))
+    assert record is not None and record.active is None
+    assert record.named_plan == {"StartDate": date(2023, 5, 22), "CeaseDate": date(2025, 12, 2),
+                                 "CeaseReason": "2"}
+    # appealed on 20 Oct 2025 (inside the window) and no order by the census date: still maintained
+    appealed = (*earlier, (5, "appeal", date(2025, 10, 20), {"against": "cease"}))
+    record = returns.fold(ReturnCase(values, appealed, placed, None, ()), returns.Collection(2026))
+    assert record is not None and record.active is not None and "CeaseDate" not in record.named_plan
+
+
+def test_a_plan_made_under_a_tribunal_order_to_assess():
+    # refused 10 Feb 2025, appealed 1 Mar, the Tribunal ordered the assessment on 1 Jul, the plan
+    # issued 1 Oct 2025: the order stands for the decision (Y, dated 1 Jul), the appeal sets
+    # RequestTribunal, the plan is active on 15 Jan 2026, and Week20 is 1 (reg 44's periods, not the
+    # 20 weeks, applied)
+    events = ((1, "request", date(2025, 1, 6), {"source": "parent"}),
+              (2, "decision", date(2025, 2, 10), {"outcome": "refuse"}),
+              (3, "appeal", date(2025, 3, 1), {"against": "refuse-assess"}),
+              (4, "tribunal-order", date(2025, 7, 1), {"order": "assess"}),
+              (5, "final", date(2025, 10, 1), {}))
+    values = {"id": 6, "ref": "O1", "name": "Jo Ordered", "dob": date(2014, 1, 1), "received": date(2025, 1, 6),
+              "source": "parent", "looked_after": False, "upn": UPN[6], "uln": None, "upn_unknown": None,
+              "sex": "M", "ethnicity": "WBRI", "postcode": None, "primary_need": "MLD", "secondary_need": None}
+    placed = (Placement("111111", None, None, 1, date(2020, 9, 1), None, None),)
+    record = returns.fold(ReturnCase(values, events, placed, (date(2025, 5, 26), None, None), ()),
+                          returns.Collection(2026))
+    assert record is not None and record.active is not None
+    assert (record.request["RequestOutcome"], record.request["RequestOutcomeDate"]) == ("Y", date(2025, 7, 1))
+    assert record.request["RequestTribunal"] == "1"
+    assert record.assessment is not None
+    assert (record.assessment["AssessmentOutcome"], record.assessment["AssessmentOutcomeDate"],
+            record.assessment["Week20"]) == ("Y", date(2025, 10, 1), "1")
+    assert record.problems == []

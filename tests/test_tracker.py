@@ -13,6 +13,7 @@ import io
 import os
 import stat
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -264,6 +265,32 @@ def test_import_map_quotes_headings_and_value_words_never_a_child(cli, tmp_path)
     assert "no heading row recognised" in result.stderr and "Testchild" not in result.stderr + result.stdout
 
 
+def test_import_map_places_the_return_fields_by_their_own_names(cli, tmp_path):
+    # a tracker whose headings are the return fields' own names (found by a trial user: UPN, Sex,
+    # Ethnicity, Primary Need and Request Source were listed as "not placed"), then imported with that
+    # map as printed: the values reach the case
+    path = tmp_path / "t.csv"
+    path.write_text("Child Name,DOB,Date Request Received,Request Source,UPN,Sex,Ethnicity,Primary Need,"
+                    "Secondary Need,Postcode,URN,Placement Start Date\n"
+                    "Testchild Secret,01/02/2015,06/01/2025,Parent,L919200025001,F,WBRI,ASD,SLCN,AL10 9AB,"
+                    "117001,01/09/2019\n", encoding="utf-8")
+    out = cli.ok(["import-map", str(path)])
+    for line in ('source = "Request Source"', 'upn = "UPN"', 'sex = "Sex"', 'ethnicity = "Ethnicity"',
+                 'primary_need = "Primary Need"', 'secondary_need = "Secondary Need"',
+                 'postcode = "Postcode"', 'urn = "URN"', 'placement_from = "Placement Start Date"'):
+        assert line in out, (line, out)
+    assert "Headings not placed" not in out
+    mapping = tmp_path / "m.toml"
+    mapping.write_text(out, encoding="utf-8")
+    cli.ok(["import", "--map", str(mapping), str(path)])
+    exported = tmp_path / "x.csv"
+    cli.ok(["export", "--out", str(exported)])
+    row = next(csv.DictReader(exported.open(encoding="utf-8")))
+    assert (row["upn"], row["sex"], row["ethnicity"], row["primary_need"], row["postcode"]) == (
+        "L919200025001", "F", "WBRI", "ASD", "AL10 9AB")
+    assert '"urn": "117001"' in row["placements"] and '"entry": "2019-09-01"' in row["placements"]
+
+
 def test_headings_not_found_are_named(cli, tmp_path):
     (tmp_path / "t.csv").write_text("Name,Birth,When\nA,01/01/2015,06/01/2025\n", encoding="utf-8")
     (tmp_path / "m.toml").write_text("[columns]\nname = 'Name'\ndob = 'DOB'\nreceived = 'Received'\n")
@@ -366,3 +393,172 @@ def test_csv_and_json_reports_go_to_a_file_with_out(with_cases, tmp_path):
     assert kpi.read_text(encoding="utf-8") == with_cases.ok("kpi --year 2025 --as-of 2025-12-31 --format json")
     assert "exists" in with_cases.fails(f"kpi --year 2025 --format json --out {kpi}").stderr
     assert "--out writes csv, json or xlsx" in with_cases.fails(f"cases --out {tmp_path / 'x'}", code=2).stderr
+
+
+# --- each refusal of a tracker row says what is wrong ---------------------------------------------------
+
+_TODAY = date.today()
+#: (id, date of birth, request received, the column named, the words of the refusal). A trial user's
+#: finding: a request date in the future (a mistyped year) was refused as "26 or older", on the DOB.
+REFUSALS = [
+    ("dob-in-the-future", _TODAY + timedelta(days=40), date(2025, 1, 6), "DOB",
+     "the date of birth is in the future"),
+    ("request-before-dob", date(2020, 5, 1), date(2020, 1, 6), "Date Request Received",
+     "request date 2020-01-06 is before the date of birth"),
+    # born 1 Jan 1990: 26 on 1 Jan 2016, so 35 on 6 Jan 2025
+    ("26-or-older", date(1990, 1, 1), date(2025, 1, 6), "DOB", "makes the child 26 or older"),
+    ("request-in-the-future", date(2015, 1, 1), _TODAY + timedelta(days=10), "Date Request Received",
+     f"request date {_TODAY + timedelta(days=10)} is in the future"),
+    # a mistyped year: born 2015, received 30 years on would also make the child 26+, but the date
+    # that is wrong is the request's
+    ("request-years-in-the-future", date(2015, 1, 1), date(_TODAY.year + 30, 1, 6), "Date Request Received",
+     f"request date {_TODAY.year + 30}-01-06 is in the future"),
+    ("request-before-ehc-plans", date(2005, 1, 1), date(2013, 1, 7), "Date Request Received",
+     "request date 2013-01-07 is before 2014-09-01"),
+]
+
+
+def one_row_tracker(tmp_path, kind: str, dob: date, received: date):
+    headings = ["Child Name", "DOB", "Date Request Received"]
+    if kind == "csv":
+        path = tmp_path / "one.csv"
+        path.write_text(",".join(headings) + "\n" + f"Testchild Refused,{dob:%d/%m/%Y},{received:%d/%m/%Y}\n",
+                        encoding="utf-8")
+        return path
+    import xlsxwriter
+
+    path = tmp_path / "one.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet, day = book.add_worksheet(), book.add_format({"num_format": "dd/mm/yyyy"})
+    for col, heading in enumerate(headings):
+        sheet.write_string(0, col, heading)
+    sheet.write_string(1, 0, "Testchild Refused")
+    sheet.write_datetime(1, 1, dob, day)
+    sheet.write_datetime(1, 2, received, day)
+    book.close()
+    return path
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+@pytest.mark.parametrize(("dob", "received", "column", "words"), [r[1:] for r in REFUSALS],
+                         ids=[r[0] for r in REFUSALS])
+def test_each_refusal_of_a_tracker_row_says_what_is_wrong(cli, tmp_path, private_db, kind, dob, received,
+                                                          column, words):
+    path = one_row_tracker(tmp_path, kind, dob, received)
+    (tmp_path / "map.toml").write_text('date_format = "%d/%m/%Y"\n[columns]\nname = "Child Name"\n'
+                                       'dob = "DOB"\nreceived = "Date Request Received"\n', encoding="utf-8")
+    before = dump(private_db)
+    result = cli.fails(["import", "--dry-run", "--map", str(tmp_path / "map.toml"), str(path)])
+    lines = result.stderr.splitlines()
+    # the heading is row 1, the child row 2, in the CSV as in the sheet (docs/import-format.md)
+    assert lines[0].startswith(f"row 2 [{column}]: TRK-000002: "), lines
+    assert words in lines[0], lines
+    assert lines[1:] == ["sendtrack: 1 bad row"], lines
+    assert f"{dob:%d/%m/%Y}" not in result.stderr and dob.isoformat() not in result.stderr
+    assert dump(private_db) == before
+
+
+def test_the_xlsx_of_the_import_layout_names_rows_not_lines(with_cases, tmp_path):
+    cli = with_cases
+    export = tmp_path / "export.xlsx"
+    cli.ok(["export", "--format", "xlsx", "--out", str(export)])
+    # the cases are already in: every case row is refused, and named by its spreadsheet row
+    result = cli.fails(["import", "--dry-run", str(export)])
+    first = result.stderr.splitlines()[0]
+    assert first.startswith("row 2: ") and "already exists" in first, first
+
+
+# --- the hints name the way in ---------------------------------------------------------------------------
+
+def test_a_tracker_given_without_map_is_pointed_to_map_and_import_map(cli, tmp_path, private_db):
+    """A trial user's finding: a council's tracker given to `import` alone got a list of missing and
+    unknown columns, with no word of --map."""
+    csv_tracker = tmp_path / "tracker.csv"
+    csv_tracker.write_text("Child Name,DOB,Date Request Received\nTestchild Nomap,01/02/2015,06/01/2025\n",
+                           encoding="utf-8")
+    xlsx_tracker = one_row_tracker(tmp_path, "xlsx", date(2015, 2, 1), date(2025, 1, 6))
+    before = dump(private_db)
+    for path in (csv_tracker, xlsx_tracker):
+        result = cli.fails(["import", str(path)])
+        assert result.stderr.count("\n") == 1, result.stderr
+        assert "give --map MAP.toml" in result.stderr, result.stderr
+        assert "`sendtrack import-map FILE > MAP.toml`" in result.stderr, result.stderr
+        assert "Testchild" not in result.stderr and "2015" not in result.stderr
+    assert dump(private_db) == before
+
+
+def test_the_refusal_of_a_tracker_imported_twice_gives_the_dry_run_with_its_map(cli, tmp_path):
+    """The one-line refusal names the command that lists every bad row: with the map and the sheet it
+    was given (it said `sendtrack import --dry-run FILE`, which reads no tracker)."""
+    path = one_row_tracker(tmp_path, "xlsx", date(2015, 2, 1), date(2025, 1, 6))
+    (tmp_path / "map.toml").write_text('[columns]\nname = "Child Name"\ndob = "DOB"\n'
+                                       'received = "Date Request Received"\n', encoding="utf-8")
+    line = ["import", "--map", str(tmp_path / "map.toml"), "--sheet", "Sheet1", str(path)]
+    assert cli.ok(line).startswith("imported 1 cases")
+    result = cli.fails(line)
+    hint = f"(`sendtrack import --dry-run --map {tmp_path / 'map.toml'} --sheet Sheet1 {path}` lists them all)"
+    assert result.stderr.rstrip("\n").endswith(hint), result.stderr
+    # and that command does list them
+    listed = cli.fails(["import", "--dry-run", "--map", str(tmp_path / "map.toml"), "--sheet", "Sheet1",
+                        str(path)])
+    assert listed.stderr.startswith("row 2 [Child Name]: TRK-000002: ") and "open" in listed.stderr
+
+
+def readme_section(title: str) -> str | None:
+    readme = Path(__file__).resolve().parent.parent / "README.md"
+    if not readme.exists():
+        return None
+    text = readme.read_text(encoding="utf-8")
+    start = text.index(f"## {title}")
+    end = text.find("\n## ", start + 1)
+    return text[start:end if end != -1 else None]
+
+
+def test_the_readme_spreadsheet_steps_run_as_written(cli, tmp_path, monkeypatch, private_db):
+    """Every `sendtrack …` command of README "Moving from your spreadsheet" steps 2, 4 and 5, run as
+    written on a tracker shaped like its example; step 4's dry run twice, as step 5 says (a second
+    `--report` over the first's file needed --force, which the README did not give)."""
+    import re
+    import shlex
+
+    import xlsxwriter
+
+    section = readme_section("Moving from your spreadsheet")
+    if section is None:
+        pytest.skip("README.md is not beside the tests")
+    commands = re.findall(r"`(sendtrack import-map [^`]*)`", section)[:1] + [
+        line.strip() for block in re.findall(r"```sh\n(.*?)```", section, re.S) for line in block.splitlines()
+        if line.strip().startswith("sendtrack ")]
+    assert [c.split()[1] for c in commands] == ["import-map", "import", "import"], commands
+    monkeypatch.chdir(tmp_path)
+    book = xlsxwriter.Workbook("tracker.xlsx")
+    sheet, day = book.add_worksheet("Live cases"), book.add_format({"num_format": "dd/mm/yyyy"})
+    for col, heading in enumerate(HEADINGS):
+        sheet.write_string(0, col, heading)
+    row = ["RD-1", "Testchild Readme", date(2015, 3, 15), date(2025, 1, 6), "Front Door", "Sam Patel",
+           date(2025, 2, 10), "Agreed", None, None, None]
+    for col, value in enumerate(row):
+        if isinstance(value, date):
+            sheet.write_datetime(1, col, value, day)
+        elif value is not None:
+            sheet.write_string(1, col, value)
+    book.close()
+    mapping, redirect, out = commands[0].partition(" > ")
+    assert redirect and out == "map.toml"
+    Path(out).write_text(cli.ok(["--db", str(private_db), *shlex.split(mapping)[1:]]), encoding="utf-8")
+    for command in (commands[1], commands[1], commands[2]):
+        said = cli.ok(["--db", str(private_db), *shlex.split(command)[1:]])
+    assert said.startswith("imported 1 cases"), said
+    assert "no problems" in cli.ok(["--db", str(private_db), "check"])
+
+
+def test_a_case_entered_by_mistake_is_voided_by_its_requests_id_from_history(cli):
+    """README "Correcting and finding cases": event ids run across the database, so the second case's
+    request is not event 1; `history` gives its id."""
+    cli.ok("add-request --ref M-1 --name 'Testchild First' --dob 2015-03-15 --received 2025-01-06")
+    cli.ok("add-request --ref M-2 --name 'Testchild Mistake' --dob 2016-03-15 --received 2025-01-07")
+    assert "has no event 1" in cli.fails("record void M-2 1 --reason 'entered by mistake'").stderr
+    (request,) = [e for e in cli.json("history M-2 --format json") if e["kind"] == "request"]
+    assert request["id"] != 1
+    cli.ok(f"record void M-2 {request['id']} --reason 'entered by mistake'")
+    assert "M-2" not in cli.ok("cases --format csv")

@@ -16,9 +16,9 @@ from operator import attrgetter
 from sendtrack import kinds
 from sendtrack.app.context import Context, mismatch
 from sendtrack.domain import Case, Deadline
-from sendtrack.rules.checks import closure_window, reassessment_within_six_months
+from sendtrack.rules.checks import closure_window, order_final_without_plan, reassessment_within_six_months
 from sendtrack.rules.engine import compute, refusal
-from sendtrack.rules.paths import ceased_on, first_date, refused_on, transferred_out_on, withdrawn_on
+from sendtrack.rules.paths import closure, transferred_out_on
 from sendtrack.storage import audit, meta
 from sendtrack.storage import cases as store
 from sendtrack.storage.bulk import import_marker
@@ -231,9 +231,9 @@ def deadlines_of(snap: Snapshot, case_row: store.StoredCase, context: Context, t
 
 
 def _closed(case: Case) -> bool:
-    """The request went nowhere or the plan ended: refused, withdrawn, no plan, or ceased."""
-    return any(d is not None for d in (refused_on(case), withdrawn_on(case), first_date(case, "no-plan"),
-                                       ceased_on(case), transferred_out_on(case)))
+    """The request went nowhere or the plan ended: refused, withdrawn, no plan (unless a Tribunal order
+    reopened it), ceased, or sent to another LA."""
+    return closure(case) is not None or transferred_out_on(case) is not None
 
 
 def open_requests(snap: Snapshot, context: Context, today: date) -> list[Problem]:
@@ -297,16 +297,18 @@ def closure_calendar(snap: Snapshot, context: Context, today: date) -> list[Prob
 
 def journey_notes(snap: Snapshot, context: Context, today: date) -> list[Problem]:
     """Notes from the later stages: a re-assessment asked within 6 months of the last assessment (reg 24:
-    the LA may refuse it), and a case still open after `transferred-out` (an LA deadline outstanding)."""
+    the LA may refuse it), a Tribunal order's final step with no final plan recorded, and a case still
+    open after `transferred-out` (an LA deadline outstanding)."""
     out = []
     for case_row in snap.cases:
         events = snap.events.get(case_row.id, [])
-        if not any(e.kind in {"reassessment-request", "transferred-out"} for e in events):
+        if not any(e.kind in {"reassessment-request", "transferred-out", "order-complied"} for e in events):
             continue
         case = store.to_case(case_row, events).as_of(today)
         items = compute(case, context.calendar, context.settings)
         out += [Problem(case.ref, found.code, found.message, note=True)
-                for found in reassessment_within_six_months(case, items, context.settings)]
+                for check in (reassessment_within_six_months, order_final_without_plan)
+                for found in check(case, items, context.settings)]
         moved = transferred_out_on(case)
         if moved is None:
             continue

@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sendtrack import kinds
+from sendtrack import codes, kinds
 from sendtrack.app.context import Context
 from sendtrack.codes import CASE_RETURN_KEYS, RETURN_FIELDS, check_return_values
 from sendtrack.domain import Case, Event
@@ -67,6 +67,12 @@ class _Case:
     values: dict | None = None  # from the request row
     #: (where, event_id or None, kind, date, details, voids, recorded_by, recorded_at)
     events: list = field(default_factory=list)
+
+
+def tracker_hint() -> str:
+    """Said when a file is not in sendtrack's layout: it is most likely a council's own tracker."""
+    return ("not sendtrack's import layout: for a council's own tracker give --map MAP.toml "
+            "(`sendtrack import-map FILE > MAP.toml` starts one)")
 
 
 # --- reading ------------------------------------------------------------------------------------------
@@ -117,6 +123,8 @@ def _records(path: Path) -> Iterator[tuple[str, dict]]:
             raise RefusedError(f"{path}: not readable CSV ({exc})") from None
         missing = [c for c in REQUIRED if c not in header]
         unknown = [c for c in header if c not in COLUMNS and c not in IMPORT_ONLY]
+        if len(missing) == len(REQUIRED):  # none of the layout's own: a council's tracker, most likely
+            raise RefusedError(f"{path}: line 1: no {', '.join(missing)} columns: {tracker_hint()}")
         if missing or unknown:
             raise RefusedError(f"{path}: line 1: " + "; ".join(
                 ([f"missing column(s) {', '.join(missing)}"] if missing else [])
@@ -200,9 +208,7 @@ def _date(value, what: str) -> date:
     if text is None:
         raise ValueError(f"{what} is missing")
     try:
-        if len(text) != 10:
-            raise ValueError
-        return date.fromisoformat(text)
+        return codes.iso_date(text)
     except ValueError:
         raise ValueError(f"{what} {text!r} is not a real date in the form YYYY-MM-DD") from None
 
@@ -646,7 +652,7 @@ def _marked(db: Database, staging) -> bool:
         marker = import_marker(db)
     except Exception:  # noqa: BLE001 - a damaged or vanished database: keep the staged rows, to be safe
         return True
-    return marker is not None and marker.get("staging") == str(staging.path)
+    return marker is not None and Path(marker.get("staging") or "").resolve() == staging.path.resolve()
 
 
 class ImportStopped(RefusedError):
@@ -905,7 +911,7 @@ def _batches(cases: Iterator[_Case]) -> Iterator[list[_Case]]:
 def _erasure_problem(case: _Case) -> str | None:
     """An `erase` row stands only beside the tombstone `sendtrack erase` writes (app/privacy.py): a file
     cannot mark a case erased that still holds a name and date of birth."""
-    from sendtrack.app.privacy import ERASED_NAME, erased_dob, erased_edit
+    from sendtrack.app.privacy import ERASED_NAME, ERASED_RETURNS, erased_dob, erased_edit
 
     erases = sum(1 for e in case.events if e[2] == "erase")
     values = case.values or {}
@@ -914,8 +920,11 @@ def _erasure_problem(case: _Case) -> str | None:
     if erases and (values.get("name") != ERASED_NAME or erased_dob(values["dob"]) != values["dob"]):
         return (f"an erase row needs the request row's tombstone (name {ERASED_NAME}, date of birth "
                 "1 September)")
+    if erases and any((values.get("returns") or {}).get(k) for k in ERASED_RETURNS):
+        return "an erase row needs the case's upn, uln and postcode empty (an erasure clears them)"
     if erases and any(e[2] == "edit" and erased_edit(e[4]) is not None for e in case.events):
-        return "an erase row needs every edit row's names and dates of birth erased too"
+        return ("an erase row needs every edit row's names, dates of birth, upn, uln and postcodes "
+                "erased too")
     return None
 
 

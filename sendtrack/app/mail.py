@@ -6,6 +6,7 @@ message and says which were sent and which were not (stdlib smtplib; TLS verifie
 from __future__ import annotations
 
 import os
+import re
 import smtplib
 import socket
 import ssl
@@ -16,7 +17,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from sendtrack.config import ADDRESS, Mail
+from sendtrack.config import ADDRESS, CONTROLS, Mail, host_problem
 from sendtrack.errors import RefusedError
 
 URL_VARIABLE = "SENDTRACK_SMTP_URL"
@@ -52,26 +53,7 @@ def server(mail: Mail, environ: os._Environ[str] | dict[str, str] | None = None)
     host, port, security, user, sender = mail.host, mail.port, mail.security, mail.user, mail.sender
     url = env.get(URL_VARIABLE)
     if url:
-        parts = urlsplit(url)
-        if parts.scheme not in SCHEMES:
-            raise RefusedError(f"{URL_VARIABLE}: the scheme must be smtp:// (STARTTLS), smtps:// (TLS) or "
-                               "smtp+plain:// (no encryption, no login)")
-        if parts.password is not None:
-            raise RefusedError(f"{URL_VARIABLE}: holds a password: put it in {PASSWORD_VARIABLE} or the "
-                               "[mail] password_file, never in the URL")
-        try:
-            given_port = parts.port
-        except ValueError:
-            raise RefusedError(f"{URL_VARIABLE}: the port is not a number from 1 to 65535") from None
-        if not parts.hostname:
-            raise RefusedError(f"{URL_VARIABLE}: names no host (smtp://user@host:587)")
-        security, default_port = SCHEMES[parts.scheme]
-        host, port = parts.hostname, given_port or default_port
-        user = unquote(parts.username) if parts.username else None
-        sender = parse_qs(parts.query).get("from", [sender])[0]
-        if security == "none" and user:
-            raise RefusedError(f"{URL_VARIABLE}: a login over smtp+plain:// would send the password in "
-                               "clear: use smtp:// (STARTTLS) or smtps://")
+        host, port, security, user, sender = _from_url(url, sender)
     if not host:
         raise RefusedError(f"no mail server: set [mail] host in the configuration or {URL_VARIABLE}")
     if not sender:
@@ -80,6 +62,59 @@ def server(mail: Mail, environ: os._Environ[str] | dict[str, str] | None = None)
         raise RefusedError(f"the sender {sender!r} is not an address (name@example.gov.uk)")
     password = _password(mail, env) if user else None
     return Server(host, port or DEFAULT_PORTS[security], security, user, sender, mail.ca_file, password)
+
+
+def _from_url(url: str, sender: str | None) -> tuple[str, int, str, str | None, str | None]:
+    """SENDTRACK_SMTP_URL's host, port, security, user and sender, or a one-line refusal naming the
+    setting. A message never shows the URL itself: a malformed one may hold a password."""
+    def refused(why: str) -> RefusedError:
+        return RefusedError(f"{URL_VARIABLE}: {why} (smtp://user@host:587?from=name@example.gov.uk)")
+
+    if CONTROLS.search(url):
+        raise refused("holds a control character")
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an unclosed or malformed [IPv6] host
+        raise refused("is not a URL: a bracketed [IPv6] host is malformed") from None
+    if "[" in parts.netloc and not re.fullmatch(r"(:[0-9]*)?", parts.netloc.partition("]")[2]):
+        raise refused("is not a URL: a bracketed [IPv6] host is malformed")  # urlsplit reads [::1]x as ::1
+    if parts.scheme not in SCHEMES:
+        raise RefusedError(f"{URL_VARIABLE}: the scheme must be smtp:// (STARTTLS), smtps:// (TLS) or "
+                           "smtp+plain:// (no encryption, no login)")
+    if parts.password is not None:
+        raise RefusedError(f"{URL_VARIABLE}: holds a password: put it in {PASSWORD_VARIABLE} or the "
+                           "[mail] password_file, never in the URL")
+    try:
+        given_port = parts.port
+    except ValueError:
+        given_port = -1
+    if given_port is not None and not 1 <= given_port <= 65535:
+        raise refused("the port is not a number from 1 to 65535")
+    if not parts.hostname:
+        raise refused("names no host")
+    if host_problem(parts.hostname) is not None:
+        raise refused("the host is not a server name or IP address")
+    if parts.path not in ("", "/") or parts.fragment:
+        raise refused("has a path or #fragment after the host; nothing follows it but ?from=")
+    try:
+        query = parse_qs(parts.query, keep_blank_values=True, strict_parsing=bool(parts.query))
+    except ValueError:
+        raise refused("its ?query is not name=value pairs") from None
+    unknown = sorted(set(query) - {"from"})
+    if unknown:
+        raise refused(f"?{unknown[0]}= is not a setting of it (only ?from= is)")
+    if len(query.get("from", [])) > 1:
+        raise refused("gives ?from= more than once")
+    security, default_port = SCHEMES[parts.scheme]
+    user = unquote(parts.username) if parts.username else None
+    if user is not None and CONTROLS.search(user):
+        raise refused("the user holds a control character")
+    if security == "none" and user:
+        raise RefusedError(f"{URL_VARIABLE}: a login over smtp+plain:// would send the password in "
+                           "clear: use smtp:// (STARTTLS) or smtps://")
+    if "from" in query and query["from"][0] and not ADDRESS.match(query["from"][0]):
+        raise refused("?from= is not an address")
+    return parts.hostname, given_port or default_port, security, user, query.get("from", [sender])[0]
 
 
 def _password(mail: Mail, env) -> str:

@@ -12,6 +12,7 @@ from datetime import date
 
 from sendtrack.app.context import Context, materialising
 from sendtrack.app.record import Change, _materialise, now, refuse_personal
+from sendtrack.codes import RETURN_FIELDS
 from sendtrack.domain import Case
 from sendtrack.errors import RefusedError
 from sendtrack.kinds import clean_text
@@ -22,6 +23,7 @@ from sendtrack.storage import audit
 from sendtrack.storage import cases as store
 from sendtrack.storage import privacy as stored
 from sendtrack.storage.db import Database
+from sendtrack.storage.returns import case_return_values, clear_case_values
 
 ERASED_NAME = stored.ERASED_NAME
 #: The event kind an erasure writes (the audit chain's ERASE_KINDS).
@@ -94,7 +96,8 @@ def _as_on(case: Case, day: date) -> Case:
 
 def erase(db: Database, *, ref: str, reason: str, by: str, today: date, context: Context,
           force: bool = False) -> Change:
-    """Replace the case's name and date of birth with the tombstone (ERASED_NAME, `erased_dob`), in the
+    """Replace the case's name and date of birth with the tombstone (ERASED_NAME, `erased_dob`) and
+    clear its UPN, ULN and postcode (ERASED_RETURNS), in the
     case row and in every `edit` event's `changes` (TOMBSTONES; the one rewrite of events, with the
     update trigger lifted for it), and record it as an `erase` event (who, when, why) whose details
     commit the audit chain to the request's and each rewritten edit's hash as they read after it
@@ -108,7 +111,9 @@ def erase(db: Database, *, ref: str, reason: str, by: str, today: date, context:
         done = next((r for r in rows if r.kind in audit.ERASE_KINDS), None)
         if done is not None:
             raise RefusedError(f"{ref} was erased already (event {done.id})")
-        refuse_personal(reason, [(case_row.name, case_row.dob)])
+        held, _ = case_return_values(db, case_row.id)
+        refuse_personal(reason, [(case_row.name, case_row.dob)],
+                        identifiers=[held.get(k) or "" for k in ERASED_RETURNS])
         case = store.to_case(case_row, rows)
         if closure(_as_on(case, today)) is None and not force:
             raise RefusedError(f"{ref} is open (not refused, withdrawn, no-plan or ceased): erase it "
@@ -119,6 +124,7 @@ def erase(db: Database, *, ref: str, reason: str, by: str, today: date, context:
                                "restore the last backup before erasing")
         before = judge(compute(case, context.calendar, context.settings), today)
         stored.tombstone(db, case_row.id, name=ERASED_NAME, dob=erased_dob(case_row.dob))
+        clear_case_values(db, case_row.id, ERASED_RETURNS)
         stored.rewrite_details(db, {row[0]: text for row in stored.chain_rows(db, case_row.id)
                                     if row[1] == "edit" and (text := erased_edit(row[3])) is not None})
         request, edits = _commitments(db, case_row.id)
@@ -130,12 +136,18 @@ def erase(db: Database, *, ref: str, reason: str, by: str, today: date, context:
     return Change(ref, event_id, before, after)
 
 
+#: The return fields an erasure clears (to null): those that identify a child on their own (UPN, ULN,
+#: postcode: codes.ReturnField.identifying). Sex, ethnicity, needs, the UPN-unknown reason and the
+#: placements stay: special-category but not identifying alone, and past returns count them (README
+#: "Retention and erasure").
+ERASED_RETURNS = tuple(f.key for f in RETURN_FIELDS if f.identifying)
 #: The case values an erasure replaces, and with what: in the cases row and in every `edit` event's
 #: `changes` (old and new alike). The other values of audit.IDENTITY are kept (README "Retention and
 #: erasure" says why).
 TOMBSTONES = {"name": lambda value: ERASED_NAME,
               "dob": lambda value: None if value is None else erased_dob(date.fromisoformat(str(value)[:10]))
-              .isoformat()}
+              .isoformat(),
+              **dict.fromkeys(ERASED_RETURNS, lambda value: None)}
 
 
 def erased_edit(text: str | dict) -> str | None:

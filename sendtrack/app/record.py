@@ -6,12 +6,13 @@ from __future__ import annotations
 import getpass
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from sendtrack import kinds
 from sendtrack.app.context import Context, materialising
-from sendtrack.codes import check_return_values
+from sendtrack.codes import RETURN_FIELDS, check_return_values
 from sendtrack.domain import Event, Status
 from sendtrack.errors import RefusedError
 from sendtrack.kinds import clean_text
@@ -24,10 +25,13 @@ from sendtrack.storage.returns import (
     Placement,
     add_placements,
     case_return_values,
+    clear_case_values,
     set_case_values,
     set_current_placement,
 )
 
+#: The return fields that identify a child (codes.ReturnField.identifying): UPN, ULN, postcode
+IDENTIFYING = tuple(f.key for f in RETURN_FIELDS if f.identifying)
 REF_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")
 
 
@@ -60,7 +64,9 @@ class Change:
             return (j.deadline.rule, j.deadline.subject, j.deadline.trigger)
 
         def shown(j: Judged) -> str:
-            local_signal = j.deadline.kind == "local" and j.status in {Status.OVERDUE, Status.LATE}
+            # an open local milestone past its date is a warning, never a breach (spec 5), as `timeline`
+            # shows it; one completed after its date is "late" there too, never "at risk, completed …"
+            local_signal = j.deadline.kind == "local" and j.status == Status.OVERDUE
             return "at risk" if local_signal else str(j.status)
 
         def due(d) -> str:
@@ -75,7 +81,10 @@ class Change:
                 out.append(f"+ {label}: due {due(d)} ({shown(j)})")
             elif was.status != j.status or was.deadline.due != d.due:
                 done = f", completed {j.completed_on}" if j.completed_on else ""
-                out.append(f"~ {label}: due {due(d)}: {shown(was)} -> {shown(j)}{done}")
+                # a moved date (an appeal window a mediation certificate extends) shows where it was
+                moved = f"{due(was.deadline)} -> " if was.deadline.due != d.due else ""
+                status = f"{shown(was)} -> {shown(j)}" if was.status != j.status else shown(j)
+                out.append(f"~ {label}: due {moved}{due(d)}: {status}{done}")
             else:
                 continue
             if d.basis:
@@ -163,6 +172,7 @@ def record(db: Database, *, ref: str, kind: str, when: date, details: dict, by: 
         if case.void:
             raise RefusedError(f"{ref}: the case's request was voided (recorded by mistake): nothing more "
                                "is recorded on it")
+        refuse_broken_chain(db, case_row)
         event = Event.make(-1, kind, when, **details)
         problem = refusal(case, event, today=today, calendar=calendar, settings=settings)
         if problem:
@@ -190,6 +200,7 @@ def void(db: Database, *, ref: str, event_id: int, reason: str, by: str, today: 
                                f"and cannot be voided{hint}")
         if event_id in store.voided_ids(rows):
             raise RefusedError(f"event {event_id} is already voided")
+        refuse_broken_chain(db, case_row)
         before = judge(compute(store.to_case(case_row, rows), context.calendar, context.settings), today)
         new_id = store.insert_event(db, case_id=case_row.id, kind="void", when=today,
                                     details={"reason": reason, "event": event_id}, recorded_by=by,
@@ -199,45 +210,72 @@ def void(db: Database, *, ref: str, event_id: int, reason: str, by: str, today: 
 
 
 def edit(db: Database, *, ref: str, values: dict, reason: str, by: str, today: date,
-         context: Context) -> Change:
-    """Correct the case's own values (kinds.CASE_FIELDS): one `edit` event holding the reason and each
-    value's old and new form, the row corrected and the deadlines recomputed, in one transaction.
-    Messages name the values, never repeat them (they are personal data)."""
+         context: Context, returns: dict | None = None) -> Change:
+    """Correct the case's own values (kinds.CASE_FIELDS) and its return fields (`returns`: codes.
+    RETURN_FIELDS, the current placement through change_return_values): one `edit` event holding the
+    reason and each value's old and new form, the row corrected and the deadlines recomputed, in one
+    transaction. Refused: an erased case (any value), and one whose audit chain is broken. Messages
+    name the values, never repeat them (they are personal data)."""
     calendar = context.calendar
     reason = clean_text(reason, "reason")
     wanted = {key: kinds.check_case_value(key, value) for key, value in values.items()}
-    if not wanted:
-        raise RefusedError("say what to correct: "
-                           + ", ".join(f.flag.split("/")[0] for f in kinds.CASE_FIELDS))
+    return_values = check_return_values(returns or {})
+    if not wanted and not return_values:
+        raise RefusedError("say what to correct: " + ", ".join(
+            [*(f.flag.split("/")[0] for f in kinds.CASE_FIELDS), *(f.flag for f in RETURN_FIELDS)]))
     with materialising(db, context):
         case_row = store.find_case(db, ref)
-        changed = {key: value for key, value in wanted.items() if getattr(case_row, key) != value}
-        if not changed:
-            raise RefusedError(f"{ref}: nothing to correct: the case already holds "
-                               + ", ".join(sorted(wanted)))
-        refuse_personal(reason, [(case_row.name, case_row.dob),
-                                 (changed.get("name"), changed.get("dob"))])
         rows = store.event_rows(db, case_row.id)
-        if any(r.kind == "erase" for r in rows) and changed.keys() & {"name", "dob"}:
-            raise RefusedError(f"{ref} was erased: its name and date of birth are not recorded again")
+        if any(r.kind == "erase" for r in rows):
+            raise RefusedError(f"{ref} was erased: its values are not corrected or recorded again")
+        refuse_broken_chain(db, case_row)
+        changed = {key: value for key, value in wanted.items() if getattr(case_row, key) != value}
+        held, _ = case_return_values(db, case_row.id)
+        refuse_personal(reason, [(case_row.name, case_row.dob),
+                                 (changed.get("name"), changed.get("dob"))],
+                        identifiers=[held.get(k) or "" for k in IDENTIFYING]
+                        + [return_values.get(k) or "" for k in IDENTIFYING])
         if "dob" in changed:
             problem = request_refusal(dob=changed["dob"], received=case_row.received, today=today)
             if problem:
                 raise RefusedError(f"{ref}: {problem}")
         before = judge(compute(store.to_case(case_row, rows), calendar, context.settings), today)
+        return_changes = change_return_values(db, case_row.id, return_values) if return_values else {}
+        if not changed and not return_changes:
+            raise RefusedError(f"{ref}: nothing to correct: the case already holds "
+                               + ", ".join(sorted([*wanted, *return_values])))
         details = {"reason": reason, "changes": kinds.check_changes(
-            {key: [getattr(case_row, key), value] for key, value in changed.items()})}
-        store.set_case_values(db, case_row.id, changed)
+            {**{key: [getattr(case_row, key), value] for key, value in changed.items()}, **return_changes})}
+        if changed:
+            store.set_case_values(db, case_row.id, changed)
         event_id = store.insert_event(db, case_id=case_row.id, kind="edit", when=today, details=details,
                                       recorded_by=by, now=now())
         after = _materialise(db, store.find_case(db, ref), context=context, today=today)
     return Change(ref, event_id, before, after)
 
 
-def refuse_personal(reason: str, children: list[tuple[str | None, date | None]]) -> None:
+def refuse_broken_chain(db: Database, case_row: store.StoredCase) -> None:
+    """Refuse a write on a case whose audit chain does not verify (storage/audit.find_breaks, this
+    case's events only): writing after a tampered or removed event would vouch for it. Inside the
+    write's transaction, so nothing can change the chain between the check and the write."""
+    from sendtrack.storage import audit
+
+    broken = audit.find_breaks(db, case_row.id, case_row.id)
+    if broken:
+        raise RefusedError(f"{case_row.ref}: the case's audit chain is broken ({broken[0].message()}): "
+                           "nothing is written to it; restore the last backup (see `sendtrack check`)")
+
+
+def refuse_personal(reason: str, children: list[tuple[str | None, date | None]],
+                    identifiers: Iterable[str] = ()) -> None:
     """A reason is kept in the record for good (an edit's, an erasure's): refuse one that holds the
     child's name (or any part of it of three letters or more) or date of birth, for each (name, date
-    of birth) given (an edit gives the old and the new values). Says which, never the value."""
+    of birth) given (an edit gives the old and the new values), or one of `identifiers` (UPN, ULN,
+    postcode, spaces and case ignored). Says which, never the value."""
+    squeezed = "".join(reason.split()).casefold()
+    if any(len(i) > 3 and "".join(i.split()).casefold() in squeezed for i in identifiers):
+        raise RefusedError("the reason holds the child's UPN, ULN or postcode: say why without personal "
+                           "data")
     folded = reason.casefold()
     words = set(re.findall(r"\w+", folded))
     for name, dob in children:
@@ -258,6 +296,7 @@ def assign(db: Database, *, ref: str, team: str, coordinator: str | None, by: st
     coordinator = clean_text(coordinator, "coordinator") if coordinator is not None else None
     with db.write():
         case_row = store.find_case(db, ref)
+        refuse_broken_chain(db, case_row)
         store.set_holder(db, case_row.id, team=team, coordinator=coordinator)
         return store.insert_event(db, case_id=case_row.id, kind="assign", when=today,
                                   details={"team": team, "coordinator": coordinator,
@@ -306,6 +345,11 @@ def change_return_values(db: Database, case_id: int, values: dict) -> dict[str, 
     old, placement = case_return_values(db, case_id)
     changes = {key: [old.get(key), value] for key, value in checked.items()
                if key in old and old.get(key) != value}
+    # a UPN and a reason it is unknown exclude each other: giving one clears the other
+    for given, other in (("upn", "upn_unknown"), ("upn_unknown", "upn")):
+        if given in changes and old.get(other) is not None:
+            changes[other] = [old[other], None]
+    clear_case_values(db, case_id, [key for key, (_, new) in changes.items() if new is None])
     set_case_values(db, [(case_id, {key: new for key, (_, new) in changes.items()})])
     new = current_placement(checked)
     if new is not None and (placement is None or new.as_data() != placement.as_data()):

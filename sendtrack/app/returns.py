@@ -21,6 +21,7 @@ from xml.etree import ElementTree as ET
 from sendtrack import codes
 from sendtrack.errors import RefusedError
 from sendtrack.storage.db import Database
+from sendtrack.storage.privacy import ERASED_NAME
 from sendtrack.storage.returns import Placement, ReturnCase, return_cases
 
 #: the appealable decisions, by the part of SEN2 a mediation or appeal after them belongs to
@@ -140,12 +141,31 @@ def _plan_detail(text: str | None) -> dict[str, Any] | None:
     return None
 
 
-def _placement(p: Placement, *, with_dates: bool) -> dict[str, Any]:
+def _placement(p: Placement, *, census: date | None = None) -> dict[str, Any]:
+    """A placement's elements; with `census`, its dates as known that day (a leaving date after the
+    census date had not happened yet, so the placement was current: no LeavingDate)."""
     out: dict[str, Any] = {"URN": p.urn, "UKPRN": p.ukprn, "SENSetting": p.setting_type,
                            "PlacementRank": str(p.rank)}
-    if with_dates:
-        out.update(EntryDate=p.entry, LeavingDate=p.leaving)
+    if census is not None:
+        out.update(EntryDate=p.entry, LeavingDate=p.leaving if p.leaving is None or p.leaving <= census
+                   else None)
     return out
+
+
+def plan_ceased_on(case: ReturnCase, census: date) -> date | None:
+    """The first day a ceased plan was no longer maintained, when that was by the census date (spec 4.3
+    `cease-effective`, 8.6: the plan is maintained until the cease takes effect: the day after the
+    family's appeal window, or the order dismissing their appeal; never after an order to continue);
+    None while it was still maintained on the census date. The rules' own reading (rules.paths), given
+    the events known on the census date."""
+    from sendtrack.domain import Case, Event
+    from sendtrack.rules.paths import plan_ceases_on
+
+    v = case.values
+    known = tuple(Event.make(event_id, kind, when, **details) for event_id, kind, when, details in case.events
+                  if when <= census)
+    ended = plan_ceases_on(Case(ref=v["ref"], dob=v["dob"], received=v["received"], events=known))
+    return ended if ended is not None and ended <= census else None
 
 
 def fold(case: ReturnCase, collection: Collection) -> Sen2Person | None:
@@ -169,10 +189,17 @@ def fold(case: ReturnCase, collection: Collection) -> Sen2Person | None:
     cease = events.first("cease")
     out_to = events.first("transferred-out")
     came_in = events.first("transfer-in")
-    ended_on = min((e[0] for e in (cease, out_to) if e is not None), default=None)
+    ceased_on = plan_ceased_on(case, census) if cease is not None else None
+    ended_on = min((d for d in (ceased_on, out_to[0] if out_to else None) if d is not None), default=None)
     active = final is not None and (ended_on is None or ended_on > census)
     concluded = min((e[0] for e in (final, no_plan, withdrawn) if e is not None), default=None)
     refused = decision is not None and decision[1].get("outcome") == "refuse"
+    ordered = events.first("tribunal-order", order="assess")
+    if refused and decision is not None and ordered is not None and ordered[0] >= decision[0]:
+        # the Tribunal ordered the assessment the LA refused: the order stands where the decision to
+        # assess would have been (as the rules read it, README "Where we read the spec"); the appeal
+        # itself is in RequestTribunal
+        decision, refused = (ordered[0], {"outcome": "assess"}), False
     finished = decision[0] if refused and decision is not None else concluded
     if finished is None and decision is None and withdrawn is not None:
         finished = withdrawn[0]
@@ -226,13 +253,17 @@ def fold(case: ReturnCase, collection: Collection) -> Sen2Person | None:
             assessment[f"{part}Tribunal"] = _flag(flags[f"{part}Tribunal"])
         if outcome in {"Y", "N"} and case.final_plan is not None:
             excepted = case.final_plan[2]
-            # kpi's definition: an exception recorded by the day counted (here the census date)
-            assessment["Week20"] = _flag(excepted is not None and excepted <= census)
+            # kpi's definition: an exception recorded by the day counted (here the census date); a plan
+            # made under a Tribunal order runs to reg 44's periods, not the 20 weeks (kpi leaves it
+            # out of its 20-week figure), so it is written as excepted
+            assessment["Week20"] = _flag(ordered is not None and decision is not None
+                                         and decision[0] == ordered[0]
+                                         or excepted is not None and excepted <= census)
         if final is not None:
             named = {"StartDate": final[0]}
             if ended_on is not None:
                 named["CeaseDate"] = ended_on
-                if out_to is not None and (cease is None or out_to[0] <= cease[0]):
+                if out_to is not None and (ceased_on is None or out_to[0] <= ceased_on):
                     named["CeaseReason"] = "5"
                 else:
                     assert cease is not None
@@ -245,7 +276,7 @@ def fold(case: ReturnCase, collection: Collection) -> Sen2Person | None:
                 details = [{**chosen, "PlacementRank": "1"}]
             else:
                 # NEET, NIEC and NIEO describe a placement, never a plan's named setting
-                details = [_placement(p, with_dates=False) for p in case.placements
+                details = [_placement(p) for p in case.placements
                            if p.current_on(final[0])
                            and (p.setting_type is None or p.setting_type in codes.PLAN_SETTINGS)][:2]
 
@@ -255,7 +286,7 @@ def fold(case: ReturnCase, collection: Collection) -> Sen2Person | None:
     needs: list[dict[str, Any]] = []
     if active and final is not None:
         active_plan = {"TransferLA": came_in[1].get("from_la") if came_in is not None else None}
-        placements = [_placement(p, with_dates=True) for p in case.placements
+        placements = [_placement(p, census=census) for p in case.placements
                       if p.leaving is None or p.leaving >= start]
         placements = [p for p in placements if p["EntryDate"] is None or p["EntryDate"] <= census]
         needs = [{"SENtype": v[key], "SENtypeRank": rank}
@@ -279,6 +310,9 @@ def fold(case: ReturnCase, collection: Collection) -> Sen2Person | None:
                 active_plan["PhaseTransferFinalDate"] = transfer[2]
 
     surname, forename = split_name(v["name"])
+    if len(v["name"].split()) < 2:
+        problems.append(("one-name", "the name is one word: SEN2 needs a surname and a forename, so the "
+                                     "word is written as both; check the name"))
     person = {"Surname": surname, "Forename": forename, "PersonBirthDate": v["dob"], "Sex": v.get("sex"),
               "Ethnicity": v.get("ethnicity"), "PostCode": v.get("postcode"), "UPN": v.get("upn"),
               "UniqueLearnerNumber": v.get("uln"), "UPNunknown": v.get("upn_unknown")}
@@ -326,8 +360,29 @@ def _problems(record: Sen2Person, *, active: bool) -> Iterator[tuple[str, str]]:
             yield "dates-out-of-order", f"{then_name} is before {first_name}"
 
 
+def erased(case: ReturnCase) -> bool:
+    """An erased case (README: Erasure) is in no return: its name and date of birth are tombstones."""
+    return case.values["name"] == ERASED_NAME
+
+
+def refuse_unfinished_import(db: Database, what: str) -> None:
+    """A return from a database an import is still writing (or was stopped in) would silently miss the
+    cases not yet in: refused until the import is run again to its end."""
+    from sendtrack.storage.bulk import import_marker
+
+    marker = import_marker(db)
+    if marker is not None:
+        raise RefusedError(f"{what}: an import is unfinished ({marker['written']} of {marker['cases']} "
+                           f"cases in); run the same `sendtrack import` again to finish it first; "
+                           "nothing was written")
+
+
 def persons(db: Database, collection: Collection) -> Iterator[Sen2Person]:
+    """The SEN2 records of every case the collection covers (erased cases left out)."""
+    refuse_unfinished_import(db, f"sen2 {collection.year}")
     for case in return_cases(db):
+        if erased(case):
+            continue
         record = fold(case, collection)
         if record is not None:
             yield record
@@ -430,6 +485,9 @@ def write_sen2(db: Database, collection: Collection, header: Header, out: Path |
 
     codes.check_la(header.la)
     records = list(persons(db, collection))
+    if not records:
+        raise RefusedError(f"no case is in the SEN2 {collection.year} return (a return holds at least one "
+                           "person); nothing was written")
     blocking = sorted({r.ref for r in records for code, _ in r.problems if code in BLOCKING})
     if blocking:
         raise RefusedError(f"{len(blocking)} case(s) lack what DfE's schema requires (sex, ethnicity), "
@@ -451,17 +509,21 @@ def unique_id(secret: bytes, case_id: int) -> str:
 
 
 def annex_a_rows(db: Database, day: date, secret: bytes) -> list[list[Any]]:
-    """List_1's rows: every plan the LA maintains on `day` (issued on or before it, not ceased or
-    transferred out), in the headings' order (codes.LIST_1)."""
+    """List_1's rows: every plan the LA maintains on `day` (issued on or before it, not transferred out,
+    its cease, if any, not yet in effect), in the headings' order (codes.LIST_1)."""
+    refuse_unfinished_import(db, "annex-a")
     rows = []
     for case in return_cases(db):
+        if erased(case):
+            continue
         events = _Events(case.events, day)
         final = events.first("final")
         if events.first("request") is None or final is None:
             continue
-        ended = [e[0] for e in (events.first("cease"), events.first("transferred-out")) if e is not None]
-        if ended and min(ended) <= day:
-            continue
+        moved = events.first("transferred-out")
+        if (moved is not None and moved[0] <= day) or (
+                events.first("cease") is not None and plan_ceased_on(case, day) is not None):
+            continue  # no longer maintained on the day (a cease once it took effect, as SEN2 reads it)
         v = case.values
         updated = events.last("amended-plan")
         meeting = events.last("review-meeting", after=final[0])

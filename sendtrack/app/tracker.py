@@ -24,7 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sendtrack import kinds
+from sendtrack import codes, kinds
 from sendtrack.codes import RETURN_FIELD, RETURN_FIELDS
 from sendtrack.errors import RefusedError
 
@@ -309,8 +309,7 @@ def _parse(text: str, fmt: str | None) -> date | None:
     try:
         if fmt is not None:
             return datetime.strptime(text, fmt).date()
-        if len(text) == 10:
-            return date.fromisoformat(text)
+        return codes.iso_date(text)
     except ValueError:
         pass
     return None
@@ -462,8 +461,9 @@ def _row(number: int, cells: list[Any], tmap: TrackerMap, heading: Heading, team
     if dob is not None and received is not None:
         refused = request_refusal(dob=dob, received=received, today=today)
         if refused:
-            problems.append(("dob" if "date of birth" in refused and "request date" not in refused
-                             else "received", refused))
+            # "the date of birth …" (in the future; 26 or older on the request date) is the DOB
+            # column's; "request date …" (future, before EHC plans began, before the birth) the request's
+            problems.append(("dob" if refused.startswith("the date of birth") else "received", refused))
     if "dob" in heading.fields and dob is None and not any(f == "dob" for f, _ in problems):
         problems.append(("dob", "the date of birth is empty"))
     if received is None and not any(f == "received" for f, _ in problems):
@@ -549,7 +549,7 @@ def layout_records(path: Path, *, sheet: str | None = None) -> Iterator[tuple[st
     """sendtrack's own export layout read from an .xlsx (`export --format xlsx`): (where, row) as
     exchange._records gives them for a CSV, the leading ' export put before a formula-like cell taken
     off again."""
-    from sendtrack.app.exchange import COLUMNS
+    from sendtrack.app.exchange import COLUMNS, tracker_hint
     from sendtrack.output.files import unneutralise
 
     rows = sheet_rows(path, sheet=sheet)
@@ -562,13 +562,13 @@ def layout_records(path: Path, *, sheet: str | None = None) -> Iterator[tuple[st
                 header.pop()
             unknown = [c for c in header if c not in COLUMNS]
             if unknown or "ref" not in header:
-                raise RefusedError(f"{path}: row {number}: not sendtrack's import layout (give --map "
-                                   "MAP.toml for a council's own tracker)")
+                raise RefusedError(f"{path}: row {number}: {tracker_hint()}")
             continue
         if not any(texts):
             continue
         texts += [""] * (len(header) - len(texts))
-        yield f"line {number}", {h: unneutralise(t) for h, t in zip(header, texts, strict=False)}
+        # a spreadsheet's row (as Excel numbers it), not a text file's line (docs/import-format.md)
+        yield f"row {number}", {h: unneutralise(t) for h, t in zip(header, texts, strict=False)}
 
 
 # --- import-map ---------------------------------------------------------------------------------
@@ -581,7 +581,7 @@ GUESSES: dict[str, tuple[str, ...]] = {
     "dob": ("dob", "dateofbirth", "birthdate", "d.o.b"),
     "received": ("daterequestreceived", "requestreceived", "requestdate", "datereceived", "received",
                  "dateofrequest", "referraldate", "daterequested"),
-    "source": ("requestedby", "source", "referredby", "requester", "whorequested"),
+    "source": ("requestedby", "source", "referredby", "requester", "whorequested", "requestsource"),
     "team": ("team", "area", "locality", "teamname"),
     "coordinator": ("ehcc", "coordinator", "casecoordinator", "caseworker", "officer", "keyworker",
                     "ehccoordinator", "caseofficer"),
@@ -605,6 +605,21 @@ GUESSES: dict[str, tuple[str, ...]] = {
                     "annualreviewdate"),
     "withdrawn": ("withdrawn", "datewithdrawn", "withdrawndate"),
     "ceased": ("ceased", "ceaseddate", "dateceased", "planceased"),
+    # the statutory returns' values (codes.RETURN_FIELDS), by their own names and the usual headings
+    "upn": ("upn", "uniquepupilnumber", "pupilnumber"),
+    "uln": ("uln", "uniquelearnernumber"),
+    "upn_unknown": ("upnunknown", "upnunknownreason", "noupnreason"),
+    "sex": ("sex", "gender"),
+    "ethnicity": ("ethnicity", "ethnicitycode", "ethnicgroup"),
+    "postcode": ("postcode", "homepostcode", "postalcode"),
+    "primary_need": ("primaryneed", "primarysenneed", "primarysentype", "primaryneedtype"),
+    "secondary_need": ("secondaryneed", "secondarysenneed", "secondarysentype", "secondaryneedtype"),
+    "urn": ("urn", "schoolurn", "settingurn"),
+    "ukprn": ("ukprn", "providerukprn"),
+    "setting_type": ("settingtype",),
+    "placement_phase": ("placementphase", "phase", "schoolphase"),
+    "placement_from": ("placementfrom", "placementstart", "placementstartdate", "dateofentry",
+                       "entrydate"),
 }
 _GUESS = {word: field_name for field_name, words in GUESSES.items() for word in words}
 _OUTCOME_WORDS = {"assess": ("agreed", "yes", "assess", "agree", "proceed", "accepted", "y"),

@@ -184,7 +184,8 @@ def adopt(app: typer.Typer) -> None:
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("setup", "Create the database, or upgrade it to this version's schema (safe to run again)."),
-    "edit": ("recording", "Correct the case's own values: a misspelt name, a wrong date of birth."),
+    "edit": ("recording", "Correct the case's own values: a misspelt name, a wrong date of birth, and fill "
+                          "or correct its return values (UPN, sex, needs, the current placement)."),
     "add-request": ("recording", "Record a request for an EHC needs assessment; prints the case reference."),
     "assign": ("recording", "Move a case to a team (and coordinator); kept as an event."),
     "timeline": ("reading", "One case: its events, every deadline with status and source, and the checks."),

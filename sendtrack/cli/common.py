@@ -129,9 +129,9 @@ def parse_date(value: str | None, option: str) -> date | None:
     if value.strip().casefold() == "today":
         return today()
     try:
-        if len(value) != 10:
-            raise ValueError
-        return date.fromisoformat(value)
+        from sendtrack.codes import iso_date
+
+        return iso_date(value)
     except ValueError:
         # a date of birth is personal data (stderr reaches cron's mail): name the option, not the value
         shown = "" if option in PERSONAL_DATES or not value.isprintable() else f" {value[:20]!r}"

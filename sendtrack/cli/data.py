@@ -69,6 +69,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Load cases and events from a file, all or nothing, with their deadlines. Every event records
         who imported it and when, beside the recorded_by/recorded_at its row gave."""
+        import shlex
+
         from sendtrack.app.exchange import ImportRefused, import_file
         from sendtrack.app.tracker import records_for
 
@@ -88,8 +90,9 @@ def register(app: typer.Typer) -> None:
                 raise
             first = refused.problems[0] if refused.problems else ""
             first = first if len(first) <= 120 else first[:117] + "..."
-            raise RefusedError(f"{refused}; first: {first} (`sendtrack import --dry-run FILE` lists them "
-                               "all)") from None
+            again = shlex.join(["sendtrack", "import", "--dry-run", *(["--map", str(map_)] if map_ else []),
+                                *(["--sheet", sheet] if sheet else []), str(file)])
+            raise RefusedError(f"{refused}; first: {first} (`{again}` lists them all)") from None
         if report is not None:
             _write_report(report, [], force=force, database=db.location)
         verb = "would import" if dry_run else "imported"

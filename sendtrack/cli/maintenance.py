@@ -11,6 +11,7 @@ from sendtrack.cli.common import (
     ExcelOpt,
     ForceOpt,
     FormatOpt,
+    NamesOpt,
     OutOpt,
     command,
     context,
@@ -56,10 +57,11 @@ def register(app: typer.Typer) -> None:
 
     @command(app, "history")
     def history(ref: Annotated[str, typer.Argument(metavar="REF", help="The case reference.")],
-                format: FormatOpt = None,
+                format: FormatOpt = None, names: NamesOpt = False,
                 out: OutOpt = None, force: ForceOpt = False, excel: ExcelOpt = False) -> None:
         """Every event of a case with who recorded it and when; voided ones marked with who voided
-        them, when and why."""
+        them, when and why. An edit's old and new name show as initials, its date of birth, UPN, ULN
+        and postcode as (hidden), unless --names."""
         from sendtrack.output.render import render, resolve_format
         from sendtrack.reports.history import (
             HISTORY_COLUMNS,
@@ -70,7 +72,7 @@ def register(app: typer.Typer) -> None:
 
         goes = target(format, out, force, excel)
         db = open_db()
-        rows = history_rows(db, ref)
+        rows = history_rows(db, ref, names=names)
         fmt = resolve_format(fmt_value(format))
         columns = HISTORY_TABLE_COLUMNS if fmt == "table" else HISTORY_COLUMNS
         render(for_display(rows, fmt if fmt != "xlsx" else "csv"), columns, fmt, title=f"History of {ref}",

@@ -80,6 +80,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Open statutory deadlines as an iCalendar file (RFC 5545) for Outlook: an all-day event per
         deadline on its act-by date, with the case reference and rule; no names."""
+        from datetime import datetime, time
         from pathlib import Path
 
         from sendtrack.cli.common import location
@@ -89,8 +90,9 @@ def register(app: typer.Typer) -> None:
 
         scope = _scope(as_of, team, coordinator)
         db = _open(scope)
-        data = calendar_bytes(db, scope, config(), within=within)
-        with safe_output(Path(out) if out else None, force=force, database=location(), binary=True) as handle:
+        data = calendar_bytes(db, scope, config(), within=within, stamp=datetime.combine(scope.day, time(0)))
+        with safe_output(Path(out) if out else None, force=force, database=location(), binary=True,
+                         personal=False) as handle:  # references and rules only: no child's data
             handle.write(data)
 
     @command(app, "dashboard")
@@ -115,5 +117,6 @@ def register(app: typer.Typer) -> None:
         scope = _scope(as_of, team, None)
         db = _open(scope)
         page = report.html(report.board(db, scope, config(), year or scope.day.year))
-        with safe_output(Path(out) if out else None, force=force, database=location()) as handle:
+        with safe_output(Path(out) if out else None, force=force, database=location(),
+                         personal=False) as handle:  # figures and references: no child's data
             handle.write(page)

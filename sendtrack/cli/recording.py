@@ -163,6 +163,7 @@ def _edit_parameter(field: kinds.CaseField) -> inspect.Parameter:
 
 def _edit(ref: str, reason: str, by: str | None, **given) -> None:
     from sendtrack.app import record as records
+    from sendtrack.codes import RETURN_FIELDS
 
     values = {}
     for field in kinds.CASE_FIELDS:
@@ -170,10 +171,11 @@ def _edit(ref: str, reason: str, by: str | None, **given) -> None:
         if value is None:
             continue
         values[field.key] = required_date(value, field.flag) if field.type == "date" else value
+    returns = {field.key: given[field.key] for field in RETURN_FIELDS if given.get(field.key) is not None}
     rules = context()
     db = open_db()
     change = records.edit(db, ref=ref, values=values, reason=reason, by=records.recorder(by), today=today(),
-                          context=rules)
+                          context=rules, returns=returns)
     print_change(change)
 
 
@@ -184,7 +186,8 @@ def _edit_command(app: typer.Typer) -> None:
         _edit(values.pop("ref"), values.pop("reason"), values.pop("by"), **values)
 
     handler.__name__ = "edit"
-    handler.__doc__ = ("Correct the case's own values: a misspelt name, a wrong date of birth. Kept as an "
+    handler.__doc__ = ("Correct the case's own values: a misspelt name, a wrong date of birth, and fill or "
+                       "correct its return values (UPN, sex, needs, the current placement). Kept as an "
                        "event with the old and the new value and the reason (see `history`); the "
                        "deadlines are recomputed in the same write.")
     reason = Annotated[str, typer.Option("--reason", metavar="TEXT", help="Why the values were wrong.")]
@@ -192,6 +195,7 @@ def _edit_command(app: typer.Typer) -> None:
         inspect.Parameter("ref", inspect.Parameter.KEYWORD_ONLY, annotation=Ref),
         inspect.Parameter("reason", inspect.Parameter.KEYWORD_ONLY, annotation=reason),
         *(_edit_parameter(field) for field in kinds.CASE_FIELDS),
+        *return_field_parameters(),
         inspect.Parameter("by", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=ByOpt),
     ])
     command(app, "edit")(handler)

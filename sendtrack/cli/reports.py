@@ -289,6 +289,13 @@ def register(app: typer.Typer) -> None:
         scope = _scope(as_of, team, coordinator)
         db = _open(scope)
         built = report.build(db, scope, config())
+        from sendtrack.cli.common import state
+
+        if state.db is not None and "://" not in state.db and not send:
+            import dataclasses
+            import shlex
+
+            built = dataclasses.replace(built, command=f"sendtrack --db {shlex.quote(state.db)}")
         if send:
             from sendtrack.cli.reach import send_digest
 

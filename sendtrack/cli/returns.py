@@ -51,9 +51,11 @@ def register(app: typer.Typer) -> None:
         from sendtrack.output.render import Column, render
 
         collection = returns.Collection(year)
-        codes.check_la(la)
-        if not (serial.isdigit() and len(serial) == 3):
+        la = codes.check_la(la)
+        if not (serial.isascii() and serial.isdigit() and len(serial) == 3):
             raise RefusedError("--serial must be 3 digits")
+        if check and out is not None:
+            raise UsageError("sen2 --check writes nothing: leave out --out (or --check)")
         db = open_db()
         if check:
             problems = returns.check(db, collection)

@@ -195,7 +195,10 @@ def _destination(path: Path, *, force: bool, database: Any) -> Path:
     if info is not None and not force:
         raise OutputRefused(f"{given} already exists: choose another name or give --force to replace it")
     if not parent.is_dir():
-        raise OutputRefused(f"no directory {given.parent} to write {given.name} into; nothing was written")
+        import shlex
+
+        raise OutputRefused(f"no directory {given.parent} to write {given.name} into: create it first "
+                            f"(`mkdir -m 700 {shlex.quote(str(given.parent))}`); nothing was written")
     return dest
 
 
@@ -394,11 +397,14 @@ def safe_path(path: Path, *, force: bool = False, database: Any = None) -> Itera
 
 @contextmanager
 def safe_output(path: Path | None, *, force: bool = False, database: Any = None,
-                binary: bool = False) -> Iterator[IO[Any]]:
+                binary: bool = False, personal: bool = True) -> Iterator[IO[Any]]:
     """A stream to write `path` through (UTF-8 text, or bytes with `binary`), renamed into place only
     when the block ends without an error; stdout when `path` is None. `database` is the open
-    database's Location (or path), whose files are refused as destinations."""
+    database's Location (or path), whose files are refused as destinations. `personal`: what is
+    written may hold children's data (a warning when stdout is a file others can read)."""
     if path is None:
+        if personal:
+            warn_if_stdout_is_shared()
         stream = sys.stdout.buffer if binary else sys.stdout
         try:
             yield stream
@@ -428,6 +434,21 @@ def safe_output(path: Path | None, *, force: bool = False, database: Any = None,
         raise
     finally:
         _quiet_close(handle)
+
+
+def warn_if_stdout_is_shared() -> None:
+    """A shell's `> file` makes the file with the umask's mode (0644 commonly), which sendtrack cannot
+    choose: a warning on stderr (never refused: pipes and redirections are how scripts work) when the
+    standard output is a regular file its group or others can read. The file is not changed: its mode
+    is the user's (README: Privacy)."""
+    try:
+        info = os.fstat(sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        return
+    if stat.S_ISREG(info.st_mode) and info.st_mode & 0o044:
+        print(f"sendtrack: warning: the standard output is a file others can read (mode "
+              f"{stat.S_IMODE(info.st_mode):04o}) and this holds children's data: `chmod 600` it, or "
+              "give --out FILE (written 0600)", file=sys.stderr)
 
 
 def _quiet_close(handle: IO[Any] | None) -> None:

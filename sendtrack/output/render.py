@@ -13,6 +13,8 @@ from datetime import date
 from itertools import chain, islice
 from typing import IO, Any
 
+from sendtrack.domain import ERASED_NAME
+
 FORMATS = ("table", "csv", "json", "xlsx")
 #: A terminal table longer than this is cut, with a line saying how to get the rest (nobody reads
 #: 80,000 rows on a screen; CSV has them all).
@@ -369,5 +371,8 @@ def counted(rows: Iterable[dict], tally: dict[str, int], key: str = "status") ->
 
 def initials(name: str) -> str:
     """"Amelia Jones" -> "A.J."; reports show these, not names, unless --names."""
-    parts = [p for p in name.replace("-", " ").split() if p]
-    return "".join(p[0].upper() + "." for p in parts) if parts else "?"
+    if name == ERASED_NAME:
+        return name  # an erased case says so, rather than "(." from the tombstone's first character
+    # each part's first letter or digit: "(Sam) O'Neil" -> "S.O.", never a bracket or a quote
+    firsts = [next((c for c in part if c.isalnum()), "") for part in name.replace("-", " ").split()]
+    return "".join((c.upper() if len(c.upper()) == 1 else c) + "." for c in firsts if c) or "?"

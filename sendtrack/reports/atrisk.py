@@ -99,6 +99,7 @@ def at_risk_row(item: Item, day: date, settings: Settings, *, names: bool) -> di
         "due": item.due,
         "act_by": item.act_by,
         "days_left": (item.due - day).days,
+        "left": _left((item.due - day).days),
         "reason": reason(item, day, settings),
         "source": item.source,
         "deadline": item.label(),
@@ -112,9 +113,15 @@ def table_columns(*, names: bool) -> list[Column]:
     """Fewer, wider columns for a terminal; CSV and JSON keep every field."""
     return [
         *deadline_table_columns(names=names),
-        Column("days_left", "Days left", "right", priority=1),
+        Column("left", "Days left", "right", priority=1),
         Column("reason", "Why", priority=1, wrap=True),
     ]
+
+
+def _left(days: int) -> str:
+    """The terminal's "Days left": a local milestone reached is "reached N days ago", never a negative
+    count (CSV and JSON keep `days_left` as the signed number, docs/import-format.md)."""
+    return str(days) if days >= 0 else f"reached {_days(-days)} ago"
 
 
 def columns(*, names: bool) -> list[Column]:

@@ -52,6 +52,9 @@ class Digest:
     soon_until: date  # the 5th working day after `day`
     teams: list[TeamDigest]
     settings: Settings
+    #: how the "… and N more" hints start: `sendtrack`, with `--db PATH` when the digest was made from
+    #: a database named on the command line (so the hint, pasted, reads the same one)
+    command: str = "sendtrack"
 
     @property
     def overdue_count(self) -> int:
@@ -211,19 +214,20 @@ def sections(digest: Digest, team: TeamDigest, *, names: bool, limit: int,
 
     out = []
     scope_hint = f"--team {team.team} --as-of {day.isoformat()}"
+    overdue_hint, at_risk_hint = (f"{digest.command} {name} {scope_hint}" for name in ("overdue", "at-risk"))
     if team.newly_overdue:
         out.append(section(f"Newly overdue since {_weekday(digest.previous)}", team.newly_overdue, over,
-                           f"sendtrack overdue {scope_hint}"))
+                           overdue_hint))
     earlier = team.earlier_overdue
     if earlier:
         out.append(section("Overdue before that" if team.newly_overdue else "Overdue", earlier, over,
-                           f"sendtrack overdue {scope_hint}"))
+                           overdue_hint))
     if team.due_soon:
         out.append(section(f"To act on in the next {SOON_WORKING_DAYS} working days, by "
                            f"{_weekday(digest.soon_until)}", team.due_soon, left,
-                           f"sendtrack at-risk {scope_hint}"))
+                           at_risk_hint))
     if team.at_risk:
-        out.append(section("At risk", team.at_risk, left, f"sendtrack at-risk {scope_hint}",
+        out.append(section("At risk", team.at_risk, left, at_risk_hint,
                            with_reason=True))
     return out
 

@@ -3,9 +3,11 @@ it and when, for imported events), voids marked."""
 
 from __future__ import annotations
 
-from sendtrack.output.render import Column
+from sendtrack.codes import PLACEMENT_KEYS, RETURN_FIELDS
+from sendtrack.output.render import Column, initials
 from sendtrack.storage import cases as store
 from sendtrack.storage.db import Database
+from sendtrack.storage.privacy import ERASED_NAME
 
 HISTORY_COLUMNS = [
     Column("id", "#", "right"),
@@ -37,10 +39,38 @@ def details_text(details: dict) -> str:
 
 def _changes(changes: dict) -> str:
     def shown(value) -> str:
+        if isinstance(value, dict):  # a placement: "urn=117002 rank=1 entry=2024-09-02"
+            return " ".join(f"{k}={value[k]}" for k in PLACEMENT_KEYS if k in value) or "-"
         return "-" if value is None else ("yes" if value else "no") if isinstance(value, bool) else str(value)
 
     return ", ".join(f"{field}: {shown(pair[0])} -> {shown(pair[1])}"
                      for field, pair in sorted(changes.items()) if isinstance(pair, list) and len(pair) == 2)
+
+
+#: What an edit's changes show of a personal value without --names: names as initials, the rest this
+HIDDEN = "(hidden)"
+#: The values of an edit's `changes` shown only with --names: the name, the date of birth and the
+#: return fields that identify a child (codes.ReturnField.identifying: UPN, ULN, postcode)
+PERSONAL = ("name", "dob", *(f.key for f in RETURN_FIELDS if f.identifying))
+
+
+def shown_details(kind: str, details: dict, *, names: bool) -> dict:
+    """An event's details as a report shows them: with `names` as stored; without, an edit's personal
+    changes (PERSONAL) as initials for a name and HIDDEN for the others (an erased value, null, and
+    the erased name stay as they are: they say what happened and hold nothing)."""
+    changes = details.get("changes")
+    if names or kind != "edit" or not isinstance(changes, dict):
+        return details
+
+    def hide(key: str, value):
+        if value is None or key not in PERSONAL:
+            return value
+        if key == "name":
+            return value if value == ERASED_NAME else initials(str(value))
+        return HIDDEN
+
+    return {**details, "changes": {key: [hide(key, v) for v in pair] if isinstance(pair, list) else pair
+                                   for key, pair in changes.items()}}
 
 
 def for_display(rows: list[dict], fmt: str) -> list[dict]:
@@ -60,8 +90,9 @@ def for_display(rows: list[dict], fmt: str) -> list[dict]:
     return out
 
 
-def history_rows(db: Database, ref: str) -> list[dict]:
-    """Every event of the case in the order recorded, voided ones included and marked."""
+def history_rows(db: Database, ref: str, *, names: bool = False) -> list[dict]:
+    """Every event of the case in the order recorded, voided ones included and marked; an edit's
+    personal values only with `names` (shown_details)."""
     with db.read():
         case = store.find_case(db, ref)
         rows = sorted(store.event_rows(db, case.id), key=lambda e: e.id)
@@ -72,7 +103,8 @@ def history_rows(db: Database, ref: str) -> list[dict]:
         out.append({
             "id": event.id, "date": event.date.isoformat(), "kind": event.kind,
             # a void's target is its own column, not a detail
-            "details": {k: v for k, v in event.details.items() if event.kind != "void" or k != "event"},
+            "details": shown_details(event.kind, {k: v for k, v in event.details.items()
+                                                  if event.kind != "void" or k != "event"}, names=names),
             "recorded_by": event.recorded_by, "recorded_at": event.recorded_at,
             "imported_by": event.imported_by, "imported_at": event.imported_at,
             "voids": event.voids,

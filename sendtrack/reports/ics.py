@@ -5,8 +5,10 @@ What a deadline's event holds, and why:
 - DTSTART the act-by date, DTEND the next day (Exchange refuses an all-day event without one);
 - UID from the case reference, rule, subject and trigger date, so a deadline keeps its UID across runs
   and a client updates it in place instead of adding a copy;
-- DTSTAMP the trigger date at midnight UTC, fixed per deadline (the run's clock would change every byte
-  on every run); SEQUENCE 0;
+- DTSTAMP the instance's making (RFC 5545 3.8.7.2: in an object with a METHOD, as this PUBLISH one,
+  it is when the object was created), in UTC, the same on every event; `stamp`, passed in (the clock is
+  a parameter, never read here): the CLI gives the start of the as-of day, the day whose deadlines the
+  file describes, so every run on one day gives the same bytes (README); SEQUENCE 0;
 - SUMMARY the case reference and rule; DESCRIPTION the due date, act-by date, status on the as-of day,
   the legal source, team and coordinator. No child's name, initials or date of birth;
 - TRANSP TRANSPARENT (and Outlook's busy status FREE): a deadline is not a meeting and must not block
@@ -21,7 +23,7 @@ the family's own windows are left out.
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sendtrack.config import Config
 from sendtrack.reports.base import OUTSTANDING_SQL, Item, Scope, items
@@ -61,8 +63,9 @@ def description(item: Item) -> str:
     ])
 
 
-def calendar_bytes(db: Database, scope: Scope, config: Config, *, within: int = HORIZON_DAYS) -> bytes:
-    """The iCalendar file for the scope (team, coordinator) on its day."""
+def calendar_bytes(db: Database, scope: Scope, config: Config, *, stamp: datetime,
+                   within: int = HORIZON_DAYS) -> bytes:
+    """The iCalendar file for the scope (team, coordinator) on its day, made at `stamp` (UTC)."""
     import icalendar  # only this command pays for it
 
     from sendtrack.output.progress import progress
@@ -77,6 +80,7 @@ def calendar_bytes(db: Database, scope: Scope, config: Config, *, within: int = 
     cal.add("x-published-ttl", REFRESH)
     cal.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     found = deadlines(db, scope, within)
+    made = _utc(stamp)
     # Each event is serialised as it is made, so the bar moves with the work (icalendar spends 1 ms an
     # event, two thirds of it in to_ical): the calendar's own lines around them are what
     # Calendar.to_ical writes, its properties first and END:VCALENDAR last.
@@ -86,16 +90,22 @@ def calendar_bytes(db: Database, scope: Scope, config: Config, *, within: int = 
     parts = [head[:-len(end)]]
     with progress(len(found), "Writing the calendar") as bar:
         for item in bar.counting(found, every=200):
-            parts.append(_event(icalendar, item).to_ical())
+            parts.append(_event(icalendar, item, made).to_ical())
     parts.append(end)
     return b"".join(parts)
 
 
-def _event(icalendar, item: Item):
+def _utc(stamp: datetime) -> datetime:
+    """`stamp` in UTC to the second (a naive time is taken as UTC, as `app.record.now` gives it)."""
+    stamp = stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC)
+    return stamp.replace(microsecond=0)
+
+
+def _event(icalendar, item: Item, made: datetime):
     """One deadline's VEVENT."""
     event = icalendar.Event()
     event.add("uid", uid(item))
-    event.add("dtstamp", datetime.combine(item.trigger, time(0), tzinfo=UTC))
+    event.add("dtstamp", made)
     event.add("sequence", 0)
     event.add("dtstart", item.act_by)
     event.add("dtend", item.act_by + timedelta(days=1))

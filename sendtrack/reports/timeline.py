@@ -19,6 +19,7 @@ from sendtrack.output.render import (
     write_json,
     write_table,
 )
+from sendtrack.reports.history import shown_details
 from sendtrack.rules.engine import Timeline, timeline
 from sendtrack.rules.paths import PENDING
 from sendtrack.storage import cases as store
@@ -73,7 +74,8 @@ def as_data(view: CaseView, *, names: bool) -> dict:
             for j in t.deadlines
         ],
         "events": [
-            {"id": e.id, "kind": e.kind, "date": e.date.isoformat(), "details": e.details,
+            {"id": e.id, "kind": e.kind, "date": e.date.isoformat(),
+             "details": shown_details(e.kind, e.details, names=names),
              "recorded_by": e.recorded_by, "recorded_at": e.recorded_at,
              "voided": e.id in view.voided,
              "voided_by": view.voided[e.id].id if e.id in view.voided else None}

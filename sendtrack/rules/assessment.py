@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sendtrack.calendar import Calendar
 from sendtrack.domain import Case, Deadline, Settings
 from sendtrack.rules.catalogue import deadline
 from sendtrack.rules.counting import days_after, days_beginning_with, weeks_after
 from sendtrack.rules.paths import (
+    assessment_ended_for,
     assessment_ends_on,
     earliest,
     first_date,
@@ -60,7 +63,7 @@ def draft_representations(case: Case, calendar: Calendar, settings: Settings) ->
         return []
     return [
         deadline("draft-representations", trigger=drafted, due=(due := days_beginning_with(drafted, 15)),
-                 calendar=calendar, ended_on=assessment_ends_on(case),
+                 calendar=calendar, ended_on=assessment_ended_for(case, drafted),
                  basis=f"draft served {day(drafted)}: the family's 15 days beginning with it end {day(due)} "
                        "(C2; reg 13(1))")
     ]
@@ -84,9 +87,10 @@ def _advice_requests(case: Case):
         yield request, institution or party, reply.date if reply else None
 
 
-def _advice_ends_on(case: Case):
-    """Outstanding advice is no longer needed once the plan is final or the assessment stopped."""
-    return earliest(plan_issued_on(case), assessment_ends_on(case))
+def _advice_ends_on(case: Case, asked: date):
+    """Outstanding advice is no longer needed once the plan is final or the assessment it was asked for
+    stopped (advice asked under a Tribunal order belongs to the path the order reopened)."""
+    return earliest(plan_issued_on(case), assessment_ended_for(case, asked))
 
 
 def advice(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
@@ -94,7 +98,7 @@ def advice(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]
     out = []
     for request, subject, answered in _advice_requests(case):
         trigger = request.get_date("received") or request.date
-        completed, ended = settle(answered, _advice_ends_on(case))
+        completed, ended = settle(answered, _advice_ends_on(case, request.date))
         due = weeks_after(trigger, 6)
         what = "request received by the body" if trigger != request.date else "advice requested"
         out.append(deadline("advice", trigger=trigger, due=due, calendar=calendar,
@@ -108,7 +112,7 @@ def advice_chase(case: Case, calendar: Calendar, settings: Settings) -> list[Dea
     """Local milestone: advice still unanswered some weeks (default 5) after it was requested."""
     out = []
     for request, subject, answered in _advice_requests(case):
-        completed, ended = settle(answered, _advice_ends_on(case))
+        completed, ended = settle(answered, _advice_ends_on(case, request.date))
         weeks = settings.advice_chase_weeks
         due = weeks_after(request.date, weeks)
         out.append(deadline("advice-chase", trigger=request.date, due=due,
@@ -125,7 +129,7 @@ def school_consultation(case: Case, calendar: Calendar, settings: Settings) -> l
     for sent in case.of_kind("consultation-sent"):
         institution = sent.get("institution")
         reply = first_date(case, "consultation-reply", on_or_after=sent.date, institution=institution)
-        completed, ended = settle(reply, _advice_ends_on(case))
+        completed, ended = settle(reply, _advice_ends_on(case, sent.date))
         due = days_after(sent.date, 15)
         out.append(deadline("school-consultation", trigger=sent.date, due=due,
                             calendar=calendar, subject=institution, completed_on=completed,

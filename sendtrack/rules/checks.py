@@ -8,7 +8,7 @@ from sendtrack import kinds
 from sendtrack.domain import Case, Check, Deadline, Settings
 from sendtrack.rules.counting import days_beginning_with, months_after
 from sendtrack.rules.exceptions import DEFAULT_COVER, open_on
-from sendtrack.rules.paths import first_date, plan_issued_on
+from sendtrack.rules.paths import basis_orders, first_date, plan_issued_on
 
 
 def out_of_order(case: Case, items: list[Deadline], settings: Settings) -> list[Check]:
@@ -116,4 +116,22 @@ def reassessment_within_six_months(case: Case, items: list[Deadline], settings: 
     return out
 
 
-CHECKS = (out_of_order, draft_window, amend_without_proposals, closure_window, reassessment_within_six_months)
+def order_final_without_plan(case: Case, items: list[Deadline], settings: Settings) -> list[Check]:
+    """An order's final step recorded with no final plan: the plan issued under a Tribunal order to
+    assess or to make a plan is an EHC plan like any other (spec 4.3), recorded as `final`, and its
+    annual review and transfers count from that event only (README "Where we read the spec")."""
+    if plan_issued_on(case) is not None:
+        return []
+    orders = basis_orders(case)
+    done = next((e for e in case.of_kind("order-complied") if e.get("step") == "final"
+                 and any(o.date <= e.date for o in orders)), None)
+    if done is None:
+        return []
+    return [Check("order-final-without-plan",
+                  f"the Tribunal order's final step was recorded on {done.date} but no final plan is: record "
+                  f"`sendtrack record final {case.ref} --date {done.date}` so the plan's annual review and "
+                  "transfers are tracked (it completes the order's final step too)", done.date)]
+
+
+CHECKS = (out_of_order, draft_window, amend_without_proposals, closure_window, reassessment_within_six_months,
+          order_final_without_plan)

@@ -10,17 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Generic, TypeVar
 
 from sendtrack.domain import Case, Deadline, Event
 from sendtrack.rules.exceptions import exception_problem
 from sendtrack.rules.paths import (
+    basis_orders,
     ceased_on,
     first_date,
+    path_ends_on,
     plan_ends_on,
     plan_issued_on,
     refused_on,
+    reopened_on,
     transferred_out_on,
     withdrawn_on,
 )
@@ -63,7 +66,10 @@ class Facts:
 
     @once
     def assessed(self) -> bool:
-        return first_date(self.earlier, "decision") is not None and refused_on(self.earlier) is None
+        """A decision to assess, or a Tribunal order to assess or to make a plan standing where the
+        decision would have been (spec 4.3; README "Where we read the spec")."""
+        decided = first_date(self.earlier, "decision") is not None and refused_on(self.earlier) is None
+        return decided or bool(basis_orders(self.earlier))
 
 
 Guard = Callable[[Facts], str | None]
@@ -105,7 +111,10 @@ def plan_live(f: Facts) -> str | None:
         moved = transferred_out_on(f.earlier)
         if moved is not None and moved == ended:
             return f"the plan was sent to another LA on {moved}"
-        return f"the plan ceased: it ended on {ended} (the appeal window of the cease had passed)"
+        # said as `cease-effective` says it (spec 4.3): its due date is the last day the plan is
+        # maintained, the plan ends from the next day (`ended`)
+        return (f"the plan ceased: it was maintained until {ended - timedelta(days=1)} (cease-effective), "
+                "not after")
     return None
 
 
@@ -124,7 +133,10 @@ def one_decision(f: Facts) -> str | None:
 
 
 def assessed(f: Facts) -> str | None:
-    return None if f.assessed else f"no decision to assess on or before {f.event.date}"
+    if f.assessed:
+        return None
+    return (f"no decision to assess on or before {f.event.date} (nor a Tribunal order to assess or make "
+            "a plan)")
 
 
 def no_final_plan_yet(f: Facts) -> str | None:
@@ -132,8 +144,14 @@ def no_final_plan_yet(f: Facts) -> str | None:
 
 
 def no_no_plan_notice(f: Facts) -> str | None:
+    """A plan after a notice of no plan only when a Tribunal order reopened the path since (an order to
+    make a plan after an appeal against the notice, or to assess again)."""
     notice = first_date(f.case, "no-plan")
-    return f"a notice that no plan will be issued was given on {notice}" if notice is not None else None
+    if notice is None:
+        return None
+    if path_ends_on(f.earlier) is None and reopened_on(f.earlier) is not None:
+        return None
+    return f"a notice that no plan will be issued was given on {notice}"
 
 
 def no_plan_to_withdraw(f: Facts) -> str | None:
@@ -260,11 +278,13 @@ def request_refusal(*, dob: date, received: date, today: date) -> str | None:
     if received < EHC_START:
         return (f"request date {received} is before {EHC_START}, when EHC needs assessments began "
                 "(CFA 2014 Part 3)")
+    # a request date in the future is named as such before the age is judged on it: a mistyped year
+    # (2052) would otherwise read "26 or older", which sends the user to the date of birth
+    if received > today:
+        return f"request date {received} is in the future (today is {today})"
     if received >= months_after(dob, 12 * MAX_AGE):
         return f"the date of birth makes the child {MAX_AGE} or older on the request date (EHC plans are " \
                "for ages 0 to 25)"
-    if received > today:
-        return f"request date {received} is in the future (today is {today})"
     if received < dob:
         return f"request date {received} is before the date of birth"
     return None

@@ -96,6 +96,19 @@ def transfer_in_notice(case: Case, calendar: Calendar, settings: Settings) -> li
 
 # --- mediation and appeals (regs 33-39; Tribunal rules r.20) ---------------------------------------------
 
+#: Each appealable decision (paths.APPEALABLE) as the window's basis names it: "refusal to assess 10 Oct
+#: 2022 + 2 months", not "decision (decision)".
+APPEALED_WORDS = {
+    "decision": "refusal to assess",
+    "no-plan": "notice of no plan",
+    "final": "final plan",
+    "amended-plan": "amended plan",
+    "no-amendment": "decision not to amend",
+    "cease": "decision to cease",
+    "reassessment-decision": "refusal to reassess",
+}
+
+
 def appeal_deadline(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
     """The family's window to appeal a decision: the later of decision + 2 months and mediation
     certificate + 1 month (Tribunal rules r.20(1)(c); reg 33). A window, never a breach."""
@@ -105,7 +118,7 @@ def appeal_deadline(case: Case, calendar: Calendar, settings: Settings) -> list[
         for index, (known, due) in enumerate(stages):
             until = stages[index + 1][0] if index + 1 < len(stages) else None
             two = months_after(decision.date, 2)
-            basis = plus(f"decision ({decision.kind})", decision.date, "2 months", two)
+            basis = plus(APPEALED_WORDS[decision.kind], decision.date, "2 months", two)
             if index:
                 basis += f", but the mediation certificate of {day(known)} + 1 month = {day(due)} is later"
             out.append(deadline("appeal-deadline", trigger=decision.date, due=due, calendar=calendar,
@@ -166,17 +179,35 @@ ORDER_RULES: dict[str, tuple[tuple[str, int, frozenset[str]], ...]] = {
 }
 
 
+#: The events that are a step's act itself (README "Where we read the spec"): the plan issued under an
+#: order is recorded as `final` (an EHC plan like any other, spec 4.3), so it completes the order's
+#: final step as `order-complied --step final` does; likewise a draft, a notice of no plan and an
+#: amended plan. After an order to re-assess the plan already exists, so its new version is an amended
+#: plan (as for `reassessment-final`).
+STEP_EVENTS: dict[str, tuple[str, ...]] = {
+    "draft": ("draft",), "final": ("final",), "no-plan": ("no-plan",), "amended": ("amended-plan",)}
+REASSESS_STEP_EVENTS = {**STEP_EVENTS, "final": ("final", "amended-plan")}
+
+
+def _step_done(case: Case, order: Event, steps: frozenset[str]) -> date | None:
+    """The first day on or after the order that one of `steps` was done: recorded as `order-complied`
+    or as the event that is the step itself."""
+    events = REASSESS_STEP_EVENTS if order.get("order") == "reassess" else STEP_EVENTS
+    kinds = {kind for step in steps for kind in events.get(step, ())}
+    days = [e.date for e in case.of_kind("order-complied") if e.date >= order.date and e.get("step") in steps]
+    days += [e.date for e in case.of_kind(*kinds) if e.date >= order.date] if kinds else []
+    return min(days, default=None)
+
+
 def tribunal_orders(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
     """Each step of a Tribunal order within its weeks of the order (reg 44(2)), or of the day the LA
     told the Tribunal it would not oppose the appeal (`--unopposed`, reg 45)."""
     out = []
-    complied = case.of_kind("order-complied")
     for order in case.of_kind("tribunal-order"):
         what = "LA did not oppose (reg 45)" if order.flag("unopposed") else "Tribunal order"
         for rule, weeks, steps in ORDER_RULES.get(order.get("order") or "", ()):
             due = weeks_after(order.date, weeks)
-            done = min((e.date for e in complied if e.date >= order.date and e.get("step") in steps),
-                       default=None)
+            done = _step_done(case, order, steps)
             out.append(deadline(rule, trigger=order.date, due=due, calendar=calendar,
                                 subject=order.get("order"), completed_on=done,
                                 basis=plus(f"{what} ({order.get('order')})", order.date,

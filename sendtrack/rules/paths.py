@@ -199,8 +199,71 @@ def plan_ceases_on(case: Case) -> date | None:
 
 @per_case
 def assessment_ends_on(case: Case) -> date | None:
-    """The day the assessment stopped without a plan: refused, withdrawn or a no-plan notice."""
+    """The day the assessment stopped without a plan: refused, withdrawn or a no-plan notice. This is
+    the end of the path the request started (its 16 and 20 weeks); a Tribunal order may open another
+    (`assessment_spans`)."""
     return earliest(refused_on(case), withdrawn_on(case), first_date(case, "no-plan"))
+
+
+#: Tribunal orders that stand where the LA's own decision would have been (spec 4.3 `order-*`; README
+#: "Where we read the spec"): an order to assess is the decision to assess a refused request, an order
+#: to make and maintain a plan the decision to issue one after a notice of no plan.
+BASIS_ORDERS = frozenset({"assess", "make-plan"})
+
+
+def basis_orders(case: Case) -> list[Event]:
+    """The Tribunal orders to assess or to make a plan (reg 44(2)(a)-(e)), in date order."""
+    return [o for o in case.of_kind("tribunal-order") if o.get("order") in BASIS_ORDERS]
+
+
+def assessment_spans(case: Case) -> list[tuple[date, date | None]]:
+    """The periods the assessment path was open: [(from, ended or None), ...].
+
+    The first runs from the request to its end (`assessment_ends_on`); an order to assess or to make a
+    plan recorded after that end (in the case's order of events: by date, then as recorded) opens the
+    path again from the order's date, until a withdrawal or a notice of no plan recorded after the
+    order, which a later order may reopen in turn."""
+    first_end = assessment_ends_on(case)
+    spans: list[tuple[date, date | None]] = [(case.received, first_end)]
+    if first_end is None:
+        return spans
+    position = {e.id: index for index, e in enumerate(case.events)}
+    endings = [e for e in case.events
+               if e.kind in {"withdrawn", "no-plan"}
+               or (e.kind == "decision" and e.get("outcome") == "refuse")]
+    ended_at = min(position[e.id] for e in endings if e.date == first_end)
+    for order in basis_orders(case):
+        at = position[order.id]
+        if at < ended_at:
+            continue  # an order before the path ended opens nothing
+        again = next((e for e in endings if position[e.id] > at and e.kind != "decision"), None)
+        spans.append((order.date, again.date if again is not None else None))
+        if again is None:
+            return spans
+        ended_at = position[again.id]
+    return spans
+
+
+def assessment_ended_for(case: Case, trigger: date) -> date | None:
+    """When the assessment path that a step dated `trigger` belongs to ended (None while open): a step
+    taken under a Tribunal order belongs to the path the order reopened, one before it to the first."""
+    ended: date | None = None
+    for start, end in assessment_spans(case):
+        if start <= trigger:
+            ended = end
+    return ended
+
+
+def path_ends_on(case: Case) -> date | None:
+    """The day the assessment path finally ended without a plan (None while it is open, or once a
+    Tribunal order has reopened it and nothing ended it again)."""
+    return assessment_spans(case)[-1][1]
+
+
+def reopened_on(case: Case) -> date | None:
+    """The day the last Tribunal order reopened an ended assessment path, or None."""
+    spans = assessment_spans(case)
+    return spans[-1][0] if len(spans) > 1 else None
 
 
 def settle(completed: date | None, ended: date | None) -> tuple[date | None, date | None]:
@@ -221,15 +284,24 @@ def closure(case: Case) -> tuple[str, date] | None:
     """How and when the case closed (the first of CLOSINGS to happen, by date), or None while it is
     open. A refused, withdrawn or no-plan request ends the assessment with no plan; a plan ends when it
     ceases (CFA s.45); a plan's review decision to cease is not the end until the cease itself."""
-    found = [(day, how) for how, day in zip(CLOSINGS, (refused_on(case), withdrawn_on(case),
-                                                       first_date(case, "no-plan"), ceased_on(case)),
-                                             strict=True) if day is not None]
+    reopened = reopened_on(case)
+    ends: tuple[date | None, ...]
+    if reopened is None:
+        ends = (refused_on(case), withdrawn_on(case), first_date(case, "no-plan"))
+    else:
+        # a Tribunal order reopened the path (spec 4.3): only what ended it again closes the case
+        again = path_ends_on(case)
+        ends = (None, *(again if again is not None and first_date(case, kind, on_or_after=reopened) == again
+                        else None for kind in ("withdrawn", "no-plan")))
+    found = [(day, how) for how, day in zip(CLOSINGS, (*ends, ceased_on(case)), strict=True)
+             if day is not None]
     if not found:
         return None
     day, how = min(found)
     return how, day
 def is_open(case: Case) -> bool:
     """Whether the case is still running: its request not voided, the assessment not ended without a
-    plan (refused, withdrawn, no-plan notice) and no plan ceased. A second request for the same child
-    is refused while one is open (cli-contract, "Correcting and finding cases")."""
-    return not case.void and assessment_ends_on(case) is None and ceased_on(case) is None
+    plan (refused, withdrawn, no-plan notice, unless a Tribunal order reopened it) and no plan ceased.
+    A second request for the same child is refused while one is open (cli-contract, "Correcting and
+    finding cases")."""
+    return not case.void and path_ends_on(case) is None and ceased_on(case) is None

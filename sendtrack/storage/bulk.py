@@ -345,9 +345,12 @@ def sweep_staging(directory: Path, name: str, *, keep: str | None) -> list[Path]
     process is gone and that no marker names (`keep`). A live process's file is never touched, even
     one whose number was reused (it stays until that process ends too)."""
     removed = []
+    # the marker names the file by mkstemp's absolute path, the glob by `directory` as given (relative
+    # under a relative --db): compare them resolved, or the marked file of a stopped import is swept
+    kept = Path(keep).resolve() if keep is not None else None
     for path in directory.glob(f".{name}.import-*.staging"):
         pid = path.name[len(f".{name}.import-"):].split("-", 1)[0]
-        if str(path) == keep or not pid.isdigit() or _running(int(pid)):
+        if path.resolve() == kept or not pid.isdigit() or _running(int(pid)):
             continue
         path.unlink(missing_ok=True)
         removed.append(path)

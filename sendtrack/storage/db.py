@@ -101,8 +101,15 @@ def create_private_file(path: Path) -> None:
     0600 too (tests/test_privacy.py holds it to that). An existing file is looked at first and left
     exactly as it is unless it is a SQLite database (or empty): a text file or a device named by
     mistake is refused, its mode untouched. An existing database loses group and other access, and
-    gains nothing (a read-only one stays read-only)."""
+    gains nothing (a read-only one stays read-only). A missing folder is made only for the default
+    location (`default_path`); a named one (--db, SENDTRACK_DB) must exist: a typo is refused."""
     if not path.parent.exists():
+        # only the default location's folder is made: a mistyped --db must not make folders silently
+        if path.absolute() != default_path().absolute():
+            import shlex
+
+            raise DatabaseError(f"the folder {path.parent} does not exist: nothing was created; make it "
+                                f"first (`mkdir -m 700 {shlex.quote(str(path.parent))}`) or check --db")
         path.parent.mkdir(mode=0o700, parents=True)
         os.chmod(path.parent, 0o700)  # exactly 0700, whatever the umask
     try:

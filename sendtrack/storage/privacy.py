@@ -6,12 +6,11 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
+from sendtrack.domain import ERASED_NAME as ERASED_NAME  # re-exported: the one tombstone text
 from sendtrack.storage import audit
 from sendtrack.storage.cases import SELECT_CASE, SELECT_EVENT, SELECT_IDENTITY, StoredCase, StoredEvent
 from sendtrack.storage.db import BUSY_TIMEOUT_MS, Database
 
-#: What an erased case's name becomes (app/privacy.erase).
-ERASED_NAME = "(erased)"
 #: A case's events as audit.verify reads them, with the case id first, in the chain's (id) order.
 CASE_CHAIN = f"{audit.CHAIN_EVENTS} WHERE case_id = ? ORDER BY id"
 _NOT_ERASED = ("NOT EXISTS (SELECT 1 FROM events e WHERE e.case_id = cases.id AND e.kind IN "

@@ -62,8 +62,9 @@ def list_cases(db: Database, *, day: date, team: str | None, coordinator: str | 
 
     One pass over the deadlines (in case order, by the case_id index) folds each case's rows into
     what the row needs, skipping before the status is computed the rows that cannot count: done or
-    ended by the day and neither a final plan nor an annual review (which set the stage). The cases
-    are then joined to it. (A subquery per case per figure read the deadlines four times over.)"""
+    ended by the day and neither a final plan nor an annual review (which set the stage: a plan issued
+    under a Tribunal order has no 20-week `final-plan` of its own, its annual review says it is one).
+    The cases are then joined to it. (A subquery per case per figure read the deadlines four times over.)"""
     where: list[str] = ["c.received <= ?", LIVE_CASE_SQL]
     params: list[object] = [day]
     if team:
@@ -84,10 +85,11 @@ def list_cases(db: Database, *, day: date, team: str | None, coordinator: str | 
     ), f AS (
       SELECT s.case_id,
         MAX(CASE WHEN s.rule = 'annual-review' AND s.status = 'not-applicable' THEN 1 ELSE 0 END) AS ceased,
-        MAX(CASE WHEN s.rule = 'final-plan' AND s.status IN ('met', 'late', 'excepted')
-                  AND s.completed_on IS NOT NULL THEN 1 ELSE 0 END) AS planned,
+        MAX(CASE WHEN (s.rule = 'final-plan' AND s.status IN ('met', 'late', 'excepted')
+                  AND s.completed_on IS NOT NULL) OR s.rule = 'annual-review' THEN 1 ELSE 0 END) AS planned,
         MAX(CASE WHEN s.rule = 'final-plan' AND s.status = 'not-applicable' THEN 1 ELSE 0 END) AS closed,
-        MIN(CASE WHEN s.status = 'open' AND s.kind <> 'local' AND s.owner = 'la' THEN s.due END) AS next_due,
+        MIN(CASE WHEN s.status = 'open' AND s.kind <> 'local' AND s.owner = 'la' AND s.due < ?
+                 THEN s.due END) AS next_due,
         SUM(CASE WHEN s.status = 'overdue' AND s.kind <> 'local' AND s.owner = 'la' THEN 1 ELSE 0 END)
           AS overdue
       FROM s GROUP BY s.case_id
@@ -98,5 +100,7 @@ def list_cases(db: Database, *, day: date, team: str | None, coordinator: str | 
            ELSE 'assessment' END AS stage,
       f.next_due, COALESCE(f.overdue, 0) AS overdue
     FROM cases c LEFT JOIN f ON f.case_id = c.id WHERE {clause} ORDER BY c.ref"""
-    return db.stream(sql, (*status_params(day), day, day, *visible_params(day), *params, *params))
+    # date.max is rules.paths.PENDING, a due date still to be set (a cease awaiting the Tribunal): never
+    # a case's next due date
+    return db.stream(sql, (*status_params(day), day, day, *visible_params(day), *params, date.max, *params))
 

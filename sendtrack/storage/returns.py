@@ -54,6 +54,14 @@ def set_case_values(db: Database, rows: Iterable[tuple[int, dict]]) -> None:
         db.executemany(f"UPDATE cases SET {', '.join(f'{k} = ?' for k in keys)} WHERE id = ?", params)
 
 
+def clear_case_values(db: Database, case_id: int, keys: Iterable[str]) -> None:
+    """Set the named return columns (columns.CASE_RETURNS) of one case to NULL (an edit's `--upn`
+    clears the UPN-unknown reason, and the reverse; an erasure clears the identifiers)."""
+    keys = [k for k in columns.CASE_RETURNS if k in set(keys)]
+    if keys:
+        db.execute(f"UPDATE cases SET {', '.join(f'{k} = NULL' for k in keys)} WHERE id = ?", (case_id,))
+
+
 def add_placements(db: Database, rows: Iterable[tuple[int, Placement]]) -> None:
     db.executemany(INSERT_PLACEMENT, [(case_id, p.urn, p.ukprn, p.setting_type, p.rank, p.entry, p.leaving,
                                        p.phase) for case_id, p in rows])

@@ -430,3 +430,183 @@ def test_plan_maintained_with_its_reviews_until_cease_effective(make_case, cal, 
     assert refusal(case, meeting, today=date(2026, 6, 10), calendar=cal, settings=settings) is None
     late = Event.make(99, "review-meeting", date(2026, 6, 2))
     assert refusal(case, late, today=date(2026, 6, 10), calendar=cal, settings=settings) is not None
+
+
+# --- a plan issued under a Tribunal order is an EHC plan like any other (reg 44(2); spec 4.3) -----------
+# README "Where we read the spec": an order to assess stands where the decision to assess would have
+# been, an order to make a plan where the decision to issue one would have been; the plan then issued is
+# recorded as `final` and completes the order's final step.
+
+REFUSE = {"outcome": "refuse"}
+
+
+def ordered_to_assess(make_case, events=()):
+    """Request Mon 5 Jan 2026, refused Mon 9 Feb, appealed Mon 2 Mar, order to assess Mon 1 Jun 2026.
+    Born 2 Mar 2016: Reception Sept 2020, Year 6 to 7 in Sept 2027 (phase transfer due 14 Feb 2027)."""
+    return make_case(date(2026, 1, 5), [
+        ("decision", date(2026, 2, 9), REFUSE), ("appeal", date(2026, 3, 2), {"against": "refuse-assess"}),
+        order(date(2026, 6, 1), "assess"), *events], dob=date(2016, 3, 2))
+
+
+def test_order_to_assess_lets_the_plan_be_made(make_case, cal, settings):
+    case = ordered_to_assess(make_case)
+    today = date(2026, 12, 1)
+    for kind in ("draft", "final", "no-plan", "consultation-sent"):
+        details = {"institution": "Oak"} if kind == "consultation-sent" else {}
+        event = Event.make(99, kind, date(2026, 8, 3), **details)
+        assert refusal(case, event, today=today, calendar=cal, settings=settings) is None, kind
+    # before the order, the refusal stands: still refused (message unchanged up to the date)
+    early = Event.make(99, "final", date(2026, 5, 29))
+    assert refusal(case, early, today=today, calendar=cal, settings=settings).startswith(
+        "no decision to assess on or before 2026-05-29")
+    # and a refused request with no order is refused as before
+    plain = make_case(date(2026, 1, 5), [("decision", date(2026, 2, 9), REFUSE)])
+    assert refusal(plain, Event.make(99, "final", date(2026, 8, 3)), today=today, calendar=cal,
+                   settings=settings) is not None
+
+
+def test_plan_under_an_order_to_assess(make_case, cal, settings):
+    # notify + 2 weeks: Mon 15 Jun; no-plan + 10 weeks (70 days): Mon 10 Aug; final + 14 weeks (98 days:
+    # 29 to 30 Jun, 31 Jul = 60, 31 Aug = 91, + 7) Mon 7 Sep 2026. Advice asked Mon 15 Jun + 42 days = Mon 27
+    # Jul, received Mon 20 Jul: met. Draft Mon 3 Aug: the family's 15 days end Mon 17 Aug (C2). Final Tue 1
+    # Sep 2026: order-final met; annual review: 1 Sep 2027 - 1 day = Tue 31 Aug 2027 (C3); phase transfer
+    # before 15 Feb 2027 = Sun 14 Feb 2027 (C6), act-by Fri 12 Feb; appeal on contents: 1 Sep + 2 months =
+    # Sun 1 Nov 2026 (C4). The request's own 16 and 20 weeks (5 Jan + 112 = 27 Apr; + 140 = Mon 25 May
+    # 2026) stay not-applicable: the refusal ended that path; reg 44's periods replaced them.
+    case = ordered_to_assess(make_case, [
+        step(date(2026, 6, 10), "notify"),
+        ("advice-requested", date(2026, 6, 15), {"from": "psychology"}),
+        ("advice-received", date(2026, 7, 20), {"from": "psychology"}),
+        ("draft", date(2026, 8, 3)), ("final", date(2026, 9, 1))])
+    as_of = date(2026, 9, 2)
+    got = {(j.deadline.rule, j.deadline.subject): (j.deadline.due, j.status, j.completed_on)
+           for j in timeline(case, as_of, cal, settings).deadlines}
+    assert got[("order-notify", "assess")] == (date(2026, 6, 15), MET, date(2026, 6, 10))
+    assert got[("order-final", "assess")] == (date(2026, 9, 7), MET, date(2026, 9, 1))
+    # spec 4.3: the final completes order-no-plan too (reg 44(2)(b)(i)/(ii) are alternatives: see the
+    # README on this reading); after its 10 weeks that is `late`
+    assert got[("order-no-plan", "assess")] == (date(2026, 8, 10), LATE, date(2026, 9, 1))
+    assert got[("advice", "psychology")] == (date(2026, 7, 27), MET, date(2026, 7, 20))
+    assert got[("draft-representations", None)][:2] == (date(2026, 8, 17), MET)
+    assert got[("annual-review", None)] == (date(2027, 8, 31), OPEN, None)
+    assert got[("appeal-deadline", "plan-contents")][:2] == (date(2026, 11, 1), OPEN)
+    assert got[("issue-decision", None)][:2] == (date(2026, 4, 27), NA)
+    assert got[("final-plan", None)][:2] == (date(2026, 5, 25), NA)
+    transfer = [j for j in timeline(case, as_of, cal, settings).deadlines if j.deadline.rule == "phase-transfer"]
+    assert [(j.deadline.due, j.deadline.act_by, j.status) for j in transfer] == [
+        (date(2027, 2, 14), date(2027, 2, 12), OPEN)]
+    # the review is overdue the day after its due date, like any plan's
+    assert [f[2] for f in found(case, date(2027, 9, 1), "annual-review", cal, settings)] == [OVERDUE]
+
+
+def test_order_to_make_a_plan_after_a_no_plan_notice(make_case, cal, settings):
+    # request Mon 6 Jan 2025, assessed, no-plan Mon 28 Apr 2025 (6 Jan + 112 days: issue-decision met on
+    # its due date), appeal Mon 2 Jun, order to make a plan Mon 6 Oct 2025: draft + 5 weeks = Mon 10 Nov,
+    # final + 11 weeks (77 days: 25 to 31 Oct, 30 Nov = 55, + 22) = Mon 22 Dec 2025. Draft Mon 10 Nov
+    # (met on the day), final Mon 15 Dec (met); annual review 15 Dec 2026 - 1 day = Mon 14 Dec 2026 (C3).
+    events = [("decision", date(2025, 2, 10), ASSESS), ("no-plan", date(2025, 4, 28)),
+              ("appeal", date(2025, 6, 2), {"against": "no-plan"}), order(date(2025, 10, 6), "make-plan")]
+    before = make_case(date(2025, 1, 6), events)
+    final = Event.make(99, "final", date(2025, 12, 15))
+    assert refusal(before, final, today=date(2026, 1, 5), calendar=cal, settings=settings) is None
+    without = make_case(date(2025, 1, 6), events[:3])
+    assert "no plan will be issued" in refusal(without, final, today=date(2026, 1, 5), calendar=cal,
+                                               settings=settings)
+    case = make_case(date(2025, 1, 6), [*events, ("draft", date(2025, 11, 10)), ("final", date(2025, 12, 15))])
+    got = {j.deadline.rule: (j.deadline.due, j.status) for j in timeline(case, date(2025, 12, 16), cal, settings)
+           .deadlines if j.deadline.rule in {"order-draft", "order-final", "annual-review", "issue-decision",
+                                             "final-plan"}}
+    assert got == {"order-draft": (date(2025, 11, 10), MET), "order-final": (date(2025, 12, 22), MET),
+                   "annual-review": (date(2026, 12, 14), OPEN), "issue-decision": (date(2025, 4, 28), MET),
+                   "final-plan": (date(2025, 5, 26), NA)}
+
+
+def test_an_order_reopens_the_case_until_a_new_notice_closes_it(make_case):
+    from sendtrack.rules.paths import closure, is_open
+
+    refused = make_case(date(2026, 1, 5), [("decision", date(2026, 2, 9), REFUSE)])
+    assert not is_open(refused) and closure(refused) == ("refused", date(2026, 2, 9))
+    reopened = ordered_to_assess(make_case)
+    assert is_open(reopened) and closure(reopened) is None
+    # a notice of no plan after the assessment the order required (Mon 3 Aug 2026) closes it again,
+    # and completes both order-no-plan and order-final in time (10 Aug, 7 Sep)
+    closed = ordered_to_assess(make_case, [("no-plan", date(2026, 8, 3))])
+    assert not is_open(closed) and closure(closed) == ("no-plan", date(2026, 8, 3))
+
+
+def test_advice_asked_before_the_refusal_is_not_revived_by_the_order(make_case, cal, settings):
+    # asked Mon 12 Jan 2026, unanswered; the refusal of Mon 9 Feb ended it: still not-applicable after
+    # the order of 1 Jun
+    case = ordered_to_assess(make_case, [("advice-requested", date(2026, 1, 12), {"from": "health"})])
+    assert [f[2] for f in found(case, date(2026, 6, 2), "advice", cal, settings)] == [NA]
+
+
+def test_order_final_step_without_a_plan_is_a_check(make_case, cal, settings):
+    case = ordered_to_assess(make_case, [step(date(2026, 9, 1), "final")])
+    codes = [c.code for c in timeline(case, date(2026, 9, 2), cal, settings).checks]
+    assert codes == ["order-final-without-plan"]
+    # no plan recorded: no annual review (the check says how to record it)
+    assert found(case, date(2026, 9, 2), "annual-review", cal, settings) == []
+    done = ordered_to_assess(make_case, [("draft", date(2026, 8, 3)), step(date(2026, 9, 1), "final"),
+                                         ("final", date(2026, 9, 1))])
+    assert [c.code for c in timeline(done, date(2026, 9, 2), cal, settings).checks] == []
+
+
+# --- deadlines missed before a cease takes effect (spec 8.6 and 4.3 in detail) -----------------------------
+# Spec 8.6: when a plan ends ("for a cease, once cease-effective has passed") every deadline of the plan
+# not yet completed becomes not-applicable, "whether or not its due date had passed"; until then the plan
+# is maintained and its deadlines stay live: a missed one is overdue from its due date to the last day of
+# the plan, and one completed late before the plan ends is `late` for good. Timeliness figures come from
+# completion events (README "Where we read the spec").
+
+def ceased_case(make_case, events=()):
+    """Plan Mon 2 Jun 2025 (annual review due Mon 1 Jun 2026, C3); born 10 Oct 2014: Year 6 to 7 in Sept
+    2026, phase transfer before 15 Feb 2026 = Sat 14 Feb 2026 (C6), never amended --for-transfer. Cease
+    Wed 1 Jul 2026: + 2 months = Tue 1 Sep 2026 (C4), the last day of the appeal window: the plan is
+    maintained to then and ends from Wed 2 Sep 2026."""
+    return plan_case(make_case, PLAN, [("cease", date(2026, 7, 1), {"reason": "needs met"}), *events],
+                     dob=date(2014, 10, 10))
+
+
+@pytest.mark.parametrize(
+    ("as_of", "transfer", "review", "post16"),
+    [
+        pytest.param(date(2026, 6, 30), OVERDUE, OVERDUE, OPEN, id="before-the-cease"),
+        pytest.param(date(2026, 7, 1), OVERDUE, OVERDUE, OPEN, id="cease-day-still-overdue"),
+        pytest.param(date(2026, 9, 1), OVERDUE, OVERDUE, OPEN, id="last-day-of-the-plan"),
+        pytest.param(date(2026, 9, 2), NA, NA, NA, id="plan-ended"),
+    ],
+)
+def test_missed_deadlines_stay_overdue_until_the_cease_takes_effect(make_case, cal, settings, as_of, transfer,
+                                                                    review, post16):
+    # post-16 transfer: Year 11 to 12 in Sept 2031, before 31 Mar 2031 = 30 Mar 2031: due after the plan
+    # ended, open until then
+    case = ceased_case(make_case)
+    assert [(f[0], f[2]) for f in found(case, as_of, "phase-transfer", cal, settings)] == [
+        (date(2026, 2, 14), transfer)]
+    assert [(f[0], f[2]) for f in found(case, as_of, "annual-review", cal, settings)] == [
+        (date(2026, 6, 1), review)]
+    assert [(f[0], f[2]) for f in found(case, as_of, "post16-transfer", cal, settings)] == [
+        (date(2031, 3, 30), post16)]
+
+
+def test_a_late_review_before_the_cease_takes_effect_stays_late(make_case, cal, settings):
+    # meeting Mon 13 Jul 2026, after the review's due date of 1 Jun and after the cease, but while the plan
+    # is maintained: `late`, and still `late` once the plan has ended. Its decision is due at the earlier
+    # of 13 Jul + 28 days = Mon 10 Aug and the 12 months' end, 1 Jun 2026 (CoP 9.169): never made, it is
+    # overdue to the plan's last day (1 Sep) and not-applicable from 2 Sep.
+    case = ceased_case(make_case, [("review-meeting", date(2026, 7, 13))])
+    for as_of in (date(2026, 9, 1), date(2026, 9, 2), date(2027, 1, 1)):
+        assert [(f[0], f[2], f[3]) for f in found(case, as_of, "annual-review", cal, settings)][0] == (
+            date(2026, 6, 1), LATE, date(2026, 7, 13))
+    assert [(f[0], f[2]) for f in found(case, date(2026, 9, 1), "review-decision", cal, settings)] == [
+        (date(2026, 6, 1), OVERDUE)]
+    assert [(f[0], f[2]) for f in found(case, date(2026, 9, 2), "review-decision", cal, settings)] == [
+        (date(2026, 6, 1), NA)]
+
+
+def test_an_appealed_cease_keeps_missed_deadlines_overdue(make_case, cal, settings):
+    # the family appeals the cease on Mon 3 Aug 2026: the plan is maintained until the Tribunal decides,
+    # so the transfer missed on 14 Feb 2026 is still overdue a year on
+    case = ceased_case(make_case, [("appeal", date(2026, 8, 3), {"against": "cease"})])
+    assert [f[2] for f in found(case, date(2027, 7, 1), "phase-transfer", cal, settings)] == [OVERDUE]
