@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt  # in Event, below its field `date` (which shadows the type), as `dt.date`
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from enum import StrEnum
 from typing import overload
@@ -99,7 +99,7 @@ class Case:
         so replaying a history event by event stays linear (check, import). The rules expect events in
         (date, id) order: the caller adds them in that order."""
         later = object.__new__(Case)
-        for name in ("ref", "dob", "received", "looked_after", "alternative_provision", "setting", "void"):
+        for name in _CASE_VALUES:
             object.__setattr__(later, name, getattr(self, name))
         object.__setattr__(later, "events", (*self.events, event))
         index = dict(self._kinds)
@@ -133,6 +133,10 @@ class Case:
                         best = (position, e)
                     break
         return best[1] if best is not None else None
+
+
+#: The fields `Case.then` copies as they are (every constructor argument but the events).
+_CASE_VALUES = tuple(f.name for f in fields(Case) if f.init and f.name != "events")
 
 
 @dataclass(frozen=True, slots=True)
