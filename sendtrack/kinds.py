@@ -298,20 +298,37 @@ def recordable() -> tuple[Kind, ...]:
 
 # --- text ------------------------------------------------------------------------------------------------
 
-#: Characters no field may hold: C0 and C1 controls, bidi embeddings/overrides/isolates (they make a
-#: terminal show text in another order: U+202E in a name turns what follows round), line and
-#: paragraph separators, the byte order mark, zero-width space and word joiner (invisible inside a
-#: name), noncharacters (U+FDD0-U+FDEF, U+FFFE/U+FFFF: not allowed in the SEN2 XML), lone surrogates
-#: (unencodable) and the tag characters (invisible).
-_REFUSED = frozenset({*range(0x00, 0x20), *range(0x7F, 0xA0), 0x061C, 0x200B, 0x200E, 0x200F,
-                      *range(0x202A, 0x202F), 0x2060, *range(0x2066, 0x206A), 0x2028, 0x2029, 0xFEFF,
+#: Characters no field may hold: C0 and C1 controls, line and paragraph separators, noncharacters
+#: (U+FDD0-U+FDEF, U+FFFE/U+FFFF: not allowed in the SEN2 XML), lone surrogates (unencodable),
+#: private-use characters, and every default-ignorable one but those _IGNORABLE_KEPT: bidi
+#: embeddings/overrides/isolates and marks (they make a terminal show text in another order: U+202E
+#: in a name turns what follows round), the byte order mark, zero-width space, word joiner, soft
+#: hyphen, combining grapheme joiner, invisible operators, the Hangul fillers and the tag characters
+#: (invisible inside a name, so two names that look the same would differ).
+#: Unicode's default-ignorable code points (DerivedCoreProperties.txt, Default_Ignorable_Code_Point,
+#: Unicode 15.1): shown as nothing where not supported, so "Dup Ch<U+00AD>ild" looks like "Dup Child".
+DEFAULT_IGNORABLE = frozenset({0x00AD, 0x034F, 0x061C, 0x115F, 0x1160, 0x17B4, 0x17B5,
+                               *range(0x180B, 0x1810), *range(0x200B, 0x2010), *range(0x202A, 0x202F),
+                               *range(0x2060, 0x2070), 0x3164, *range(0xFE00, 0xFE10), 0xFEFF, 0xFFA0,
+                               *range(0xFFF0, 0xFFF9), *range(0x1BCA0, 0x1BCA4), *range(0x1D173, 0x1D17B),
+                               *range(0xE0000, 0xE1000)})
+#: The default-ignorable characters text may hold: zero-width non-joiner and joiner (Persian and Indic
+#: names are spelt with them), variation selectors (a CJK ideograph's variant form, an emoji's style:
+#: U+FE00-U+FE0F, U+E0100-U+E01EF) and the Mongolian free variation selectors (Mongolian script
+#: needs them). fold ignores them all.
+_IGNORABLE_KEPT = frozenset({0x200C, 0x200D, *range(0xFE00, 0xFE10), *range(0xE0100, 0xE01F0),
+                             0x180B, 0x180C, 0x180D, 0x180F})
+#: Private-use code points: no name needs one, and each font shows them differently (or not at all).
+_PRIVATE_USE = ((0xE000, 0xF8FF), (0xF0000, 0xFFFFD), (0x100000, 0x10FFFD))
+_REFUSED = frozenset({*range(0x00, 0x20), *range(0x7F, 0xA0), 0x2028, 0x2029,
                       *range(0xD800, 0xE000), *range(0xFDD0, 0xFDF0), 0xFFFE, 0xFFFF,
-                      *range(0xE0000, 0xE0080)})
+                      *(DEFAULT_IGNORABLE - _IGNORABLE_KEPT)})
 
 
 def _refused(ch: str) -> bool:
     code = ord(ch)
-    return code in _REFUSED or (code & 0xFFFE) == 0xFFFE  # every plane's last two code points
+    return code in _REFUSED or (code & 0xFFFE) == 0xFFFE \
+        or any(lo <= code <= hi for lo, hi in _PRIVATE_USE)  # (& 0xFFFE: every plane's last two)
 
 
 def _visible(ch: str) -> bool:
@@ -332,8 +349,8 @@ def clean_text(value: str, what: str, *, limit: int = MAX_TEXT) -> str:
         raise RefusedError(f"{what} is longer than {limit} characters")
     bad = next((ch for ch in value if _refused(ch)), None)
     if bad is not None:
-        kind = "a control character" if ord(bad) < 0xA0 else f"the invisible or direction-changing " \
-                                                                f"character U+{ord(bad):04X}"
+        kind = "a control character" if ord(bad) < 0xA0 else f"the invisible, direction-changing or " \
+                                                                f"private-use character U+{ord(bad):04X}"
         raise RefusedError(f"{what} contains {kind}")
     if not any(_visible(ch) for ch in value):
         raise RefusedError(f"{what} has no visible character")
@@ -464,12 +481,14 @@ def _return_change(key: str, value):
 
 
 def fold(text: str) -> str:
-    """A name as matching compares it: accents taken off, case folded, spaces collapsed ("Léa  JONES"
-    and "lea jones" are the same)."""
+    """A name as matching compares it: accents taken off, case folded, spaces collapsed, and the
+    default-ignorable characters text may hold (zero-width joiners, variation selectors) left out
+    ("Léa  JONES", "lea jones" and "Le<U+200D>a Jones" are the same)."""
     import unicodedata
 
     decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    plain = "".join(ch for ch in decomposed
+                    if not unicodedata.combining(ch) and ord(ch) not in DEFAULT_IGNORABLE)
     return " ".join(plain.casefold().split())
 
 

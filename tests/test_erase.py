@@ -185,12 +185,21 @@ def test_erase_leaves_past_kpis_and_every_deadline_as_they_were(closed):
 def test_an_erased_case_is_still_guarded_by_the_chain_on_every_backend(closed, backend):
     closed.ok("erase C1 --reason 'retention period over'")
     # putting the old date of birth back, or any other value, breaks the request's link
+    # (and `check` says which erased value is no longer the tombstone: tests/test_tombstone.py)
     backend.execute("UPDATE cases SET dob = '2010-05-20' WHERE ref = 'C1'")
-    assert check_lines(closed) == [f"C1: audit-chain: event 1 (request, 2025-01-06): {REQUEST_ALTERED}"]
+    assert check_lines(closed) == [f"C1: audit-chain: event 1 (request, 2025-01-06): {REQUEST_ALTERED}",
+                                   erased_value("dob")]
     backend.execute("UPDATE cases SET dob = '2009-09-01' WHERE ref = 'C1'")
     assert "no problems" in closed.ok("check")
     backend.execute("UPDATE cases SET name = 'Alice Example' WHERE ref = 'C1'")
-    assert check_lines(closed) == [f"C1: audit-chain: event 1 (request, 2025-01-06): {REQUEST_ALTERED}"]
+    assert check_lines(closed) == [f"C1: audit-chain: event 1 (request, 2025-01-06): {REQUEST_ALTERED}",
+                                   erased_value("name")]
+
+
+def erased_value(field: str) -> str:
+    return (f"C1: erased-value: the case was erased but its {field} holds a value again (an erasure "
+            "leaves the name (erased), a date of birth on 1 September and no upn, uln or postcode): "
+            "restore the last backup")
 
 
 @pytest.mark.parametrize("sql,line", [

@@ -34,6 +34,17 @@ HOSTILE = {
     "zero-width-space-inside": "Amy\u200bJones",
     "word-joiner-inside": "Amy\u2060Jones",
     "tag-character": "Amy\U000e0041",
+    # default-ignorable and private-use (breaker finding 5): each got past the text checks, and the
+    # soft hyphen past the duplicate-child guard
+    "soft-hyphen": "Dup Ch\u00adild",
+    "invisible-plus": "Amy\u2064Jones",
+    "combining-grapheme-joiner": "Amy\u034fJones",
+    "hangul-choseong-filler": "Amy \u115fJones",
+    "hangul-filler": "Amy\u3164Jones",
+    "hangul-filler-only": "\u3164",
+    "halfwidth-hangul-filler": "Amy\uffa0Jones",
+    "private-use": "Amy\ue000Jones",
+    "private-use-plane-15": "Amy\U000f0001",
 }
 
 
@@ -43,11 +54,13 @@ def case(backend, templates):
 
 
 @pytest.mark.parametrize("text", HOSTILE.values(), ids=HOSTILE.keys())
-@pytest.mark.parametrize("where", ["name", "coordinator", "note"])
+@pytest.mark.parametrize("where", ["name", "coordinator", "note", "edit-name"])
 def test_hostile_text_is_refused_on_the_command_line(case, backend, text, where):
     before = backend.snapshot()
     if where == "note":
         line = ["record", "contact", "R1", "--date", "2025-02-12", "--note", text]
+    elif where == "edit-name":
+        line = ["edit", "R1", "--name", text, "--reason", "typo at intake"]
     else:
         line = ["add-request", "--name", "A B", "--dob", "2015-03-15", "--received", "2025-01-06",
                 f"--{where}", text]
@@ -124,3 +137,34 @@ def test_an_la_code_is_three_digits(case, backend, value):
     assert result.exit_code == 1, result.stdout + result.stderr
     assert "3 digits" in result.stderr and value not in result.stderr
     assert backend.snapshot() == before
+
+
+# --- the duplicate-child guard and the joiners names need (breaker finding 5) ----------------------
+
+#: "Alireza" in Persian: the zero-width non-joiner (U+200C) between its two parts is part of the
+#: spelling, as the joiner (U+200D) is in Indic scripts; both are kept.
+PERSIAN = "\u0639\u0644\u06cc\u200c\u0631\u0636\u0627 Testchild"
+
+
+def test_names_keep_the_zero_width_joiners_their_script_needs(backend_cli):
+    backend_cli.ok(["add-request", "--ref", "P1", "--name", PERSIAN, "--dob", "2015-03-15",
+                    "--received", "2025-01-06"])
+    backend_cli.ok(["add-request", "--ref", "P2", "--name", "\u0915\u094d\u200d\u0937 Testchild",
+                    "--dob", "2015-03-15", "--received", "2025-01-06"])
+    assert backend_cli.json("cases --names --format json")[0]["name"] == PERSIAN
+
+
+@pytest.mark.parametrize("other", ["Dup Ch\u200dild", "Dup Ch\u200cild", "Dup Child\ufe0f", "DUP  Chíld"],
+                         ids=["joiner", "non-joiner", "variation-selector", "case-space-accent"])
+def test_an_invisible_joiner_does_not_make_another_child(backend_cli, backend, other):
+    backend_cli.ok(["add-request", "--ref", "D1", "--name", "Dup Child", "--dob", "2015-03-15",
+                    "--received", "2025-01-06"])
+    before = backend.snapshot()
+    result = backend_cli.fails(["add-request", "--ref", "D2", "--name", other, "--dob", "2015-03-15",
+                                "--received", "2025-01-06"])
+    assert "case D1 is open for a child with the same name and date of birth" in result.stderr
+    assert backend.snapshot() == before
+    # given as another child all the same, `check` compares as add-request does and says so
+    backend_cli.ok(["add-request", "--ref", "D2", "--name", other, "--dob", "2015-03-15",
+                    "--received", "2025-01-06", "--allow-duplicate"])
+    assert any(line.startswith("D2: second-open-request") for line in backend_cli("check").stdout.splitlines())

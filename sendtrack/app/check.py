@@ -15,12 +15,14 @@ from operator import attrgetter
 
 from sendtrack import kinds
 from sendtrack.app.context import Context, mismatch
+from sendtrack.app.privacy import ERASED_RETURNS, erased_dob
 from sendtrack.domain import Case, Deadline
 from sendtrack.rules.checks import closure_window, order_final_without_plan, reassessment_within_six_months
 from sendtrack.rules.engine import compute, refusal
 from sendtrack.rules.paths import closure, transferred_out_on
 from sendtrack.storage import audit, meta
 from sendtrack.storage import cases as store
+from sendtrack.storage import privacy as stored_privacy
 from sendtrack.storage.bulk import import_marker
 from sendtrack.storage.columns import DEADLINE_FIELDS
 from sendtrack.storage.db import Database
@@ -54,6 +56,8 @@ class Snapshot:
     breaks: list[audit.Break] = field(default_factory=list)  # the first broken link of each case's chain
     missing_triggers: list[str] = field(default_factory=list)  # append-only triggers not in place
     import_marker: dict | None = None  # an import being written, or stopped part-way (storage/bulk.py)
+    #: each erased case's (ref, name, dob, *ERASED_RETURNS), as stored: storage/privacy.erased_cases
+    erased: list[tuple] = field(default_factory=list)
     #: each case as the rules see it, built once from its row and events (see `case_of`)
     built: dict[int, Case] = field(default_factory=dict, repr=False)
 
@@ -81,7 +85,9 @@ def read(db: Database) -> Snapshot:
         breaks = audit.find_breaks(db)
         missing = audit.missing_triggers(db)
         marker = import_marker(db)
-    return Snapshot(cases, dict(events), dict(deadlines), problems, fingerprint, breaks, missing, marker)
+        erased = stored_privacy.erased_cases(db, ERASED_RETURNS)
+    return Snapshot(cases, dict(events), dict(deadlines), problems, fingerprint, breaks, missing, marker,
+                    erased)
 
 
 def orphans(snap: Snapshot, context: Context, today: date) -> list[Problem]:
@@ -237,13 +243,14 @@ def _closed(case: Case) -> bool:
 
 
 def open_requests(snap: Snapshot, context: Context, today: date) -> list[Problem]:
-    """A second open request (or plan) for the same child: same name (case and spacing aside) and date
-    of birth, neither closed. Printed by reference only: the child's name stays out of the output."""
+    """A second open request (or plan) for the same child: same name (as add-request compares them:
+    kinds.fold, so case, spacing, accents and zero-width joiners aside) and date of birth, neither
+    closed. Printed by reference only: the child's name stays out of the output."""
     groups: dict[tuple[str, date], list[str]] = defaultdict(list)
     for case_row in snap.cases:
         # erased: no longer says who the child is
         if case_row.name != ERASED_NAME and not _closed(snap.case_of(case_row)):
-            groups[(" ".join(case_row.name.casefold().split()), case_row.dob)].append(case_row.ref)
+            groups[(kinds.fold(case_row.name), case_row.dob)].append(case_row.ref)
     out = []
     for refs in groups.values():
         for ref in refs[1:]:
@@ -321,6 +328,23 @@ def journey_notes(snap: Snapshot, context: Context, today: date) -> list[Problem
     return out
 
 
+def erasures(snap: Snapshot, context: Context, today: date) -> list[Problem]:
+    """An erased case must hold only the tombstone (app/privacy.erase): the name ERASED_NAME, a date
+    of birth on 1 September, and no UPN, ULN or postcode. One given back a value by a raw UPDATE
+    would carry it into an export that no import accepts. Names the field, never the value."""
+    out = []
+    for ref, name, dob, *identifiers in snap.erased:
+        day = date.fromisoformat(str(dob)[:10]) if dob is not None else None
+        held = [*(["name"] if name != ERASED_NAME else []),
+                *(["dob"] if day is None or erased_dob(day) != day else []),
+                *(key for key, value in zip(ERASED_RETURNS, identifiers, strict=True) if value is not None)]
+        out += [Problem(ref, "erased-value", f"the case was erased but its {key} holds a value again "
+                        "(an erasure leaves the name (erased), a date of birth on 1 September and no upn, "
+                        "uln or postcode): restore the last backup")
+                for key in held]
+    return out
+
+
 def unfinished_import(snap: Snapshot, context: Context, today: date) -> list[Problem]:
     """No import is part-way: its cases are in the database whole, but not all of them yet (README:
     Long writers share the lock). Running the same import again finishes it."""
@@ -337,7 +361,8 @@ Check = Callable[[Snapshot, Context, date], list[Problem]]
 #: The checks, in the order they are described; `event_order` and `deadlines` (the rules' work, nearly
 #: all of check's time) run a case at a time in worker processes (see PER_CASE and `_per_case`).
 CHECKS: tuple[Check, ...] = (configuration, orphans, unique_refs, requests, voids, event_order, deadlines,
-                             open_requests, audit_chain, unfinished_import, closure_calendar, journey_notes)
+                             open_requests, audit_chain, erasures, unfinished_import, closure_calendar,
+                             journey_notes)
 #: The checks of CHECKS that look at one case at a time, and how: split over worker processes.
 PER_CASE: dict[Check, Callable[..., list[Problem]]] = {event_order: event_order_of, deadlines: deadlines_of}
 #: Below this many cases the workers cost more than they save.

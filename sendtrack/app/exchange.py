@@ -203,6 +203,16 @@ def _text(value) -> str | None:
     return value or None
 
 
+#: The columns that are a child's personal data: a message names the column and row, never echoes
+#: the value (a refusal goes to stderr and cron's mail, `--report` to a file).
+PERSONAL = frozenset({"name", "dob", *(f.key for f in codes.RETURN_FIELDS if f.identifying)})
+
+
+def _shown(value, what: str) -> str:
+    """The value as a message may quote it after the column's name: nothing for a personal column."""
+    return "" if what in PERSONAL else f" {value!r}"
+
+
 def _date(value, what: str) -> date:
     text = _text(value)
     if text is None:
@@ -210,7 +220,7 @@ def _date(value, what: str) -> date:
     try:
         return codes.iso_date(text)
     except ValueError:
-        raise ValueError(f"{what} {text!r} is not a real date in the form YYYY-MM-DD") from None
+        raise ValueError(f"{what}{_shown(text, what)} is not a real date in the form YYYY-MM-DD") from None
 
 
 def _stamp(value, what: str) -> str | None:
@@ -256,7 +266,8 @@ def _details(value) -> dict:
         try:
             details = json.loads(text)
         except json.JSONDecodeError:
-            raise ValueError(f"details {text!r} is not a JSON object") from None
+            # free text: the column is named, its text never echoed
+            raise ValueError("details is not a JSON object") from None
     if not isinstance(details, dict):
         raise ValueError("details must be a JSON object")
     return {str(k): v for k, v in details.items() if v is not None}
@@ -912,16 +923,22 @@ def _erasure_problem(case: _Case) -> str | None:
     """An `erase` row stands only beside the tombstone `sendtrack erase` writes (app/privacy.py): a file
     cannot mark a case erased that still holds a name and date of birth."""
     from sendtrack.app.privacy import ERASED_NAME, ERASED_RETURNS, erased_dob, erased_edit
+    from sendtrack.app.record import tombstone_refusal
 
     erases = sum(1 for e in case.events if e[2] == "erase")
     values = case.values or {}
     if erases > 1:
         return "more than one erase row"
+    if not erases and (problem := tombstone_refusal(values.get("name") or "")) is not None:
+        return problem + " (only an erased case, with its erase row, holds it)"
     if erases and (values.get("name") != ERASED_NAME or erased_dob(values["dob"]) != values["dob"]):
         return (f"an erase row needs the request row's tombstone (name {ERASED_NAME}, date of birth "
                 "1 September)")
     if erases and any((values.get("returns") or {}).get(k) for k in ERASED_RETURNS):
         return "an erase row needs the case's upn, uln and postcode empty (an erasure clears them)"
+    erased_on = next((e[3] for e in case.events if e[2] == "erase"), None)
+    if erased_on is not None and any(e[3] > erased_on for e in case.events):
+        return "an erase row must be the case's last: nothing is recorded on an erased case"
     if erases and any(e[2] == "edit" and erased_edit(e[4]) is not None for e in case.events):
         return ("an erase row needs every edit row's names, dates of birth, upn, uln and postcodes "
                 "erased too")

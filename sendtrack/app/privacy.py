@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from sendtrack.app.context import Context, materialising
-from sendtrack.app.record import Change, _materialise, now, refuse_personal
+from sendtrack.app.record import Change, _materialise, ever_held, now, refuse_personal
 from sendtrack.codes import RETURN_FIELDS
 from sendtrack.domain import Case
 from sendtrack.errors import RefusedError
@@ -112,8 +112,8 @@ def erase(db: Database, *, ref: str, reason: str, by: str, today: date, context:
         if done is not None:
             raise RefusedError(f"{ref} was erased already (event {done.id})")
         held, _ = case_return_values(db, case_row.id)
-        refuse_personal(reason, [(case_row.name, case_row.dob)],
-                        identifiers=[held.get(k) or "" for k in ERASED_RETURNS])
+        children, identifiers = ever_held(case_row, rows, held)
+        refuse_personal(reason, children, identifiers=identifiers)
         case = store.to_case(case_row, rows)
         if closure(_as_on(case, today)) is None and not force:
             raise RefusedError(f"{ref} is open (not refused, withdrawn, no-plan or ceased): erase it "

@@ -6,6 +6,7 @@ from __future__ import annotations
 import getpass
 import os
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -13,7 +14,7 @@ from datetime import UTC, date, datetime
 from sendtrack import kinds
 from sendtrack.app.context import Context, materialising
 from sendtrack.codes import RETURN_FIELDS, check_return_values
-from sendtrack.domain import Event, Status
+from sendtrack.domain import ERASED_NAME, Event, Status
 from sendtrack.errors import RefusedError
 from sendtrack.kinds import clean_text
 from sendtrack.rules.engine import Judged, compute, judge, refusal
@@ -113,6 +114,16 @@ def same_child(db: Database, *, name: str, dob: date, skip: int | None = None) -
     return None
 
 
+def tombstone_refusal(name: str) -> str | None:
+    """The refusal of a name that reads as the tombstone an erasure leaves (domain.ERASED_NAME, case,
+    accents and spaces folded as kinds.fold does): a case so named would pass for an erased one (returns
+    leave it out, check and allocate skip it) without any erasure. None for any other name. Every way
+    in asks: add-request, edit --name, and import (app/exchange, unless the case has its erase row)."""
+    if kinds.fold(name) == kinds.fold(ERASED_NAME):
+        return f"name {ERASED_NAME} is the text an erasure leaves: give the child's name"
+    return None
+
+
 def duplicate_refusal(ref: str) -> str:
     """The words of the duplicate-child refusal (never the name or date of birth)."""
     return (f"case {ref} is open for a child with the same name and date of birth: record this there, or "
@@ -126,6 +137,8 @@ def add_request(db: Database, *, name: str, dob: date, received: date, ref: str 
     """A new case and its request event; `returns` holds codes.RETURN_FIELDS values (UPN, sex, the
     current placement ...), each checked by its validator before anything is written."""
     name = clean_text(name, "name")
+    if (problem := tombstone_refusal(name)) is not None:
+        raise RefusedError(problem)
     return_values = check_return_values(returns or {})
     if ref is not None and not REF_PATTERN.match(ref):
         raise RefusedError(f"case reference {ref!r} must be 1-40 letters, digits, '.', '_', '/' or '-'")
@@ -168,6 +181,7 @@ def record(db: Database, *, ref: str, kind: str, when: date, details: dict, by: 
     with materialising(db, context):
         case_row = store.find_case(db, ref)
         rows = store.event_rows(db, case_row.id)
+        refuse_erased(case_row, rows)
         case = store.to_case(case_row, rows)
         if case.void:
             raise RefusedError(f"{ref}: the case's request was voided (recorded by mistake): nothing more "
@@ -191,6 +205,7 @@ def void(db: Database, *, ref: str, event_id: int, reason: str, by: str, today: 
     with materialising(db, context):
         case_row = store.find_case(db, ref)
         rows = store.event_rows(db, case_row.id)
+        refuse_erased(case_row, rows)
         target = next((r for r in rows if r.id == event_id), None)
         if target is None:
             raise RefusedError(f"{ref} has no event {event_id}")
@@ -219,6 +234,8 @@ def edit(db: Database, *, ref: str, values: dict, reason: str, by: str, today: d
     calendar = context.calendar
     reason = clean_text(reason, "reason")
     wanted = {key: kinds.check_case_value(key, value) for key, value in values.items()}
+    if "name" in wanted and (problem := tombstone_refusal(wanted["name"])) is not None:
+        raise RefusedError(problem)
     return_values = check_return_values(returns or {})
     if not wanted and not return_values:
         raise RefusedError("say what to correct: " + ", ".join(
@@ -226,15 +243,13 @@ def edit(db: Database, *, ref: str, values: dict, reason: str, by: str, today: d
     with materialising(db, context):
         case_row = store.find_case(db, ref)
         rows = store.event_rows(db, case_row.id)
-        if any(r.kind == "erase" for r in rows):
-            raise RefusedError(f"{ref} was erased: its values are not corrected or recorded again")
+        refuse_erased(case_row, rows)
         refuse_broken_chain(db, case_row)
         changed = {key: value for key, value in wanted.items() if getattr(case_row, key) != value}
         held, _ = case_return_values(db, case_row.id)
-        refuse_personal(reason, [(case_row.name, case_row.dob),
-                                 (changed.get("name"), changed.get("dob"))],
-                        identifiers=[held.get(k) or "" for k in IDENTIFYING]
-                        + [return_values.get(k) or "" for k in IDENTIFYING])
+        children, identifiers = ever_held(case_row, rows, held)
+        refuse_personal(reason, [*children, (changed.get("name"), changed.get("dob"))],
+                        identifiers=[*identifiers, *(return_values.get(k) or "" for k in IDENTIFYING)])
         if "dob" in changed:
             problem = request_refusal(dob=changed["dob"], received=case_row.received, today=today)
             if problem:
@@ -254,6 +269,15 @@ def edit(db: Database, *, ref: str, values: dict, reason: str, by: str, today: d
     return Change(ref, event_id, before, after)
 
 
+def refuse_erased(case_row: store.StoredCase, rows: Iterable[store.StoredEvent]) -> None:
+    """Refuse any write to an erased case (record of any kind, void, assign, edit): it is closed for
+    good, and whatever were written to it would be personal data the erasure no longer covers."""
+    from sendtrack.storage.audit import ERASE_KINDS
+
+    if any(r.kind in ERASE_KINDS for r in rows):
+        raise RefusedError(f"{case_row.ref} was erased: its values are not corrected or recorded again")
+
+
 def refuse_broken_chain(db: Database, case_row: store.StoredCase) -> None:
     """Refuse a write on a case whose audit chain does not verify (storage/audit.find_breaks, this
     case's events only): writing after a tampered or removed event would vouch for it. Inside the
@@ -266,20 +290,59 @@ def refuse_broken_chain(db: Database, case_row: store.StoredCase) -> None:
                            "nothing is written to it; restore the last backup (see `sendtrack check`)")
 
 
+def ever_held(case_row: store.StoredCase, rows: Iterable[store.StoredEvent],
+              held: dict) -> tuple[list[tuple[str | None, date | None]], list[str]]:
+    """Every (name, date of birth) and every UPN, ULN and postcode the case has ever held: its current
+    values (the row, and `held`: its return values) and the old and new values in each `edit` event's
+    `changes`, for refuse_personal: a reason must not hold a former name any more than the current
+    one (an erasure keeps reasons, and tombstones only the values)."""
+    children: list[tuple[str | None, date | None]] = [(case_row.name, case_row.dob)]
+    identifiers = [str(held.get(k) or "") for k in IDENTIFYING]
+    for row in rows:
+        changes = row.details.get("changes") if row.kind == "edit" and isinstance(row.details, dict) else None
+        if not isinstance(changes, dict):
+            continue
+        for key, pair in changes.items():
+            values = pair if isinstance(pair, list) else []
+            if key == "name":
+                children += [(str(v), None) for v in values if v]
+            elif key == "dob":
+                children += [(None, day) for v in values if v and (day := _held_day(v)) is not None]
+            elif key in IDENTIFYING:
+                identifiers += [str(v) for v in values if v]
+    return children, identifiers
+
+
+def _held_day(value) -> date | None:
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def _letters_and_digits(text: str) -> str:
+    """`text` as identifiers are compared: NFKC (full-width letters and digits become plain ones), case
+    folded, everything but letters and digits taken out ("ＡＢ１ ２ＣＤ", "ab1-2cd" and "AB12CD" are one)."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", text).casefold() if ch.isalnum())
+
+
 def refuse_personal(reason: str, children: list[tuple[str | None, date | None]],
                     identifiers: Iterable[str] = ()) -> None:
     """A reason is kept in the record for good (an edit's, an erasure's): refuse one that holds the
     child's name (or any part of it of three letters or more) or date of birth, for each (name, date
-    of birth) given (an edit gives the old and the new values), or one of `identifiers` (UPN, ULN,
-    postcode, spaces and case ignored). Says which, never the value."""
-    squeezed = "".join(reason.split()).casefold()
-    if any(len(i) > 3 and "".join(i.split()).casefold() in squeezed for i in identifiers):
+    of birth) given (ever_held gives every one the case has held, an edit adds the new values), or one
+    of `identifiers` (UPN, ULN, postcode; compared as _letters_and_digits, so separators, case and
+    full-width forms do not hide one). Says which, never the value."""
+    reason = unicodedata.normalize("NFKC", reason)
+    squeezed = _letters_and_digits(reason)
+    if any(len(i) > 3 and i in squeezed for i in map(_letters_and_digits, identifiers)):
         raise RefusedError("the reason holds the child's UPN, ULN or postcode: say why without personal "
                            "data")
     folded = reason.casefold()
     words = set(re.findall(r"\w+", folded))
     for name, dob in children:
         if name:
+            name = unicodedata.normalize("NFKC", name)
             parts = [p for p in re.findall(r"\w+", name.casefold()) if len(p) >= 3]
             if name.casefold() in folded or any(p in words for p in parts):
                 raise RefusedError("the reason holds the child's name: say why without personal data")
@@ -296,6 +359,7 @@ def assign(db: Database, *, ref: str, team: str, coordinator: str | None, by: st
     coordinator = clean_text(coordinator, "coordinator") if coordinator is not None else None
     with db.write():
         case_row = store.find_case(db, ref)
+        refuse_erased(case_row, store.event_rows(db, case_row.id))
         refuse_broken_chain(db, case_row)
         store.set_holder(db, case_row.id, team=team, coordinator=coordinator)
         return store.insert_event(db, case_id=case_row.id, kind="assign", when=today,

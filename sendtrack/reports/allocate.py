@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sendtrack.config import Config
+from sendtrack.domain import ERASED_NAME
 from sendtrack.output.render import Column, initials
 from sendtrack.reports.base import Scope
 from sendtrack.reports.caseload import CaseState, case_states
@@ -28,11 +29,14 @@ def facts(state: CaseState) -> CaseFacts:
 def misallocated(db: Database, scope: Scope, config: Config) -> list[Move]:
     """Held cases (open assessments and live plans) whose team differs from the rule's.
 
-    A case whose rule team is not configured (another authority's teams) is left alone.
+    A case whose rule team is not configured (another authority's teams) is left alone, and so is an
+    erased one (the tombstone name, which no way in accepts for any other case).
     """
     known = {t.id for t in config.teams}
     moves = []
     for state in case_states(db, scope, held_only=True):
+        if state.name == ERASED_NAME:
+            continue  # an erased case (one erased open with --force) takes no write: record.refuse_erased
         rule = allocation(facts(state), scope.day)
         if rule.team != state.team and rule.team in known:
             moves.append(Move(state, rule.team, rule.reason))

@@ -53,6 +53,17 @@ def chain_rows(db: Database, case_id: int) -> list[tuple]:
     return [tuple(row[1:]) for row in db.all(CASE_CHAIN, (case_id,))]
 
 
+def erased_cases(db: Database, fields: tuple[str, ...]) -> list[tuple]:
+    """Every erased case (one with an erase event) as (ref, name, dob, *fields): the values `check`
+    compares with the tombstone. `fields` are column names of the cases table (the app's
+    ERASED_RETURNS), never user input."""
+    assert all(f.isidentifier() for f in fields)
+    columns = "".join(f", {f}" for f in fields)
+    erased = _NOT_ERASED.removeprefix("NOT ")
+    rows = db.all(f"SELECT ref, name, dob{columns} FROM cases WHERE {erased} ORDER BY ref, id")
+    return [tuple(r) for r in rows]
+
+
 def tombstone(db: Database, case_id: int, *, name: str, dob: date) -> None:
     """Write the tombstone over the case's personal values (inside the erase's write transaction)."""
     db.execute("UPDATE cases SET name = ?, dob = ? WHERE id = ?", (name, dob, case_id))
