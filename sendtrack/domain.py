@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt  # in Event, below its field `date` (which shadows the type), as `dt.date`
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from enum import StrEnum
 from typing import overload
@@ -81,12 +81,32 @@ class Case:
     #: per case, and scanning every event each time was a third of the engine's cost.
     _kinds: dict[str, list[tuple[int, Event]]] = field(default_factory=dict, init=False, repr=False,
                                                         compare=False, hash=False)
+    #: what the rules' shared questions (rules.paths: when the plan ends, when the assessment ended)
+    #: answered about this case, asked a dozen times a case by the rules: a pure function of an
+    #: immutable value, worked out once (rules.paths.per_case)
+    _memo: dict[str, object] = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         index: dict[str, list[tuple[int, Event]]] = {}
         for position, event in enumerate(self.events):
             index.setdefault(event.kind, []).append((position, event))
         object.__setattr__(self, "_kinds", index)
+        object.__setattr__(self, "_memo", {})
+
+    def then(self, event: Event) -> Case:
+        """This case with `event` added after all its events: the same value as
+        `Case(..., events=self.events + (event,))`, with the kind index extended rather than rebuilt,
+        so replaying a history event by event stays linear (check, import). The rules expect events in
+        (date, id) order: the caller adds them in that order."""
+        later = object.__new__(Case)
+        for name in _CASE_VALUES:
+            object.__setattr__(later, name, getattr(self, name))
+        object.__setattr__(later, "events", (*self.events, event))
+        index = dict(self._kinds)
+        index[event.kind] = [*index.get(event.kind, ()), (len(self.events), event)]
+        object.__setattr__(later, "_kinds", index)
+        object.__setattr__(later, "_memo", {})
+        return later
 
     def as_of(self, when: date) -> Case:
         """The case as it was known on `when`: later events are ignored (spec 8.2)."""
@@ -100,7 +120,8 @@ class Case:
 
     def of_kind(self, *kinds: str) -> list[Event]:
         if len(kinds) == 1:
-            return [e for _, e in self._kinds.get(kinds[0], ())]
+            found = self._kinds.get(kinds[0])
+            return [e for _, e in found] if found else []  # most kinds asked about are absent
         return [e for e in self.events if e.kind in kinds]
 
     def first(self, *kinds: str, on_or_after: date | None = None) -> Event | None:
@@ -112,6 +133,10 @@ class Case:
                         best = (position, e)
                     break
         return best[1] if best is not None else None
+
+
+#: The fields `Case.then` copies as they are (every constructor argument but the events).
+_CASE_VALUES = tuple(f.name for f in fields(Case) if f.init and f.name != "events")
 
 
 @dataclass(frozen=True, slots=True)

@@ -300,3 +300,23 @@ def test_recompute_in_process_and_in_workers_agree(cli, private_db, tmp_path, mo
     out = cli.ok("recompute")
     assert "0 deadlines changed" not in out
     assert rows(private_db, DEADLINES_SQL) == reference
+
+
+@pytest.mark.parametrize("workers", ["0", "2"])
+def test_an_imports_deadlines_are_a_fresh_computations(cli, private_db, monkeypatch, workers):
+    """The shipped sample file (300 cases) imported into an empty database, with the rules in this process
+    and in workers (the replay that extends one case value, the per-case answers of rules.paths): a
+    `recompute --full`, which computes every case afresh, changes nothing, and `check` (which recomputes
+    and replays every case again) finds nothing."""
+    from pathlib import Path
+
+    shipped = Path(__file__).resolve().parent.parent / "sample_data" / "caseload.csv"
+    if not shipped.exists():
+        pytest.skip("sample_data/caseload.csv is not beside the tests")
+    monkeypatch.setenv("SENDTRACK_WORKERS", workers)
+    assert "imported 300 cases" in cli.ok(["import", str(shipped)])
+    imported = rows(private_db, DEADLINES_SQL)
+    assert len(imported) > 1000  # the file's cases have deadlines to compare
+    assert "0 deadlines changed in 0 cases" in cli.ok("recompute --full")
+    assert rows(private_db, DEADLINES_SQL) == imported
+    assert "no problems" in cli.ok("check").lower()

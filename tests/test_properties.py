@@ -28,6 +28,7 @@ from sendtrack.app.context import Context
 from sendtrack.calendar import england
 from sendtrack.domain import Case, Event, Settings, Status
 from sendtrack.rules.engine import compute, refusal, timeline
+from sendtrack.rules.paths import PENDING
 from sendtrack.storage import cases as store
 from sendtrack.storage import migrate
 from sendtrack.storage.db import Location, open_database
@@ -133,7 +134,8 @@ def probe_days(case: Case, items) -> list[date]:
     """Days worth judging on: each due date, the day after, each event, and a regular sweep."""
     days = {case.received + timedelta(days=30 * n) for n in range(0, 90)}
     for item in items:
-        days |= {item.due, item.due + timedelta(days=1), item.trigger}
+        # a cease-effective awaiting the Tribunal is due on date(9999, 12, 31) (PENDING): no day after it
+        days |= {item.due, item.trigger, *([item.due + timedelta(days=1)] if item.due < date.max else [])}
     days |= {e.date for e in case.events}
     return sorted(d for d in days if d.year <= CALENDAR.last_year)
 
@@ -144,6 +146,9 @@ def test_act_by_is_a_working_day_never_after_due(generated):
     case, _ = generated
     for item in compute(case, CALENDAR, SETTINGS):
         assert item.act_by <= item.due
+        if item.due == PENDING:  # a cease-effective awaiting the Tribunal: no date yet, so none to act by
+            assert item.act_by == PENDING
+            continue
         assert CALENDAR.is_working_day(item.act_by)
         assert (item.due - item.act_by).days < 7  # the last working day before, not any earlier one
 

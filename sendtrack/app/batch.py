@@ -103,6 +103,19 @@ def replay_problems(case: Case, events: Sequence[tuple[int, Event, int | None]],
     live: list[Event] = []
     seen: dict[int, str] = {}
     voided: set[int] = set()
+    # the case as it stands before each event: extended in place when the event sorts last (events
+    # recorded in date order, nearly always), rebuilt only after a void or a back-dated event
+    current = Case(case.ref, case.dob, case.received, case.looked_after, case.alternative_provision,
+                   case.setting)
+
+    def add(event: Event) -> Case:
+        if not live or _recorded(live[-1]) < _recorded(event):
+            live.append(event)
+            return current.then(event)
+        insort(live, event, key=_recorded)
+        return Case(case.ref, case.dob, case.received, case.looked_after, case.alternative_provision,
+                    case.setting, tuple(live))
+
     for key, event, target in events:
         if event.kind == "void":
             if target not in seen:
@@ -114,6 +127,8 @@ def replay_problems(case: Case, events: Sequence[tuple[int, Event, int | None]],
             else:
                 voided.add(target)
                 live = [e for e in live if e.id != target]
+                current = Case(case.ref, case.dob, case.received, case.looked_after,
+                               case.alternative_provision, case.setting, tuple(live))
             seen[event.id] = event.kind
             continue
         seen[event.id] = event.kind
@@ -121,15 +136,13 @@ def replay_problems(case: Case, events: Sequence[tuple[int, Event, int | None]],
             if event.date != case.received:
                 problems.append((key, f"request date {event.date} differs from the case's received date "
                                       f"{case.received}"))
-            insort(live, event, key=_recorded)
+            current = add(event)
             continue
-        current = Case(case.ref, case.dob, case.received, case.looked_after, case.alternative_provision,
-                       case.setting, tuple(live))
         problem = refusal(current, event, today=today, calendar=calendar, settings=settings)
         if problem:
             problems.append((key, problem))
         else:
-            insort(live, event, key=_recorded)
+            current = add(event)
     return problems
 
 

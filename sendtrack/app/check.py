@@ -170,21 +170,17 @@ def event_order_of(snap: Snapshot, case_row: store.StoredCase, context: Context,
     """`event_order` for one case."""
     out = []
     case = snap.case_of(case_row)
-
-    def upto(count: int) -> Case:  # the case with its first `count` events
-        return Case(ref=case.ref, dob=case.dob, received=case.received, looked_after=case.looked_after,
-                    alternative_provision=case.alternative_provision, setting=case.setting,
-                    events=case.events[:count])
-
-    so_far = upto(0)
-    for at, event in enumerate(case.events):
+    # the case with its events so far (they are in (date, id) order, so each one extends it)
+    so_far = Case(ref=case.ref, dob=case.dob, received=case.received, looked_after=case.looked_after,
+                  alternative_provision=case.alternative_provision, setting=case.setting)
+    for event in case.events:
         if event.kind != "request":
             problem = refusal(so_far, event, today=today, calendar=context.calendar,
                               settings=context.settings)
             if problem:
                 out.append(Problem(case_row.ref, "event-order", f"event {event.id} ({event.kind} on "
                                                                f"{event.date}): {problem}"))
-        so_far = upto(at + 1)
+        so_far = so_far.then(event)
     return out
 
 

@@ -139,8 +139,11 @@ def _records(path: Path) -> Iterator[tuple[str, dict]]:
                 if len(values) != width:
                     yield where, {"_bad": f"{len(values)} fields where the header has {width}"}
                     continue
-                # the one leading ' export puts before a formula-like cell comes off again
-                yield where, dict(zip(header, map(unneutralise, values), strict=True))
+                # the one leading ' export puts before a formula-like cell comes off again (looked for
+                # cell by cell only in rows with a ' somewhere: one C-level search for the rest)
+                if "'" in "".join(values):
+                    values = list(map(unneutralise, values))
+                yield where, dict(zip(header, values, strict=True))
         except (csv.Error, UnicodeDecodeError) as exc:
             raise RefusedError(f"{path}: line {reader.line_num}: not readable CSV ({exc})") from None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
 from sendtrack import kinds
 from sendtrack.calendar import Calendar
@@ -108,11 +109,18 @@ def refusal(case: Case, event: Event, *, today: date, calendar: Calendar,
     if entry is None:
         return f"unknown event kind {event.kind!r}"
     facts = guards.Facts(case, event, today, lambda: compute(case, calendar, settings))
-    common = (guards.not_in_future, guards.not_before_birth,
-              *(() if entry.before_request else (guards.not_before_request,)))
-    phase = guards.PHASE_GUARDS[entry.phase]
-    for guard in (*common, *((phase,) if phase else ()), *(guards.GUARDS[name] for name in entry.guards)):
+    for guard in _guards(entry.name):
         problem = guard(facts)
         if problem:
             return problem
     return None
+
+
+@cache
+def _guards(kind: str) -> tuple[guards.Guard, ...]:
+    """The guards an event of `kind` runs, in order (worked out once per kind, not once per event)."""
+    entry = kinds.BY_NAME[kind]
+    common = (guards.not_in_future, guards.not_before_birth,
+              *(() if entry.before_request else (guards.not_before_request,)))
+    phase = guards.PHASE_GUARDS[entry.phase]
+    return (*common, *((phase,) if phase else ()), *(guards.GUARDS[name] for name in entry.guards))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import cached_property
+from typing import Any, Generic, TypeVar
 
 from sendtrack.domain import Case, Deadline, Event
 from sendtrack.rules.exceptions import exception_problem
@@ -28,6 +28,21 @@ from sendtrack.rules.paths import (
     withdrawn_on,
 )
 
+T = TypeVar("T")
+
+
+class once(Generic[T]):  # noqa: N801 - used as a decorator, like functools.cached_property
+    """functools.cached_property without its lock (Python 3.11 takes one on every first read, a fifth of
+    an import's replay): a fact is worked out at its first read and kept in the instance's __dict__."""
+
+    def __init__(self, work: Callable[[Any], T]) -> None:
+        self.work, self.name = work, work.__name__
+        self.__doc__ = work.__doc__
+
+    def __get__(self, facts: Any, owner: type | None = None) -> T:
+        value = facts.__dict__[self.name] = self.work(facts)
+        return value
+
 
 @dataclass
 class Facts:
@@ -39,17 +54,17 @@ class Facts:
     #: every deadline of the case (for the exception guard), computed only when that guard runs
     deadlines: Callable[[], list[Deadline]]
 
-    @cached_property
+    @once
     def earlier(self) -> Case:
         """The case as it stood on the event's own date: a back-dated entry is judged by what had
         happened by then (late data entry is routine)."""
         return self.case.as_of(self.event.date)
 
-    @cached_property
+    @once
     def final(self) -> date | None:
         return plan_issued_on(self.case)
 
-    @cached_property
+    @once
     def assessed(self) -> bool:
         """A decision to assess, or a Tribunal order to assess or to make a plan standing where the
         decision would have been (spec 4.3; README "Where we read the spec")."""

@@ -2,10 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
+from functools import wraps
+from typing import TypeVar
 
 from sendtrack.domain import Case, Event
 from sendtrack.rules.counting import months_after
+
+T = TypeVar("T")
+
+
+def per_case(question: Callable[[Case], T]) -> Callable[[Case], T]:
+    """`question`'s answer worked out once per case value: the rules ask when the plan ends, when the
+    assessment ended... a dozen times for each case they compute (a case is immutable, so the answer
+    cannot change; the answers kept must be immutable too: dates, events, None)."""
+    name = question.__name__
+
+    @wraps(question)
+    def asked(case: Case) -> T:
+        memo = case._memo
+        if name in memo:
+            return memo[name]  # type: ignore[return-value]  # stored by this function, a T
+        answer = memo[name] = question(case)
+        return answer
+
+    return asked
 
 
 def first_date(case: Case, *kinds: str, on_or_after: date | None = None,
@@ -40,19 +62,23 @@ def decision(case: Case) -> Event | None:
     return case.first("decision")
 
 
+@per_case
 def refused_on(case: Case) -> date | None:
     event = decision(case)
     return event.date if event is not None and event.get("outcome") == "refuse" else None
 
 
+@per_case
 def withdrawn_on(case: Case) -> date | None:
     return first_date(case, "withdrawn")
 
 
+@per_case
 def plan_issued_on(case: Case) -> date | None:
     return first_date(case, "final")
 
 
+@per_case
 def live_cease(case: Case) -> Event | None:
     """The latest decision to cease that a Tribunal order to continue has not cancelled (spec 4.3)."""
     ceases = case.of_kind("cease")
@@ -64,6 +90,7 @@ def live_cease(case: Case) -> Event | None:
     return None if continued else latest
 
 
+@per_case
 def ceased_on(case: Case) -> date | None:
     """The day a decision to cease still standing was notified (not the day the plan ends)."""
     event = live_cease(case)
@@ -146,10 +173,12 @@ def cease_effective(case: Case, cease: Event | None = None) -> list[tuple[date, 
     return [*out, (appeal.date, PENDING, order.date, "appealed")]
 
 
+@per_case
 def transferred_out_on(case: Case) -> date | None:
     return first_date(case, "transferred-out")
 
 
+@per_case
 def plan_ends_on(case: Case) -> date | None:
     """The first day the plan is no longer this LA's to maintain (spec 8.6, 4.3): the day after
     `cease-effective` (a cease not cancelled, its appeal window passed or its appeal dismissed), or the
@@ -157,6 +186,7 @@ def plan_ends_on(case: Case) -> date | None:
     return earliest(plan_ceases_on(case), transferred_out_on(case))
 
 
+@per_case
 def plan_ceases_on(case: Case) -> date | None:
     """As `plan_ends_on`, for the family's windows: only a cease ends them, not a move out."""
     stages = cease_effective(case)
@@ -167,6 +197,7 @@ def plan_ceases_on(case: Case) -> date | None:
     return None
 
 
+@per_case
 def assessment_ends_on(case: Case) -> date | None:
     """The day the assessment stopped without a plan: refused, withdrawn or a no-plan notice. This is
     the end of the path the request started (its 16 and 20 weeks); a Tribunal order may open another

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 
 from sendtrack.rules.counting import add_months
 
 
+@lru_cache(maxsize=1 << 15)  # a few thousand distinct days; strftime was a tenth of the engine's time
 def day(d: date) -> str:
     """`6 Jan 2025`: unambiguous in every locale, short enough for a table cell."""
     return f"{d.day} {d:%b %Y}"
