@@ -256,7 +256,9 @@ def test_the_generator_reaches_plans_reviews_and_exceptions():
     """Guard against a generator that only ever makes trivial cases."""
     seen: set[str] = set()
 
-    @settings(max_examples=150, deadline=None, database=None)
+    # derandomised: a claim about the generator's reach, not a search for a failing case (with random
+    # draws, 150 examples missed one of the kinds about one run in four)
+    @settings(max_examples=300, deadline=None, database=None, derandomize=True)
     @given(accepted_cases())
     def collect(generated):
         seen.update(kind for kind, _, _ in generated[1])
