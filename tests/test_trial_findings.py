@@ -166,3 +166,22 @@ def test_a_redirected_export_warns_when_others_can_read_the_file(planned, privat
     assert ("others can read" in done.stderr) is warned, done.stderr
     assert "Testchild" not in done.stderr and (out.stat().st_mode & 0o777) == mode
     assert "P1" in out.read_text(encoding="utf-8")
+
+
+def test_the_import_layout_matches_team_names_ignoring_case(cli, tmp_path):
+    # issue 10: team names are matched ignoring case everywhere (the CLI and --map did; the import
+    # layout wanted the exact id)
+    path = tmp_path / "in.csv"
+    path.write_text("ref,name,dob,team,kind,date,details\n"
+                    "T1,Testchild Team,2015-03-15,School-Age,request,2025-01-06,\n"
+                    'T1,,,,assign,2025-02-03,"{""team"": ""FRONT-DOOR""}"\n', encoding="utf-8")
+    cli.ok(["import", str(path)])
+    rows = cli.json("cases --format json")
+    # the request row holds the case's team (as export writes it); the assign row is its history
+    assert [(r["ref"], r["team"]) for r in rows] == [("T1", "school-age")]
+    history = cli.ok("history T1 --format csv")
+    assert "team=front-door" in history and "FRONT-DOOR" not in history
+    bad = tmp_path / "bad.csv"
+    bad.write_text("ref,name,dob,team,kind,date\nT2,Testchild Other,2015-03-15,Nowhere,request,2025-01-06\n",
+                   encoding="utf-8")
+    assert "unknown team 'Nowhere'" in cli.fails(["import", str(bad)]).stderr

@@ -312,7 +312,8 @@ def _person(text: str) -> str:
     return kinds.clean_text(text, "recorded_by")
 
 
-def _case_values(row: dict, when: date, known_teams: set[str], today: date, years: tuple[int, int]) -> dict:
+def _case_values(row: dict, when: date, known_teams: dict[str, str], today: date,
+                 years: tuple[int, int]) -> dict:
     """The case's own columns, from its request row, refused as `add-request` refuses them."""
     from sendtrack.rules.guards import request_refusal
 
@@ -320,9 +321,10 @@ def _case_values(row: dict, when: date, known_teams: set[str], today: date, year
     source = _text(row.get("source")) or "parent"
     if source not in kinds.SOURCES:
         raise ValueError(f"unknown source {source!r}: use one of {', '.join(kinds.SOURCES)}")
-    team = _text(row.get("team")) or "front-door"
-    if team not in known_teams:
-        raise ValueError(f"unknown team {team!r}")
+    given = _text(row.get("team")) or "front-door"
+    team = known_teams.get(given.casefold())  # team names are matched ignoring case everywhere
+    if team is None:
+        raise ValueError(f"unknown team {given!r}")
     coordinator, setting = _text(row.get("coordinator")), _text(row.get("setting"))
     values: dict[str, Any] = {
         "name": clean_text(row.get("name") or "", "name"),
@@ -359,7 +361,7 @@ def _return_values(row: dict) -> dict:
     return check_return_values(values)
 
 
-def _cases(path: Path, known_teams: set[str], problems: list[str], *, today: date,
+def _cases(path: Path, known_teams: dict[str, str], problems: list[str], *, today: date,
            years: tuple[int, int], records: Iterator[tuple[str, dict]] | None = None) -> Iterator[_Case]:
     """The file's cases one at a time (a case's rows are together), row problems appended to `problems`.
 
@@ -385,8 +387,10 @@ def _cases(path: Path, known_teams: set[str], problems: list[str], *, today: dat
             details = _kind_details(kind, details if isinstance(details, str) or details is None
                                     else json.dumps(details, sort_keys=True), years)
             when = _day(row.get("date"))
-            if kind == "assign" and details["team"] not in known_teams:
-                raise ValueError(f"unknown team {details['team']!r}")
+            if kind == "assign":
+                if str(details["team"]).casefold() not in known_teams:
+                    raise ValueError(f"unknown team {details['team']!r}")
+                details = {**details, "team": known_teams[str(details["team"]).casefold()]}
             event_id = _event_id(row.get("event_id"), "event_id")
             voids = _event_id(row.get("voids"), "voids")
             if (kind == "void") != (voids is not None):
@@ -554,7 +558,7 @@ def import_file(db: Database, path: Path, *, dry_run: bool, today: date, context
             resumed = _resume(db, path, marker, context)
             if resumed is not None:
                 return resumed
-    known_teams = {t.id for t in context.config.teams}
+    known_teams = {t.id.casefold(): t.id for t in context.config.teams}  # matched ignoring case
     problems: list[str] = []
     loaded = Loaded()
     stamp, by_default = now().isoformat(sep=" "), _recorder(by)
