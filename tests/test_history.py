@@ -68,3 +68,17 @@ def test_history_table_marks_only_the_voided_event(audited):
     voided_lines = [line for line in out.splitlines() if "VOIDED" in line]
     assert len(voided_lines) == 1 and "contact" in voided_lines[0] and "was another family" in voided_lines[0]
     assert "None" not in out
+
+
+def test_an_erase_shows_its_commitments_short_in_text_and_whole_in_json(cli):
+    # a trial user found history after an erase printing whole SHA-256 hashes in the table
+    cli.ok("add-request --ref H9 --name 'Testchild Hash' --dob 2012-02-03 --received 2024-01-08")
+    cli.ok("edit H9 --name 'Testchild Hashed' --reason spelling")
+    cli.ok("record decision H9 --date 2024-02-10 --outcome refuse")
+    cli.ok("erase H9 --reason 'family request'")
+    text = cli.ok("history H9 --format csv")
+    erase_line = next(line for line in text.splitlines() if ",erase," in line)
+    assert "…" in erase_line and not any(len(word) >= 64 for word in erase_line.replace("'", " ").split())
+    rows = cli.json("history H9 --format json")
+    erase = next(r for r in rows if r["kind"] == "erase")
+    assert len(erase["details"]["request"]) == 64 and all(len(v) == 64 for v in erase["details"]["edits"].values())

@@ -32,9 +32,23 @@ HISTORY_TABLE_COLUMNS = [*HISTORY_COLUMNS[:6], Column("imported", "Imported (UTC
 
 
 def details_text(details: dict) -> str:
-    """An event's details as one line; an edit's changes as `name: Old -> New` (its old and new values)."""
-    return ", ".join(_changes(v) if k == "changes" and isinstance(v, dict) else f"{k}={v}"
+    """An event's details as one line; an edit's changes as `name: Old -> New` (its old and new values);
+    an erase's commitments (SHA-256 hashes) shortened to their first 12 characters (JSON keeps them
+    whole)."""
+    return ", ".join(_changes(v) if k == "changes" and isinstance(v, dict) else f"{k}={_short(v)}"
                      for k, v in sorted(details.items()))
+
+
+def _is_hash(value) -> bool:
+    return isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value)
+
+
+def _short(value):
+    if _is_hash(value):
+        return f"{value[:12]}…"
+    if isinstance(value, dict) and value and all(_is_hash(v) for v in value.values()):
+        return "{" + ", ".join(f"{k}: {v[:12]}…" for k, v in sorted(value.items())) + "}"
+    return value
 
 
 def _changes(changes: dict) -> str:
