@@ -259,3 +259,21 @@ def test_import_map_names_the_column_of_a_bad_field_never_its_value(cli, private
     out = result.stdout + result.stderr
     assert "UPN" in out and "A801200005001" not in out and "Testchild" not in out
     assert rows(private_db, "SELECT COUNT(*) FROM cases") == [(0,)]
+
+
+def test_a_second_open_case_with_the_same_upn_is_refused_unless_allowed(cli):
+    # a UPN is one child's for life: a breaker added another child's UPN silently (only sen2 --check's
+    # upn-shared saw it). L919200025001: the check letter worked by hand in test_sen2.py.
+    cli.ok("add-request --ref U1 --name 'Testchild One' --dob 2015-03-15 --received 2025-01-06 "
+           "--upn L919200025001")
+    result = cli.fails("add-request --ref U2 --name 'Testchild Two' --dob 2016-04-04 --received 2025-01-06 "
+                       "--upn L919200025001")
+    assert "case U1 is open with the same UPN" in result.stderr and "L919200025001" not in result.stderr
+    assert "Testchild" not in result.stderr
+    cli.ok("add-request --ref U2 --name 'Testchild Two' --dob 2016-04-04 --received 2025-01-06 "
+           "--upn L919200025001 --allow-duplicate")
+    # once U1 is closed (refused), the UPN may start a new case
+    cli.ok("record decision U1 --date 2025-02-03 --outcome refuse")
+    cli.ok("record decision U2 --date 2025-02-03 --outcome refuse")
+    cli.ok("add-request --ref U3 --name 'Testchild One' --dob 2015-03-15 --received 2025-06-02 "
+           "--upn L919200025001")

@@ -394,7 +394,7 @@ def test_check_lists_exactly_the_planted_problems(cli):
     cli.ok("record decision P2 --date 2025-02-17 --outcome assess")
     cli.ok("record final P2 --date 2025-05-26")
     cli.ok(f"add-request --ref P3 --name 'Max Planted' --dob 2007-01-01 --received 2021-01-11 --sex M "
-           f"--ethnicity WBRI --upn {UPN[1]}")
+           f"--ethnicity WBRI --upn {UPN[1]} --allow-duplicate")  # F1's UPN: add-request asks
     cli.ok("record decision P3 --date 2021-02-15 --outcome assess")
     cli.ok("record final P3 --date 2021-05-24")
     cli.ok("record cease P3 --date 2025-04-01 --reason 'moved to the moon'")

@@ -114,6 +114,16 @@ def same_child(db: Database, *, name: str, dob: date, skip: int | None = None) -
     return None
 
 
+def same_upn(db: Database, upn: str) -> str | None:
+    """The reference of an open case holding this UPN (a UPN is one child's, for life), or None."""
+    from sendtrack.rules.paths import is_open
+
+    for row in store.cases_with_upn(db, upn):
+        if is_open(store.to_case(row, store.event_rows(db, row.id))):
+            return row.ref
+    return None
+
+
 def tombstone_refusal(name: str) -> str | None:
     """The refusal of a name that reads as the tombstone an erasure leaves (domain.ERASED_NAME, case,
     accents and spaces folded as kinds.fold does): a case so named would pass for an erased one (returns
@@ -158,6 +168,11 @@ def add_request(db: Database, *, name: str, dob: date, received: date, ref: str 
             other = same_child(db, name=name, dob=dob)
             if other is not None:
                 raise RefusedError(duplicate_refusal(other))
+            upn = return_values.get("upn")
+            other = same_upn(db, upn) if upn else None
+            if other is not None:
+                raise RefusedError(f"case {other} is open with the same UPN: record this there, or give "
+                                   "--allow-duplicate if the UPN is wrong on one of them")
         stamp = now()
         case_id = store.insert_case(db, ref=ref, name=name, dob=dob, received=received, source=source,
                                     team=team, coordinator=coordinator, looked_after=looked_after,

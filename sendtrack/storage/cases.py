@@ -125,6 +125,11 @@ def cases_born(db: Database, dob: date) -> list[StoredCase]:
     return [StoredCase.from_row(r) for r in db.all(f"{SELECT_CASE} WHERE dob = ? ORDER BY id", (dob,))]
 
 
+def cases_with_upn(db: Database, upn: str) -> list[StoredCase]:
+    """The cases holding this UPN (the duplicate-child check: a UPN is one child's for life)."""
+    return [StoredCase.from_row(r) for r in db.all(f"{SELECT_CASE} WHERE upn = ? ORDER BY id", (upn,))]
+
+
 def names(db: Database) -> Iterator[tuple[int, str, date]]:
     """(id, name, dob) of every case, a batch at a time: name matching folds accents and case in
     Python, the same way on SQLite and PostgreSQL."""
