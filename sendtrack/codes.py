@@ -286,11 +286,15 @@ def check_return_values(values: dict) -> dict:
     return out
 
 
-def placement_dates_problem(values: dict, *, dob: date, today: date, first_year: int,
+def placement_dates_problem(values: dict, *, dob: date | None, today: date | None, first_year: int,
                             last_year: int) -> str | None:
     """Why checked return values' placement dates cannot be a child's (None when they can): the new
     current placement's `placement_from` and each `placements` entry and leaving is a day in the
-    calendar's years; a start is not before the date of birth nor after `today`. Names the field, never
+    calendar's years (check_placements has seen that no leaving is before its entry). With `dob` and
+    `today` (add-request and edit, the guards on what a user types), a start is also not before the date
+    of birth nor after `today`; import passes neither, so an export always imports (what the database
+    holds, for instance a placement from before a date of birth corrected by `edit --dob`, or a planned
+    one, is never refused on the way back: README, "An export always imports"). Names the field, never
     the date of birth."""
     dates = [("placement-from", values.get("placement_from"), True)]
     for number, placement in enumerate(values.get("placements") or (), start=1):
@@ -302,9 +306,9 @@ def placement_dates_problem(values: dict, *, dob: date, today: date, first_year:
         day = date.fromisoformat(text)
         if not first_year <= day.year <= last_year:
             return f"{what} is outside the years sendtrack can count in ({first_year}-{last_year})"
-        if day < dob:
+        if dob is not None and day < dob:
             return f"{what} is before the child's date of birth"
-        if start and day > today:
+        if today is not None and start and day > today:
             return f"{what} is after today: record a placement once it has started"
     return None
 

@@ -337,8 +337,11 @@ def _case_values(row: dict, when: date, known_teams: dict[str, str], today: date
         "created_at": _stamp(row.get("created_at"), "created_at", today),
         "returns": _return_values(row),
     }
+    # placements: only what makes them no placement at all (a day outside the calendar's years; a leaving
+    # before its entry, check_placements), never add-request's guards (a start before the date of birth
+    # or after today): the database may hold such a placement, and an export always imports
     problem = request_refusal(dob=values["dob"], received=when, today=today) or codes.placement_dates_problem(
-        values["returns"], dob=values["dob"], today=today, first_year=years[0], last_year=years[1])
+        values["returns"], dob=None, today=None, first_year=years[0], last_year=years[1])
     if problem:
         raise ValueError(problem)
     return values

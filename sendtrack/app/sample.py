@@ -492,8 +492,8 @@ def sample_returns(seed: int, number: int, dob: date, as_of: date) -> dict:
     college_start = date(school_start.year + 12, 9, 1)
     roll = rng.random()
     placements: list[dict] = []
-    if school_start > as_of:  # not yet at school: an early years provider
-        placements.append({"setting_type": "EYP", "entry": min(date(as_of.year - 1, 9, 1), as_of),
+    if school_start > as_of:  # not yet at school: an early years provider, from September or from birth
+        placements.append({"setting_type": "EYP", "entry": max(min(date(as_of.year - 1, 9, 1), as_of), dob),
                            "phase": "nursery"})
     elif roll < 0.02:
         placements.append({"setting_type": "EHE", "entry": max(school_start, as_of - timedelta(days=400))})
