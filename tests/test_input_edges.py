@@ -10,20 +10,20 @@ import pytest
 
 from tests.test_bad_input import JSON_CHILD, _rows, _write
 
-# --- imported event ids: 1..2**53 (JSON-safe), so the next id recorded always fits ---------------
+# --- imported event ids: 1..2**62, and no id sendtrack gives goes above it, so an export always imports --
 
-
-def _json_file(tmp_path, event_id) -> str:
+def _json_file(tmp_path, event_id, *more: dict) -> str:
     child = json.loads(json.dumps(JSON_CHILD))
     child["events"][0]["id"] = event_id
+    child["events"] += list(more)
     path = tmp_path / "ids.json"
     path.write_text(json.dumps({"format": "sendtrack", "version": 1, "cases": [child]}), encoding="utf-8")
     return str(path)
 
 
-@pytest.mark.parametrize("event_id", [2 ** 63 - 1, 10 ** 20, 2 ** 53 + 1, 0, -1],
-                         ids=["sqlite-max", "ten-to-the-20", "just-over-2-to-the-53", "zero", "minus-one"])
-def test_json_import_refuses_an_event_id_outside_1_to_2_53(cli, tmp_path, event_id):
+@pytest.mark.parametrize("event_id", [2 ** 63 - 1, 10 ** 20, 2 ** 62 + 1, 0, -1],
+                         ids=["sqlite-max", "ten-to-the-20", "just-over-2-to-the-62", "zero", "minus-one"])
+def test_json_import_refuses_an_event_id_outside_1_to_2_62(cli, tmp_path, event_id):
     result = cli(["import", _json_file(tmp_path, event_id)])
     assert result.exit_code == 1, result.stdout + result.stderr
     assert result.stderr.count("\n") == 1 and "unexpected error" not in result.stderr
@@ -32,15 +32,52 @@ def test_json_import_refuses_an_event_id_outside_1_to_2_53(cli, tmp_path, event_
     assert cli.ok("cases --format csv").strip().count("\n") == 0  # header only: nothing written
 
 
-def test_json_import_keeps_2_53_and_a_later_write_works(cli, tmp_path):
+def _reimported(cli, tmp_path, fmt: str) -> list[int]:
+    """Export, import into a fresh database (must succeed), and the events' ids there."""
+    out = tmp_path / f"again.{fmt}"
+    cli.ok(["export", "--format", fmt, "--out", str(out)])
+    other = tmp_path / f"again-{fmt}.db"
+    cli.ok(["--db", str(other), "init"])
+    result = cli(["--db", str(other), "import", str(out)])
+    assert result.exit_code == 0, result.stdout + result.stderr
+    return [e["id"] for e in cli.json(f"--db {other} history J1 --format json")]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "xlsx"])
+def test_an_id_recorded_after_an_imported_2_53_comes_back_in(cli, tmp_path, fmt):
+    """The breaker's case: import took ids up to 2**53, `record` then gave 2**53 + 1, and the export's
+    import refused it. Now every id sendtrack writes is within what import takes (2**62); the xlsx
+    export keeps an id above 2**53 as text (a spreadsheet number would round it: 2**53 + 1 is not a
+    double)."""
     cli.ok(["import", _json_file(tmp_path, 2 ** 53)])
-    cli.ok("record contact J1 --date 2025-01-07 --note called")  # the next id, 2**53 + 1, fits SQLite
-    ids = [e["id"] for e in cli.json("history J1 --format json")]
-    assert ids == [2 ** 53, 2 ** 53 + 1]
+    cli.ok("record contact J1 --date 2025-01-07 --note called")
+    ids = [2 ** 53, 2 ** 53 + 1]
+    assert [e["id"] for e in cli.json("history J1 --format json")] == ids
+    assert _reimported(cli, tmp_path, fmt) == ids
 
 
-@pytest.mark.parametrize("event_id", ["9223372036854775807", "100000000000000000000", "0", "-1"])
-def test_csv_import_refuses_an_event_id_outside_1_to_2_53(cli, tmp_path, event_id):
+def test_no_id_is_given_above_2_62(cli, tmp_path):
+    """2**62 - 1 imported; `record` gives 2**62 (the last), the export imports again, and the next
+    `record` is refused in words, nothing written."""
+    cli.ok(["import", _json_file(tmp_path, 2 ** 62 - 1)])
+    cli.ok("record contact J1 --date 2025-01-07 --note called")
+    assert _reimported(cli, tmp_path, "csv") == [2 ** 62 - 1, 2 ** 62]
+    result = cli("record contact J1 --date 2025-01-08 --note again")
+    assert result.exit_code == 1 and "event ids are used up" in result.stderr, result.stdout + result.stderr
+    assert "unexpected error" not in result.stderr and result.stderr.count("\n") == 1
+    assert len(cli.json("history J1 --format json")) == 2
+
+
+def test_a_blank_id_after_2_62_in_the_same_import_is_refused(cli, tmp_path):
+    """A row without an id is numbered after the file's highest: after 2**62 it would pass the bound."""
+    blank = {"kind": "contact", "date": "2025-01-07", "details": {"note": "called"}}
+    result = cli(["import", _json_file(tmp_path, 2 ** 62, blank)])
+    assert result.exit_code == 1, result.stdout + result.stderr
+    assert "numbered above 4611686018427387904" in result.stderr, result.stderr
+    assert cli.ok("cases --format csv").strip().count("\n") == 0
+
+
+def _csv_with_id(cli, tmp_path, event_id: str):
     cli.ok(["import", _json_file(tmp_path, 1)])
     out = tmp_path / "good.csv"
     cli.ok(["export", "--format", "csv", "--out", str(out)])
@@ -49,10 +86,30 @@ def test_csv_import_refuses_an_event_id_outside_1_to_2_53(cli, tmp_path, event_i
     path = _write(tmp_path, rows)
     other = tmp_path / "other.db"
     cli.ok(["--db", str(other), "init"])
-    result = cli(["--db", str(other), "import", str(path)])
+    return other, cli(["--db", str(other), "import", str(path)])
+
+
+@pytest.mark.parametrize("event_id", ["9223372036854775807", "100000000000000000000", "4611686018427387905",
+                                      "0", "-1"])
+def test_csv_import_refuses_an_event_id_outside_1_to_2_62(cli, tmp_path, event_id):
+    other, result = _csv_with_id(cli, tmp_path, event_id)
     assert result.exit_code == 1, result.stdout + result.stderr
     assert result.stderr.count("\n") == 1 and "unexpected error" not in result.stderr
-    assert "line 2" in result.stderr and "must be a positive whole number" in result.stderr, result.stderr
+    assert "line 2" in result.stderr and "event_id" in result.stderr, result.stderr
+    assert cli.ok(["--db", str(other), "cases", "--format", "csv"]).strip().count("\n") == 0
+
+
+@pytest.mark.parametrize("event_id", ["1_000", "\u0663", "+5", " 5", "5 ", "007", "1.0", "1e3", "\uff15"],
+                         ids=["underscore", "arabic-indic-three", "plus", "leading-space", "trailing-space",
+                              "leading-zeros", "decimal", "exponent", "full-width-five"])
+def test_csv_import_takes_an_event_id_only_in_ascii_digits(cli, tmp_path, event_id):
+    """int() takes all of these but "1.0" and "1e3": before the fix they were imported as 1000, 3, 5, 5,
+    5, 7 and 5. Export writes ids as plain digits, so nothing else is one (docs/import-format.md: leading
+    zeros refused too)."""
+    other, result = _csv_with_id(cli, tmp_path, event_id)
+    assert result.exit_code == 1, result.stdout + result.stderr
+    assert result.stderr.count("\n") == 1 and "unexpected error" not in result.stderr
+    assert "line 2" in result.stderr and "digits 0-9" in result.stderr, result.stderr
     assert cli.ok(["--db", str(other), "cases", "--format", "csv"]).strip().count("\n") == 0
 
 

@@ -26,6 +26,7 @@ from sendtrack.codes import CASE_RETURN_KEYS, RETURN_FIELDS, check_return_values
 from sendtrack.domain import Case, Event
 from sendtrack.errors import RefusedError, SendtrackError
 from sendtrack.output.files import csv_writer, safe_output, unneutralise
+from sendtrack.storage.cases import MAX_EVENT_ID
 from sendtrack.storage.db import Database
 
 #: The file layout's columns (docs/import-format.md): the case's on its request row, then the event's.
@@ -247,27 +248,30 @@ def _stamp(value, what: str, today: date) -> str | None:
     return text
 
 
-def _int(value, what: str) -> int | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
-        raise ValueError(f"{what} {value!r} is not a whole number")
-    try:
-        return int(value)
-    except (TypeError, ValueError, OverflowError):
-        raise ValueError(f"{what} {value!r} is not a whole number") from None
-
-
-#: The largest event id import keeps: 2**53, the last whole number every JSON reader holds exactly
-#: (RFC 8259 section 6), far under SQLite's 2**63 - 1, so the next id recorded after it still fits.
-MAX_EVENT_ID = 2 ** 53
+#: An event id as export writes it: ASCII digits, no sign, no leading zero, no space or `_` (int() takes
+#: `+5`, ` 5`, `1_000` and `٣`, none of which export writes)
+_ID = re.compile(r"[1-9][0-9]*")
 
 
 def _event_id(value, what: str) -> int | None:
-    number = _int(value, what)
-    if number is not None and not 1 <= number <= MAX_EVENT_ID:
+    """An `event_id`/`voids`: a JSON whole number, or text of ASCII digits without a leading zero, from
+    1 to MAX_EVENT_ID (docs/import-format.md). The value is quoted only when it is digits (a shifted
+    column can put a name here)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and _ID.fullmatch(value) and value.isascii():
+        number = int(value)
+    else:
+        shown = f" {value!r}" if isinstance(value, str) and value.isascii() and value.isdigit() \
+            and len(value) <= 20 else ""
+        raise ValueError(f"{what}{shown} is not a whole number written in the digits 0-9 without a sign, "
+                         "spaces or a leading zero") from None
+    if not 1 <= number <= MAX_EVENT_ID:
         shown = str(number) if len(str(number)) <= 20 else f"{str(number)[:20]}..."
-        raise ValueError(f"{what} {shown} must be a positive whole number no larger than {MAX_EVENT_ID}")
+        raise ValueError(f"{what} {shown} must be a positive whole number no larger than {MAX_EVENT_ID} "
+                         "(2**62)")
     return number
 
 
@@ -471,6 +475,11 @@ class _Numbering:
                 while self.keep and self._taken(self.next):
                     self.next += 1
                 new_id, self.next = self.next, self.next + 1
+            if new_id > MAX_EVENT_ID:  # a blank id after one near the bound, or a database near it
+                problems.append(f"{where}: {case.ref}: the event would be numbered above {MAX_EVENT_ID} "
+                                "(2**62), the largest event id sendtrack writes: give the file smaller ids")
+                ok = False
+                continue
             if event_id is not None:
                 own[event_id] = new_id
             numbered.append([where, new_id, kind, when, details, voids, by, at])
@@ -1087,8 +1096,9 @@ def _xlsx_rows(db: Database) -> Iterator[list]:
             if row[at]:
                 row[at] = date.fromisoformat(row[at])
         for at in numbers:
+            # a spreadsheet's number is a double, exact only to 2**53: a larger id stays text, exactly
             if row[at] != "":
-                row[at] = int(row[at])
+                row[at] = int(row[at]) if int(row[at]) <= 2 ** 53 else str(row[at])
         yield row
 
 

@@ -191,15 +191,28 @@ def insert_event(db: Database, *, case_id: int, kind: str, when: date, details: 
     return event_id
 
 
+#: The largest event id sendtrack writes, and so the largest an import takes (docs/import-format.md):
+#: 2**62, half of SQLite's 2**63 - 1. Import refuses a larger one in a file, and no event is given one
+#: above it (a record, or a row an import numbers), so an export always imports again; the room left
+#: beneath it (2**62 ids) is more than any council will use.
+MAX_EVENT_ID = 2 ** 62
+
+
 def next_event_id(db: Database) -> int:
     """The id the next event gets: SQLite's own choice (one more than the largest), or PostgreSQL's
-    sequence (which bulk loads move past the ids they insert)."""
+    sequence (which bulk loads move past the ids they insert); refused past MAX_EVENT_ID."""
     if db.dialect == "sqlite":
         row = db.one("SELECT COALESCE(MAX(id), 0) + 1 FROM events")
     else:
         row = db.one("SELECT nextval(pg_get_serial_sequence('events', 'id'))")
     assert row is not None
-    return int(row[0])
+    event_id = int(row[0])
+    if event_id > MAX_EVENT_ID:
+        # reached only through an imported file's ids near the bound
+        raise RefusedError(f"event ids are used up: the next would be above {MAX_EVENT_ID} (2**62), the "
+                           "largest sendtrack writes; renumber the export's event_id and voids columns "
+                           "and import it into a new database")
+    return event_id
 
 
 def deadline_values(case_id: int, item: Deadline) -> tuple:
