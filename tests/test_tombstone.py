@@ -76,3 +76,42 @@ def test_import_refuses_a_row_after_the_erase_row(backend_cli, backend, tmp_path
     result = backend_cli.fails(["import", str(path)])
     assert "X1: an erase row must be the case's last" in result.stderr, result.stderr
     assert backend.snapshot() == before
+
+
+ERASED_HEAD = ('ref,name,dob,event_id,kind,date,details,voids\n'
+               'X1,(erased),2014-09-01,1,request,2025-01-06,,\n'
+               'X1,,,2,decision,2025-02-10,"{""outcome"": ""assess""}",\n')
+ERASE_ROW = 'X1,,,{id},erase,2025-03-01,"{{""reason"": ""retention""}}",\n'
+
+
+@pytest.mark.parametrize("rows", [
+    # the breaker's two: dated the erase day, after it in the file (the date-only check let them in)
+    ERASE_ROW.format(id=3) + 'X1,,,4,void,2025-03-01,"{""reason"": ""wrong""}",2\n',
+    ERASE_ROW.format(id=3) + 'X1,,,4,contact,2025-03-01,"{""note"": ""spoke to the family""}",\n',
+    # earlier in the file but recorded after the erase by its id
+    'X1,,,4,contact,2025-03-01,"{""note"": ""spoke to the family""}",\n' + ERASE_ROW.format(id=3),
+    # no id: numbered after every given id, so after the erase
+    'X1,,,,contact,2025-02-20,"{""note"": ""spoke to the family""}",\n' + ERASE_ROW.format(id=3),
+    # the erase row without an id and a row after it in the file, the same day
+    ERASE_ROW.format(id="") + 'X1,,,,contact,2025-03-01,"{""note"": ""spoke to the family""}",\n',
+], ids=["void-same-day", "contact-same-day", "higher-id-earlier-in-file", "blank-id-before", "both-blank"])
+def test_import_refuses_any_row_recorded_after_the_erase_row(backend_cli, backend, tmp_path, rows):
+    """Before the fix only a row dated after the erase was refused: a void of the decision dated the
+    erase day reopened the erased case with overdue deadlines, and a contact's note (free text, which
+    may hold an address) was written into it."""
+    path = tmp_path / "forged.csv"
+    path.write_text(ERASED_HEAD + rows)
+    before = backend.snapshot()
+    result = backend_cli.fails(["import", str(path)])
+    assert "X1: an erase row must be the case's last" in result.stderr, result.stderr
+    assert "spoke to the family" not in result.stderr
+    assert backend.snapshot() == before
+
+
+def test_an_erased_cases_rows_in_recording_order_import(backend_cli, tmp_path):
+    """The control: the same case with its erase row last by file order, date and id imports."""
+    path = tmp_path / "erased.csv"
+    path.write_text(ERASED_HEAD + 'X1,,,3,contact,2025-02-20,"{""note"": ""called""}",\n'
+                    + ERASE_ROW.format(id=4))
+    assert backend_cli.ok(["import", str(path)]).startswith("imported 1 cases")
+    assert "no problems" in backend_cli.ok("check")

@@ -979,13 +979,26 @@ def _erasure_problem(case: _Case) -> str | None:
                 "1 September)")
     if erases and any((values.get("returns") or {}).get(k) for k in ERASED_RETURNS):
         return "an erase row needs the case's upn, uln and postcode empty (an erasure clears them)"
-    erased_on = next((e[3] for e in case.events if e[2] == "erase"), None)
-    if erased_on is not None and any(e[3] > erased_on for e in case.events):
+    if erases and _after_erase(case.events):
         return "an erase row must be the case's last: nothing is recorded on an erased case"
     if erases and any(e[2] == "edit" and erased_edit(e[4]) is not None for e in case.events):
         return ("an erase row needs every edit row's names, dates of birth, upn, uln and postcodes "
                 "erased too")
     return None
+
+
+def _after_erase(events: list) -> bool:
+    """Whether any of a case's rows (file order; (where, event_id, kind, date, ...)) comes after its
+    erase row: later in the file, dated later, or recorded later by its event id (a higher id, or none
+    when the erase has one: a row without an id is numbered after every given id). A void or contact
+    dated the erase day is refused as well as one dated after it: `sendtrack erase` refuses every later
+    write, so an erased case never reopens through a file."""
+    at = next(i for i, e in enumerate(events) if e[2] == "erase")
+    _, erase_id, _, erased_on, *_ = events[at]
+    if at != len(events) - 1:
+        return True
+    return any(e[3] > erased_on or (erase_id is not None and (e[1] is None or e[1] > erase_id))
+               for e in events[:at])
 
 
 def _received(case: _Case) -> date:
