@@ -2,6 +2,34 @@
 
 from __future__ import annotations
 
+import re
+
+#: What a code is (a team id, a source, a choice, a kind): lower-case letters, digits and hyphens
+_CODE = re.compile(r"[a-z0-9][a-z0-9-]{0,29}")
+#: What a date or a time is made of: digits and their punctuation, never a letter
+_DATE_LIKE = re.compile(r"[0-9][0-9/.: -]{0,39}")
+_DATE_SHAPED = re.compile(r"[0-9]{1,4}-[0-9]{1,2}-[0-9]{1,4}")
+
+
+def code_shown(value: object) -> str:
+    """` 'value'` for a message to quote after the column's name when the value is clearly a code (what
+    a typo of a team, source or choice looks like: `front-dor`), else nothing. A value from a column that
+    is not personal may still be personal data: an unquoted comma shifts a row's cells, a mis-mapped
+    column puts every child's name there, so a name (capitals, spaces), a date of birth (a date) or free
+    text is never quoted (README, Privacy)."""
+    if isinstance(value, str) and _CODE.fullmatch(value) and not _DATE_SHAPED.fullmatch(value):
+        return f" {value!r}"
+    return ""
+
+
+def date_shown(value: object) -> str:
+    """` 'value'` for a message about a date or time that is not one, when the value is made only of
+    digits and date punctuation (`2025-02-30`, `06/13/2025`): never a name from a mis-mapped column.
+    Quoted whole, never cut (a cut value can read as a valid one)."""
+    if isinstance(value, str) and _DATE_LIKE.fullmatch(value):
+        return f" {value!r}"
+    return ""
+
 
 def a(word: str) -> str:
     """`word` with its indefinite article, for messages: "an erase", "an edit", "a decision"."""

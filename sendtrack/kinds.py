@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sendtrack import codes
-from sendtrack.errors import RefusedError
+from sendtrack.errors import RefusedError, code_shown
 
 # --- value sets: each defined once ----------------------------------------------------------------------
 
@@ -287,7 +287,7 @@ def kind(name: str | None) -> Kind:
     """The registered kind, or a refusal naming the known ones."""
     found = BY_NAME.get(name or "")
     if found is None:
-        raise RefusedError(f"unknown event kind {name!r}")
+        raise RefusedError(f"unknown event kind{code_shown(name)}")
     return found
 
 
@@ -412,8 +412,9 @@ def _check_value(entry: Kind, option: Option, value, *, first_year: int, last_ye
         raise RefusedError(f"{what} must be text")
     if option.type == "choice":
         if value not in option.choices:
-            shown = value if value.isascii() and value.isprintable() and len(value) <= 40 else "(value)"
-            raise RefusedError(f"{what} {shown!r}: use one of {', '.join(option.choices)}")
+            # quoted only when clearly a code: an import's cell may hold a name (errors.code_shown)
+            raise RefusedError(f"{what}{code_shown(value)} is not one of its values: use one of "
+                               f"{', '.join(option.choices)}")
         return value
     if option.type == "la":
         if not re.fullmatch(r"[0-9]{3}", value.strip()):

@@ -303,9 +303,11 @@ def test_a_control_character_in_a_db_path_is_escaped_in_every_message(cli, tmp_p
 
 # --- grammar: "an erase", "1 child" ------------------------------------------------------------------
 
-def test_importing_a_void_of_an_erasure_says_an_erase(cli, tmp_path):
-    """`record void` of an erase is now refused earlier (an erased case takes no write); import's replay
-    still judges the void and said 'is a erase'."""
+def test_importing_a_void_of_an_erasure_is_refused_as_a_row_after_it(cli, tmp_path):
+    """`record void` of an erase is refused earlier (an erased case takes no write); import's replay
+    judged the void and said 'is a erase'. A void names an earlier event, so a void of the erase comes
+    after it, and import now refuses any row after the erase row before the replay
+    (tests/test_tombstone.py)."""
     cli.ok("add-request --ref G1 --name 'Gram Testchild' --dob 2015-03-15 --received 2025-01-06")
     cli.ok("record withdrawn G1 --date 2025-02-01")
     cli.ok("erase G1 --reason 'retention period over'")
@@ -320,7 +322,7 @@ def test_importing_a_void_of_an_erasure_says_an_erase(cli, tmp_path):
     path = tmp_path / "void.json"
     path.write_text(json.dumps(data), encoding="utf-8")
     result = cli.fails(["import", str(path)])
-    assert "is an erase and cannot be voided" in result.stderr, result.stderr  # renumbered on import
+    assert "G2: an erase row must be the case's last" in result.stderr, result.stderr
 
 
 def test_importing_a_void_of_an_edit_says_an_edit(cli, tmp_path):

@@ -24,7 +24,7 @@ from sendtrack import codes, kinds
 from sendtrack.app.context import Context
 from sendtrack.codes import CASE_RETURN_KEYS, RETURN_FIELDS, check_return_values
 from sendtrack.domain import Case, Event
-from sendtrack.errors import RefusedError, SendtrackError
+from sendtrack.errors import RefusedError, SendtrackError, code_shown, date_shown
 from sendtrack.output.files import csv_writer, safe_output, unneutralise
 from sendtrack.storage.cases import MAX_EVENT_ID
 from sendtrack.storage.db import Database
@@ -211,8 +211,10 @@ PERSONAL = frozenset({"name", "dob", *(f.key for f in codes.RETURN_FIELDS if f.i
 
 
 def _shown(value, what: str) -> str:
-    """The value as a message may quote it after the column's name: nothing for a personal column."""
-    return "" if what in PERSONAL else f" {value!r}"
+    """A date as a message may quote it after the column's name: nothing for a personal column, nor
+    anything but digits and date punctuation (errors.date_shown: a shifted or mis-mapped cell may hold a
+    name)."""
+    return "" if what in PERSONAL else date_shown(value)
 
 
 def _date(value, what: str) -> date:
@@ -283,7 +285,7 @@ def _flag(value, what: str) -> bool:
         return True
     if text in NO:
         return False
-    raise ValueError(f"{what} {value!r} must be yes or no")
+    raise ValueError(f"{what}{code_shown(value)} must be yes or no")
 
 
 def _details(value) -> dict:
@@ -324,11 +326,12 @@ def _case_values(row: dict, when: date, known_teams: dict[str, str], today: date
     clean_text = kinds.clean_text
     source = _text(row.get("source")) or "parent"
     if source not in kinds.SOURCES:
-        raise ValueError(f"unknown source {source!r}: use one of {', '.join(kinds.SOURCES)}")
+        raise ValueError(f"source{code_shown(source)} is not one of the sources: use one of "
+                         f"{', '.join(kinds.SOURCES)}")
     given = _text(row.get("team")) or "front-door"
     team = known_teams.get(given.casefold())  # team names are matched ignoring case everywhere
     if team is None:
-        raise ValueError(f"unknown team {given!r}")
+        raise ValueError(_not_a_team("team", given, known_teams))
     coordinator, setting = _text(row.get("coordinator")), _text(row.get("setting"))
     values: dict[str, Any] = {
         "name": clean_text(row.get("name") or "", "name"),
@@ -349,6 +352,11 @@ def _case_values(row: dict, when: date, known_teams: dict[str, str], today: date
     if problem:
         raise ValueError(problem)
     return values
+
+
+def _not_a_team(what: str, given, known_teams: dict[str, str]) -> str:
+    """The refusal of a team that is not configured: the value quoted only when it is clearly a code."""
+    return f"{what}{code_shown(given)} is not one of the teams: use one of {', '.join(known_teams.values())}"
 
 
 def _return_values(row: dict) -> dict:
@@ -386,7 +394,7 @@ def _cases(path: Path, known_teams: dict[str, str], problems: list[str], *, toda
             if ref is None:
                 raise ValueError("ref is missing")
             if (case is None or ref != case.ref) and not REF_PATTERN.match(ref):
-                raise ValueError(f"case reference {ref!r} must be 1-40 letters, digits, '.', '_', '/' or '-'")
+                raise ValueError("the case reference must be 1-40 letters, digits, '.', '_', '/' or '-'")
             if ref in done:
                 raise ValueError("the case's rows are not together: sort the file by ref")
             kind = _text(row.get("kind"))
@@ -396,7 +404,7 @@ def _cases(path: Path, known_teams: dict[str, str], problems: list[str], *, toda
             when = _day(row.get("date"))
             if kind == "assign":
                 if str(details["team"]).casefold() not in known_teams:
-                    raise ValueError(f"unknown team {details['team']!r}")
+                    raise ValueError(_not_a_team("the assign row's team", details["team"], known_teams))
                 details = {**details, "team": known_teams[str(details["team"]).casefold()]}
             event_id = _event_id(row.get("event_id"), "event_id")
             voids = _event_id(row.get("voids"), "voids")
@@ -407,7 +415,10 @@ def _cases(path: Path, known_teams: dict[str, str], problems: list[str], *, toda
             at = _stamp(row.get("recorded_at"), "recorded_at", today)
             values = _case_values(row, when, known_teams, today, years) if kind == "request" else None
         except (ValueError, RefusedError) as exc:
-            problems.append(f"{where}: {ref + ': ' if ref else ''}{exc}")
+            # the reference leads the problem only when it is one (else it may be a shifted name)
+            shown = ref if ref is not None and (ref == getattr(case, "ref", None) or REF_PATTERN.match(ref)) \
+                else None
+            problems.append(f"{where}: {shown + ': ' if shown else ''}{exc}")
             continue
         if case is None or case.ref != ref:
             if case is not None:

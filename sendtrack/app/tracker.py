@@ -26,7 +26,7 @@ from typing import Any
 
 from sendtrack import codes, kinds
 from sendtrack.codes import RETURN_FIELD, RETURN_FIELDS
-from sendtrack.errors import RefusedError
+from sendtrack.errors import RefusedError, code_shown, date_shown
 
 # --- the map ----------------------------------------------------------------------------------------
 
@@ -304,7 +304,7 @@ def read_date(value: Any, fmt: str | None, *, personal: bool, sheet: bool) -> da
     found = _parse(text, fmt)
     if found is not None:
         return found
-    shown = "" if personal else f" {text[:30]!r}"
+    shown = "" if personal else date_shown(text)  # never a name from a mis-mapped column
     wanted = f"in the form {fmt} (the map's date_format)" if fmt else "in the form YYYY-MM-DD (or set " \
         "date_format in the map)"
     raise CellProblem(f"the date{shown} is not a real date {wanted}")
@@ -442,9 +442,10 @@ def _row(number: int, cells: list[Any], tmap: TrackerMap, heading: Heading, team
             if matched is None and field_name in ("looked_after", "alternative_provision"):
                 matched = "yes" if text.casefold() in YES else "no" if text.casefold() in NO else None
             if matched is None:
-                shown = text[:30] if field_name not in PERSONAL else "the value"
-                problems.append((field_name, f"{shown!r} is not one of {', '.join(choices)}: add it to "
-                                             f"[values.{field_name}] in the map"))
+                # quoted only when clearly a code: a mis-mapped column would print every child's name
+                shown = code_shown(text) if field_name not in PERSONAL else ""
+                problems.append((field_name, f"the value{shown} is not one of {', '.join(choices)}: add it "
+                                             f"to [values.{field_name}] in the map"))
                 return None
             return matched
         return text
@@ -480,18 +481,19 @@ def _row(number: int, cells: list[Any], tmap: TrackerMap, heading: Heading, team
     if team_word is not None:
         team = teams.get(key(team_word))
         if team is None:
-            shown = team_word[:30]
-            problems.append(("team", f"unknown team {shown!r}: add it to [values.team] in the map, or to "
-                                     "the configuration"))
+            problems.append(("team", f"the team{code_shown(team_word)} is not one of the teams "
+                                     f"({', '.join(dict.fromkeys(teams.values()))}): add it to [values.team] "
+                                     "in the map, or to the configuration"))
+    source = word("source") or "parent"  # read once: a bad cell is one problem
     values: dict[str, Any] = {
         "ref": ref, "kind": "request", "date": received.isoformat() if received else None,
         "name": name, "dob": dob.isoformat() if dob else None,
-        "source": word("source") or "parent", "team": team or "front-door",
+        "source": source, "team": team or "front-door",
         "coordinator": clean("coordinator", _text(raw("coordinator")) or tmap.defaults.get("coordinator")),
         "looked_after": word("looked_after") == "yes",
         "alternative_provision": word("alternative_provision") == "yes",
         "setting": clean("setting", _text(raw("setting")) or tmap.defaults.get("setting")),
-        "details": {"source": word("source") or "parent"},
+        "details": {"source": source},
     }
     for entry in RETURN_FIELDS:  # the statutory returns' values, each checked by its validator
         if entry.key not in heading.fields:
