@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sendtrack import codes
-from sendtrack.errors import RefusedError, code_shown
+from sendtrack.errors import RefusedError, a, code_shown
 
 # --- value sets: each defined once ----------------------------------------------------------------------
 
@@ -371,11 +371,11 @@ def check_details(name: str, details: dict, *, first_year: int, last_year: int) 
         if option is not None and option.type == "flag" and value is False:
             continue  # an unset flag is stored as no detail at all, as the event had before it existed
         if option is None:
-            raise RefusedError(f"a {name} event has no detail {_shown_key(key)}")
+            raise RefusedError(f"{a(name)} event has no detail {_shown_key(key)}")
         out[key] = _check_value(entry, option, value, first_year=first_year, last_year=last_year)
     for option in entry.options:  # in the order of `entry.required`
         if option.required and option.key not in out:
-            raise RefusedError(f"a {name} event needs {option.flag.lstrip('-')!r}"
+            raise RefusedError(f"{a(name)} event needs {option.flag.lstrip('-')!r}"
                                f" ({option.key!r} in its details)")
     return out
 

@@ -1,7 +1,7 @@
 """What import's messages quote (a breaker's findings on main, issue 9): never a value that could be a
 child's, even from a column that is not personal (an unquoted comma shifts a row's cells; a mis-mapped
 column puts every child's name in a team, source, choice or date column), only a value that is clearly a
-code or a date's digits. Names here are synthetic."""
+code or a date's digits; one bad request row is one bad row; grammar. Names here are synthetic."""
 
 from __future__ import annotations
 
@@ -86,3 +86,41 @@ def test_a_mis_mapped_column_prints_no_childs_name(cli, tmp_path, field):
     assert [r[:2] for r in rows[1:]] == wanted, report  # T2 has no decision date, so no outcome is read
     for said in (stderr, report):
         assert "Testchild" not in said and "Zoe" not in said and "Dafydd" not in said, said
+
+
+def test_one_bad_request_row_is_one_bad_row(cli, tmp_path):
+    """Before the fix: "2 bad rows", the second a false "the case has no request row"."""
+    path = tmp_path / "in.csv"
+    path.write_text("ref,name,dob,team,kind,date,details\n"
+                    "B1,Bo Testchild,2015-03-15,nowhere,request,2025-01-06,\n"
+                    'B1,,,,contact,2025-01-07,"{""note"": ""called""}"\n', encoding="utf-8")
+    result = cli.fails(["import", "--dry-run", str(path)])
+    assert result.stderr.startswith("line 2: B1: team 'nowhere' is not one of the teams"), result.stderr
+    assert "no request row" not in result.stderr and "sendtrack: 1 bad row" in result.stderr, result.stderr
+
+
+def test_a_row_without_its_case_request_row_is_still_named(cli, tmp_path):
+    """The control: a case with no request row at all still says so."""
+    path = tmp_path / "in.csv"
+    path.write_text('ref,kind,date,details\nB1,contact,2025-01-07,"{""note"": ""called""}"\n', encoding="utf-8")
+    assert "B1: the case has no request row" in cli.fails(["import", str(path)]).stderr
+
+
+def test_a_recording_time_is_quoted_whole_or_not_at_all(cli, tmp_path):
+    """Cut to 19 characters, '2026-12-03 14:49:52.123' was shown as '2026-12-03 14:49:52', a valid
+    value, beside "is not a date and time"."""
+    path = tmp_path / "in.csv"
+    path.write_text("ref,name,dob,kind,date,recorded_at\n"
+                    "B1,Bo Testchild,2015-03-15,request,2025-01-06,2025-01-06 14:49:52.123\n", encoding="utf-8")
+    stderr = cli.fails(["import", str(path)]).stderr
+    assert "recorded_at '2025-01-06 14:49:52.123' is not a date and time" in stderr, stderr
+
+
+def test_an_unknown_detail_says_an_edit(cli, tmp_path):
+    """Before the fix: "a edit event has no detail"."""
+    path = tmp_path / "in.csv"
+    path.write_text("ref,name,dob,kind,date,details\n"
+                    "B1,Bo Testchild,2015-03-15,request,2025-01-06,\n"
+                    'B1,,,edit,2025-01-07,"{""reason"": ""typo"", ""colour"": ""red""}"\n', encoding="utf-8")
+    stderr = cli.fails(["import", str(path)]).stderr
+    assert "an edit event has no detail 'colour'" in stderr, stderr

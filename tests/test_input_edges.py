@@ -263,7 +263,10 @@ def test_a_map_naming_an_encoding_that_is_not_a_spreadsheets_is_one_line(cli, tm
 
 
 @pytest.mark.parametrize("encoding,spelt", [("latin-1", "latin1"), ("cp1252", "windows-1252"),
-                                            ("utf-8", "UTF8"), ("utf-8-sig", "utf-8-sig")])
+                                            ("utf-8", "UTF8"), ("utf-8-sig", "utf-8-sig"),
+                                            # Python's own spellings of it; utf8-sig was refused before
+                                            ("utf-8-sig", "utf8-sig"), ("utf-8-sig", "UTF8_SIG"),
+                                            ("utf-8-sig", "utf_8_sig")])
 def test_a_map_naming_a_text_encoding_reads_the_file(cli, tmp_path, encoding, spelt):
     (tmp_path / "t.csv").write_bytes(TRACKER.replace("Good", "Zo\u00eb").encode(encoding))
     (tmp_path / "map.toml").write_text(MAP.format(spelt), encoding="utf-8")

@@ -67,6 +67,8 @@ class _Case:
     where: str
     ref: str
     values: dict | None = None  # from the request row
+    #: its request row was refused (that row's problem is listed; "no request row" would be a second)
+    request_refused: bool = False
     #: (where, event_id or None, kind, date, details, voids, recorded_by, recorded_at)
     events: list = field(default_factory=list)
 
@@ -103,7 +105,9 @@ def _records(path: Path) -> Iterator[tuple[str, dict]]:
                 if not isinstance(ref, str):
                     bad.insert(0, "ref must be text")
                 if bad:
-                    yield where, {"ref": ref if isinstance(ref, str) else None, "_bad": "; ".join(bad)}
+                    kind = event.get("kind") if isinstance(event.get("kind"), str) else None
+                    yield where, {"ref": ref if isinstance(ref, str) else None, "kind": kind,
+                                  "_bad": "; ".join(bad)}
                     continue
                 row = {**(head if event.get("kind") == "request" else {"ref": case.get("ref")}),
                        "event_id": event.get("id"), "kind": event.get("kind"), "date": event.get("date"),
@@ -243,8 +247,9 @@ def _stamp(value, what: str, today: date) -> str | None:
             raise ValueError(text)
         stamp = datetime.fromisoformat(text)
     except ValueError:
-        shown = f" {text[:19]!r}" if isinstance(text, str) and text.isprintable() else ""
-        raise ValueError(f"{what}{shown} is not a date and time in the form YYYY-MM-DD HH:MM:SS") from None
+        # quoted whole or not at all: cut to 19 characters, '2026-12-03 14:49:52.123' read as a good value
+        raise ValueError(f"{what}{date_shown(text)} is not a date and time in the form YYYY-MM-DD "
+                         "HH:MM:SS") from None
     if stamp.date() > today + timedelta(days=1):
         raise ValueError(f"{what} {text} is in the future")
     return text
@@ -385,6 +390,7 @@ def _cases(path: Path, known_teams: dict[str, str], problems: list[str], *, toda
     from sendtrack.app.record import REF_PATTERN
 
     done: set[str] = set()
+    refused: str | None = None  # the ref whose request row was refused, until its case is made
     case: _Case | None = None
     for where, row in (records if records is not None else _records(path)):
         ref = _text(row.get("ref"))
@@ -419,12 +425,17 @@ def _cases(path: Path, known_teams: dict[str, str], problems: list[str], *, toda
             shown = ref if ref is not None and (ref == getattr(case, "ref", None) or REF_PATTERN.match(ref)) \
                 else None
             problems.append(f"{where}: {shown + ': ' if shown else ''}{exc}")
+            if ref is not None and _text(row.get("kind")) == "request":
+                if case is not None and case.ref == ref:
+                    case.request_refused = True
+                else:
+                    refused = ref
             continue
         if case is None or case.ref != ref:
             if case is not None:
                 done.add(case.ref)
                 yield case
-            case = _Case(where, ref)
+            case = _Case(where, ref, request_refused=ref == refused)
         if values is not None:
             if case.values is not None:
                 problems.append(f"{where}: {ref}: a second request row for the case")
@@ -599,7 +610,8 @@ def import_file(db: Database, path: Path, *, dry_run: bool, today: date, context
                 good = []
                 for case in part:
                     if case.values is None:
-                        problems.append(f"{case.where}: {case.ref}: the case has no request row")
+                        if not case.request_refused:
+                            problems.append(f"{case.where}: {case.ref}: the case has no request row")
                     elif case.ref in existing:
                         problems.append(f"{case.where}: {case.ref}: case {case.ref!r} already exists")
                     elif (problem := _erasure_problem(case)) is not None:

@@ -155,11 +155,16 @@ def parse_map(data: dict, where: str = "the map") -> TrackerMap:
     if out.header_row is not None and not 1 <= out.header_row <= 10_000:
         raise RefusedError(f"{where}: header_row must be a row number from 1")
     if out.encoding is not None:
+        # Python's codecs know "utf8-sig" only with an underscore (utf8_sig, utf_8_sig): every spelling
+        # of these four with or without hyphens and underscores is taken, then stored as Python names it
+        squashed = re.sub(r"[-_ ]", "", out.encoding.casefold())
         try:
-            known = codecs.lookup(out.encoding).name
+            known = "utf-8-sig" if squashed == "utf8sig" else codecs.lookup(out.encoding).name
         except LookupError:
             known = None
-        if known not in MAP_ENCODINGS.values():
+        if known in MAP_ENCODINGS.values():
+            out.encoding = known
+        else:
             raise RefusedError(f"{where}: encoding {out.encoding[:40]!r} is not one a spreadsheet's CSV is "
                                f"written in: use one of {', '.join(MAP_ENCODINGS)}")
     if out.date_format is not None:
