@@ -68,6 +68,23 @@ def test_no_id_is_given_above_2_62(cli, tmp_path):
     assert len(cli.json("history J1 --format json")) == 2
 
 
+def test_the_last_id_a_backend_holds_imports_and_the_next_record_is_refused(backend_cli, backend, tmp_path):
+    """SQLite's bound is 2**62; PostgreSQL's events.id is a 4-byte integer, so 2**31 - 1 there (an id
+    above it was "unexpected error (NumericValueOutOfRange)"). The last id imports; the record after it
+    is refused in words (SQLite takes the largest id + 1, PostgreSQL its sequence, at its end) and
+    nothing is written."""
+    last = 2 ** 62 if backend.is_sqlite else 2 ** 31 - 1
+    refused = backend_cli(["import", _json_file(tmp_path, last + 1)])
+    assert refused.exit_code == 1 and "must be a positive whole number" in refused.stderr, refused.stderr
+    assert f"no larger than {last}" in backend_cli(["import", "--dry-run", _json_file(tmp_path, last + 1)]).stderr
+    backend_cli.ok(["import", _json_file(tmp_path, last)])
+    before = backend.snapshot()
+    result = backend_cli("record contact J1 --date 2025-01-07 --note called")
+    assert result.exit_code == 1 and "event ids are used up" in result.stderr, result.stdout + result.stderr
+    assert result.stderr.count("\n") == 1 and "unexpected error" not in result.stderr
+    assert backend.snapshot() == before
+
+
 def test_a_blank_id_after_2_62_in_the_same_import_is_refused(cli, tmp_path):
     """A row without an id is numbered after the file's highest: after 2**62 it would pass the bound."""
     blank = {"kind": "contact", "date": "2025-01-07", "details": {"note": "called"}}

@@ -26,7 +26,7 @@ from sendtrack.codes import CASE_RETURN_KEYS, RETURN_FIELDS, check_return_values
 from sendtrack.domain import Case, Event
 from sendtrack.errors import RefusedError, SendtrackError, code_shown, date_shown
 from sendtrack.output.files import csv_writer, safe_output, unneutralise
-from sendtrack.storage.cases import MAX_EVENT_ID
+from sendtrack.storage.cases import MAX_EVENT_ID, MAX_EVENT_ID_POSTGRESQL, max_event_id
 from sendtrack.storage.db import Database
 
 #: The file layout's columns (docs/import-format.md): the case's on its request row, then the event's.
@@ -260,7 +260,7 @@ def _stamp(value, what: str, today: date) -> str | None:
 _ID = re.compile(r"[1-9][0-9]*")
 
 
-def _event_id(value, what: str) -> int | None:
+def _event_id(value, what: str, limit: int = MAX_EVENT_ID) -> int | None:
     """An `event_id`/`voids`: a JSON whole number, or text of ASCII digits without a leading zero, from
     1 to MAX_EVENT_ID (docs/import-format.md). The value is quoted only when it is digits (a shifted
     column can put a name here)."""
@@ -275,10 +275,10 @@ def _event_id(value, what: str) -> int | None:
             and len(value) <= 20 else ""
         raise ValueError(f"{what}{shown} is not a whole number written in the digits 0-9 without a sign, "
                          "spaces or a leading zero") from None
-    if not 1 <= number <= MAX_EVENT_ID:
+    if not 1 <= number <= limit:
         shown = str(number) if len(str(number)) <= 20 else f"{str(number)[:20]}..."
-        raise ValueError(f"{what} {shown} must be a positive whole number no larger than {MAX_EVENT_ID} "
-                         "(2**62)")
+        where = " (PostgreSQL's events.id is a 4-byte integer)" if limit == MAX_EVENT_ID_POSTGRESQL else ""
+        raise ValueError(f"{what} {shown} must be a positive whole number no larger than {limit}{where}")
     return number
 
 
@@ -382,7 +382,8 @@ def _return_values(row: dict) -> dict:
 
 
 def _cases(path: Path, known_teams: dict[str, str], problems: list[str], *, today: date,
-           years: tuple[int, int], records: Iterator[tuple[str, dict]] | None = None) -> Iterator[_Case]:
+           years: tuple[int, int], limit: int = MAX_EVENT_ID,
+           records: Iterator[tuple[str, dict]] | None = None) -> Iterator[_Case]:
     """The file's cases one at a time (a case's rows are together), row problems appended to `problems`.
 
     Streaming keeps memory flat at England scale (a 1.2 GB file), so a case's rows must be together,
@@ -412,8 +413,8 @@ def _cases(path: Path, known_teams: dict[str, str], problems: list[str], *, toda
                 if str(details["team"]).casefold() not in known_teams:
                     raise ValueError(_not_a_team("the assign row's team", details["team"], known_teams))
                 details = {**details, "team": known_teams[str(details["team"]).casefold()]}
-            event_id = _event_id(row.get("event_id"), "event_id")
-            voids = _event_id(row.get("voids"), "voids")
+            event_id = _event_id(row.get("event_id"), "event_id", limit)
+            voids = _event_id(row.get("voids"), "voids", limit)
             if (kind == "void") != (voids is not None):
                 raise ValueError("voids names the voided event on void rows, and only there")
             by = _text(row.get("recorded_by"))
@@ -456,7 +457,8 @@ class _Numbering:
     export re-imported keeps its numbers; a bitmap catches an id used twice); otherwise every event is
     numbered after the ones stored, in file order. Rows without an id are numbered after the others."""
 
-    def __init__(self, first_event: int) -> None:
+    def __init__(self, first_event: int, limit: int = MAX_EVENT_ID) -> None:
+        self.limit = limit
         self.keep = first_event == 1
         self.next = first_event
         self.used = bytearray()
@@ -497,9 +499,9 @@ class _Numbering:
                 while self.keep and self._taken(self.next):
                     self.next += 1
                 new_id, self.next = self.next, self.next + 1
-            if new_id > MAX_EVENT_ID:  # a blank id after one near the bound, or a database near it
-                problems.append(f"{where}: {case.ref}: the event would be numbered above {MAX_EVENT_ID} "
-                                "(2**62), the largest event id sendtrack writes: give the file smaller ids")
+            if new_id > self.limit:  # a blank id after one near the bound, or a database near it
+                problems.append(f"{where}: {case.ref}: the event would be numbered above {self.limit}, the "
+                                "largest event id this database holds: give the file smaller ids")
                 ok = False
                 continue
             if event_id is not None:
@@ -597,14 +599,15 @@ def import_file(db: Database, path: Path, *, dry_run: bool, today: date, context
     loaded = Loaded()
     stamp, by_default = now().isoformat(sep=" "), _recorder(by)
     first_case, first_event = next_ids(db)
-    numbering = _Numbering(first_event)
+    limit = max_event_id(db)
+    numbering = _Numbering(first_event, limit)
     payloads: deque = deque()
     staging = None if dry_run else Staging.create(_staging_directory(db), _staging_name(db))
     try:
         def tasks():
             next_case = first_case
             years = (context.calendar.first_year, context.calendar.last_year)
-            for part in _batches(_cases(path, known_teams, problems, today=today, years=years,
+            for part in _batches(_cases(path, known_teams, problems, today=today, years=years, limit=limit,
                                         records=records() if records is not None else None)):
                 existing = existing_refs(db, [c.ref for c in part])
                 good = []

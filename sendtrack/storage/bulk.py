@@ -43,9 +43,11 @@ def reset_sequences(db: Database) -> None:
     """PostgreSQL: explicit ids were inserted, so move the id sequences past them."""
     if db.dialect == "sqlite":
         return
+    # set to the largest id, called (the next is one more), not to one more, uncalled: at an integer
+    # column's last id (2**31 - 1) "one more" is out of the sequence's range; an empty table: 1, uncalled
     for table in ("cases", "events", "deadlines"):
-        db.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                   f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)")
+        db.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), GREATEST(top, 1), top > 0) "
+                   f"FROM (SELECT COALESCE(MAX(id), 0) AS top FROM {table}) AS highest")
 
 
 def id_ranges(ids: list[int], size: int) -> list[tuple[int, int]]:

@@ -191,27 +191,39 @@ def insert_event(db: Database, *, case_id: int, kind: str, when: date, details: 
     return event_id
 
 
-#: The largest event id sendtrack writes, and so the largest an import takes (docs/import-format.md):
-#: 2**62, half of SQLite's 2**63 - 1. Import refuses a larger one in a file, and no event is given one
-#: above it (a record, or a row an import numbers), so an export always imports again; the room left
-#: beneath it (2**62 ids) is more than any council will use.
+#: The largest event id sendtrack writes on SQLite, and so the largest an import takes there
+#: (docs/import-format.md): 2**62, half of SQLite's 2**63 - 1. Import refuses a larger one in a file, and
+#: no event is given one above it (a record, or a row an import numbers), so an export always imports
+#: again; the room left beneath it (2**62 ids) is more than any council will use.
 MAX_EVENT_ID = 2 ** 62
+#: The same on PostgreSQL, whose events.id is an `integer` (4 bytes: 2**31 - 1); a larger id crashed the
+#: import there. (A `bigint` column, by a migration, would give it SQLite's bound.)
+MAX_EVENT_ID_POSTGRESQL = 2 ** 31 - 1
+
+
+def max_event_id(db: Database) -> int:
+    """The largest event id this database's events table holds and sendtrack writes."""
+    return MAX_EVENT_ID if db.dialect == "sqlite" else MAX_EVENT_ID_POSTGRESQL
 
 
 def next_event_id(db: Database) -> int:
     """The id the next event gets: SQLite's own choice (one more than the largest), or PostgreSQL's
-    sequence (which bulk loads move past the ids they insert); refused past MAX_EVENT_ID."""
+    sequence (which bulk loads move past the ids they insert); refused past max_event_id (reached only
+    through an imported file's ids near it)."""
+    limit = max_event_id(db)
     if db.dialect == "sqlite":
         row = db.one("SELECT COALESCE(MAX(id), 0) + 1 FROM events")
     else:
-        row = db.one("SELECT nextval(pg_get_serial_sequence('events', 'id'))")
+        # checked before the sequence is asked: at the column's end its nextval is an error of its own
+        top = db.one("SELECT COALESCE(MAX(id), 0) FROM events")
+        row = (limit + 1,) if top is not None and int(top[0]) >= limit else \
+            db.one("SELECT nextval(pg_get_serial_sequence('events', 'id'))")
     assert row is not None
     event_id = int(row[0])
-    if event_id > MAX_EVENT_ID:
-        # reached only through an imported file's ids near the bound
-        raise RefusedError(f"event ids are used up: the next would be above {MAX_EVENT_ID} (2**62), the "
-                           "largest sendtrack writes; renumber the export's event_id and voids columns "
-                           "and import it into a new database")
+    if event_id > limit:
+        raise RefusedError(f"event ids are used up: the next would be above {limit}, the largest this "
+                           "database holds; renumber the export's event_id and voids columns and import "
+                           "it into a new database")
     return event_id
 
 
