@@ -8,8 +8,8 @@ import os
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
 
 from sendtrack import kinds
 from sendtrack.app.context import Context, materialising
@@ -27,6 +27,8 @@ from sendtrack.storage.returns import (
     add_placements,
     case_return_values,
     clear_case_values,
+    correct_current_placement,
+    placements_of,
     set_case_values,
     set_current_placement,
 )
@@ -504,15 +506,47 @@ def change_return_values(db: Database, case_id: int, values: dict) -> dict[str, 
     clear_case_values(db, case_id, [key for key, (_, new) in changes.items() if new is None])
     set_case_values(db, [(case_id, {key: new for key, (_, new) in changes.items()})])
     new = current_placement(checked)
+    if new is not None and placement is not None and _corrects(placement, new) \
+            and not checked.get("placement_phase"):
+        new = replace(new, phase=placement.phase)  # a correction keeps the phase unless given
     if new is not None and (placement is None or new.as_data() != placement.as_data()):
         if placement is not None and new.entry is None:
             raise RefusedError("the case has a current placement: give --placement-from, the day the new "
-                               "one started (the current one leaves the day before)")
-        if placement is not None and placement.entry is not None and new.entry is not None \
-                and new.entry <= placement.entry:
-            raise RefusedError(f"placement-from must be after the current placement's entry "
-                               f"({placement.entry}): the current one leaves the day before the new one "
-                               "starts")
-        set_current_placement(db, case_id, new)
+                               "one started (the current one leaves the day before), or the current "
+                               "one's entry to correct it")
+        if placement is not None and _corrects(placement, new):
+            _refuse_entry_before_previous(db, case_id, placement, new)
+            correct_current_placement(db, case_id, placement, new)
+        else:
+            if placement is not None and placement.entry is not None and new.entry is not None \
+                    and new.entry < placement.entry:
+                raise RefusedError(f"placement-from must be after the current placement's entry "
+                                   f"({placement.entry}) for a new placement (the current one leaves the "
+                                   "day before), or equal to it to correct the current one")
+            set_current_placement(db, case_id, new)
         changes["placement"] = [placement.as_data() if placement else None, new.as_data()]
     return changes
+
+
+def _setting(p: Placement) -> tuple:
+    return p.urn, p.ukprn, p.setting_type
+
+
+def _corrects(current: Placement, new: Placement) -> bool:
+    """Whether an edit's placement corrects the current one in place rather than starting a new one: it
+    gives the current one's entry (its setting or phase was wrong), or the current one's setting (its
+    entry or phase was wrong: a child does not move to the school they are at). README "Correcting a
+    case" says so."""
+    return new.entry == current.entry or _setting(new) == _setting(current)
+
+
+def _refuse_entry_before_previous(db: Database, case_id: int, current: Placement, new: Placement) -> None:
+    """A corrected entry must stay after the entry of the placement the current one replaced (that one
+    leaves the day before it), so no placement leaves before it starts."""
+    if new.entry is None or current.entry is None or new.entry == current.entry:
+        return
+    before = current.entry - timedelta(days=1)
+    for p in placements_of(db, case_id):
+        if p.rank == current.rank and p.leaving == before and p.entry is not None and new.entry <= p.entry:
+            raise RefusedError(f"placement-from must be after the previous placement's entry ({p.entry}): "
+                               "it leaves the day before the corrected one starts")
