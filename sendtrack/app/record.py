@@ -127,13 +127,20 @@ def same_upn(db: Database, upn: str) -> str | None:
 
 
 def tombstone_refusal(name: str) -> str | None:
-    """The refusal of a name that reads as the tombstone an erasure leaves (domain.ERASED_NAME, case,
-    accents and spaces folded as kinds.fold does): a case so named would pass for an erased one (returns
-    leave it out, check and allocate skip it) without any erasure. None for any other name. Every way
+    """The refusal of a name that reads as the tombstone an erasure leaves (domain.ERASED_NAME, case
+    and accents folded as kinds.fold does, every space taken out, inside the brackets too): a case so
+    named would pass for an erased one (returns leave it out, check and allocate skip it) without any
+    erasure. None for any other name. Every way
     in asks: add-request, edit --name, and import (app/exchange, unless the case has its erase row)."""
-    if kinds.fold(name) == kinds.fold(ERASED_NAME):
+    if _tombstone_form(name) == _tombstone_form(ERASED_NAME):
         return f"name {ERASED_NAME} is the text an erasure leaves: give the child's name"
     return None
+
+
+def _tombstone_form(name: str) -> str:
+    """`name` as tombstone_refusal compares it: kinds.fold'ed, with every space taken out ("( erased )",
+    "(ERASED)" and "(erased)" are one)."""
+    return "".join(kinds.fold(name).split())
 
 
 def duplicate_refusal(ref: str) -> str:
