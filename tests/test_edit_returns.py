@@ -104,6 +104,66 @@ def test_a_new_placement_closes_the_old_one_the_day_before(one, backend):
     assert "no problems" in one.ok("check")
 
 
+def placements(backend) -> list[tuple]:
+    db = backend.open()
+    try:
+        return [tuple(str(v)[:10] if v is not None else None for v in r) for r in db.all(
+            "SELECT urn, setting_type, entry, leaving, phase FROM placements ORDER BY id")]
+    finally:
+        db.close()
+
+
+#: (the correcting edit's options, the placements after it, the edit's new placement). Before each: URN
+#: 117001 from 2019-09-01 (primary), left 2024-09-01, then URN 100002 from 2024-09-02 (secondary).
+FIRST = ("117001", None, "2019-09-01", "2024-09-01", "primary")
+CORRECTIONS = [
+    # the breaker's: a typo in the URN, same entry: corrected in place, nothing left
+    ("--urn 100020 --placement-from 2024-09-02",  # the phase kept
+     [FIRST, ("100020", None, "2024-09-02", None, "secondary")],
+     {"urn": "100020", "rank": 1, "entry": "2024-09-02", "phase": "secondary"}),
+    # the phase wrong, same entry
+    ("--urn 100002 --placement-from 2024-09-02 --placement-phase primary",
+     [FIRST, ("100002", None, "2024-09-02", None, "primary")],
+     {"urn": "100002", "rank": 1, "entry": "2024-09-02", "phase": "primary"}),
+    # the entry wrong, same school: moved, and the first placement now leaves the day before (2024-09-09)
+    ("--urn 100002 --placement-from 2024-09-10 --placement-phase secondary",
+     [("117001", None, "2019-09-01", "2024-09-09", "primary"), ("100002", None, "2024-09-10", None, "secondary")],
+     {"urn": "100002", "rank": 1, "entry": "2024-09-10", "phase": "secondary"}),
+    # an earlier entry at the same school, still after the first placement's entry: it leaves 2024-08-31
+    ("--urn 100002 --placement-from 2024-09-01 --placement-phase secondary",
+     [("117001", None, "2019-09-01", "2024-08-31", "primary"), ("100002", None, "2024-09-01", None, "secondary")],
+     {"urn": "100002", "rank": 1, "entry": "2024-09-01", "phase": "secondary"}),
+]
+
+
+@pytest.mark.parametrize("options,after,new", CORRECTIONS, ids=["urn-typo", "phase", "entry-later", "entry-earlier"])
+def test_an_edit_corrects_the_current_placement_in_place(one, backend, options, after, new):
+    one.ok("edit R1 --urn 117001 --placement-from 2019-09-01 --placement-phase primary --reason 'from school'")
+    one.ok("edit R1 --urn 100002 --placement-from 2024-09-02 --placement-phase secondary --reason moved")
+    one.ok(f"edit R1 {options} --reason 'typo corrected'")
+    assert placements(backend) == after
+    assert last_edit(one)["details"]["changes"] == {"placement": [
+        {"urn": "100002", "rank": 1, "entry": "2024-09-02", "phase": "secondary"}, new]}
+    assert "no problems" in one.ok("check")  # no placement-dates problem: none leaves before it starts
+
+
+def test_a_corrected_entry_on_or_before_the_previous_placements_entry_is_refused(one, backend):
+    one.ok("edit R1 --urn 117001 --placement-from 2019-09-01 --placement-phase primary --reason 'from school'")
+    one.ok("edit R1 --urn 100002 --placement-from 2024-09-02 --reason moved")
+    before = backend.snapshot()
+    refused = one.fails("edit R1 --urn 100002 --placement-from 2019-09-01 --reason 'typo corrected'")
+    assert "placement-from must be after the previous placement's entry (2019-09-01)" in refused.stderr
+    assert backend.snapshot() == before
+
+
+def test_a_placement_at_another_setting_before_the_current_entry_is_still_refused(one, backend):
+    one.ok("edit R1 --urn 117001 --placement-from 2019-09-02 --reason 'from school'")
+    before = backend.snapshot()
+    refused = one.fails("edit R1 --urn 117002 --placement-from 2019-09-01 --reason moved")
+    assert "placement-from must be after the current placement's entry (2019-09-02)" in refused.stderr
+    assert backend.snapshot() == before
+
+
 def test_a_upn_clears_the_reason_it_was_unknown_and_the_reverse(one, backend):
     one.ok("edit R1 --upn-unknown UN1 --reason 'no UPN yet'")
     one.ok(f"edit R1 --upn {UPN} --reason 'UPN from the school'")

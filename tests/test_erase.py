@@ -163,6 +163,9 @@ def test_erase_replaces_name_and_date_of_birth_and_is_an_audited_event(closed, b
 
 
 def test_erase_leaves_past_kpis_and_every_deadline_as_they_were(closed):
+    # C3 is open with its final plan outstanding: erase refuses it even with --force (its deadline
+    # would stay live for good), so it is closed first, as README says (withdrawn after its decision)
+    closed.ok("record withdrawn C3 --date 2025-03-01")
     kpi = closed.json("kpi --year 2025 --format json --as-of 2026-06-30")
     # hand-checked (see CASES): decisions due 2025-02-17; C2 (02-03), C3 (02-10), C4 (02-10) within,
     # C5 (03-03) late, C1 withdrawn before any decision: 3 of 4 = 75.0%; C4's plan on 2025-05-01 is
@@ -173,7 +176,7 @@ def test_erase_leaves_past_kpis_and_every_deadline_as_they_were(closed):
                  for ref in CASES}
     for ref in ("C1", "C2", "C4", "C5"):
         closed.ok(f"erase {ref} --reason 'retention period over'")
-    closed.ok("erase C3 --force --reason 'request made for the wrong child'")
+    closed.ok("erase C3 --reason 'withdrawn, then erased on request'")
     assert closed.json("kpi --year 2025 --format json --as-of 2026-06-30") == kpi
     for ref in CASES:
         assert closed.json(f"timeline {ref} --format json --as-of 2026-06-30")["deadlines"] == timelines[ref], ref
@@ -248,8 +251,10 @@ def test_open_cases_erased_with_force_are_not_taken_for_one_child(backend_cli):
     "(erased)", born 1 September 2014, which check's same-child test must not match."""
     backend_cli.ok("add-request --ref F1 --name 'Fay Onerow' --dob 2014-10-01 --received 2025-01-06")
     backend_cli.ok("add-request --ref F2 --name 'Gus Tworow' --dob 2015-03-01 --received 2025-01-06")
-    backend_cli.ok("erase F1 --force --reason 'request made for the wrong child'")
-    backend_cli.ok("erase F2 --force --reason 'request made for the wrong child'")
+    for ref in ("F1", "F2"):
+        # the README's two steps for a request made for the wrong child: void the request, erase
+        backend_cli.ok(f"record void {ref} {request_id(backend_cli, ref)} --reason 'wrong child'")
+        backend_cli.ok(f"erase {ref} --force --reason 'request made for the wrong child'")
     assert "no problems" in backend_cli.ok("check")
 
 
@@ -268,3 +273,35 @@ def test_an_import_cannot_mark_a_named_case_erased(backend_cli, backend, tmp_pat
     path.write_text(path.read_text().replace("Test Named,2015-03-15", "(erased),2014-09-01"))
     assert backend_cli.ok(["import", str(path)]).startswith("imported 1 cases")
     assert "no problems" in backend_cli.ok("check")
+
+
+def request_id(cli, ref: str) -> int:
+    return next(e["id"] for e in cli.json(f"history {ref} --format json") if e["kind"] == "request")
+
+
+OUTSTANDING = "has outstanding statutory deadlines"
+
+
+def test_an_open_case_with_outstanding_deadlines_is_not_erased_even_with_force(backend_cli, backend):
+    """An open case erased with --force kept its deadlines live for good (overdue in every report,
+    digest --fail-on-overdue exiting 4, and withdrawn/void refused after the erase): refused instead,
+    and each way out the message names works (a breaker's finding)."""
+    cli = backend_cli
+    for ref in ("W1", "W2"):
+        cli.ok(["add-request", "--ref", ref, "--name", "Testchild Wrongref", "--dob", "2014-10-03",
+                "--received", "2025-01-06", "--allow-duplicate"])
+    before = backend.snapshot()
+    refused = cli.fails("erase W1 --force --reason 'request made for the wrong child'")
+    assert OUTSTANDING in refused.stderr and "record withdrawn" in refused.stderr
+    assert "record void" in refused.stderr
+    assert backend.snapshot() == before
+    # the wrong child: void the request, then erase (still open by closure, so --force)
+    cli.ok(f"record void W1 {request_id(cli, 'W1')} --reason 'wrong child'")
+    cli.fails("erase W1 --reason 'request made for the wrong child'")
+    cli.ok("erase W1 --force --reason 'request made for the wrong child'")
+    # an erasure agreed before closure: withdraw, then erase (closed: no --force)
+    cli.ok("record withdrawn W2 --date 2025-02-01")
+    cli.ok("erase W2 --reason 'agreed with the family'")
+    # nothing left live: the 2025-02-17 decisions would be overdue on 2026-06-30
+    assert cli.json("overdue --format json --as-of 2026-06-30") == []
+    cli.ok("digest --fail-on-overdue --as-of 2026-06-30")

@@ -45,6 +45,10 @@ def test_allocate_apply_leaves_a_case_erased_open_where_it_is(backend_cli):
     # an assessment before a final plan belongs with the front door (spec 6): held elsewhere, it is
     # one allocate would move
     cli.ok("assign E2 --team school-age")
+    # erase refuses an open case with outstanding deadlines even with --force: its request is voided
+    # first (the wrong child); allocate must still leave the erased case where it is
+    request = next(e["id"] for e in cli.json("history E2 --format json") if e["kind"] == "request")
+    cli.ok(f"record void E2 {request} --reason 'wrong child'")
     cli.ok("erase E2 --force --reason 'request made for the wrong child'")
     events = len(cli.json("history E2 --format json"))
     cli.ok("allocate --apply --format json")

@@ -486,7 +486,10 @@ def test_an_erased_case_is_in_no_return(cli, tmp_path):
     out = tmp_path / "before.xml"
     cli.ok(f"sen2 --year 2026 --la 919 --out {out}")
     assert out.read_text(encoding="utf-8").count("<Person>") == 2
-    cli.ok("erase E1 --reason 'family request' --force")
+    # erase refuses an open case with a deadline outstanding (E1's plan has its review due), --force
+    # or not: the plan is ceased first, then the closed case erased
+    cli.ok("record cease E1 --date 2025-12-01 --reason needs-met")
+    cli.ok("erase E1 --reason 'family request'")
     after = tmp_path / "after.xml"
     cli.ok(f"sen2 --year 2026 --la 919 --out {after}")
     text = after.read_text(encoding="utf-8")

@@ -37,7 +37,8 @@ def test_check_reports_an_erased_case_given_back_a_value(erased, backend, sql, f
     assert not any(value in line for line in lines)
 
 
-@pytest.mark.parametrize("name", ["(erased)", "(Erased)", "  (ERASED) "])
+@pytest.mark.parametrize("name", ["(erased)", "(Erased)", "  (ERASED) ", "( erased )", "(\u00a0Erased)",
+                                  "(e rased)"])
 def test_add_request_refuses_the_tombstone_name(backend_cli, backend, name):
     before = backend.snapshot()
     result = backend_cli.fails(["add-request", "--ref", "X1", "--name", name, "--dob", "2014-09-01",

@@ -13,7 +13,7 @@ from datetime import date
 from sendtrack.app.context import Context, materialising
 from sendtrack.app.record import Change, _materialise, ever_held, now, refuse_personal
 from sendtrack.codes import RETURN_FIELDS
-from sendtrack.domain import Case
+from sendtrack.domain import Case, Status
 from sendtrack.errors import RefusedError
 from sendtrack.kinds import clean_text
 from sendtrack.rules.counting import add_months
@@ -38,6 +38,10 @@ def erased_dob(dob: date) -> date:
     and month are gone."""
     return date(dob.year if dob.month >= 9 else dob.year - 1, 9, 1)
 
+
+#: The statuses of a deadline still to be met: an open case holding one is not erased, even with
+#: --force (its deadlines would stay live for good: overdue, in every report, in digest's exit code).
+OUTSTANDING = (Status.OPEN, Status.OVERDUE)
 
 #: The events rules.paths.closure reads (and the voids that can cancel them).
 CLOSING_KINDS = ("decision", "withdrawn", "no-plan", "cease", "void")
@@ -102,7 +106,8 @@ def erase(db: Database, *, ref: str, reason: str, by: str, today: date, context:
     update trigger lifted for it), and record it as an `erase` event (who, when, why) whose details
     commit the audit chain to the request's and each rewritten edit's hash as they read after it
     (storage/audit.verify); then clear SQLite's write-ahead log. Refused: an unknown case, a case
-    erased already, an open case unless `force`, a reason that is empty, unsafe text or holds the
+    erased already, an open case unless `force`, and even then one with an outstanding deadline (OUTSTANDING;
+    README "Retention and erasure"), a reason that is empty, unsafe text or holds the
     child's name or date of birth, and a case whose audit chain is already broken."""
     reason = clean_text(reason, "reason")
     with materialising(db, context):
@@ -115,7 +120,8 @@ def erase(db: Database, *, ref: str, reason: str, by: str, today: date, context:
         children, identifiers = ever_held(case_row, rows, held)
         refuse_personal(reason, children, identifiers=identifiers)
         case = store.to_case(case_row, rows)
-        if closure(_as_on(case, today)) is None and not force:
+        still_open = closure(_as_on(case, today)) is None
+        if still_open and not force:
             raise RefusedError(f"{ref} is open (not refused, withdrawn, no-plan or ceased): erase it "
                                "only once it is closed, or give --force")
         broken = audit.find_breaks(db, case_row.id, case_row.id)
@@ -123,6 +129,11 @@ def erase(db: Database, *, ref: str, reason: str, by: str, today: date, context:
             raise RefusedError(f"{ref}: the case's audit chain is broken ({broken[0].message()}): "
                                "restore the last backup before erasing")
         before = judge(compute(case, context.calendar, context.settings), today)
+        if still_open and any(j.status in OUTSTANDING for j in before):
+            raise RefusedError(f"{ref} has outstanding statutory deadlines (open or overdue), which an "
+                               "erasure would leave live for good: close it first (`record withdrawn`, or "
+                               "`record void` of its request if it was made for the wrong child), then "
+                               "erase it")
         stored.tombstone(db, case_row.id, name=ERASED_NAME, dob=erased_dob(case_row.dob))
         clear_case_values(db, case_row.id, ERASED_RETURNS)
         stored.rewrite_details(db, {row[0]: text for row in stored.chain_rows(db, case_row.id)

@@ -8,8 +8,8 @@ import os
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
 
 from sendtrack import kinds
 from sendtrack.app.context import Context, materialising
@@ -27,6 +27,8 @@ from sendtrack.storage.returns import (
     add_placements,
     case_return_values,
     clear_case_values,
+    correct_current_placement,
+    placements_of,
     set_case_values,
     set_current_placement,
 )
@@ -125,13 +127,20 @@ def same_upn(db: Database, upn: str) -> str | None:
 
 
 def tombstone_refusal(name: str) -> str | None:
-    """The refusal of a name that reads as the tombstone an erasure leaves (domain.ERASED_NAME, case,
-    accents and spaces folded as kinds.fold does): a case so named would pass for an erased one (returns
-    leave it out, check and allocate skip it) without any erasure. None for any other name. Every way
+    """The refusal of a name that reads as the tombstone an erasure leaves (domain.ERASED_NAME, case
+    and accents folded as kinds.fold does, every space taken out, inside the brackets too): a case so
+    named would pass for an erased one (returns leave it out, check and allocate skip it) without any
+    erasure. None for any other name. Every way
     in asks: add-request, edit --name, and import (app/exchange, unless the case has its erase row)."""
-    if kinds.fold(name) == kinds.fold(ERASED_NAME):
+    if _tombstone_form(name) == _tombstone_form(ERASED_NAME):
         return f"name {ERASED_NAME} is the text an erasure leaves: give the child's name"
     return None
+
+
+def _tombstone_form(name: str) -> str:
+    """`name` as tombstone_refusal compares it: kinds.fold'ed, with every space taken out ("( erased )",
+    "(ERASED)" and "(erased)" are one)."""
+    return "".join(kinds.fold(name).split())
 
 
 def duplicate_refusal(ref: str) -> str:
@@ -343,32 +352,94 @@ def _letters_and_digits(text: str) -> str:
     return "".join(ch for ch in unicodedata.normalize("NFKC", text).casefold() if ch.isalnum())
 
 
+#: Apostrophes and hyphens a name may be written with or without ("O'Brien", "OBrien"; "Jean-Luc",
+#: "JeanLuc"), and the zero-width non-joiner and joiner (Persian and Indic names are spelt with them,
+#: and often typed without): _name_words reads a text both with them taken out and as word breaks.
+_JOINERS = frozenset("'\u2018\u2019\u201b\u02bc\u02bb\u0060\u00b4\uff07\u200c\u200d")
+
+
+def _joiner(ch: str) -> bool:
+    return ch in _JOINERS or unicodedata.category(ch) == "Pd"
+
+
+def _name_words(text: str) -> tuple[str, set[str]]:
+    """`text` as names are screened: its words, kinds.fold'ed (accents, case, default-ignorables) with
+    its apostrophes, hyphens and joiners taken out, one space apart; and the set of its words read
+    both with them taken out and with them as breaks ("Zoë O'Brien": zoe, o, brien, obrien). A word
+    runs over letters, combining marks and digits (Unicode categories L*, M*, N*), so a Devanagari
+    vowel sign stays inside its word."""
+    joined = kinds.fold("".join(ch for ch in text if not _joiner(ch)))
+    broken = kinds.fold("".join(" " if _joiner(ch) else ch for ch in text))
+    split = [_split_words(form) for form in (joined, broken)]
+    return " ".join(split[0]), {*split[0], *split[1]}
+
+
+def _split_words(text: str) -> list[str]:
+    return "".join(ch if unicodedata.category(ch)[0] in "LMN" else " " for ch in text).split()
+
+
+def _letters(word: str) -> int:
+    """How many base letters and digits `word` holds (its combining marks not counted)."""
+    return sum(1 for ch in word if unicodedata.category(ch)[0] != "M")
+
+
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
+           "october", "november", "december")
+
+
+def _dob_forms(dob: date) -> set[str]:
+    """The ways a date of birth is written, as _dob_text reads a reason: ISO and year-first with / or .,
+    day-first with / . - or a space (padded or not, four- or two-digit year), and with the month's
+    name or its abbreviation, day first or month first ("15 March 2015", "15 Sept 2015", "March 15
+    2015")."""
+    years = (str(dob.year), f"{dob.year % 100:02d}")
+    days, months = {str(dob.day), f"{dob.day:02d}"}, {str(dob.month), f"{dob.month:02d}"}
+    forms: set[str] = set()
+    for d in days:
+        for m in months:
+            for sep in "/.- ":
+                forms.add(f"{dob.year}{sep}{m}{sep}{d}")
+                forms.update(f"{d}{sep}{m}{sep}{y}" for y in years)
+    name = _MONTHS[dob.month - 1]
+    for month in {name, name[:3], name[:4]}:
+        forms.update({f"{dob.day} {month} {dob.year}", f"{month} {dob.day} {dob.year}"})
+    return forms
+
+
+def _dob_text(reason: str) -> str:
+    """A reason as _dob_forms are sought in it: folded, ordinals bare ("15th" is 15), commas and
+    runs of spaces one space, a full stop after an abbreviated month dropped ("Mar. 15")."""
+    text = kinds.fold(reason)
+    text = re.sub(r"(?<=\d)(st|nd|rd|th)\b", "", text)
+    text = re.sub(r"(?<=[a-z])\.(?=\s)", "", text)
+    return " ".join(text.replace(",", " ").split())
+
+
 def refuse_personal(reason: str, children: list[tuple[str | None, date | None]],
                     identifiers: Iterable[str] = ()) -> None:
     """A reason is kept in the record for good (an edit's, an erasure's): refuse one that holds the
     child's name (or any part of it of three letters or more) or date of birth, for each (name, date
     of birth) given (ever_held gives every one the case has held, an edit adds the new values), or one
     of `identifiers` (UPN, ULN, postcode; compared as _letters_and_digits, so separators, case and
-    full-width forms do not hide one). Says which, never the value."""
-    reason = unicodedata.normalize("NFKC", reason)
-    squeezed = _letters_and_digits(reason)
+    full-width forms do not hide one). Names are compared as _name_words reads them (accents, case,
+    apostrophes, hyphens and zero-width joiners do not hide one; combining marks stay in their word
+    and are not counted in its three letters); dates of birth in every form _dob_forms gives. Says
+    which, never the value."""
+    squeezed = _letters_and_digits(unicodedata.normalize("NFKC", reason))
     if any(len(i) > 3 and i in squeezed for i in map(_letters_and_digits, identifiers)):
         raise RefusedError("the reason holds the child's UPN, ULN or postcode: say why without personal "
                            "data")
-    folded = reason.casefold()
-    words = set(re.findall(r"\w+", folded))
+    joined, words = _name_words(reason)
+    dated = _dob_text(reason)
     for name, dob in children:
         if name:
-            name = unicodedata.normalize("NFKC", name)
-            parts = [p for p in re.findall(r"\w+", name.casefold()) if len(p) >= 3]
-            if name.casefold() in folded or any(p in words for p in parts):
+            whole, parts = _name_words(name)
+            if (whole and f" {whole} " in f" {joined} ") or \
+                    any(_letters(p) >= 3 and p in words for p in parts):
                 raise RefusedError("the reason holds the child's name: say why without personal data")
-        if dob:
-            forms = {dob.isoformat(), f"{dob.day}/{dob.month}/{dob.year}",
-                     *(f"{dob.day:02d}{sep}{dob.month:02d}{sep}{dob.year}" for sep in "/.-")}
-            if any(form in reason for form in forms):
-                raise RefusedError("the reason holds the child's date of birth: say why without personal "
-                                   "data")
+        if dob and any(re.search(rf"(?<![0-9a-z]){re.escape(form)}(?![0-9a-z])", dated)
+                       for form in _dob_forms(dob)):
+            raise RefusedError("the reason holds the child's date of birth: say why without personal data")
 
 
 def assign(db: Database, *, ref: str, team: str, coordinator: str | None, by: str, today: date) -> int:
@@ -442,15 +513,47 @@ def change_return_values(db: Database, case_id: int, values: dict) -> dict[str, 
     clear_case_values(db, case_id, [key for key, (_, new) in changes.items() if new is None])
     set_case_values(db, [(case_id, {key: new for key, (_, new) in changes.items()})])
     new = current_placement(checked)
+    if new is not None and placement is not None and _corrects(placement, new) \
+            and not checked.get("placement_phase"):
+        new = replace(new, phase=placement.phase)  # a correction keeps the phase unless given
     if new is not None and (placement is None or new.as_data() != placement.as_data()):
         if placement is not None and new.entry is None:
             raise RefusedError("the case has a current placement: give --placement-from, the day the new "
-                               "one started (the current one leaves the day before)")
-        if placement is not None and placement.entry is not None and new.entry is not None \
-                and new.entry <= placement.entry:
-            raise RefusedError(f"placement-from must be after the current placement's entry "
-                               f"({placement.entry}): the current one leaves the day before the new one "
-                               "starts")
-        set_current_placement(db, case_id, new)
+                               "one started (the current one leaves the day before), or the current "
+                               "one's entry to correct it")
+        if placement is not None and _corrects(placement, new):
+            _refuse_entry_before_previous(db, case_id, placement, new)
+            correct_current_placement(db, case_id, placement, new)
+        else:
+            if placement is not None and placement.entry is not None and new.entry is not None \
+                    and new.entry < placement.entry:
+                raise RefusedError(f"placement-from must be after the current placement's entry "
+                                   f"({placement.entry}) for a new placement (the current one leaves the "
+                                   "day before), or equal to it to correct the current one")
+            set_current_placement(db, case_id, new)
         changes["placement"] = [placement.as_data() if placement else None, new.as_data()]
     return changes
+
+
+def _setting(p: Placement) -> tuple:
+    return p.urn, p.ukprn, p.setting_type
+
+
+def _corrects(current: Placement, new: Placement) -> bool:
+    """Whether an edit's placement corrects the current one in place rather than starting a new one: it
+    gives the current one's entry (its setting or phase was wrong), or the current one's setting (its
+    entry or phase was wrong: a child does not move to the school they are at). README "Correcting a
+    case" says so."""
+    return new.entry == current.entry or _setting(new) == _setting(current)
+
+
+def _refuse_entry_before_previous(db: Database, case_id: int, current: Placement, new: Placement) -> None:
+    """A corrected entry must stay after the entry of the placement the current one replaced (that one
+    leaves the day before it), so no placement leaves before it starts."""
+    if new.entry is None or current.entry is None or new.entry == current.entry:
+        return
+    before = current.entry - timedelta(days=1)
+    for p in placements_of(db, case_id):
+        if p.rank == current.rank and p.leaving == before and p.entry is not None and new.entry <= p.entry:
+            raise RefusedError(f"placement-from must be after the previous placement's entry ({p.entry}): "
+                               "it leaves the day before the corrected one starts")

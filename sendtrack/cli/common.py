@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from sendtrack.errors import RefusedError, SendtrackError
+from sendtrack.errors import RefusedError, SendtrackError, UsageError
 
 
 @dataclass
@@ -192,7 +192,6 @@ def fmt_value(fmt: Format | None) -> str | None:
 def target(fmt: Format | str | None, out: Path | None, force: bool = False, excel: bool = False):
     """Where a report goes (output.files.Target), checked before anything is read: xlsx needs a file,
     --excel is for CSV, --force for a file."""
-    from sendtrack.errors import UsageError
     from sendtrack.output.files import Target
 
     fmt = fmt.value if isinstance(fmt, Format) else fmt
@@ -210,6 +209,8 @@ def target(fmt: Format | str | None, out: Path | None, force: bool = False, exce
 def location():
     from sendtrack.storage.db import locate
 
+    if state.db is not None and not state.db.strip():
+        raise UsageError("--db is empty: give the database's path or address (or leave --db out)")
     return locate(state.db)
 
 

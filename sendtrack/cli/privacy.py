@@ -65,13 +65,15 @@ def register(app: typer.Typer) -> None:
         ref: Annotated[str, typer.Argument(metavar="REF", help="The case reference.")],
         reason: Annotated[str, typer.Option(metavar="TEXT", help="Why (kept in the record; no names or "
                                                                   "dates of birth).")],
-        force: Annotated[bool, typer.Option("--force", help="Erase a case that is still open.")] = False,
+        force: Annotated[bool, typer.Option(
+            "--force", help="Erase a case still open but owing no deadline (its request voided).")] = False,
         by: ByOpt = None,
     ) -> None:
         """Erase a closed case's personal values (UK GDPR): the name becomes "(erased)" and the date of
         birth 1 September of the school year of birth; the events and their dates stay, so KPIs and
         the year group do not change. Recorded as an `erase` event with who, when and why; refused
-        for an open case unless --force."""
+        for an open case unless --force, and even then while it has a deadline outstanding (close it
+        first: `record withdrawn`, or `record void` of its request if it was for the wrong child)."""
         from sendtrack.app import privacy
         from sendtrack.app.record import recorder
 

@@ -76,6 +76,19 @@ def set_current_placement(db: Database, case_id: int, placement: Placement) -> N
     add_placements(db, [(case_id, placement)])
 
 
+def correct_current_placement(db: Database, case_id: int, old: Placement, new: Placement) -> None:
+    """Correct the case's current placement of `old`'s rank (its newest still open) in place to `new`'s
+    setting, entry and phase; when the entry moves, the placement it replaced (same rank, leaving the
+    day before the old entry) leaves the day before the new one instead."""
+    db.execute("UPDATE placements SET urn = ?, ukprn = ?, setting_type = ?, entry = ?, phase = ? "
+               "WHERE id = (SELECT MAX(id) FROM placements WHERE case_id = ? AND rank = ? "
+               "AND leaving IS NULL)",
+               (new.urn, new.ukprn, new.setting_type, new.entry, new.phase, case_id, old.rank))
+    if old.entry is not None and new.entry is not None and new.entry != old.entry:
+        db.execute("UPDATE placements SET leaving = ? WHERE case_id = ? AND rank = ? AND leaving = ?",
+                   (new.entry - timedelta(days=1), case_id, old.rank, old.entry - timedelta(days=1)))
+
+
 def placements_out_of_order(db: Database) -> list[tuple[int, int, date | None, date | None]]:
     """(case id, rank, entry, leaving) of every placement that leaves before it starts (an import of the
     export would refuse it), by case id."""
