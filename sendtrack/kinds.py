@@ -135,7 +135,11 @@ PLAN_NAMES = (
 
 KINDS: tuple[Kind, ...] = (
     Kind("request", "A request for an EHC needs assessment (reg 3; CFA s.36).", phase="assessment",
-         options=(_opt("source", "choice", "Who asked.", choices=SOURCES),), command="add-request"),
+         options=(_opt("source", "choice", "Who asked.", choices=SOURCES),
+                  _opt("duplicate_allowed", "flag", "Recorded when another case was open for a child of the "
+                       "same name and date of birth (or UPN) and the user said this is another child "
+                       "(--allow-duplicate): check then leaves the pair alone.", flag="--allow-duplicate")),
+         command="add-request"),
     Kind("decision", "The decision whether to carry out a needs assessment (reg 5).", phase="assessment",
          options=(_opt("outcome", "choice", "assess or refuse.", choices=DECISION_OUTCOMES, required=True),),
          guards=("one-decision",)),

@@ -117,12 +117,26 @@ def test_duplicate_reference_is_found(planned, backend):
     assert "P2: duplicate-reference: 2 cases share this reference" in found
 
 
-def test_second_open_request_for_the_same_child_is_found_by_reference_only(planned):
-    planned.ok("add-request --ref P3 --name ' amelia  JONES ' --dob 2015-03-15 --received 2025-02-01 "
-               "--allow-duplicate")
+def test_second_open_request_for_the_same_child_is_found_by_reference_only(planned, tmp_path):
+    # a second case for P1's child that came in without the user's say-so (an import in sendtrack's
+    # layout, which does not ask): found, by reference only
+    path = tmp_path / "dup.csv"
+    path.write_text("ref,name,dob,kind,date\nP3, amelia  JONES ,2015-03-15,request,2025-02-01\n",
+                    encoding="utf-8")
+    planned.ok(["import", str(path)])
     found = problems(planned)
     assert found == ["P3: second-open-request: the same child (name and date of birth) has an open case P1"]
     assert "melia" not in "\n".join(found).lower()
+
+
+def test_a_case_added_with_allow_duplicate_is_left_alone(planned):
+    # the user said it is another child (twins of one name and birthday are rare, not impossible): the
+    # request keeps that (duplicate_allowed), so the daily check does not fail for good on the pair
+    planned.ok("add-request --ref P3 --name ' amelia  JONES ' --dob 2015-03-15 --received 2025-02-01 "
+               "--allow-duplicate")
+    assert "no problems found" in planned.ok("check")
+    history = planned.ok("history P3 --format csv")
+    assert "duplicate_allowed=True" in history
 
 
 def test_a_closed_request_does_not_count_as_open(backend_cli):

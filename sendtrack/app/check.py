@@ -250,14 +250,21 @@ def open_requests(snap: Snapshot, context: Context, today: date) -> list[Problem
     """A second open request (or plan) for the same child: same name (as add-request compares them:
     kinds.fold, so case, spacing, accents and zero-width joiners aside) and date of birth, neither
     closed. Printed by reference only: the child's name stays out of the output."""
-    groups: dict[tuple[str, date], list[str]] = defaultdict(list)
+    groups: dict[tuple[str, date], list[tuple[str, bool]]] = defaultdict(list)
     for case_row in snap.cases:
+        case = snap.case_of(case_row)
         # erased: no longer says who the child is
-        if case_row.name != ERASED_NAME and not _closed(snap.case_of(case_row)):
-            groups[(kinds.fold(case_row.name), case_row.dob)].append(case_row.ref)
+        if case_row.name != ERASED_NAME and not _closed(case):
+            request = case.first("request")
+            allowed = request is not None and request.flag("duplicate_allowed")
+            groups[(kinds.fold(case_row.name), case_row.dob)].append((case_row.ref, allowed))
     out = []
-    for refs in groups.values():
-        for ref in refs[1:]:
+    for cases in groups.values():
+        refs = [ref for ref, _ in cases]
+        # a case added with --allow-duplicate (the user said it is another child) is not reported
+        for ref, allowed in cases[1:]:
+            if allowed:
+                continue
             out.append(Problem(ref, "second-open-request",
                                f"the same child (name and date of birth) has an open case {refs[0]}"))
     return out

@@ -173,15 +173,17 @@ def add_request(db: Database, *, name: str, dob: date, received: date, ref: str 
         ref = ref or store.next_ref(db)
         if store.ref_taken(db, ref):
             raise RefusedError(f"case {ref!r} already exists")
-        if not allow_duplicate:
-            other = same_child(db, name=name, dob=dob)
-            if other is not None:
-                raise RefusedError(duplicate_refusal(other))
-            upn = return_values.get("upn")
-            other = same_upn(db, upn) if upn else None
-            if other is not None:
-                raise RefusedError(f"case {other} is open with the same UPN: record this there, or give "
-                                   "--allow-duplicate if the UPN is wrong on one of them")
+        other = same_child(db, name=name, dob=dob)
+        if other is not None and not allow_duplicate:
+            raise RefusedError(duplicate_refusal(other))
+        upn = return_values.get("upn")
+        other_upn = same_upn(db, upn) if upn else None
+        if other_upn is not None and not allow_duplicate:
+            raise RefusedError(f"case {other_upn} is open with the same UPN: record this there, or give "
+                               "--allow-duplicate if the UPN is wrong on one of them")
+        if other is not None or other_upn is not None:
+            # the user said it is another child: kept on the request, so check leaves the pair alone
+            details = {**details, "duplicate_allowed": True}
         stamp = now()
         case_id = store.insert_case(db, ref=ref, name=name, dob=dob, received=received, source=source,
                                     team=team, coordinator=coordinator, looked_after=looked_after,
