@@ -13,7 +13,7 @@ from bisect import insort
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
 
@@ -105,16 +105,18 @@ def replay_problems(case: Case, events: Sequence[tuple[int, Event, int | None]],
     voided: set[int] = set()
     # the case as it stands before each event: extended in place when the event sorts last (events
     # recorded in date order, nearly always), rebuilt only after a void or a back-dated event
-    current = Case(case.ref, case.dob, case.received, case.looked_after, case.alternative_provision,
-                   case.setting)
+    def rebuilt(events: tuple[Event, ...]) -> Case:
+        # the case's own values with these events (not its `void`: the replay judges the events)
+        return replace(case, events=events, void=False)
+
+    current = rebuilt(())
 
     def add(event: Event) -> Case:
         if not live or _recorded(live[-1]) < _recorded(event):
             live.append(event)
             return current.then(event)
         insort(live, event, key=_recorded)
-        return Case(case.ref, case.dob, case.received, case.looked_after, case.alternative_provision,
-                    case.setting, tuple(live))
+        return rebuilt(tuple(live))
 
     for key, event, target in events:
         if event.kind == "void":
@@ -127,8 +129,7 @@ def replay_problems(case: Case, events: Sequence[tuple[int, Event, int | None]],
             else:
                 voided.add(target)
                 live = [e for e in live if e.id != target]
-                current = Case(case.ref, case.dob, case.received, case.looked_after,
-                               case.alternative_provision, case.setting, tuple(live))
+                current = rebuilt(tuple(live))
             seen[event.id] = event.kind
             continue
         seen[event.id] = event.kind
