@@ -30,6 +30,13 @@ UPN = {1: "L919200025001", 2: "A919200025002", 3: "P919200025003", 4: "D91920002
        9: "Z919200025009"}
 
 
+def case_values(**given) -> dict:
+    """A ReturnCase's values for the fold tests: what a test gives, over a child with no ULN, postcode,
+    UPN-unknown reason or secondary need, ethnicity WBRI, not looked after."""
+    return {"looked_after": False, "uln": None, "upn_unknown": None, "ethnicity": "WBRI", "postcode": None,
+            "secondary_need": None, **given}
+
+
 def schema(year: int):
     return xmlschema.XMLSchema(str(DATA / f"sen2-{year}.xsd"))
 
@@ -341,10 +348,9 @@ def test_a_transferred_in_plan_is_historical_with_the_old_la():
               (4, "transfer-in", date(2025, 4, 1), {"from_la": "850"}),
               (5, "mediation-held", date(2025, 6, 2), {}),  # after the plan: "other" mediation
               (6, "appeal", date(2025, 6, 20), {"against": "plan-contents"}))
-    values = {"id": 9, "ref": "T1", "name": "Ivy May Transfer", "dob": date(2012, 4, 4),
-              "received": date(2020, 1, 6), "source": "parent", "looked_after": False, "upn": UPN[1],
-              "uln": None, "upn_unknown": None, "sex": "F", "ethnicity": "WBRI", "postcode": None,
-              "primary_need": "SLCN", "secondary_need": "ASD"}
+    values = case_values(id=9, ref="T1", name="Ivy May Transfer", dob=date(2012, 4, 4),
+                         received=date(2020, 1, 6), source="parent", upn=UPN[1], sex="F", primary_need="SLCN",
+                         secondary_need="ASD")
     case = ReturnCase(values, events, (Placement("117009", None, None, 1, date(2024, 9, 1), None, None),),
                       (date(2020, 5, 25), date(2020, 5, 18), None), ())
     record = returns.fold(case, returns.Collection(2026))
@@ -371,9 +377,8 @@ def test_a_transferred_in_plan_is_historical_with_the_old_la():
 def test_transferred_out_ends_the_plan_with_cease_reason_5():
     events = ((1, "request", date(2023, 1, 9), {}), (2, "decision", date(2023, 2, 13), {"outcome": "assess"}),
               (3, "final", date(2023, 5, 22), {}), (4, "transferred-out", date(2025, 10, 1), {}))
-    values = {"id": 3, "ref": "T2", "name": "Jo Out", "dob": date(2014, 1, 1), "received": date(2023, 1, 9),
-              "source": "school", "looked_after": False, "upn": UPN[2], "uln": None, "upn_unknown": None,
-              "sex": "M", "ethnicity": "WBRI", "postcode": None, "primary_need": "MLD", "secondary_need": None}
+    values = case_values(id=3, ref="T2", name="Jo Out", dob=date(2014, 1, 1), received=date(2023, 1, 9),
+                         source="school", upn=UPN[2], sex="M", primary_need="MLD")
     record = returns.fold(ReturnCase(values, events, (), None, ()), returns.Collection(2026))
     assert record is not None and record.active is None
     assert record.named_plan == {"StartDate": date(2023, 5, 22), "CeaseDate": date(2025, 10, 1),
@@ -447,9 +452,8 @@ def test_a_placement_left_after_the_census_date_was_current_on_it():
     # placement (no LeavingDate) and the next one (from 1 Sep 2026) is not in the return at all
     events = ((1, "request", date(2023, 1, 9), {}), (2, "decision", date(2023, 2, 13), {"outcome": "assess"}),
               (3, "final", date(2023, 5, 22), {}))
-    values = {"id": 3, "ref": "C1", "name": "Jo Census", "dob": date(2014, 1, 1), "received": date(2023, 1, 9),
-              "source": "school", "looked_after": False, "upn": UPN[3], "uln": None, "upn_unknown": None,
-              "sex": "M", "ethnicity": "WBRI", "postcode": None, "primary_need": "MLD", "secondary_need": None}
+    values = case_values(id=3, ref="C1", name="Jo Census", dob=date(2014, 1, 1), received=date(2023, 1, 9),
+                         source="school", upn=UPN[3], sex="M", primary_need="MLD")
     placed = (Placement("111111", None, None, 1, date(2020, 9, 1), date(2026, 7, 20), None),
               Placement("222222", None, None, 1, date(2026, 9, 1), None, None))
     record = returns.fold(ReturnCase(values, events, placed, None, ()), returns.Collection(2026))
@@ -461,9 +465,8 @@ def test_a_placement_left_after_the_census_date_was_current_on_it():
 
 def test_a_one_word_name_is_a_problem_to_check():
     events = ((1, "request", date(2025, 3, 3), {}),)
-    values = {"id": 4, "ref": "M1", "name": "Mononym", "dob": date(2014, 1, 1), "received": date(2025, 3, 3),
-              "source": "parent", "looked_after": False, "upn": UPN[4], "uln": None, "upn_unknown": None,
-              "sex": "F", "ethnicity": "WBRI", "postcode": None, "primary_need": None, "secondary_need": None}
+    values = case_values(id=4, ref="M1", name="Mononym", dob=date(2014, 1, 1), received=date(2025, 3, 3),
+                         source="parent", upn=UPN[4], sex="F", primary_need=None)
     record = returns.fold(ReturnCase(values, events, (), None, ()), returns.Collection(2026))
     assert record is not None and [code for code, _ in record.problems] == ["one-name"]
     two = returns.fold(ReturnCase({**values, "name": "Ann Ann"}, events, (), None, ()), returns.Collection(2026))
@@ -531,9 +534,8 @@ def test_a_plan_whose_cease_had_not_taken_effect_is_active_on_the_census_date():
     # (15 Jan 2026), so the plan was still maintained that day: ActivePlans, no CeaseDate
     events = ((1, "request", date(2023, 1, 9), {}), (2, "decision", date(2023, 2, 13), {"outcome": "assess"}),
               (3, "final", date(2023, 5, 22), {}), (4, "cease", date(2025, 12, 1), {"reason": "needs-met"}))
-    values = {"id": 5, "ref": "C5", "name": "Jo Ceasing", "dob": date(2010, 1, 1), "received": date(2023, 1, 9),
-              "source": "school", "looked_after": False, "upn": UPN[5], "uln": None, "upn_unknown": None,
-              "sex": "M", "ethnicity": "WBRI", "postcode": None, "primary_need": "MLD", "secondary_need": None}
+    values = case_values(id=5, ref="C5", name="Jo Ceasing", dob=date(2010, 1, 1), received=date(2023, 1, 9),
+                         source="school", upn=UPN[5], sex="M", primary_need="MLD")
     placed = (Placement("111111", None, None, 1, date(2020, 9, 1), None, None),)
     record = returns.fold(ReturnCase(values, events, placed, None, ()), returns.Collection(2026))
     assert record is not None and record.active is not None
@@ -560,9 +562,8 @@ def test_a_plan_made_under_a_tribunal_order_to_assess():
               (3, "appeal", date(2025, 3, 1), {"against": "refuse-assess"}),
               (4, "tribunal-order", date(2025, 7, 1), {"order": "assess"}),
               (5, "final", date(2025, 10, 1), {}))
-    values = {"id": 6, "ref": "O1", "name": "Jo Ordered", "dob": date(2014, 1, 1), "received": date(2025, 1, 6),
-              "source": "parent", "looked_after": False, "upn": UPN[6], "uln": None, "upn_unknown": None,
-              "sex": "M", "ethnicity": "WBRI", "postcode": None, "primary_need": "MLD", "secondary_need": None}
+    values = case_values(id=6, ref="O1", name="Jo Ordered", dob=date(2014, 1, 1), received=date(2025, 1, 6),
+                         source="parent", upn=UPN[6], sex="M", primary_need="MLD")
     placed = (Placement("111111", None, None, 1, date(2020, 9, 1), None, None),)
     record = returns.fold(ReturnCase(values, events, placed, (date(2025, 5, 26), None, None), ()),
                           returns.Collection(2026))
@@ -589,9 +590,8 @@ def test_a_plan_made_under_a_tribunal_order_to_make_one():
               (4, "appeal", date(2025, 5, 1), {"against": "no-plan"}),
               (5, "tribunal-order", date(2025, 8, 1), {"order": "make-plan"}),
               (6, "final", date(2025, 10, 20), {}))
-    values = {"id": 7, "ref": "O2", "name": "Jo Planned", "dob": date(2014, 1, 1), "received": date(2025, 1, 6),
-              "source": "parent", "looked_after": False, "upn": UPN[6], "uln": None, "upn_unknown": None,
-              "sex": "M", "ethnicity": "WBRI", "postcode": None, "primary_need": "MLD", "secondary_need": None}
+    values = case_values(id=7, ref="O2", name="Jo Planned", dob=date(2014, 1, 1), received=date(2025, 1, 6),
+                         source="parent", upn=UPN[6], sex="M", primary_need="MLD")
     placed = (Placement("111111", None, None, 1, date(2020, 9, 1), None, None),)
     record = returns.fold(ReturnCase(values, events, placed, (date(2025, 5, 26), None, None), ()),
                           returns.Collection(2026))
