@@ -109,21 +109,25 @@ RULES: dict[str, RuleInfo] = {
 EXCEPTABLE = frozenset(rule for rule, info in RULES.items() if info.exception_limbs)
 
 
+#: rule -> (owner, kind, source), as `deadline` fills them in
+_FILLED = {rule: (info.owner, info.kind, info.source) for rule, info in RULES.items()}
+#: `known_from` not given (None given stays None, as a keyword left to Deadline's default would)
+_TRIGGER: Any = object()
+
+
 def deadline(
-    rule: str, *, trigger: date, due: date, calendar: Calendar, **fields: Any
+    rule: str, *, trigger: date, due: date, calendar: Calendar, subject: str | None = None,
+    completed_on: date | None = None, excepted_from: date | None = None,
+    exception_limb: str | None = None, ended_on: date | None = None, known_from: date | None = _TRIGGER,
+    known_until: date | None = None, basis: str = "",
 ) -> Deadline:
-    """A deadline of `rule` with its owner, kind, source and act-by filled in from the table; `fields`
-    are the rest of Deadline's, by name."""
-    info = RULES[rule]
-    fields.setdefault("known_from", trigger)
+    """A deadline of `rule` with its owner, kind, source and act-by filled in from the table; the rest
+    are Deadline's own fields, by name (`known_from` the trigger unless given)."""
+    owner, kind, source = _FILLED[rule]
     return Deadline(
-        rule=rule,
-        owner=info.owner,
-        kind=info.kind,
-        source=info.source,
-        trigger=trigger,
-        due=due,
+        rule, owner, kind, source, trigger, due,
         # a due date still to be set (an appeal against a cease awaiting the Tribunal) has none either
-        act_by=due if due.year > calendar.last_year else calendar.act_by(due),
-        **fields,
+        due if due.year > calendar.last_year else calendar.act_by(due),
+        subject, completed_on, excepted_from, exception_limb, ended_on,
+        trigger if known_from is _TRIGGER else known_from, known_until, basis,
     )
