@@ -120,10 +120,10 @@ class Case:
     #: answered about this case, asked a dozen times a case by the rules: a pure function of an
     #: immutable value, worked out once (rules.paths.per_case)
     _memo: dict[str, object] = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
-    #: kind -> its events in order, as `of_kind` gives them: filled as asked, shared by every asker (a
-    #: tuple, so no caller can change what the next one reads)
-    _of: dict[str, tuple[Event, ...]] = field(default_factory=dict, init=False, repr=False, compare=False,
-                                              hash=False)
+    #: kinds -> their events in order, as `of_kind` gives them: filled as asked, shared by every asker
+    #: (a tuple, so no caller can change what the next one reads)
+    _of: dict[tuple[str, ...], tuple[Event, ...]] = field(default_factory=dict, init=False, repr=False,
+                                                          compare=False, hash=False)
 
     def __post_init__(self) -> None:
         index: dict[str, list[tuple[int, Event]]] = {}
@@ -177,14 +177,15 @@ class Case:
 
     def of_kind(self, *kinds: str) -> tuple[Event, ...]:
         """The events of `kinds`, in order."""
-        if len(kinds) == 1:
-            kind = kinds[0]
-            found = self._of.get(kind)
-            if found is None:
-                positioned = self._kinds.get(kind)
-                found = self._of[kind] = tuple([e for _, e in positioned]) if positioned else ()
-            return found
-        return tuple([e for e in self.events if e.kind in kinds])
+        found = self._of.get(kinds)
+        if found is None:
+            if len(kinds) == 1:
+                positioned = self._kinds.get(kinds[0])
+                found = tuple([e for _, e in positioned]) if positioned else ()
+            else:
+                found = tuple([e for e in self.events if e.kind in kinds])
+            self._of[kinds] = found
+        return found
 
     def first(self, *kinds: str, on_or_after: date | None = None) -> Event | None:
         best: tuple[int, Event] | None = None

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 
 from sendtrack.calendar import Calendar
-from sendtrack.domain import Case, Deadline, Settings
+from sendtrack.domain import Case, Deadline, Event, Settings
 from sendtrack.rules.catalogue import deadline
 from sendtrack.rules.counting import days_after, days_beginning_with, weeks_after
 from sendtrack.rules.paths import (
@@ -13,6 +14,7 @@ from sendtrack.rules.paths import (
     assessment_ends_on,
     earliest,
     first_date,
+    per_case,
     plan_issued_on,
     refused_on,
     settle,
@@ -69,7 +71,16 @@ def draft_representations(case: Case, calendar: Calendar, settings: Settings) ->
     ]
 
 
-def _advice_requests(case: Case):
+@per_case
+def advice_requests(case: Case) -> tuple[tuple[Event, str | None, date | None, date | None], ...]:
+    """Each advice request with whom it names, the date its answer came (answers matched to requests in
+    order) and the day outstanding advice stopped being needed (`_advice_ends_on`): asked by `advice`
+    and `advice_chase` alike, so worked out once per case."""
+    return tuple((request, subject, answered, _advice_ends_on(case, request.date))
+                 for request, subject, answered in _advice_requests(case))
+
+
+def _advice_requests(case: Case) -> Iterator[tuple[Event, str | None, date | None]]:
     """Each advice request with the date its answer came (answers matched to requests in order)."""
     answered: set[int] = set()
     for request in case.of_kind("advice-requested"):
@@ -87,7 +98,7 @@ def _advice_requests(case: Case):
         yield request, institution or party, reply.date if reply else None
 
 
-def _advice_ends_on(case: Case, asked: date):
+def _advice_ends_on(case: Case, asked: date) -> date | None:
     """Outstanding advice is no longer needed once the plan is final or the assessment it was asked for
     stopped (advice asked under a Tribunal order belongs to the path the order reopened)."""
     return earliest(plan_issued_on(case), assessment_ended_for(case, asked))
@@ -96,9 +107,9 @@ def _advice_ends_on(case: Case, asked: date):
 def advice(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
     """Advice within 6 weeks of the body receiving the LA's request: reg 8(1); exceptions reg 8(2)."""
     out = []
-    for request, subject, answered in _advice_requests(case):
+    for request, subject, answered, ends in advice_requests(case):
         trigger = request.get_date("received") or request.date
-        completed, ended = settle(answered, _advice_ends_on(case, request.date))
+        completed, ended = settle(answered, ends)
         due = weeks_after(trigger, 6)
         what = "request received by the body" if trigger != request.date else "advice requested"
         out.append(deadline("advice", trigger=trigger, due=due, calendar=calendar,
@@ -111,9 +122,9 @@ def advice(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]
 def advice_chase(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
     """Local milestone: advice still unanswered some weeks (default 5) after it was requested."""
     out = []
-    for request, subject, answered in _advice_requests(case):
-        completed, ended = settle(answered, _advice_ends_on(case, request.date))
-        weeks = settings.advice_chase_weeks
+    weeks = settings.advice_chase_weeks
+    for request, subject, answered, ends in advice_requests(case):
+        completed, ended = settle(answered, ends)
         due = weeks_after(request.date, weeks)
         out.append(deadline("advice-chase", trigger=request.date, due=due,
                             calendar=calendar, subject=subject, completed_on=completed,

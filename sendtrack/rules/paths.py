@@ -22,10 +22,11 @@ def per_case(question: Callable[[Case], T]) -> Callable[[Case], T]:
     @wraps(question)
     def asked(case: Case) -> T:
         memo = case._memo
-        if name in memo:
+        try:
             return memo[name]  # type: ignore[return-value]  # stored by this function, a T
-        answer = memo[name] = question(case)
-        return answer
+        except KeyError:
+            answer = memo[name] = question(case)
+            return answer
 
     return asked
 
@@ -110,11 +111,12 @@ APPEALABLE = (
 )
 
 
-def appealable(case: Case) -> list[tuple[Event, str]]:
+@per_case
+def appealable(case: Case) -> tuple[tuple[Event, str], ...]:
     """Every appealable decision with what an appeal against it is called, in date order."""
     found = [(e, against) for kind, outcome, against in APPEALABLE for e in case.of_kind(kind)
              if outcome is None or e.get("outcome") == outcome]
-    return sorted(found, key=lambda pair: (pair[0].date, pair[0].id))
+    return tuple(sorted(found, key=lambda pair: (pair[0].date, pair[0].id)))
 
 
 def appeal_window(case: Case, decision: Event) -> list[tuple[date, date]]:
@@ -216,7 +218,8 @@ def basis_orders(case: Case) -> list[Event]:
     return [o for o in case.of_kind("tribunal-order") if o.get("order") in BASIS_ORDERS]
 
 
-def assessment_spans(case: Case) -> list[tuple[date, date | None]]:
+@per_case
+def assessment_spans(case: Case) -> tuple[tuple[date, date | None], ...]:
     """The periods the assessment path was open: [(from, ended or None), ...].
 
     The first runs from the request to its end (`assessment_ends_on`); an order to assess or to make a
@@ -226,7 +229,7 @@ def assessment_spans(case: Case) -> list[tuple[date, date | None]]:
     first_end = assessment_ends_on(case)
     spans: list[tuple[date, date | None]] = [(case.received, first_end)]
     if first_end is None:
-        return spans
+        return tuple(spans)
     position = {e.id: index for index, e in enumerate(case.events)}
     endings = [e for e in case.events
                if e.kind in {"withdrawn", "no-plan"}
@@ -239,9 +242,9 @@ def assessment_spans(case: Case) -> list[tuple[date, date | None]]:
         again = next((e for e in endings if position[e.id] > at and e.kind != "decision"), None)
         spans.append((order.date, again.date if again is not None else None))
         if again is None:
-            return spans
+            return tuple(spans)
         ended_at = position[again.id]
-    return spans
+    return tuple(spans)
 
 
 def assessment_ended_for(case: Case, trigger: date) -> date | None:

@@ -20,6 +20,7 @@ from sendtrack.rules.counting import (
 from sendtrack.rules.paths import (
     earliest,
     first_date,
+    per_case,
     plan_ceases_on,
     plan_ends_on,
     plan_issued_on,
@@ -43,14 +44,29 @@ class Cycle:
     annual_due: date | None = None
 
 
-def meetings(case: Case) -> list[date]:
+@per_case
+def meetings(case: Case) -> tuple[date, ...]:
+    """The days review meetings were held after the plan was issued, in order, each once."""
     issued = plan_issued_on(case)
     if issued is None:
-        return []
-    return sorted({e.date for e in case.of_kind("review-meeting") if e.date > issued})
+        return ()
+    return tuple(sorted({e.date for e in case.of_kind("review-meeting") if e.date > issued}))
 
 
-def cycles(case: Case, settings: Settings) -> Iterator[Cycle]:
+def cycles(case: Case, settings: Settings) -> tuple[Cycle, ...]:
+    """The annual cycles (`annual_cycles`), worked out once per case and way of counting: four rules
+    ask for them (as `paths.per_case` keeps an answer, in the case's memo, keyed by the setting too)."""
+    # not a function's name, as per_case's keys are
+    key = "cycles from " + settings.annual_review_from
+    memo = case._memo
+    try:
+        return memo[key]  # type: ignore[return-value]  # stored just below: a tuple of cycles
+    except KeyError:
+        found = memo[key] = tuple(annual_cycles(case, settings))
+        return found
+
+
+def annual_cycles(case: Case, settings: Settings) -> Iterator[Cycle]:
     """The annual cycle: from the plan's issue, then from each review (meeting or decision date)."""
     start = plan_issued_on(case)
     ceased = plan_ends_on(case)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 
 from sendtrack.calendar import Calendar
 from sendtrack.domain import Case, Deadline, Settings, Transfer
 from sendtrack.rules.catalogue import deadline
 from sendtrack.rules.counting import add_months, day_before, months_before, weeks_after
-from sendtrack.rules.paths import earliest, first_date, plan_ends_on, plan_issued_on, settle
+from sendtrack.rules.paths import earliest, first_date, per_case, plan_ends_on, plan_issued_on, settle
 from sendtrack.rules.words import day, minus
 
 #: The plan events that can name the next placement (spec 8.7).
@@ -30,12 +31,16 @@ def curriculum_year(dob: date, on: date) -> int:
 
 def default_transfers(dob: date) -> list[Transfer]:
     """Reception entry, Year 6 -> 7 and Year 11 -> 12 (spec 4.2 notes)."""
-    reception = reception_year(dob)
-    return [
+    return list(_default_transfers(reception_year(dob)))
+
+
+@functools.lru_cache(maxsize=64)  # one entry per school year of entry: a few dozen at most
+def _default_transfers(reception: int) -> tuple[Transfer, ...]:
+    return (
         Transfer("phase-transfer", date(reception, 9, 1), "early years to Reception"),
         Transfer("phase-transfer", date(reception + 7, 9, 1), "primary to secondary (Year 6 to 7)"),
         Transfer("post16-transfer", date(reception + 12, 9, 1), "secondary to post-16 (Year 11 to 12)"),
-    ]
+    )
 
 
 def transfers(case: Case) -> list[tuple[Transfer, date, date | None]]:
@@ -92,15 +97,20 @@ def _subject(transfer: Transfer) -> str:
     return f"{what} on {transfer.on.isoformat()}"
 
 
-def _live_transfers(case: Case):
+@per_case
+def _live_transfers(case: Case) -> tuple[tuple[Transfer, date, date, date | None, date | None], ...]:
+    """The transfers a plan has a deadline for: (transfer, due, known from, known until, the day a plan
+    was amended for it or None), worked out once for the two rules that ask."""
     issued = plan_issued_on(case)
     if issued is None:
-        return
+        return ()
+    out = []
     for transfer, known, until in transfers(case):
         due = transfer_due(transfer)
         start = max(issued, known)
         if issued < due and (until is None or start < until):  # spec 8.7: a plan before the deadline
-            yield transfer, due, start, until
+            out.append((transfer, due, start, until, _amended_for(case, transfer)))
+    return tuple(out)
 
 
 def _amended_for(case: Case, transfer: Transfer) -> date | None:
@@ -117,8 +127,8 @@ def phase_transfer(case: Case, calendar: Calendar, settings: Settings) -> list[D
     """The plan amended to name the next placement: reg 18(1)(b) 15 Feb, 18(1)(a) 31 Mar, 18(2)."""
     ceased = plan_ends_on(case)
     out = []
-    for transfer, due, known, until in _live_transfers(case):
-        completed, ended = settle(_amended_for(case, transfer), ceased)
+    for transfer, due, known, until, amended in _live_transfers(case):
+        completed, ended = settle(amended, ceased)
         out.append(deadline(transfer.rule, trigger=known, due=due, calendar=calendar,
                             subject=_subject(transfer), completed_on=completed, ended_on=ended,
                             known_until=until,
@@ -131,10 +141,10 @@ def phase_transfer_meeting(case: Case, calendar: Calendar, settings: Settings) -
     """Local milestone: no review held in the transfer year some weeks (default 12) before the deadline."""
     ceased = plan_ends_on(case)
     out = []
-    for transfer, due, known, until in _live_transfers(case):
+    for transfer, due, known, until, amended in _live_transfers(case):
         held = first_date(case, "review-meeting", on_or_after=_window_start(transfer))
         # the signal is moot once the plan is amended for the move, or the move has happened
-        completed, ended = settle(held, earliest(ceased, _amended_for(case, transfer), transfer.on))
+        completed, ended = settle(held, earliest(ceased, amended, transfer.on))
         weeks = settings.phase_transfer_meeting_weeks
         signal = max(known, weeks_after(due, -weeks))
         basis = minus("transfer deadline", due, f"{weeks} weeks", weeks_after(due, -weeks))
