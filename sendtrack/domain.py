@@ -143,8 +143,7 @@ class Case:
         so replaying a history event by event stays linear (check, import). The rules expect events in
         (date, id) order: the caller adds them in that order."""
         later = _new(Case)
-        for get, put in _CASE_VALUES:
-            put(later, get(self))
+        _copy_values(later, self)
         _set_events(later, (*self.events, event))
         index = dict(self._kinds)
         index[event.kind] = [*index.get(event.kind, ()), (len(self.events), event)]
@@ -198,10 +197,20 @@ class Case:
         return best[1] if best is not None else None
 
 
-#: The fields `Case.then` copies as they are (every constructor argument but the events), as each slot's
-#: (get, set): set through the slot itself, since the class is frozen.
-_CASE_VALUES = tuple((getattr(Case, f.name).__get__, getattr(Case, f.name).__set__)
-                     for f in fields(Case) if f.init and f.name != "events")
+
+
+def _copier(cls: type, names: list[str]) -> Any:
+    """`copy(later, earlier)`: `names` copied from one value of `cls` to another, each set through the
+    slot's own descriptor (the class is frozen), in straight-line code (`Case.then` runs once per event
+    replayed)."""
+    space = {f"_set_{name}": getattr(cls, name).__set__ for name in names}
+    lines = [f"    _set_{name}(later, earlier.{name})" for name in names]
+    exec("def copy(later, earlier):\n" + "\n".join(lines), space)  # noqa: S102
+    return space["copy"]
+
+
+#: copies the fields `Case.then` keeps as they are (every constructor argument but the events)
+_copy_values = _copier(Case, [f.name for f in fields(Case) if f.init and f.name != "events"])
 _new = object.__new__
 _set_events = getattr(Case, "events").__set__  # noqa: B009 - the slot's descriptor, not an event tuple
 _set_kinds = getattr(Case, "_kinds").__set__  # noqa: B009
