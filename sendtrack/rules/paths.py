@@ -36,6 +36,9 @@ def first_date(case: Case, *kinds: str, on_or_after: date | None = None,
     """The date of the first event of `kinds` on or after a day whose details match `match` (None
     matches an event without that detail)."""
     if not match:
+        if on_or_after is None and len(kinds) == 1:  # the question most asked: the first X
+            positioned = case.positioned(kinds[0])
+            return positioned[0][1].date if positioned else None
         found = case.first(*kinds, on_or_after=on_or_after)
         return found.date if found is not None else None
     best: tuple[int, Event] | None = None

@@ -93,3 +93,28 @@ def test_a_case_computed_under_one_setting_computes_afresh_under_another():
 def test_paths_memo_reaches_the_new_questions():
     """assessment_spans and appealable are kept too (tests/test_replay.py compares every paths question)."""
     assert hasattr(paths.assessment_spans, "__wrapped__") and hasattr(paths.appealable, "__wrapped__")
+
+
+@pytest.mark.parametrize("given", [
+    {},
+    {"subject": "health", "completed_on": date(2024, 3, 1), "excepted_from": date(2024, 3, 2),
+     "exception_limb": "c", "ended_on": date(2024, 3, 3), "known_from": date(2024, 3, 4),
+     "known_until": date(2024, 3, 5), "basis": "words"},
+    {"known_from": None},  # None given stays None: only a known_from left out becomes the trigger
+])
+def test_catalogue_deadline_is_the_dataclass_made_whole(given):
+    """catalogue.deadline sets Deadline's slots itself: every field lands where Deadline's own
+    constructor puts it (each given a different value, so a slot set in the wrong order shows)."""
+    from dataclasses import fields
+
+    from sendtrack.domain import Deadline
+    from sendtrack.rules.catalogue import RULES, deadline
+
+    trigger, due = date(2024, 1, 5), date(2024, 2, 17)  # a Saturday: act-by is Friday 16 February
+    made = deadline("advice", trigger=trigger, due=due, calendar=CALENDAR, **given)
+    info = RULES["advice"]
+    whole = object.__new__(Deadline)
+    Deadline._dataclass_init(whole, "advice", info.owner, info.kind, info.source, trigger, due,  # type: ignore[attr-defined]
+                             date(2024, 2, 16), **{"known_from": trigger, **given})
+    assert {f.name: getattr(made, f.name) for f in fields(Deadline)} == \
+        {f.name: getattr(whole, f.name) for f in fields(Deadline)}
