@@ -83,15 +83,16 @@ def advice_requests(case: Case) -> tuple[tuple[Event, str | None, date | None, d
 def _advice_requests(case: Case) -> Iterator[tuple[Event, str | None, date | None]]:
     """Each advice request with the date its answer came (answers matched to requests in order)."""
     answered: set[int] = set()
+    replies = [(event, event.get("from") or "", event.get("institution"))
+               for event in case.of_kind("advice-received")]
     for request in case.of_kind("advice-requested"):
         party, institution = request.get("from"), request.get("institution")
+        wanted = (institution or "").casefold()
         reply = None
-        for event in case.of_kind("advice-received"):
-            replied_for = event.get("institution")
+        for event, replied_from, replied_for in replies:
             if (event.id not in answered and event.date >= request.date
-                    and (event.get("from") or "") == (party or "")
-                    and (replied_for is None
-                         or replied_for.casefold() == (institution or "").casefold())):
+                    and replied_from == (party or "")
+                    and (replied_for is None or replied_for.casefold() == wanted)):
                 reply = event
                 answered.add(event.id)
                 break
@@ -169,6 +170,7 @@ def contact(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline
     closed = earliest(plan_issued_on(case), assessment_ends_on(case))
     contacts = sorted({e.date for e in case.of_kind("contact") if e.date > case.received})
     out, trigger = [], case.received
+    weeks = f"{settings.contact_weeks} weeks"
     for next_contact in [*contacts, None]:
         if closed is not None and trigger >= closed:
             break
@@ -177,8 +179,7 @@ def contact(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline
         what = "request received" if trigger == case.received else "last contact"
         out.append(deadline("contact", trigger=trigger, due=due, calendar=calendar,
                             completed_on=completed, ended_on=ended,
-                            basis=plus(what, trigger, f"{settings.contact_weeks} weeks", due)
-                            + " (local milestone)"))
+                            basis=plus(what, trigger, weeks, due) + " (local milestone)"))
         if next_contact is None:
             break
         trigger = next_contact

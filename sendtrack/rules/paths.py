@@ -114,11 +114,19 @@ APPEALABLE = (
 )
 
 
+#: APPEALABLE by event kind (each kind appears once): (its outcome or None, what the appeal is called)
+_APPEALABLE_KINDS = {kind: (outcome, against) for kind, outcome, against in APPEALABLE}
+
+
 @per_case
 def appealable(case: Case) -> tuple[tuple[Event, str], ...]:
-    """Every appealable decision with what an appeal against it is called, in date order."""
-    found = [(e, against) for kind, outcome, against in APPEALABLE for e in case.of_kind(kind)
-             if outcome is None or e.get("outcome") == outcome]
+    """Every appealable decision with what an appeal against it is called, in date order (then id: the
+    order is the sort's alone, so the events are read once, as they come)."""
+    found = []
+    for e in case.events:
+        appeal = _APPEALABLE_KINDS.get(e.kind)
+        if appeal is not None and (appeal[0] is None or e.get("outcome") == appeal[0]):
+            found.append((e, appeal[1]))
     return tuple(sorted(found, key=lambda pair: (pair[0].date, pair[0].id)))
 
 

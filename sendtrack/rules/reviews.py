@@ -140,19 +140,21 @@ def review_scheduled(case: Case, calendar: Calendar, settings: Settings) -> list
     """Local milestone: a review meeting scheduled by some weeks (default 8) before the review is due."""
     ceased = plan_ends_on(case)
     out = []
+    weeks = settings.review_scheduled_weeks
+    before, amount = timedelta(weeks=weeks), f"{weeks} weeks"
     for cycle in cycles(case, settings):
         scheduled = _scheduled_after(case, cycle.start)
         completed, ended = settle(scheduled, ceased)
-        weeks = settings.review_scheduled_weeks
         # a transfer in replaces the review's due date from its day: the signal moves with it
         stages = [(cycle.start, cycle.due, None)] if cycle.transfer_in is None or cycle.annual_due is None \
             else [(cycle.start, cycle.annual_due, cycle.transfer_in), (cycle.transfer_in, cycle.due, None)]
         for known, review_due, until in stages:
-            due = max(cycle.start, review_due - timedelta(weeks=weeks))
+            signal = review_due - before
+            due = max(cycle.start, signal)
             what = "annual review due" if until is not None or cycle.transfer_in is None \
                 else "transfer-in review due"
-            basis = minus(what, review_due, f"{weeks} weeks", review_due - timedelta(weeks=weeks))
-            if due != review_due - timedelta(weeks=weeks):
+            basis = minus(what, review_due, amount, signal)
+            if due != signal:
                 basis += f", but not before the cycle began on {day(cycle.start)}"
             out.append(deadline("review-scheduled", trigger=cycle.start, due=due, calendar=calendar,
                                 completed_on=completed, ended_on=ended, known_from=known, known_until=until,

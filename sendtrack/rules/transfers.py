@@ -105,22 +105,28 @@ def _live_transfers(case: Case) -> tuple[tuple[Transfer, date, date, date | None
     if issued is None:
         return ()
     out = []
+    flagged = _flagged(case)
     for transfer, known, until in transfers(case):
         due = transfer_due(transfer)
         start = max(issued, known)
         if issued < due and (until is None or start < until):  # spec 8.7: a plan before the deadline
-            out.append((transfer, due, start, until, _amended_for(case, transfer)))
+            out.append((transfer, due, start, until, _amended_for(flagged, transfer)))
     return tuple(out)
 
 
-def _amended_for(case: Case, transfer: Transfer) -> date | None:
+def _flagged(case: Case) -> list[date]:
+    """The days of the plan events recorded --for-transfer."""
+    return [e.date for e in case.of_kind(*PLAN_EVENTS) if e.flag("for_transfer")]
+
+
+def _amended_for(flagged: list[date], transfer: Transfer) -> date | None:
     """The first plan event recorded --for-transfer (it names the next placement, reg 18(1)) in the 12
-    months before the move (spec 8.7); none after it. A plan without the flag keeps the current
-    placement and does not complete the transfer."""
+    months before the move (spec 8.7); none after it, from the case's `_flagged` days. A plan without
+    the flag keeps the current placement and does not complete the transfer."""
+    if not flagged:
+        return None
     start = _window_start(transfer)
-    days = [e.date for e in case.of_kind(*PLAN_EVENTS)
-            if e.flag("for_transfer") and start <= e.date < transfer.on]
-    return min(days, default=None)
+    return min((day for day in flagged if start <= day < transfer.on), default=None)
 
 
 def phase_transfer(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
