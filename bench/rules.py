@@ -26,7 +26,10 @@ from datetime import date
 
 
 def histories(cases: int, seed: int, as_of: date, years: int):
-    """(case values, live events, the events in recording order as (event, voided id or None))."""
+    """(case values, live events, the events in recording order as (event, voided id or None)).
+
+    The timings: `build` makes each case value from its events (as storage.to_case does), `compute` runs
+    the engine over each, `replay` judges every event with `refusal` as import does."""
     from sendtrack.app.sample import generate, ref_for, staffing
     from sendtrack.config import load
     from sendtrack.domain import Event
@@ -152,10 +155,17 @@ def main() -> int:
         profiler.dump_stats(args.profile)
         print(f"profile written to {args.profile}")
 
-    timings: dict[str, list[float]] = {"compute": [], "replay": []}
+    def build_all():
+        gc.collect()
+        start = time.process_time()
+        fresh_cases(made)
+        return time.process_time() - start, None
+
+    timings: dict[str, list[float]] = {"build": [], "compute": [], "replay": []}
     count = 0
     problems: list = []
     for _ in range(args.runs):
+        timings["build"].append(build_all()[0])
         spent, count = compute_all()
         timings["compute"].append(spent)
         spent, problems = replay_all()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
 
 from sendtrack import kinds
 from sendtrack.calendar import Calendar
@@ -105,18 +104,23 @@ def refusal(case: Case, event: Event, *, today: date, calendar: Calendar,
 
     The guards every event has run first, then the kind's phase guard, then its own guards, in the
     order the event-kind registry gives."""
-    entry = kinds.BY_NAME.get(event.kind)
-    if entry is None:
-        return f"unknown event kind {event.kind!r}"
+    run = _GUARDS.get(event.kind)
+    if run is None:
+        if event.kind not in kinds.BY_NAME:
+            return f"unknown event kind {event.kind!r}"
+        run = _GUARDS[event.kind] = _guards(event.kind)
     facts = guards.Facts(case, event, today, lambda: compute(case, calendar, settings))
-    for guard in _guards(entry.name):
+    for guard in run:
         problem = guard(facts)
         if problem:
             return problem
     return None
 
 
-@cache
+#: kind -> its guards, as `_guards` gives them, filled as asked (a dict lookup per event replayed)
+_GUARDS: dict[str, tuple[guards.Guard, ...]] = {}
+
+
 def _guards(kind: str) -> tuple[guards.Guard, ...]:
     """The guards an event of `kind` runs, in order (worked out once per kind, not once per event)."""
     entry = kinds.BY_NAME[kind]
