@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt  # in Event, below its field `date` (which shadows the type), as `dt.date`
+from collections.abc import KeysView
 from dataclasses import MISSING, dataclass, field, fields, replace
 from datetime import date
 from enum import StrEnum
@@ -169,6 +170,10 @@ class Case:
         if latest is None or latest <= when:
             return self  # nothing later: the same immutable value, without rebuilding it
         return replace(self, events=tuple(e for e in self.events if e.date <= when))
+
+    def kinds(self) -> KeysView[str]:
+        """The kinds of event the case has (a view: `kinds().isdisjoint(...)` reads the shorter side)."""
+        return self._kinds.keys()
 
     def positioned(self, kind: str) -> list[tuple[int, Event]]:
         """The events of one kind with their positions in `events`, in order."""

@@ -14,6 +14,7 @@ from sendtrack.rules.paths import (
     assessment_ends_on,
     earliest,
     first_date,
+    needs,
     per_case,
     plan_issued_on,
     refused_on,
@@ -58,6 +59,7 @@ def final_plan(case: Case, calendar: Calendar, settings: Settings) -> list[Deadl
     ]
 
 
+@needs("draft")
 def draft_representations(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
     """The family's window of at least 15 days beginning with service of the draft: reg 13(1) (C2)."""
     drafted = first_date(case, "draft")
@@ -105,6 +107,7 @@ def _advice_ends_on(case: Case, asked: date) -> date | None:
     return earliest(plan_issued_on(case), assessment_ended_for(case, asked))
 
 
+@needs("advice-requested")
 def advice(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
     """Advice within 6 weeks of the body receiving the LA's request: reg 8(1); exceptions reg 8(2)."""
     out = []
@@ -120,6 +123,7 @@ def advice(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]
     return out
 
 
+@needs("advice-requested")
 def advice_chase(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
     """Local milestone: advice still unanswered some weeks (default 5) after it was requested."""
     out = []
@@ -135,6 +139,7 @@ def advice_chase(case: Case, calendar: Calendar, settings: Settings) -> list[Dea
     return out
 
 
+@needs("consultation-sent")
 def school_consultation(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
     """An institution's reply within 15 days of being consulted: CFA s.39-40, CoP 9.80-9.83."""
     out = []

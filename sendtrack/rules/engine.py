@@ -50,12 +50,22 @@ RULE_FUNCTIONS: tuple[Rule, ...] = (
 )
 
 
+#: Each rule with the kinds of event it starts from (`paths.needs`), or None when it runs for every case.
+_RULES: tuple[tuple[Rule, frozenset[str] | None], ...] = tuple(
+    (rule, getattr(rule, "needs", None)) for rule in RULE_FUNCTIONS)
+
+
 def compute(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
     """Every deadline of a case from all its events, exceptions applied, in order of due date (none
     once its request is voided: a case recorded by mistake counts nowhere)."""
     if case.void:
         return []
-    items = [item for rule in RULE_FUNCTIONS for item in rule(case, calendar, settings)]
+    present = case.kinds()
+    items: list[Deadline] = []
+    for rule, needed in _RULES:
+        # a rule that starts from events the case does not have would make nothing: not run
+        if needed is None or not present.isdisjoint(needed):
+            items += rule(case, calendar, settings)
     items = apply_exceptions(case, items)
     items.sort(key=lambda d: (d.due, d.rule, d.subject or "", d.trigger))
     return items

@@ -11,6 +11,7 @@ from sendtrack.domain import Case, Event
 from sendtrack.rules.counting import months_after
 
 T = TypeVar("T")
+R = TypeVar("R", bound=Callable)
 
 
 def per_case(question: Callable[[Case], T]) -> Callable[[Case], T]:
@@ -29,6 +30,17 @@ def per_case(question: Callable[[Case], T]) -> Callable[[Case], T]:
             return answer
 
     return asked
+
+
+def needs(*kinds: str) -> Callable[[R], R]:
+    """Marks a rule that makes no deadline for a case without an event of one of `kinds` (each rule
+    so marked starts from such events): the engine does not run it for such a case, as most cases have
+    no move, mediation, appeal or Tribunal order (tests/rules/test_rules_memo.py checks every mark on
+    sampled cases with those events taken out)."""
+    def mark(rule: R) -> R:
+        rule.needs = frozenset(kinds)  # type: ignore[attr-defined]  # read by engine.compute
+        return rule
+    return mark
 
 
 def first_date(case: Case, *kinds: str, on_or_after: date | None = None,

@@ -20,6 +20,7 @@ from sendtrack.rules.counting import (
 from sendtrack.rules.paths import (
     earliest,
     first_date,
+    needs,
     per_case,
     plan_ceases_on,
     plan_ends_on,
@@ -88,6 +89,7 @@ def annual_cycles(case: Case, settings: Settings) -> Iterator[Cycle]:
             start = meeting
 
 
+@needs("final")
 def annual_review(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
     """A review meeting within each 12 months starting with the plan or the last review: CFA s.44(1)."""
     ceased = plan_ends_on(case)
@@ -108,6 +110,7 @@ def annual_review(case: Case, calendar: Calendar, settings: Settings) -> list[De
     return out
 
 
+@needs("transfer-in")
 def transfer_in_review(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
     """The new LA reviews a transferred plan by the later of the review due under the old LA (the plan
     treated as made on its original date, reg 15(3)) and 3 months beginning with the transfer: reg 15(5)."""
@@ -136,6 +139,7 @@ def _scheduled_after(case: Case, start: date) -> date | None:
     return min((d for d in (scheduled, held) if d is not None), default=None)
 
 
+@needs("final")
 def review_scheduled(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
     """Local milestone: a review meeting scheduled by some weeks (default 8) before the review is due."""
     ceased = plan_ends_on(case)
@@ -162,6 +166,7 @@ def review_scheduled(case: Case, calendar: Calendar, settings: Settings) -> list
     return out
 
 
+@needs("final")
 def review_notice(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
     """Invitations out and advice circulated 2 weeks before the meeting: reg 20(3)-(4), 21(3)-(4).
 
@@ -211,6 +216,7 @@ def review_notice(case: Case, calendar: Calendar, settings: Settings) -> list[De
     return out
 
 
+@needs("final")
 def review_report(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
     """The review report within 2 weeks of the meeting: reg 20(7), 21(7)."""
     ceased = plan_ends_on(case)
@@ -224,6 +230,7 @@ def review_report(case: Case, calendar: Calendar, settings: Settings) -> list[De
     return out
 
 
+@needs("final")
 def review_decision(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
     """Decision within 4 weeks of the meeting and inside the 12 months: reg 20(10), CoP 9.169, Devon."""
     ceased = plan_ends_on(case)
@@ -245,6 +252,7 @@ def review_decision(case: Case, calendar: Calendar, settings: Settings) -> list[
     return out
 
 
+@needs("amendment-notice")
 def amendment_representations(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
     """The family's 15 days beginning with the amendment notice: reg 22(2)(c) (C2)."""
     return [
@@ -257,6 +265,7 @@ def amendment_representations(case: Case, calendar: Calendar, settings: Settings
     ]
 
 
+@needs("amendment-notice")
 def amended_plan(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
     """Amended plan (or notice of no amendment) by notice + 8 weeks and meeting + 12 weeks: reg 22."""
     ceased = plan_ends_on(case)
@@ -307,5 +316,6 @@ def under5_review(case: Case, dob: date, calendar: Calendar, settings: Settings)
     return out
 
 
+@needs("final")
 def under5(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
     return under5_review(case, case.dob, calendar, settings)

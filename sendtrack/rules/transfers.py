@@ -9,7 +9,15 @@ from sendtrack.calendar import Calendar
 from sendtrack.domain import Case, Deadline, Settings, Transfer
 from sendtrack.rules.catalogue import deadline
 from sendtrack.rules.counting import add_months, day_before, months_before, weeks_after
-from sendtrack.rules.paths import earliest, first_date, per_case, plan_ends_on, plan_issued_on, settle
+from sendtrack.rules.paths import (
+    earliest,
+    first_date,
+    needs,
+    per_case,
+    plan_ends_on,
+    plan_issued_on,
+    settle,
+)
 from sendtrack.rules.words import day, minus
 
 #: The plan events that can name the next placement (spec 8.7).
@@ -129,6 +137,7 @@ def _amended_for(flagged: list[date], transfer: Transfer) -> date | None:
     return min((day for day in flagged if start <= day < transfer.on), default=None)
 
 
+@needs("final")
 def phase_transfer(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
     """The plan amended to name the next placement: reg 18(1)(b) 15 Feb, 18(1)(a) 31 Mar, 18(2)."""
     ceased = plan_ends_on(case)
@@ -143,6 +152,7 @@ def phase_transfer(case: Case, calendar: Calendar, settings: Settings) -> list[D
     return out
 
 
+@needs("final")
 def phase_transfer_meeting(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
     """Local milestone: no review held in the transfer year some weeks (default 12) before the deadline."""
     ceased = plan_ends_on(case)

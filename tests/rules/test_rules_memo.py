@@ -14,7 +14,7 @@ from sendtrack.calendar import england
 from sendtrack.config import load
 from sendtrack.domain import Case, Event, Settings
 from sendtrack.rules import assessment, paths, reviews, transfers
-from sendtrack.rules.engine import compute
+from sendtrack.rules.engine import RULE_FUNCTIONS, compute
 
 AS_OF = date(2025, 6, 30)
 CASES = 300
@@ -118,3 +118,37 @@ def test_catalogue_deadline_is_the_dataclass_made_whole(given):
                              date(2024, 2, 16), **{"known_from": trigger, **given})
     assert {f.name: getattr(made, f.name) for f in fields(Deadline)} == \
         {f.name: getattr(whole, f.name) for f in fields(Deadline)}
+
+
+GATED = [rule for rule in RULE_FUNCTIONS if getattr(rule, "needs", None) is not None]
+
+
+def test_the_gates_name_real_kinds():
+    from sendtrack import kinds
+
+    assert len(GATED) >= 20  # most rules start from an event of their own
+    for rule in GATED:
+        assert rule.needs and rule.needs <= set(kinds.BY_NAME), rule.__name__
+
+
+@pytest.mark.parametrize("rule", GATED, ids=lambda rule: rule.__name__)
+def test_a_gated_rule_makes_nothing_without_the_events_it_needs(rule):
+    """engine.compute skips a rule marked paths.needs(K) for a case with no K event: taking K's events
+    out of each sampled case (everything else kept: the plan, its reviews) leaves the rule nothing."""
+    settings = Settings()
+    had = 0
+    for case in CASES_MADE:
+        had += bool(rule(case, CALENDAR, settings))
+        without = replace(case, events=tuple(e for e in case.events if e.kind not in rule.needs))
+        assert rule(without, CALENDAR, settings) == [], case.ref
+    assert had or rule.__name__ not in {"annual_review", "advice", "contact", "appeal_deadline"}
+
+
+def test_compute_with_the_gates_is_every_rule_run():
+    from sendtrack.rules.exceptions import apply_exceptions
+
+    settings = Settings()
+    for case in CASES_MADE:
+        items = apply_exceptions(case, [item for rule in RULE_FUNCTIONS for item in rule(case, CALENDAR, settings)])
+        items.sort(key=lambda d: (d.due, d.rule, d.subject or "", d.trigger))
+        assert compute(_fresh(case), CALENDAR, settings) == items
