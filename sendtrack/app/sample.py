@@ -248,10 +248,17 @@ class _Events:
         Positional-only parameters leave every keyword to the details, "from" and "with" included."""
         if when > self.limit:
             return None
-        pairs = tuple(sorted((k, v.isoformat() if isinstance(v, date) else v)
-                             for k, v in details.items() if v is not None)) if details else ()
-        self.items.append((when, len(self.items), kind, pairs, voids))
-        return len(self.items) - 1
+        if not details:
+            pairs: tuple = ()
+        elif len(details) == 1:  # most events with details have one: no sort, no generator
+            ((key, value),) = details.items()
+            pairs = () if value is None else ((key, value.isoformat() if isinstance(value, date) else value),)
+        else:
+            pairs = tuple(sorted((k, v.isoformat() if isinstance(v, date) else v)
+                                 for k, v in details.items() if v is not None))
+        handle = len(self.items)
+        self.items.append((when, handle, kind, pairs, voids))
+        return handle
 
 
 def generate(seed: int, number: int, *, as_of: date, years: int, staff: Staffing):
@@ -640,11 +647,13 @@ def write_sample(db, *, cases: int, seed: int, years: int, as_of: date, context:
             expected = {"cases": cases, "events": cases * 10, "deadlines": cases * 10}
             with loading(db, expected), bulk.progress(cases, "Sampling") as bar:
                 for case_rows, event_rows, void_at, deadline_rows, return_rows in imap(_task, tasks):
-                    rows = [(next_event + k, *row) for k, row in enumerate(event_rows)]
+                    # whole rows (imported_by and imported_at NULL), so insert_events need not widen them
+                    rows = [(next_event + k, *row, None, None) for k, row in enumerate(event_rows)]
                     for k in void_at:  # the voided event's id is known only now
-                        id_, case_id, kind, when, pairs, local, by, at = rows[k]
+                        id_, case_id, kind, when, pairs, local, by, at, _, _ = rows[k]
                         target = next_event + local
-                        rows[k] = (id_, case_id, kind, when, details_json(pairs, target), target, by, at)
+                        rows[k] = (id_, case_id, kind, when, details_json(pairs, target), target, by, at,
+                                   None, None)
                     insert_rows(db, cases=case_rows, events=rows, deadlines=deadline_rows)
                     put_return_values(db, return_rows)
                     next_event += len(rows)
