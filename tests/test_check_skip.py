@@ -191,7 +191,7 @@ def test_a_database_not_yet_upgraded_is_checked_in_full(sampled, backend):
 
 
 def test_the_rules_read_today_only_to_refuse_a_future_event(sampled, backend):
-    """What `_skippable` relies on: replaying a case's events, the refusals are the same on every day
+    """What `_Sorter` relies on: replaying a case's events, the refusals are the same on every day
     from its last event on (here: that day, a year later, twenty years later)."""
     db = backend.open()
     try:
@@ -214,3 +214,17 @@ def test_the_rules_read_today_only_to_refuse_a_future_event(sampled, backend):
                 judged += 1
             so_far = so_far.then(event)
     assert judged > CASES  # the sample has events to judge
+
+
+def test_a_separator_inside_a_stored_value_cannot_make_two_fingerprints_equal():
+    """The deadline keys are hashed joined with separators; a value holding one is hashed another way,
+    so moving text across a field boundary still changes the fingerprint."""
+    row = store.StoredCase(1, "R1", "A B", date(2015, 1, 1), date(2025, 1, 6), "parent", "t", None, False,
+                           False, None)
+    width = len(integrity.KEY_FIELDS)
+    plain = ("a", "b\x1fc", *[""] * (width - 2))
+    moved = ("a\x1fb", "c", *[""] * (width - 2))
+    split = ("a", "b", *[""] * (width - 2))
+    prints = {integrity.fingerprint(row, [], keys, "inputs")
+              for keys in ([plain], [moved], [split], [split, split], [], [split[:-1] + ("\x1e",)])}
+    assert len(prints) == 6

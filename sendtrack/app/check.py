@@ -6,7 +6,7 @@ never by the child's name.
 
 The rules' checks of one case (`event_order`, `deadlines`: nearly all of check's time) are skipped for a
 case whose fingerprint matches the one recorded when a check last found it clean (the `checked` table):
-see `fingerprint` for what it covers and `_skippable` for when it is used. Everything else (the audit
+see `fingerprint` for what it covers and `_Sorter` for when it is used. Everything else (the audit
 chain, SQLite's integrity check, the cross-case checks) runs on every case every time.
 """
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from operator import attrgetter
@@ -82,6 +82,8 @@ class Snapshot:
     built: dict[int, Case] = field(default_factory=dict, repr=False)
     #: the cases whose rules checks are skipped (unchanged since found clean): id -> (closed, allowed)
     skipped: dict[int, tuple[bool, bool]] = field(default_factory=dict, repr=False)
+    #: the fingerprint of each case checked now (`_Sorter`), recorded when it is found clean
+    digests: dict[int, bytes] = field(default_factory=dict, repr=False)
 
     def events(self, case_id: int) -> list[store.StoredEvent]:
         """The case's events as StoredEvent values, by date then id."""
@@ -94,9 +96,11 @@ class Snapshot:
         return found
 
 
-def read(db: Database, *, full: bool = False) -> Snapshot:
+def read(db: Database, *, full: bool = False, context: Context | None = None,
+         today: date | None = None) -> Snapshot:
     """Read everything as of one moment (a read transaction: writers carry on meanwhile), then check it
-    outside the database."""
+    outside the database. With `context` and `today`, each case's fingerprint is worked out as its
+    stored deadlines are read, and those of a case to skip are not kept (`_Sorter`)."""
     with db.read():
         problems = [Problem("-", code, message) for code, message in store.engine_problems(db)]
         cases = store.every_case(db)
@@ -104,9 +108,6 @@ def read(db: Database, *, full: bool = False) -> Snapshot:
         rows: dict[int, list[EventRow]] = defaultdict(list)
         for row in every:
             rows[row[0]].append(row)
-        deadlines: dict[int, list[tuple[str, ...]]] = defaultdict(list)
-        for case_id, key in store.deadline_keys(db, KEY_FIELDS):
-            deadlines[case_id].append(key)
         fingerprint = meta.stored_fingerprint(db)
         # the chains are recomputed from the rows as stored (the details' JSON text, not its parse)
         breaks = audit.find_breaks(db, events=every)
@@ -115,9 +116,32 @@ def read(db: Database, *, full: bool = False) -> Snapshot:
         marker = import_marker(db)
         erased = stored_privacy.erased_cases(db, ERASED_RETURNS)
         placements = placements_out_of_order(db)
-        recorded = checked.recorded(db) if not full and checked.present(db) else None
-    return Snapshot(cases, dict(rows), dict(deadlines), problems, fingerprint, breaks, missing, marker,
-                    erased, placements_out_of_order=placements, recorded=recorded)
+        present = checked.present(db)
+        recorded = checked.recorded(db) if present and not full else None
+        snap = Snapshot(cases, dict(rows), {}, problems, fingerprint, breaks, missing, marker, erased,
+                        placements_out_of_order=placements, recorded=recorded)
+        del rows
+        # a database without the table (not yet upgraded) can neither skip nor record: no fingerprints
+        sort = _Sorter(snap, context, today) if present and context and today else None
+        current: int | None = None
+        keys: list[tuple[str, ...]] = []
+        for case_id, key in store.deadline_keys(db, KEY_FIELDS):
+            if case_id != current:
+                if current is not None:
+                    _keep(snap, sort, current, keys)
+                current, keys = case_id, []
+            keys.append(key)
+        if current is not None:
+            _keep(snap, sort, current, keys)
+    if sort is not None:
+        sort.rest()
+    return snap
+
+
+def _keep(snap: Snapshot, sort: _Sorter | None, case_id: int, keys: list[tuple[str, ...]]) -> None:
+    """A case's stored deadline keys, read: kept for the deadlines check, unless the case is skipped."""
+    if sort is None or not sort.skips(case_id, keys):
+        snap.deadlines[case_id] = keys
 
 
 def orphans(snap: Snapshot, context: Context, today: date) -> list[Problem]:
@@ -435,17 +459,24 @@ MAX_WORKERS = 2
 _SCHEME = b"check-fingerprint-1"
 
 
-def fingerprint(snap: Snapshot, case_row: store.StoredCase, inputs: str) -> bytes:
+def fingerprint(case_row: store.StoredCase, events: Sequence[EventRow], keys: Sequence[tuple[str, ...]],
+                inputs: str) -> bytes:
     """sha256 of everything the rules checks of one case (`event_order_of`, `deadlines_of`) and
     `_open_facts` read: the case's own values as the rules see them, every event row of the case as
     stored (ids, kinds, dates, details' text, voids, who and when, chain hashes), its stored deadline
-    rows, and `inputs` (batch.inputs_fingerprint: the configuration, the bank holidays and the code).
-    The one other thing they read, today, is handled by `_skippable`."""
+    rows (`keys`), and `inputs` (batch.inputs_fingerprint: the configuration, the bank holidays and
+    the code). The one other thing they read, today, is handled by `_Sorter`."""
     digest = hashlib.sha256(_SCHEME)
     digest.update(repr((inputs, case_row.ref, case_row.dob, case_row.received, case_row.looked_after,
                         case_row.alternative_provision, case_row.setting)).encode())
-    digest.update(repr(snap.rows.get(case_row.id, ())).encode())
-    digest.update(repr(snap.deadlines.get(case_row.id, ())).encode())
+    digest.update(repr(events).encode())
+    # the keys are text: joined with separators (4x quicker than repr), unless a value holds one
+    joined = "\x1e".join(map("\x1f".join, keys))
+    fields, rows = joined.count("\x1f"), joined.count("\x1e")
+    if fields == len(keys) * (len(KEY_FIELDS) - 1) and rows == max(len(keys) - 1, 0):
+        digest.update(b"j" + joined.encode())
+    else:
+        digest.update(b"r" + repr(keys).encode())
     return digest.digest()
 
 
@@ -461,38 +492,56 @@ def _whole(snap: Snapshot) -> bool:
     return not snap.database and not snap.missing_triggers
 
 
-def _skippable(snap: Snapshot, context: Context, today: date) -> dict[int, bytes]:
-    """Sets `snap.skipped` to the cases whose rules checks can be skipped, with their recorded
-    (closed, allowed), and returns every case's fingerprint (id -> digest) for recording.
+class _Sorter:
+    """Sorts the cases, as their deadline rows are read, into those whose rules checks are skipped
+    (`snap.skipped`, with their recorded closed/allowed) and those to check, keeping the fingerprint of
+    each case to check (`snap.digests`) for recording when it is found clean.
 
     A case is skipped when its fingerprint, with the recorded closed/allowed bound in, is the one
     recorded when a check last found it clean, its chain of event hashes is unbroken now, and no event
     of it is dated after today: the rules' checks read today only to refuse an event dated after it
     (rules/guards.py, `future`), so a case clean on the day it was recorded is clean on any later day
-    while its fingerprint holds (tests/test_check_skip.py holds the rules to that)."""
-    if not _whole(snap):
-        return {}
-    from sendtrack.app.batch import inputs_fingerprint
+    while its fingerprint holds (tests/test_check_skip.py holds the rules to that). Nothing is skipped
+    or recorded when `_whole` says the database itself is damaged."""
 
-    inputs = inputs_fingerprint(context)
-    broken = {b.case_id for b in snap.breaks}
-    latest = today.isoformat()
-    recorded = snap.recorded or {}
-    digests: dict[int, bytes] = {}
-    for row in snap.cases:
-        if row.id in broken:
-            continue
-        digests[row.id] = digest = fingerprint(snap, row, inputs)
-        found = recorded.get(row.id)
+    def __init__(self, snap: Snapshot, context: Context, today: date) -> None:
+        from sendtrack.app.batch import inputs_fingerprint
+
+        self.snap = snap
+        self.on = _whole(snap)
+        self.inputs = inputs_fingerprint(context)
+        self.broken = {b.case_id for b in snap.breaks}
+        self.latest = today.isoformat()
+        self.by_id = {row.id: row for row in snap.cases}
+        self.recorded = snap.recorded or {}
+        self.seen: set[int] = set()
+
+    def skips(self, case_id: int, keys: Sequence[tuple[str, ...]]) -> bool:
+        row = self.by_id.get(case_id)
+        if not self.on or row is None or case_id in self.broken:
+            return False
+        self.seen.add(case_id)
+        events = self.snap.rows.get(case_id, ())
+        self.snap.digests[case_id] = digest = fingerprint(row, events, keys, self.inputs)
+        found = self.recorded.get(case_id)
         if found is None:
-            continue
+            return False
         value, closed, allowed = found
-        if _bound(digest, closed, allowed) != value:
-            continue
-        if any(str(e[_DATE])[:10] > latest for e in snap.rows.get(row.id, ())):
-            continue
-        snap.skipped[row.id] = (closed, allowed)
-    return digests
+        if _bound(digest, closed, allowed) != value or not _up_to(events, self.latest):
+            return False
+        del self.snap.digests[case_id]
+        self.snap.skipped[case_id] = (closed, allowed)
+        return True
+
+    def rest(self) -> None:
+        """The cases with no stored deadline rows."""
+        for case_id in self.by_id.keys() - self.seen:
+            self.skips(case_id, [])
+
+
+def _up_to(events: Iterable[EventRow], latest: str) -> bool:
+    """Whether no event is dated after `latest` (ISO)."""
+    return all(str(e[_DATE])[:10] <= latest for e in events)
 
 
 def to_check(snap: Snapshot) -> list[store.StoredCase]:
@@ -502,8 +551,7 @@ def to_check(snap: Snapshot) -> list[store.StoredCase]:
     return [row for row in snap.cases if row.id not in snap.skipped]
 
 
-def _to_record(snap: Snapshot, digests: dict[int, bytes], failed: set[int],
-               today: date) -> list[tuple[int, str, bool, bool]]:
+def _to_record(snap: Snapshot, failed: set[int], today: date) -> list[tuple[int, str, bool, bool]]:
     """(case id, bound fingerprint, closed, allowed) of each case checked now and found clean by the
     rules checks (no event-order or deadlines problem, no event after today), where that differs from
     what is recorded."""
@@ -511,10 +559,8 @@ def _to_record(snap: Snapshot, digests: dict[int, bytes], failed: set[int],
     recorded = snap.recorded or {}
     out = []
     for row in snap.cases:
-        digest = digests.get(row.id)
-        if digest is None or row.id in snap.skipped or row.id in failed:
-            continue
-        if any(str(e[_DATE])[:10] > latest for e in snap.rows.get(row.id, ())):
+        digest = snap.digests.get(row.id)
+        if digest is None or row.id in failed or not _up_to(snap.rows.get(row.id, ()), latest):
             continue
         closed, allowed = _open_facts(snap, row)
         value = _bound(digest, closed, allowed)
@@ -616,13 +662,12 @@ def run(db: Database, *, context: Context, today: date, full: bool = False) -> O
 
     with progress(len(CHECKS) - len(PER_CASE) + 2, "Reading the database") as bar:
         try:
-            snap = read(db, full=full)
+            snap = read(db, full=full, context=context, today=today)
         except Exception as exc:  # sqlite3/psycopg DatabaseError: a damaged file is the finding, not a crash
             if type(exc).__name__ not in {"DatabaseError", "OperationalError", "IntegrityError", "DataError"}:
                 raise
             return Outcome([Problem("-", "integrity", f"the database cannot be read ({exc}); restore the "
                                                       "last backup (README: Backup and restore)")])
-        digests = _skippable(snap, context, today) if snap.recorded is not None or full else {}
         bar.advance()
         found: list[Problem] = []
         for check_ in CHECKS:
@@ -636,8 +681,8 @@ def run(db: Database, *, context: Context, today: date, full: bool = False) -> O
         found += [p for problems in per_case.values() for p in problems]
         bar.advance()
     written = 0
-    if digests and (snap.recorded is not None or checked.present(db)):
-        rows = _to_record(snap, digests, set(per_case), today)
+    if snap.digests:
+        rows = _to_record(snap, set(per_case), today)
         written = len(rows) if _record(db, rows) else 0
     return Outcome(snap.database + sorted(found, key=lambda p: (p.ref, p.code)), len(snap.cases),
                    len(snap.skipped), written)
