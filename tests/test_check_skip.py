@@ -228,3 +228,19 @@ def test_a_separator_inside_a_stored_value_cannot_make_two_fingerprints_equal():
     prints = {integrity.fingerprint(row, [], keys, "inputs")
               for keys in ([plain], [moved], [split], [split, split], [], [split[:-1] + ("\x1e",)])}
     assert len(prints) == 6
+
+
+def test_cases_built_from_event_rows_are_those_storage_builds(sampled, backend):
+    """check builds each case from its event rows (`_case`), not from StoredEvent values: the same
+    Case, voids, voided events and every kind of details included."""
+    sampled.ok("record contact SMP-0000002 --date 2025-06-02 --note 'rang, 3 times'")
+    out = sampled.ok("record contact SMP-0000002 --date 2025-06-03")
+    sampled.ok(f"record void SMP-0000002 {out.split('recorded event ')[1].split()[0]} --reason 'wrong case'")
+    db = backend.open()
+    try:
+        snap = integrity.read(db)
+    finally:
+        db.close()
+    for row in snap.cases:
+        assert snap.case_of(row) == store.to_case(row, snap.events(row.id)), row.ref
+    assert any(e[2] == "void" for rows in snap.rows.values() for e in rows)
