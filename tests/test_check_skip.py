@@ -244,3 +244,20 @@ def test_cases_built_from_event_rows_are_those_storage_builds(sampled, backend):
     for row in snap.cases:
         assert snap.case_of(row) == store.to_case(row, snap.events(row.id)), row.ref
     assert any(e[2] == "void" for rows in snap.rows.values() for e in rows)
+
+
+def test_the_spelt_out_deadline_key_is_the_generic_one(sampled, backend):
+    from sendtrack.rules.engine import compute
+
+    db = backend.open()
+    try:
+        snap = integrity.read(db)
+    finally:
+        db.close()
+    rules = context()
+    seen = 0
+    for row in snap.cases:
+        for item in compute(snap.case_of(row), rules.calendar, rules.settings):
+            assert integrity._key(item) == integrity._key_of_any(item)
+            seen += 1
+    assert seen > CASES
