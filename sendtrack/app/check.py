@@ -511,13 +511,15 @@ _SCHEME = b"check-fingerprint-1"
 def fingerprint(case_row: store.StoredCase, events: Sequence[EventRow], keys: Sequence[tuple[str, ...]],
                 inputs: str) -> bytes:
     """sha256 of everything the rules checks of one case (`event_order_of`, `deadlines_of`) and
-    `_open_facts` read: the case's own values as the rules see them, every event row of the case as
-    stored (ids, kinds, dates, details' text, voids, who and when, chain hashes), its stored deadline
-    rows (`keys`), and `inputs` (batch.inputs_fingerprint: the configuration, the bank holidays and
+    `_open_facts` read: the case's own values as the rules see them (and its name), every event row of
+    the case as stored (ids, kinds, dates, details' text, voids, who and when, chain hashes), its stored
+    deadline rows (`keys`), and `inputs` (batch.inputs_fingerprint: the configuration, the bank holidays and
     the code). The one other thing they read, today, is handled by `_Sorter`."""
     digest = hashlib.sha256(_SCHEME)
-    digest.update(repr((inputs, case_row.ref, case_row.dob, case_row.received, case_row.looked_after,
-                        case_row.alternative_provision, case_row.setting)).encode())
+    # the name too, which the rules do not read: without it an erased case's old fingerprint, left until
+    # the next check replaces it, would give its date of birth away to a search of ~7,000 days
+    digest.update(repr((inputs, case_row.ref, case_row.name, case_row.dob, case_row.received,
+                        case_row.looked_after, case_row.alternative_provision, case_row.setting)).encode())
     digest.update(repr(events).encode())
     # the keys are text: joined with separators (4x quicker than repr), unless a value holds one
     joined = "\x1e".join(map("\x1f".join, keys))
