@@ -154,7 +154,7 @@ def candidates(param) -> list:
     info = param.type_descriptor.parameter_info
     for bound in (info.min, info.max):
         if bound is not None:
-            values += [str(bound), str(bound - 1), str(bound + 1)]
+            values += [str(bound), str(bound - 1), str(bound + 1), bound, bound - 1, bound + 1]
     for choice in param.type_descriptor.choices or ():
         spelt = getattr(choice, "value", choice)
         values += [choice, spelt, str(spelt).upper(), str(spelt).title(), f" {spelt}"]
@@ -195,7 +195,8 @@ def test_quick_coercion_gives_what_typers_pydantic_adapters_give_on_every_parame
 def test_typical_commands_never_import_pydantic(database):
     for line in ("overdue --as-of 2025-06-30 --format csv", "kpi --as-of 2025-06-30 --year 2024 --format csv",
                  "add-request --name Quick --dob 2014-02-02 --received 2025-01-06",
-                 "timeline S-1 --as-of 2025-06-30 --format json", "cases --team school-age"):
+                 "timeline S-1 --as-of 2025-06-30 --format json", "cases --team school-age",
+                 "digest --as-of 2025-06-30 --format text"):
         code, modules = probe(["--db", database, *line.split()])
         assert code == 0, line
         assert "pydantic" not in modules, line  # ~60 ms of start-up

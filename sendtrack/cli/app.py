@@ -129,11 +129,11 @@ def usage_pieces(command: Any, ctx: _click.Context) -> list[str]:
 # for a value left at None; building the first imports pydantic (~60 ms of CPU, half a command's
 # start-up, paid by the bare typer floor too). The values sendtrack is mostly given are answered here
 # exactly as those adapters answer them: text for a `str` (typer's _parse_cli_str, then pydantic's lax
-# str, returns the very object), plain digits in range for an `int` (pydantic's int of them), and a
-# choice as typer's own coerce_cli_choice picks it (all the choice adapter calls). Anything else (a
-# path, a parser, a list, a signed or spaced number, a value out of range or not a choice, so that the
-# refusal is typer's own words) goes to typer's adapter, built then. tests/test_startup.py compares
-# the two on every parameter of every command.
+# str, returns the very object), plain digits or a whole default in range for an `int` (pydantic's
+# int of them), and a choice as typer's own coerce_cli_choice picks it (all the choice adapter
+# calls). Anything else (a path, a parser, a list, a signed or spaced number, a value out of range or
+# not a choice, so that the refusal is typer's own words) goes to typer's adapter, built then.
+# tests/test_startup.py compares the two on every parameter of every command.
 
 
 #: A whole number written plainly (ASCII digits, no sign, no leading zero, at most 18 digits).
@@ -166,8 +166,10 @@ class QuickCoercion:
             annotation = descriptor.annotation
             if annotation is str and type(value) is str:
                 return value
-            if annotation is int and type(value) is str and _PLAIN_WHOLE.fullmatch(value):
-                # what pydantic's int makes of plain digits; out of range or clamped: typer's words
+            whole = type(value) is int or (type(value) is str and _PLAIN_WHOLE.fullmatch(value))
+            if annotation is int and whole:
+                # what pydantic's int makes of plain digits (or of a default already whole); out of
+                # range or clamped: typer's words
                 info, number = descriptor.parameter_info, int(value)
                 if not info.clamp and (info.min is None or number >= info.min) and (
                         info.max is None or number <= info.max):
