@@ -90,10 +90,13 @@ def build(db: Database, scope: Scope, config: Config) -> Digest:
         # overdue today, not overdue on the previous working day: due on it or on a day since
         if previous <= item.due <= yesterday:
             team(item.team).newly_overdue.append(item)
-    # to act on by the 5th working day: act-by (the working day on or before due) within the days
+    # to act on by the 5th working day: act-by (the working day on or before due) within the days.
+    # A scan: `due >= day` alone bounds nothing (an act-by can be weeks before its due date), and
+    # reading every later deadline through the due-date index costs more than the whole table
+    # (46 ms against 27 ms at 13,000 cases)
     soon = list(items(db, scope, ["d.kind <> 'local'", "d.owner <> 'family'", "d.due >= ?",
                                   "d.act_by <= ?", OUTSTANDING_SQL],
-                      [scope.day, soon_until, scope.day, scope.day], ("open",),
+                      [scope.day, soon_until, scope.day, scope.day], ("open",), scan=True,
                       order=("q.act_by", "q.due", "q.ref", "q.rule", "COALESCE(q.subject, '')", "q.row_id")))
     for item in soon:
         team(item.team).due_soon.append(item)
