@@ -16,9 +16,9 @@ from decimal import Decimal
 from sendtrack.errors import RefusedError, UsageError
 from sendtrack.output.render import Column
 from sendtrack.reports.base import Scope, deadlines_table, measure, one_place
-from sendtrack.storage.cases import as_date
 from sendtrack.storage.db import Database
 from sendtrack.storage.queries import LIVE_CASE_SQL
+from sendtrack.storage.values import as_date
 
 #: A review decision is timely when made within 4 weeks of the meeting (reg 20(10); DfE's measure),
 #: whatever the `review-decision` deadline's due date (which may be earlier: the end of the 12 months).
