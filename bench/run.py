@@ -91,7 +91,8 @@ def compile_bytecode() -> None:
     machine) every run then compiled all of sendtrack's modules from source: ~30 ms of CPU a command
     that no installed sendtrack pays, while the floor's libraries load from the bytecode pip wrote."""
     package = Path(__import__("sendtrack").__file__).parent
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(package)], check=True,
+    # not fatal: a package installed read-only was compiled by its installer
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(package)], check=False,
                    stdout=subprocess.DEVNULL)
 
 
