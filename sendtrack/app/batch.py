@@ -18,6 +18,7 @@ from datetime import date
 from functools import lru_cache
 
 from sendtrack import kinds
+from sendtrack.app import collector
 from sendtrack.app.context import Context
 from sendtrack.calendar import Calendar
 from sendtrack.domain import Case, Deadline, Event, Settings
@@ -158,6 +159,12 @@ def _init(context: Context, fetch: Callable | None = None) -> None:
     _context, _fetch = context, fetch
 
 
+def _worker(context: Context, fetch: Callable | None = None) -> None:
+    """A worker's initializer: its context, and the collector's bulk policy (app/collector.py)."""
+    collector.settle()
+    _init(context, fetch)
+
+
 def context() -> Context:
     """The context this process computes with (set by `pool`)."""
     assert _context is not None, "batch.pool() sets up the context first"
@@ -176,19 +183,20 @@ def pool(context: Context, *, count: int | None = None,
     one core or SENDTRACK_WORKERS=0; results come back in task order. `fetch` is how a worker reads."""
     count = workers() if count is None else count
     _init(context, fetch)
-    if count < 1:
-        yield map
-        return
-    import multiprocessing
+    with collector.bulk():  # frozen before the fork: the workers inherit start-up's objects frozen
+        if count < 1:
+            yield map
+            return
+        import multiprocessing
 
-    methods = multiprocessing.get_all_start_methods()
-    spawning = multiprocessing.get_context("fork" if "fork" in methods else None)
-    processes = spawning.Pool(count, initializer=_init, initargs=(context, fetch))
-    try:
-        yield lambda fn, tasks: _bounded(processes, fn, tasks, ahead=2 * count)
-    finally:
-        processes.terminate()
-        processes.join()
+        methods = multiprocessing.get_all_start_methods()
+        spawning = multiprocessing.get_context("fork" if "fork" in methods else None)
+        processes = spawning.Pool(count, initializer=_worker, initargs=(context, fetch))
+        try:
+            yield lambda fn, tasks: _bounded(processes, fn, tasks, ahead=2 * count)
+        finally:
+            processes.terminate()
+            processes.join()
 
 
 def _bounded(processes, fn: Callable, tasks: Iterable, *, ahead: int) -> Iterator:
