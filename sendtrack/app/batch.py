@@ -24,6 +24,7 @@ from sendtrack.domain import Case, Deadline, Event, Settings
 from sendtrack.errors import RefusedError, a
 from sendtrack.output.progress import progress  # import and sample draw theirs as bulk.progress
 from sendtrack.rules.engine import compute, refusal
+from sendtrack.storage.bulk import runs as _runs  # inclusive ranges of consecutive ids
 from sendtrack.storage.columns import DEADLINE_FIELDS
 
 MAX_WORKERS = 2
@@ -361,17 +362,6 @@ class ChainBroken(RefusedError):
                          "every problem; nothing was written")
 
 
-def _runs(ids: list[int]) -> list[tuple[int, int]]:
-    """Inclusive ranges of consecutive ids, from sorted ids."""
-    runs: list[tuple[int, int]] = []
-    for case_id in ids:
-        if runs and case_id == runs[-1][1] + 1:
-            runs[-1] = (runs[-1][0], case_id)
-        else:
-            runs.append((case_id, case_id))
-    return runs
-
-
 def recompute(db, context: Context, *, full: bool = False) -> Recomputed:
     """Rebuild every materialised deadline, only rewriting cases whose rows differ; the stored
     deadlines then follow `context`'s configuration (its fingerprint is recorded: the way to switch
@@ -395,7 +385,7 @@ def recompute(db, context: Context, *, full: bool = False) -> Recomputed:
         cases_written_since,
         fetch_range,
         last_event_id,
-        replace_case_deadlines,
+        rewrite_case_deadlines,
     )
 
     total = Recomputed()
@@ -437,7 +427,7 @@ def recompute(db, context: Context, *, full: bool = False) -> Recomputed:
                             if case_id in later:  # read before its write: recomputed again below
                                 stats.changed -= difference
                                 stats.changed_cases -= 1
-                        replace_case_deadlines(db, [(c, rows) for c, rows, _ in piece if c not in later])
+                        rewrite_case_deadlines(db, [(c, rows) for c, rows, _ in piece if c not in later])
                 _add(total, stats)
                 bar.advance(stats.cases)
         # the cases written since the mark, recomputed under the lock (so exactly), until the last
@@ -456,7 +446,7 @@ def recompute(db, context: Context, *, full: bool = False) -> Recomputed:
                     if broken:
                         raise ChainBroken(broken[0])
                     stats, changed, sizes = _recompute_rows(case_rows, event_rows, old_rows)
-                    replace_case_deadlines(db, [(c, rows) for c, rows, _ in changed])
+                    rewrite_case_deadlines(db, [(c, rows) for c, rows, _ in changed])
                     for case_id, size in sizes.items():
                         if case_id not in known:  # a case added meanwhile: counted once
                             known.add(case_id)
