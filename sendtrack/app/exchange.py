@@ -569,6 +569,7 @@ def import_file(db: Database, path: Path, *, dry_run: bool, today: date, context
     from sendtrack.app.context import OtherConfiguration, mismatch
     from sendtrack.app.record import now
     from sendtrack.storage.bulk import (
+        IMPORT_CACHE_KIB,
         Staging,
         existing_refs,
         import_marker,
@@ -591,7 +592,8 @@ def import_file(db: Database, path: Path, *, dry_run: bool, today: date, context
         sweep_staging(_staging_directory(db), _staging_name(db),
                       keep=marker.get("staging") if marker is not None else None)
         if marker is not None:
-            resumed = _resume(db, path, marker, context)
+            with loading(db, {}, cache_kib=IMPORT_CACHE_KIB):  # a resumed write: the same cache
+                resumed = _resume(db, path, marker, context)
             if resumed is not None:
                 return resumed
     known_teams = {t.id.casefold(): t.id for t in context.config.teams}  # matched ignoring case
@@ -676,7 +678,7 @@ def import_file(db: Database, path: Path, *, dry_run: bool, today: date, context
                      top_event_case=top_event[1], first_case=first_case,
                      first_event=low_event if low_event is not None else first_event)
         staging.seal()
-        with loading(db, {}):
+        with loading(db, {}, cache_kib=IMPORT_CACHE_KIB):
             _publish(db, staging, context, marker=None)
     except BaseException:
         if staging is not None and staging.path.exists() and not _marked(db, staging):

@@ -153,7 +153,7 @@ def runs(ids: list[int]) -> list[tuple[int, int]]:
 
 
 @contextmanager
-def loading(db: Database, incoming: dict[str, int]) -> Iterator[None]:
+def loading(db: Database, incoming: dict[str, int], *, cache_kib: int | None = None) -> Iterator[None]:
     """Inside a write transaction, before loading `incoming` rows per table: on SQLite, a bigger page
     cache, and a table's indexes dropped and rebuilt afterwards (same SQL, same transaction) when more
     rows are coming than it holds: building an index once from sorted rows is ~2x quicker than
@@ -161,7 +161,7 @@ def loading(db: Database, incoming: dict[str, int]) -> Iterator[None]:
     if db.dialect != "sqlite":
         yield
         return
-    db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+    db.execute(f"PRAGMA cache_size = -{CACHE_KIB if cache_kib is None else cache_kib}")
     rebuild: list[str] = []
     for table, count in incoming.items():
         held = db.one(f"SELECT COUNT(*) FROM {table}")
@@ -173,6 +173,10 @@ def loading(db: Database, incoming: dict[str, int]) -> Iterator[None]:
 
 
 CACHE_KIB = 131072
+#: The page cache of an import's write (in steps of a few hundred cases, each touching a few pages of
+#: each index): 32 MB took the peak of a council import from 240 MB to 159 MB and of a 50,000-case one
+#: from 291 MB to 183 MB, for no more CPU (13.24 s against 13.29 s, 57.98 s against 57.45 s, same run).
+IMPORT_CACHE_KIB = 32768
 
 
 def drop_indexes(db: Database, table: str, *, keep: Collection[str] = ()) -> list[str]:
