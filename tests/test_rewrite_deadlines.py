@@ -90,3 +90,65 @@ def test_recompute_leaves_the_rows_a_full_rewrite_leaves(sampled, tmp_path, monk
     cli.ok("recompute")
     assert every_row() == back
     assert "no problems" in cli.ok("check")
+
+
+def plain_changed_rows(old: list[tuple], new: list[tuple]) -> int:
+    """batch.changed_rows as it was before its shortcut (taking out rows equal at the same position)."""
+    from collections import Counter
+
+    gone, added = Counter(old), Counter(new)
+    gone, added = gone - added, added - gone
+
+    def key(row: tuple) -> tuple:
+        return row[1], row[8], row[5]  # (rule, subject, trigger) of (case_id, *DEADLINE_FIELDS)
+
+    before = Counter(key(r) for r in gone.elements())
+    after = Counter(key(r) for r in added.elements())
+    return sum((before | after).values())
+
+
+def row(rule: str, due: str, subject: str | None = None, trigger: str = "2025-01-06") -> tuple:
+    return (1, rule, "la", "kind", "source", trigger, due, due, subject, None, None, None, None, trigger, None)
+
+
+def test_changed_rows_counts_by_hand():
+    from sendtrack.app.batch import changed_rows
+
+    a, b, c = row("r1", "2025-02-01"), row("r2", "2025-03-01"), row("r3", "2025-04-01")
+    b_moved = row("r2", "2025-03-08")  # the same deadline (rule, subject, trigger), another due date
+    assert changed_rows([a, b, c], [a, b, c]) == 0
+    assert changed_rows([a, b, c], [a, b_moved, c]) == 1  # one deadline altered
+    assert changed_rows([a, b], [b, a]) == 0  # the same rows in another order: nothing changed
+    assert changed_rows([a, b, c], [a, c]) == 1  # one removed
+    assert changed_rows([a, c], [a, b, c]) == 1  # one added
+    assert changed_rows([a, b, c], [c, b_moved, a]) == 1  # reordered and one altered
+    d = row("r4", "2025-05-01")
+    assert changed_rows([a, b, c], [a, d, c]) == 2  # r2 gone, r4 added
+
+
+def test_changed_rows_agrees_with_the_plain_count_on_shuffled_histories():
+    import random
+
+    from sendtrack.app.batch import changed_rows
+
+    rng = random.Random(14)
+    base = [row(f"r{n % 7}", f"2025-{1 + n % 12:02d}-0{1 + n % 9}", subject=f"s{n % 3}" if n % 2 else None,
+                trigger=f"2025-01-{10 + n % 5}") for n in range(25)]
+    for _ in range(3000):
+        old = rng.sample(base, rng.randint(0, 12))
+        new = list(old)
+        for _ in range(rng.randint(0, 4)):
+            what = rng.random()
+            if what < 0.3 and new:
+                at = rng.randrange(len(new))
+                r = list(new[at])
+                r[6] = f"2026-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}"
+                new[at] = tuple(r)
+            elif what < 0.5 and new:
+                new.pop(rng.randrange(len(new)))
+            elif what < 0.7:
+                new.insert(rng.randint(0, len(new)), rng.choice(base))
+            elif len(new) > 1:
+                i, j = rng.sample(range(len(new)), 2)
+                new[i], new[j] = new[j], new[i]
+        assert changed_rows(old, new) == plain_changed_rows(old, new), (old, new)

@@ -214,6 +214,11 @@ def changed_rows(old: list[tuple], new: list[tuple]) -> int:
     """Deadline rows that differ: one per (rule, subject, trigger) added, removed or altered."""
     if old == new:
         return 0
+    # rows equal at the same position are taken out of both first: removing a row from both multisets
+    # leaves both differences as they were, and most of a changed case's rows are where they were
+    if len(old) == len(new):
+        pairs = [(was, now) for was, now in zip(old, new, strict=True) if was != now]
+        old, new = [was for was, _ in pairs], [now for _, now in pairs]
     gone, added = Counter(old), Counter(new)
     gone, added = gone - added, added - gone
 

@@ -279,7 +279,9 @@ def case_extent(db: Database) -> tuple[int, int]:
 def cases_written_since(db: Database, mark: int) -> set[int]:
     """Cases with an event after event `mark` (events are append-only and numbered upwards, so these
     are exactly the cases written since `mark` was read)."""
-    return {row[0] for row in db.all("SELECT DISTINCT case_id FROM events WHERE id > ?", (mark,))}
+    # not SELECT DISTINCT: SQLite answers that by scanning the whole (case_id, date) index (8 ms at
+    # 13,000 cases, run once per step of a recompute); this is a range of the primary key, ~nothing
+    return {row[0] for row in db.all("SELECT case_id FROM events WHERE id > ?", (mark,))}
 
 
 # --- import in chunks: the staging file and the marker ---------------------------------------------------
