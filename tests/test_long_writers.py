@@ -227,3 +227,33 @@ def test_an_import_into_an_empty_database_builds_two_deadline_indexes_once(cli, 
     with sqlite3.connect(private_db) as conn:
         assert conn.execute("SELECT value FROM meta WHERE name = 'import_batch'").fetchone() is None
     assert "no problems" in cli.ok("check")
+
+
+def test_a_staging_file_from_before_the_deadlines_column_is_still_read(tmp_path):
+    """An import stopped part-way by an earlier sendtrack (its staging file kept each chunk's deadline
+    rows inside `rows`) is finished by this one: the chunk reads back whole."""
+    import sqlite3
+    from datetime import date
+
+    from sendtrack.storage.bulk import Staging, pack
+
+    path = tmp_path / ".sendtrack.db.import-1-old.staging"
+    cases = [(1, "A-1", "Amelia Jones", "2015-03-15")]
+    events = [(1, 1, "request", "2025-01-06", "{}", None, "me", "2025-01-06 09:00:00")]
+    deadlines = [(1, "rule", "la", "kind", "source", date(2025, 1, 6), "2025-02-03")]
+    with sqlite3.connect(path) as raw:
+        raw.execute("CREATE TABLE chunks (n INTEGER PRIMARY KEY, lo INTEGER NOT NULL, hi INTEGER NOT NULL, "
+                    "cases INTEGER NOT NULL, rows BLOB NOT NULL)")
+        raw.execute("INSERT INTO chunks (lo, hi, cases, rows) VALUES (1, 1, 1, ?)",
+                    (pack((cases, events, deadlines)),))
+    old = Staging.open(path)
+    assert old is not None and not old.separate
+    assert old.rows(1) == (cases, events, deadlines)
+    old.close()
+    # and this version's: the deadline rows in their own column, packed apart (as a worker packs them)
+    new = Staging.create(tmp_path, "sendtrack.db")
+    new.add(cases, events, packed=pack(deadlines))
+    new.add([(2, *cases[0][1:])], [], [(2, *deadlines[0][1:])])
+    assert new.separate and new.rows(1) == (cases, events, deadlines)
+    assert new.rows(2) == ([(2, *cases[0][1:])], [], [(2, *deadlines[0][1:])])
+    new.remove()

@@ -522,14 +522,25 @@ class _Numbering:
 
 
 def _check_task(args):
-    """In a worker: replay each case's events through the rules, and compute its deadlines."""
+    """In a worker: replay each case's events through the rules, and compute its deadlines. Returns
+    (problems, the deadline rows packed for the staging file a chunk of PUBLISH_CASES cases at a time,
+    as `_stage` chunks the cases, how many rows): packed here, so the rows are pickled once, not once
+    to the parent and again into the staging file. With a problem, nothing is packed (nor staged)."""
     from sendtrack.app import batch as bulk
+    from sendtrack.storage.bulk import pack
 
-    today, batch = args
+    today, staged, batch = args
     rules = bulk.context()
     problems: list[tuple[int, int, str]] = []
     rows: list[tuple] = []
-    for case_id, ref, dob, received, looked_after, ap, setting, events in batch:
+    packed: list[bytes] = []
+    count = 0
+    for number, (case_id, ref, dob, received, looked_after, ap, setting, events) in enumerate(batch):
+        if number and number % PUBLISH_CASES == 0 and not problems:
+            if staged:  # a dry run stages nothing
+                packed.append(pack(rows))
+            count += len(rows)
+            rows = []
         case = Case(ref=ref, dob=dob, received=received, looked_after=looked_after,
                     alternative_provision=ap, setting=setting)
         replay = [(index, Event.make(event_id, kind, when, **details), voids)
@@ -545,7 +556,11 @@ def _check_task(args):
         void = any(e.kind == "request" and e.id in voided for _, e, _ in replay)
         rows.extend(bulk.compute_rows(case_id, Case(ref, dob, received, looked_after, ap, setting,
                                                      tuple(live), void)))
-    return problems, rows
+    if problems:
+        return problems, [], 0
+    if batch and staged:
+        packed.append(pack(rows))
+    return problems, packed, count + len(rows)
 
 
 def import_file(db: Database, path: Path, *, dry_run: bool, today: date, context: Context,
@@ -625,15 +640,16 @@ def import_file(db: Database, path: Path, *, dry_run: bool, today: date, context
                         good.append((next_case, case))
                         next_case += 1
                 payloads.append(good)
-                yield today, [(case_id, c.ref, values["dob"], _received(c), values["looked_after"],
-                               values["alternative_provision"], values["setting"],
-                               [(e[1], e[2], e[3], e[4], e[5]) for e in c.events])
-                              for case_id, c in good if (values := c.values) is not None]
+                yield today, staging is not None, [
+                    (case_id, c.ref, values["dob"], _received(c), values["looked_after"],
+                     values["alternative_provision"], values["setting"],
+                     [(e[1], e[2], e[3], e[4], e[5]) for e in c.events])
+                    for case_id, c in good if (values := c.values) is not None]
 
         top_event = (0, 0)  # (event id, case id): the case holding the highest event id
         low_event = None  # the lowest event id
         with bulk.pool(context) as imap, bulk.progress(None, "Checking the file") as bar:
-            for found, rows in imap(_check_task, tasks()):
+            for found, packed, count in imap(_check_task, tasks()):
                 good = payloads.popleft()
                 for case_id, index, reason in found:
                     case = good[case_id - good[0][0]][1]
@@ -657,8 +673,8 @@ def import_file(db: Database, path: Path, *, dry_run: bool, today: date, context
                     top_event = max(top_event, max((e[0], e[1]) for e in events))
                     lowest = min(e[0] for e in events)
                     low_event = lowest if low_event is None else min(low_event, lowest)
-                _stage(staging, cases, events, rows)
-                loaded.deadlines += len(rows)
+                _stage(staging, cases, events, packed)
+                loaded.deadlines += count
         if problems:
             raise ImportRefused(_in_file_order(problems), dry_run=dry_run)
         if staging is None:
@@ -687,18 +703,16 @@ def import_file(db: Database, path: Path, *, dry_run: bool, today: date, context
     return loaded
 
 
-def _stage(staging, cases: list[tuple], events: list[tuple], deadlines: list[tuple]) -> None:
-    """Stage rows of whole cases as chunks of at most PUBLISH_CASES: each is one step of the writing."""
+def _stage(staging, cases: list[tuple], events: list[tuple], deadlines: list[bytes]) -> None:
+    """Stage rows of whole cases as chunks of at most PUBLISH_CASES: each is one step of the writing.
+    `deadlines` are the chunks' deadline rows, packed by _check_task (one for each chunk)."""
+    assert len(deadlines) == -(-len(cases) // PUBLISH_CASES), "a packed chunk of deadlines for each"
     by_case_events: dict[int, list] = {}
     for row in events:
         by_case_events.setdefault(row[1], []).append(row)
-    by_case_deadlines: dict[int, list] = {}
-    for row in deadlines:
-        by_case_deadlines.setdefault(row[0], []).append(row)
-    for start in range(0, len(cases), PUBLISH_CASES):
+    for start, packed in zip(range(0, len(cases), PUBLISH_CASES), deadlines, strict=True):
         part = cases[start:start + PUBLISH_CASES]
-        staging.add(part, [e for c in part for e in by_case_events.get(c[0], ())],
-                    [d for c in part for d in by_case_deadlines.get(c[0], ())])
+        staging.add(part, [e for c in part for e in by_case_events.get(c[0], ())], packed=packed)
 
 
 #: Cases written into the database per step of an import (a step is well under 0.1 s of the lock).

@@ -316,6 +316,16 @@ class _Rows(pickle.Unpickler):
         raise pickle.UnpicklingError(f"{module}.{name} is not a row value")
 
 
+def pack(rows) -> bytes:
+    """Rows (plain values and dates) as a staging file keeps them: pickled, compressed."""
+    return zlib.compress(pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL), 1)
+
+
+def unpack(blob: bytes):
+    """What `pack` packed; nothing but rows of plain values and dates is unpickled (_Rows)."""
+    return _Rows(io.BytesIO(zlib.decompress(blob))).load()
+
+
 class Staging:
     """An import's checked rows, kept outside the database until they are written into it: a private
     SQLite file (0600, beside the database) holding a chunk of whole cases a row (their case, event
@@ -327,6 +337,8 @@ class Staging:
 
     def __init__(self, path: Path, raw: sqlite3.Connection) -> None:
         self.path, self.raw = path, raw
+        #: the deadline rows in a column of their own (packed by the workers), not in `rows`
+        self.separate = any(row[1] == "deadlines" for row in raw.execute("PRAGMA table_info(chunks)"))
 
     @classmethod
     def create(cls, directory: Path, name: str) -> Staging:
@@ -340,7 +352,7 @@ class Staging:
         raw.execute("PRAGMA journal_mode = OFF")
         raw.execute("PRAGMA synchronous = OFF")
         raw.execute("CREATE TABLE chunks (n INTEGER PRIMARY KEY, lo INTEGER NOT NULL, hi INTEGER NOT NULL, "
-                    "cases INTEGER NOT NULL, rows BLOB NOT NULL)")
+                    "cases INTEGER NOT NULL, rows BLOB NOT NULL, deadlines BLOB NOT NULL)")
         raw.execute("CREATE TABLE about (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
         raw.execute("CREATE TABLE refs (ref TEXT NOT NULL)")
         return cls(Path(where), raw)
@@ -357,13 +369,15 @@ class Staging:
             return None
         return cls(path, raw)
 
-    def add(self, cases: list[tuple], events: list[tuple], deadlines: list[tuple]) -> None:
-        """Rows of whole cases (cases in id order; events and deadlines start with the case id)."""
+    def add(self, cases: list[tuple], events: list[tuple], deadlines: list[tuple] = (),  # type: ignore[assignment]
+            *, packed: bytes | None = None) -> None:
+        """Rows of whole cases (cases in id order; events and deadlines start with the case id); the
+        deadline rows may come `pack`ed instead (by a worker process)."""
         if not cases:
             return
-        blob = zlib.compress(pickle.dumps((cases, events, deadlines), protocol=pickle.HIGHEST_PROTOCOL), 1)
-        self.raw.execute("INSERT INTO chunks (lo, hi, cases, rows) VALUES (?, ?, ?, ?)",
-                         (cases[0][0], cases[-1][0], len(cases), blob))
+        self.raw.execute("INSERT INTO chunks (lo, hi, cases, rows, deadlines) VALUES (?, ?, ?, ?, ?)",
+                         (cases[0][0], cases[-1][0], len(cases), pack((cases, events, [])),
+                          packed if packed is not None else pack(deadlines)))
         self.raw.executemany("INSERT INTO refs (ref) VALUES (?)", [(c[1],) for c in cases])
 
     def refs(self, size: int = 500) -> Iterator[list[str]]:
@@ -384,8 +398,12 @@ class Staging:
         return [tuple(r) for r in self.raw.execute("SELECT n, lo, hi, cases FROM chunks ORDER BY n")]
 
     def rows(self, n: int) -> tuple[list[tuple], list[tuple], list[tuple]]:
-        blob = self.raw.execute("SELECT rows FROM chunks WHERE n = ?", (n,)).fetchone()[0]
-        return _Rows(io.BytesIO(zlib.decompress(blob))).load()
+        if not self.separate:  # a file staged before the deadline rows had a column of their own
+            blob = self.raw.execute("SELECT rows FROM chunks WHERE n = ?", (n,)).fetchone()[0]
+            return unpack(blob)
+        blob, deadlines = self.raw.execute("SELECT rows, deadlines FROM chunks WHERE n = ?", (n,)).fetchone()
+        cases, events, _ = unpack(blob)
+        return cases, events, unpack(deadlines)
 
     def seal(self) -> None:
         """Make the staged rows durable before the database is written from them."""
