@@ -887,26 +887,20 @@ def _build_indexes_after(db: Database, about: dict, chunks: list) -> bool:
     resumed import builds them in its last step, and a marker cleared before the end (_end_marker)
     builds them then. Between the steps every query still answers the same, from the rows written so
     far (the reports' by scanning them: the table holds only this import's rows)."""
+    from sendtrack.storage.bulk import holds_deadlines
+
     return (db.dialect == "sqlite" and len(chunks) > 1 and about["deadlines"] <= REBUILD_MAX_DEADLINES
-            and db.one("SELECT 1 FROM deadlines LIMIT 1") is None)
+            and not holds_deadlines(db))
 
 
 def _end_marker(db: Database) -> None:
     """Inside a write transaction: clear the import marker, building first the deadline indexes the
-    import dropped (the marker names them); one of the same name already there is left as it is."""
-    from sendtrack.storage.bulk import clear_import_marker, import_marker, recreate_indexes
+    import dropped (the marker names them)."""
+    from sendtrack.storage.bulk import clear_import_marker, import_marker, recreate_missing_indexes
 
     marker = import_marker(db) or {}
-    present = {row[0] for row in db.all("SELECT name FROM sqlite_master WHERE type = 'index'")} \
-        if db.dialect == "sqlite" else set()
-    recreate_indexes(db, [sql for sql in marker.get("indexes") or () if _index_name(sql) not in present])
+    recreate_missing_indexes(db, marker.get("indexes") or [])
     clear_import_marker(db)
-
-
-def _index_name(sql: str) -> str:
-    """The name in `CREATE [UNIQUE] INDEX name ON ...` (as sqlite_master keeps it)."""
-    words = sql.split()
-    return words[words.index("INDEX") + 1].strip('"')
 
 
 def _committed(db: Database) -> int | None:

@@ -197,6 +197,26 @@ def recreate_indexes(db: Database, statements: list[str]) -> None:
         db.execute(sql)
 
 
+def recreate_missing_indexes(db: Database, statements: list[str]) -> None:
+    """SQLite: run those of `drop_indexes`' statements whose index is not there (one of the same name
+    that is, is left as it is)."""
+    if not statements or db.dialect != "sqlite":
+        return
+    present = {row[0] for row in db.all("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    recreate_indexes(db, [sql for sql in statements if _index_name(sql) not in present])
+
+
+def _index_name(sql: str) -> str:
+    """The name in `CREATE [UNIQUE] INDEX name ON ...` (as sqlite_master keeps it)."""
+    words = sql.split()
+    return words[words.index("INDEX") + 1].strip('"')
+
+
+def holds_deadlines(db: Database) -> bool:
+    """Whether the deadlines table holds any row."""
+    return db.one("SELECT 1 FROM deadlines LIMIT 1") is not None
+
+
 def case_ids(db: Database) -> list[int]:
     """Every case id, in order."""
     return [row[0] for row in db.all("SELECT id FROM cases ORDER BY id")]
