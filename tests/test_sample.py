@@ -118,3 +118,45 @@ def test_teams_and_ambitions_come_from_the_configuration(cli, private_db, tmp_pa
     assert {c.rsplit("-", 1)[0] for c in coordinators} == {"Sample Coordinator NA", "Sample Coordinator FD"}
     assert cli.json(["--config", str(config), "allocate", "--as-of", AS_OF, "--format", "json"]) == []
     assert "no problems" in cli.ok(["--config", str(config), "check"])
+
+
+def test_the_samples_deadline_rows_are_batchs():
+    """sample._deadline_rows (dates' text from a cache) gives batch.deadline_rows's rows exactly, every
+    optional date field included (each is set in some deadline of these 300 cases, but known_until,
+    which a sample never sets: set here by hand)."""
+    from sendtrack.calendar import england
+    from sendtrack.config import DEFAULT_CONFIG, load
+    from sendtrack.domain import Case, Event, Settings
+    from sendtrack.rules.engine import compute
+
+    today, calendar, settings = date.fromisoformat(AS_OF), england(), Settings()
+    staff = sample.staffing(4, 300, as_of=today, years=8, teams=load(str(DEFAULT_CONFIG)).teams)
+    set_fields: set[int] = set()
+    compared = 0
+    for number in range(300):
+        values, events = sample.generate(4, number, as_of=today, years=8, staff=staff)
+        voided = {voids for kind, _, _, voids, _, _ in events if kind == "void"}
+        live = tuple(Event(index, kind, when, pairs) for index, (kind, when, pairs, _, _, _) in enumerate(events)
+                     if kind != "void" and index not in voided)
+        case = Case(ref="T", dob=values["dob"], received=values["received"], looked_after=values["looked_after"],
+                    alternative_provision=values["alternative_provision"], setting=values["setting"], events=live)
+        items = compute(case, calendar, settings)
+        items += [replace(item, known_until=date(2031, 2, 28)) for item in items[:1]]
+        mine, theirs = sample._deadline_rows(number, items), batch.deadline_rows(number, items)
+        assert mine == theirs
+        set_fields |= {i for row in mine for i, value in enumerate(row) if value is not None}
+        compared += len(mine)
+    assert compared > 3000
+    assert set_fields == set(range(15))  # every column, the optional dates too
+
+
+def test_the_staffing_pass_is_the_same_however_it_is_split(monkeypatch):
+    """Coordinators are sized from counts summed over tasks: tasks of 7 cases or of all 500 agree."""
+    from sendtrack.config import DEFAULT_CONFIG, load
+
+    teams, today = load(str(DEFAULT_CONFIG)).teams, date.fromisoformat(AS_OF)
+    whole = sample.staffing(9, 500, as_of=today, years=6, teams=teams)
+    monkeypatch.setattr(sample, "STAFFING_CHUNK", 7)
+    parts = sample.staffing(9, 500, as_of=today, years=6, teams=teams)
+    assert parts == whole
+    assert sum(whole.coordinators.values()) > len(teams)  # some team needs more than one

@@ -11,15 +11,23 @@ from sendtrack.domain import Deadline
 from sendtrack.reports.base import ITEM_FIELDS, ITEM_SQL
 from sendtrack.storage import columns
 from sendtrack.storage.cases import CASE_COLUMNS, StoredCase, StoredEvent
-from sendtrack.storage.schema import AuditHeadTable, CaseTable, DeadlineTable, EventTable, PlacementTable
+from sendtrack.storage.schema import (
+    AuditHeadTable,
+    CaseTable,
+    CheckedTable,
+    DeadlineTable,
+    EventTable,
+    PlacementTable,
+)
 
 
 @pytest.mark.parametrize("table,declared", [(CaseTable, columns.CASES + columns.CASE_RETURNS),
                                             (EventTable, columns.EVENTS),
                                             (DeadlineTable, columns.DEADLINES),
                                             (AuditHeadTable, columns.AUDIT_HEADS),
-                                            (PlacementTable, columns.PLACEMENTS)],
-                         ids=["cases", "events", "deadlines", "audit_heads", "placements"])
+                                            (PlacementTable, columns.PLACEMENTS),
+                                            (CheckedTable, columns.CHECKED)],
+                         ids=["cases", "events", "deadlines", "audit_heads", "placements", "checked"])
 def test_schema_tables_have_exactly_the_declared_columns(table, declared):
     assert set(table.__table__.columns.keys()) == set(declared)
     assert len(declared) == len(set(declared))

@@ -131,3 +131,72 @@ def test_a_command_imports_its_own_module_and_nothing_heavy(database, line):
     assert heavy == [], f"{line}: imported {heavy}"
     own = {m.split(".")[2] for m in modules if m.startswith("sendtrack.cli.")} - {"app", "common"}
     assert own == ({LINES[line]} if LINES[line] else set()), f"{line}: imported the modules of {own}"
+
+
+# --- coercion without pydantic (cli/app.QuickCoercion) -------------------------------------------
+
+def every_command():
+    """Every command and group of the tree, built as it runs (sub-commands of groups included)."""
+    from sendtrack.cli.app import app, build
+
+    stack = [typer.main.get_group(app), *(build(name) for name in COMMANDS)]
+    while stack:
+        command = stack.pop()
+        yield command
+        stack.extend(getattr(command, "commands", {}).values() if command.name != "sendtrack" else ())
+
+
+def candidates(param) -> list:
+    """Values a user could give `param`: None, text of every shape, numbers in and out of range and in
+    odd spellings, its choices in their own and other cases, and bools."""
+    values: list = [None, "", "abc", " abc ", "Abc Déf", "\udcff", "2024", "0", "007", "-5", "+5", " 5",
+                    "1_000", "5.0", "99999999999999999999", "٣", "true", "no", "x.csv", True, False, 3]
+    info = param.type_descriptor.parameter_info
+    for bound in (info.min, info.max):
+        if bound is not None:
+            values += [str(bound), str(bound - 1), str(bound + 1), bound, bound - 1, bound + 1]
+    for choice in param.type_descriptor.choices or ():
+        spelt = getattr(choice, "value", choice)
+        values += [choice, spelt, str(spelt).upper(), str(spelt).title(), f" {spelt}"]
+    return values
+
+
+def outcome(coercion, value, param, ctx):
+    try:
+        got = coercion.coerce(value, param=param, ctx=ctx)
+    except Exception as exc:  # noqa: BLE001 - the refusal itself is what is compared
+        return ("refused", type(exc).__name__, str(exc))
+    return ("value", type(got), got)
+
+
+def test_quick_coercion_gives_what_typers_pydantic_adapters_give_on_every_parameter():
+    from typer._coercion import build_runtime_param
+    from typer.core import _TyperParameter
+
+    from sendtrack.cli.app import Context, QuickCoercion
+
+    compared = quick = 0
+    for command in every_command():
+        ctx = Context(command)
+        for param in command.get_params(ctx):
+            if not isinstance(param, _TyperParameter) or param.type_descriptor.file_annotation is not None:
+                continue  # a file parameter opens its file: typer's own coercion, not answered here
+            assert isinstance(param._runtime_param, QuickCoercion), (command.name, param.name)
+            for value in candidates(param):
+                mine = QuickCoercion(param.type_descriptor)
+                expected = outcome(build_runtime_param(param.type_descriptor), value, param, ctx)
+                assert outcome(mine, value, param, ctx) == expected, (command.name, param.name, value)
+                compared += 1
+                quick += mine._typer is None  # answered without pydantic
+    # every command's parameters were compared, and most values answered without an adapter
+    assert compared > 5000 and quick > compared // 3, (compared, quick)
+
+
+def test_typical_commands_never_import_pydantic(database):
+    for line in ("overdue --as-of 2025-06-30 --format csv", "kpi --as-of 2025-06-30 --year 2024 --format csv",
+                 "add-request --name Quick --dob 2014-02-02 --received 2025-01-06",
+                 "timeline S-1 --as-of 2025-06-30 --format json", "cases --team school-age",
+                 "digest --as-of 2025-06-30 --format text"):
+        code, modules = probe(["--db", database, *line.split()])
+        assert code == 0, line
+        assert "pydantic" not in modules, line  # ~60 ms of start-up

@@ -3,24 +3,32 @@
 Each check is a function `(Snapshot, Context, today) -> list[Problem]`, run in turn like beancount's
 validations; adding a check is adding one function to CHECKS. A problem names its case by reference,
 never by the child's name.
+
+The rules' checks of one case (`event_order`, `deadlines`: nearly all of check's time) are skipped for a
+case whose fingerprint matches the one recorded when a check last found it clean (the `checked` table):
+see `fingerprint` for what it covers and `_Sorter` for when it is used. Everything else (the audit
+chain, SQLite's integrity check, the cross-case checks) runs on every case every time.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 from operator import attrgetter
 
 from sendtrack import kinds
 from sendtrack.app.context import Context, mismatch
 from sendtrack.app.privacy import ERASED_RETURNS, erased_dob
-from sendtrack.domain import Case, Deadline
+from sendtrack.domain import Case, Deadline, Event
 from sendtrack.rules.checks import closure_window, order_final_without_plan, reassessment_within_six_months
 from sendtrack.rules.engine import compute, refusal
 from sendtrack.rules.paths import closure, transferred_out_on
-from sendtrack.storage import audit, meta
+from sendtrack.storage import audit, checked, meta
 from sendtrack.storage import cases as store
 from sendtrack.storage import privacy as stored_privacy
 from sendtrack.storage.bulk import import_marker
@@ -43,12 +51,46 @@ class Problem:
         return f"{self.ref}: {'note: ' if self.note else ''}{self.code}: {self.message}"
 
 
+#: An event as read: storage.audit.CHAIN_EVENTS's columns (case id first), a case's rows by date then id
+EventRow = tuple
+#: where an EventRow holds its event's id, kind, date, details (JSON text) and voided event
+_ID, _KIND, _DATE, _DETAILS, _VOIDS = 1, 2, 3, 4, 5
+
+
+@lru_cache(maxsize=1 << 16)
+def _details(text: str | None) -> tuple[tuple[str, str], ...]:
+    """An event's details JSON as Event.make keeps them (StoredEvent.to_event: None values left out,
+    the others as text, sorted by key); cached, as most details repeat ({"outcome": "assess"})."""
+    if not text or text == "{}":
+        return ()
+    return tuple(sorted((k, v if type(v) is str else str(v)) for k, v in json.loads(text).items()
+                        if v is not None))
+
+
+def _case(row: store.StoredCase, events: Sequence[EventRow]) -> Case:
+    """The domain case from its row and event rows: what storage.cases.to_case makes from StoredEvent
+    values (every event that is not a void and not voided, by date then id), without making them
+    (tests/test_check_skip.py compares the two)."""
+    voided = {e[_VOIDS] for e in events if e[_KIND] == "void" and e[_VOIDS] is not None}
+    made = tuple(Event(e[_ID], e[_KIND], _day(e[_DATE]), _details(e[_DETAILS]))
+                 for e in events if e[_KIND] != "void" and e[_ID] not in voided)
+    return Case(ref=row.ref, dob=row.dob, received=row.received, looked_after=row.looked_after,
+                alternative_provision=row.alternative_provision, setting=row.setting, events=made,
+                void=any(e[_KIND] == "request" and e[_ID] in voided for e in events))
+
+
+def _day(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
 @dataclass
 class Snapshot:
     """Every case with its events and stored deadlines, read in one transaction."""
 
     cases: list[store.StoredCase]
-    events: dict[int, list[store.StoredEvent]] = field(default_factory=dict)
+    #: each case's events as read (EventRow): StoredEvent values are made only for the cases that need
+    #: them (`events`)
+    rows: dict[int, list[EventRow]] = field(default_factory=dict)
     #: each case's stored deadline rows as comparison keys (`_key`'s form), not Deadline values: the
     #: comparison is all check does with them
     deadlines: dict[int, list[tuple[str, ...]]] = field(default_factory=dict)
@@ -61,45 +103,81 @@ class Snapshot:
     erased: list[tuple] = field(default_factory=list)
     #: (case id, rank, entry, leaving) of placements that leave before they start
     placements_out_of_order: list[tuple] = field(default_factory=list)
+    #: what the last checks recorded of the cases they found clean (storage/checked.py); None when the
+    #: database has no such table (not yet upgraded) or the check is --full
+    recorded: dict[int, tuple[str, bool, bool]] | None = None
     #: each case as the rules see it, built once from its row and events (see `case_of`)
     built: dict[int, Case] = field(default_factory=dict, repr=False)
+    #: the cases whose rules checks are skipped (unchanged since found clean): id -> (closed, allowed)
+    skipped: dict[int, tuple[bool, bool]] = field(default_factory=dict, repr=False)
+    #: the fingerprint of each case checked now (`_Sorter`), recorded when it is found clean
+    digests: dict[int, bytes] = field(default_factory=dict, repr=False)
+
+    def events(self, case_id: int) -> list[store.StoredEvent]:
+        """The case's events as StoredEvent values, by date then id."""
+        return [store.StoredEvent.from_row((r[1], r[0], *r[2:])) for r in self.rows.get(case_id, ())]
 
     def case_of(self, row: store.StoredCase) -> Case:
         found = self.built.get(row.id)
         if found is None:
-            self.built[row.id] = found = store.to_case(row, self.events.get(row.id, []))
+            self.built[row.id] = found = _case(row, self.rows.get(row.id, ()))
         return found
 
 
-def read(db: Database) -> Snapshot:
+def read(db: Database, *, full: bool = False, context: Context | None = None,
+         today: date | None = None) -> Snapshot:
     """Read everything as of one moment (a read transaction: writers carry on meanwhile), then check it
-    outside the database."""
+    outside the database. With `context` and `today`, each case's fingerprint is worked out as its
+    stored deadlines are read, and those of a case to skip are not kept (`_Sorter`)."""
     with db.read():
         problems = [Problem("-", code, message) for code, message in store.engine_problems(db)]
         cases = store.every_case(db)
-        events: dict[int, list[store.StoredEvent]] = defaultdict(list)
-        for event in store.every_event(db):
-            events[event.case_id].append(event)
-        deadlines: dict[int, list[tuple[str, ...]]] = defaultdict(list)
-        for case_id, key in store.deadline_keys(db, KEY_FIELDS):
-            deadlines[case_id].append(key)
+        every = checked.event_rows(db)
+        rows: dict[int, list[EventRow]] = defaultdict(list)
+        for row in every:
+            rows[row[0]].append(row)
         fingerprint = meta.stored_fingerprint(db)
         # the chains are recomputed from the rows as stored (the details' JSON text, not its parse)
-        breaks = audit.find_breaks(db)
+        breaks = audit.find_breaks(db, events=every)
+        del every
         missing = audit.missing_triggers(db)
         marker = import_marker(db)
         erased = stored_privacy.erased_cases(db, ERASED_RETURNS)
         placements = placements_out_of_order(db)
-    return Snapshot(cases, dict(events), dict(deadlines), problems, fingerprint, breaks, missing, marker,
-                    erased, placements_out_of_order=placements)
+        present = checked.present(db)
+        recorded = checked.recorded(db) if present and not full else None
+        snap = Snapshot(cases, dict(rows), {}, problems, fingerprint, breaks, missing, marker, erased,
+                        placements_out_of_order=placements, recorded=recorded)
+        del rows
+        # a database without the table (not yet upgraded) can neither skip nor record: no fingerprints
+        sort = _Sorter(snap, context, today) if present and context and today else None
+        current: int | None = None
+        keys: list[tuple[str, ...]] = []
+        for case_id, key in store.deadline_keys(db, KEY_FIELDS):
+            if case_id != current:
+                if current is not None:
+                    _keep(snap, sort, current, keys)
+                current, keys = case_id, []
+            keys.append(key)
+        if current is not None:
+            _keep(snap, sort, current, keys)
+    if sort is not None:
+        sort.rest()
+    return snap
+
+
+def _keep(snap: Snapshot, sort: _Sorter | None, case_id: int, keys: list[tuple[str, ...]]) -> None:
+    """A case's stored deadline keys, read: kept for the deadlines check, unless the case is skipped."""
+    if sort is None or not sort.skips(case_id, keys):
+        snap.deadlines[case_id] = keys
 
 
 def orphans(snap: Snapshot, context: Context, today: date) -> list[Problem]:
     """Events or deadlines of no case (foreign keys off, or rows written by hand)."""
     known = {c.id for c in snap.cases}
     out = []
-    for case_id in sorted(set(snap.events) - known):
-        out.append(Problem("-", "orphan-events", f"{len(snap.events[case_id])} events of missing case "
+    for case_id in sorted(set(snap.rows) - known):
+        out.append(Problem("-", "orphan-events", f"{len(snap.rows[case_id])} events of missing case "
                                                  f"id {case_id}"))
     for case_id in sorted(set(snap.deadlines) - known):
         out.append(Problem("-", "orphan-deadlines", f"{len(snap.deadlines[case_id])} deadlines of "
@@ -120,15 +198,15 @@ def requests(snap: Snapshot, context: Context, today: date) -> list[Problem]:
     """Every case starts with exactly one request event, dated the day the request was received."""
     out = []
     for case in snap.cases:
-        found = [e for e in snap.events.get(case.id, []) if e.kind == "request"]
+        found = [e for e in snap.rows.get(case.id, ()) if e[_KIND] == "request"]
         if not found:
             out.append(Problem(case.ref, "no-request", "the case has no request event"))
         elif len(found) > 1:
             out.append(Problem(case.ref, "several-requests",
-                               f"{len(found)} request events (ids {', '.join(str(e.id) for e in found)})"))
-        elif found[0].date != case.received:
+                               f"{len(found)} request events (ids {', '.join(str(e[_ID]) for e in found)})"))
+        elif (day := store.as_date(found[0][_DATE])) != case.received:
             out.append(Problem(case.ref, "request-date",
-                               f"request event {found[0].id} is dated {found[0].date} but the case was "
+                               f"request event {found[0][_ID]} is dated {day} but the case was "
                                f"received on {case.received}"))
     return out
 
@@ -137,21 +215,21 @@ def voids(snap: Snapshot, context: Context, today: date) -> list[Problem]:
     """A void points at an event of the same case that is neither a request nor a void, once."""
     out = []
     for case in snap.cases:
-        rows = snap.events.get(case.id, [])
-        by_id = {e.id: e for e in rows}
+        rows = snap.rows.get(case.id, ())
+        by_id = {e[_ID]: e for e in rows}
         targets: dict[int, int] = defaultdict(int)
         for event in rows:
-            if event.kind != "void":
+            if event[_KIND] != "void":
                 continue
-            target = by_id.get(event.voids) if event.voids is not None else None
+            target = by_id.get(event[_VOIDS]) if event[_VOIDS] is not None else None
             if target is None:
                 out.append(Problem(case.ref, "void-target",
-                                   f"void event {event.id} points at no event of this case"))
-            elif target.kind in kinds.UNVOIDABLE:
+                                   f"void event {event[_ID]} points at no event of this case"))
+            elif target[_KIND] in kinds.UNVOIDABLE:
                 out.append(Problem(case.ref, "void-target",
-                                   f"void event {event.id} voids a {target.kind} event ({target.id})"))
+                                   f"void event {event[_ID]} voids a {target[_KIND]} event ({target[_ID]})"))
             else:
-                targets[target.id] += 1
+                targets[target[_ID]] += 1
         out += [Problem(case.ref, "voided-twice", f"event {target} is voided {count} times")
                 for target, count in sorted(targets.items()) if count > 1]
     return out
@@ -162,7 +240,7 @@ def event_order(snap: Snapshot, context: Context, today: date) -> list[Problem]:
     an event the rules would refuse at its place is out of order (e.g. a final plan before any
     decision, a decision before the request, advice received that was never asked for). Voids and
     back-dated recording can leave such a sequence behind even though every single write was judged."""
-    return [p for row in snap.cases for p in event_order_of(snap, row, context, today)]
+    return [p for row in to_check(snap) for p in event_order_of(snap, row, context, today)]
 
 
 def event_order_of(snap: Snapshot, case_row: store.StoredCase, context: Context,
@@ -192,14 +270,35 @@ _KEY_OF = attrgetter(*KEY_FIELDS)
 
 def _key(item: Deadline) -> tuple:
     """A deadline as text in KEY_FIELDS order ("" for None, dates in ISO form), as
-    `storage.cases.deadline_keys` reads a stored row."""
+    `storage.cases.deadline_keys` reads a stored row. Spelt out field by field (a quarter of a million
+    a council): `_key_of_any` is the same, generically (tests/test_check_skip.py compares them)."""
+    d = item
+    rule, subject, owner, kind, source = d.rule, d.subject, d.owner, d.kind, d.source
+    trigger, due, act_by, completed, excepted = d.trigger, d.due, d.act_by, d.completed_on, d.excepted_from
+    limb, ended, known_from, known_until = d.exception_limb, d.ended_on, d.known_from, d.known_until
+    return ("" if rule is None else str(rule), "" if subject is None else str(subject),
+            "" if owner is None else str(owner), "" if kind is None else str(kind),
+            "" if source is None else str(source), "" if trigger is None else str(trigger),
+            "" if due is None else str(due), "" if act_by is None else str(act_by),
+            "" if completed is None else str(completed), "" if excepted is None else str(excepted),
+            "" if limb is None else str(limb), "" if ended is None else str(ended),
+            "" if known_from is None else str(known_from), "" if known_until is None else str(known_until))
+
+
+def _key_of_any(item: Deadline) -> tuple:
+    """`_key`, for any KEY_FIELDS."""
     return tuple(v if type(v) is str else "" if v is None else str(v) for v in _KEY_OF(item))
+
+
+assert KEY_FIELDS == ("rule", "subject", "owner", "kind", "source", "trigger", "due", "act_by",
+                      "completed_on", "excepted_from", "exception_limb", "ended_on", "known_from",
+                      "known_until"), "_key spells these out in this order"
 
 
 def deadlines(snap: Snapshot, context: Context, today: date) -> list[Problem]:
     """The materialised deadlines are exactly what the rules compute from the events today."""
     broken = {b.case_id for b in snap.breaks}  # recompute refuses those: the fix is the backup
-    return [p for row in snap.cases for p in deadlines_of(snap, row, context, today, broken)]
+    return [p for row in to_check(snap) for p in deadlines_of(snap, row, context, today, broken)]
 
 
 def deadlines_of(snap: Snapshot, case_row: store.StoredCase, context: Context, today: date,
@@ -246,17 +345,28 @@ def _closed(case: Case) -> bool:
     return closure(case) is not None or transferred_out_on(case) is not None
 
 
+def _open_facts(snap: Snapshot, case_row: store.StoredCase) -> tuple[bool, bool]:
+    """(closed, allowed): whether the case is closed, and whether it was added with --allow-duplicate
+    (its request's duplicate_allowed): what `open_requests` needs of a case, recorded with a clean
+    case's fingerprint so a skipped case is not built."""
+    known = snap.skipped.get(case_row.id)
+    if known is not None:
+        return known
+    case = snap.case_of(case_row)
+    request = case.first("request")
+    return _closed(case), request is not None and request.flag("duplicate_allowed")
+
+
 def open_requests(snap: Snapshot, context: Context, today: date) -> list[Problem]:
     """A second open request (or plan) for the same child: same name (as add-request compares them:
     kinds.fold, so case, spacing, accents and zero-width joiners aside) and date of birth, neither
     closed. Printed by reference only: the child's name stays out of the output."""
     groups: dict[tuple[str, date], list[tuple[str, bool]]] = defaultdict(list)
     for case_row in snap.cases:
-        case = snap.case_of(case_row)
-        # erased: no longer says who the child is
-        if case_row.name != ERASED_NAME and not _closed(case):
-            request = case.first("request")
-            allowed = request is not None and request.flag("duplicate_allowed")
+        if case_row.name == ERASED_NAME:  # erased: no longer says who the child is
+            continue
+        closed, allowed = _open_facts(snap, case_row)
+        if not closed:
             groups[(kinds.fold(case_row.name), case_row.dob)].append((case_row.ref, allowed))
     out = []
     for cases in groups.values():
@@ -298,10 +408,10 @@ def closure_calendar(snap: Snapshot, context: Context, today: date) -> list[Prob
     reach = last.reopens - timedelta(days=7)
     found = 0
     for case_row in snap.cases:
-        events = snap.events.get(case_row.id, [])
-        if not any(e.kind == "advice-requested" and e.date > reach for e in events):
+        rows = snap.rows.get(case_row.id, ())
+        if not any(e[_KIND] == "advice-requested" and str(e[_DATE])[:10] > reach.isoformat() for e in rows):
             continue
-        case = store.to_case(case_row, events).as_of(today)
+        case = store.to_case(case_row, snap.events(case_row.id)).as_of(today)
         items = compute(case, context.calendar, context.settings)
         found += sum(c.code == "closure-calendar-ends" for c in closure_window(case, items, context.settings))
     if not found:
@@ -319,10 +429,10 @@ def journey_notes(snap: Snapshot, context: Context, today: date) -> list[Problem
     open after `transferred-out` (an LA deadline outstanding)."""
     out = []
     for case_row in snap.cases:
-        events = snap.events.get(case_row.id, [])
-        if not any(e.kind in {"reassessment-request", "transferred-out", "order-complied"} for e in events):
+        rows = snap.rows.get(case_row.id, ())
+        if not any(e[_KIND] in {"reassessment-request", "transferred-out", "order-complied"} for e in rows):
             continue
-        case = store.to_case(case_row, events).as_of(today)
+        case = store.to_case(case_row, snap.events(case_row.id)).as_of(today)
         items = compute(case, context.calendar, context.settings)
         out += [Problem(case.ref, found.code, found.message, note=True)
                 for check in (reassessment_within_six_months, order_final_without_plan)
@@ -380,7 +490,8 @@ def placement_dates(snap: Snapshot, context: Context, today: date) -> list[Probl
 
 Check = Callable[[Snapshot, Context, date], list[Problem]]
 #: The checks, in the order they are described; `event_order` and `deadlines` (the rules' work, nearly
-#: all of check's time) run a case at a time in worker processes (see PER_CASE and `_per_case`).
+#: all of check's time) run a case at a time, only for the cases `to_check` names, in worker processes
+#: when there are many (see PER_CASE and `_per_case`).
 CHECKS: tuple[Check, ...] = (configuration, orphans, unique_refs, requests, voids, event_order, deadlines,
                              open_requests, audit_chain, erasures, unfinished_import, closure_calendar,
                              journey_notes, placement_dates)
@@ -390,18 +501,162 @@ PER_CASE: dict[Check, Callable[..., list[Problem]]] = {event_order: event_order_
 PARALLEL_FROM = 2000
 MAX_WORKERS = 2
 
-#: what forked workers read (set before the fork, inherited: nothing is pickled on the way in)
-_shared: tuple[Snapshot, Context, date, set[int]] | None = None
+
+# --- skipping the cases unchanged since a check found them clean ------------------------------------------
+
+#: changes when what a fingerprint covers changes (the code's fingerprint changes with it anyway)
+_SCHEME = b"check-fingerprint-1"
 
 
-def _chunk(bounds: tuple[int, int]) -> list[Problem]:
-    assert _shared is not None
-    snap, context, today, broken = _shared
-    out: list[Problem] = []
-    for row in snap.cases[bounds[0]:bounds[1]]:
-        out += event_order_of(snap, row, context, today)
-        out += deadlines_of(snap, row, context, today, broken)
+def fingerprint(case_row: store.StoredCase, events: Sequence[EventRow], keys: Sequence[tuple[str, ...]],
+                inputs: str) -> bytes:
+    """sha256 of everything the rules checks of one case (`event_order_of`, `deadlines_of`) and
+    `_open_facts` read: the case's own values as the rules see them (and its name), every event row of
+    the case as stored (ids, kinds, dates, details' text, voids, who and when, chain hashes), its stored
+    deadline rows (`keys`), and `inputs` (batch.inputs_fingerprint: the configuration, the bank holidays and
+    the code). The one other thing they read, today, is handled by `_Sorter`."""
+    digest = hashlib.sha256(_SCHEME)
+    # the name too, which the rules do not read: without it an erased case's old fingerprint, left until
+    # the next check replaces it, would give its date of birth away to a search of ~7,000 days
+    digest.update(repr((inputs, case_row.ref, case_row.name, case_row.dob, case_row.received,
+                        case_row.looked_after, case_row.alternative_provision, case_row.setting)).encode())
+    digest.update(repr(events).encode())
+    # the keys are text: joined with separators (4x quicker than repr), unless a value holds one
+    joined = "\x1e".join(map("\x1f".join, keys))
+    fields, rows = joined.count("\x1f"), joined.count("\x1e")
+    if fields == len(keys) * (len(KEY_FIELDS) - 1) and rows == max(len(keys) - 1, 0):
+        digest.update(b"j" + joined.encode())
+    else:
+        digest.update(b"r" + repr(keys).encode())
+    return digest.digest()
+
+
+def _bound(digest: bytes, closed: bool, allowed: bool) -> str:
+    """What is recorded: the fingerprint with the case's `_open_facts` bound into it, so a recorded
+    closed/allowed that was edited no longer matches (and the case is checked again)."""
+    return hashlib.sha256(digest + bytes((closed, allowed))).hexdigest()[:32]
+
+
+def _whole(snap: Snapshot) -> bool:
+    """Whether a case's fingerprint may be trusted at all: not when SQLite's integrity or foreign-key
+    check failed, or the events' append-only triggers are gone (then every case is checked in full)."""
+    return not snap.database and not snap.missing_triggers
+
+
+class _Sorter:
+    """Sorts the cases, as their deadline rows are read, into those whose rules checks are skipped
+    (`snap.skipped`, with their recorded closed/allowed) and those to check, keeping the fingerprint of
+    each case to check (`snap.digests`) for recording when it is found clean.
+
+    A case is skipped when its fingerprint, with the recorded closed/allowed bound in, is the one
+    recorded when a check last found it clean, its chain of event hashes is unbroken now, and no event
+    of it is dated after today: the rules' checks read today only to refuse an event dated after it
+    (rules/guards.py, `future`), so a case clean on the day it was recorded is clean on any later day
+    while its fingerprint holds (tests/test_check_skip.py holds the rules to that). Nothing is skipped
+    or recorded when `_whole` says the database itself is damaged."""
+
+    def __init__(self, snap: Snapshot, context: Context, today: date) -> None:
+        from sendtrack.app.batch import inputs_fingerprint
+
+        self.snap = snap
+        self.on = _whole(snap)
+        self.inputs = inputs_fingerprint(context)
+        self.broken = {b.case_id for b in snap.breaks}
+        self.latest = today.isoformat()
+        self.by_id = {row.id: row for row in snap.cases}
+        self.recorded = snap.recorded or {}
+        self.seen: set[int] = set()
+
+    def skips(self, case_id: int, keys: Sequence[tuple[str, ...]]) -> bool:
+        row = self.by_id.get(case_id)
+        if not self.on or row is None or case_id in self.broken:
+            return False
+        self.seen.add(case_id)
+        events = self.snap.rows.get(case_id, ())
+        self.snap.digests[case_id] = digest = fingerprint(row, events, keys, self.inputs)
+        found = self.recorded.get(case_id)
+        if found is None:
+            return False
+        value, closed, allowed = found
+        if _bound(digest, closed, allowed) != value or not _up_to(events, self.latest):
+            return False
+        del self.snap.digests[case_id]
+        self.snap.skipped[case_id] = (closed, allowed)
+        return True
+
+    def rest(self) -> None:
+        """The cases with no stored deadline rows."""
+        for case_id in self.by_id.keys() - self.seen:
+            self.skips(case_id, [])
+
+
+def _up_to(events: Iterable[EventRow], latest: str) -> bool:
+    """Whether no event is dated after `latest` (ISO)."""
+    return all(str(e[_DATE])[:10] <= latest for e in events)
+
+
+def to_check(snap: Snapshot) -> list[store.StoredCase]:
+    """The cases whose rules checks run: all but the skipped."""
+    if not snap.skipped:
+        return snap.cases
+    return [row for row in snap.cases if row.id not in snap.skipped]
+
+
+def _to_record(snap: Snapshot, failed: set[int], today: date) -> list[tuple[int, str, bool, bool]]:
+    """(case id, bound fingerprint, closed, allowed) of each case checked now and found clean by the
+    rules checks (no event-order or deadlines problem, no event after today), where that differs from
+    what is recorded."""
+    latest = today.isoformat()
+    recorded = snap.recorded or {}
+    out = []
+    for row in snap.cases:
+        digest = snap.digests.get(row.id)
+        if digest is None or row.id in failed or not _up_to(snap.rows.get(row.id, ()), latest):
+            continue
+        closed, allowed = _open_facts(snap, row)
+        value = _bound(digest, closed, allowed)
+        if recorded.get(row.id) != (value, closed, allowed):
+            out.append((row.id, value, closed, allowed))
     return out
+
+
+def _record(db: Database, rows: list[tuple[int, str, bool, bool]]) -> bool:
+    """Record what this check found clean, for the next one; False when it cannot be written (a
+    read-only database or user, the lock not to be had, a full disk): what check reports does not
+    depend on it, so that is no failure."""
+    if not rows or db.read_only:
+        return False
+    from sendtrack.errors import SendtrackError
+
+    try:
+        with db.write():
+            checked.record(db, rows)
+    except SendtrackError:  # read-only, busy past the timeout, disk full: refused in words by db.write
+        return False
+    except Exception as exc:  # psycopg: a read-only role or transaction
+        if type(exc).__name__ not in {"InsufficientPrivilege", "ReadOnlySqlTransaction", "OperationalError",
+                                      "DatabaseError"}:
+            raise
+        return False
+    return True
+
+
+# --- worker processes -------------------------------------------------------------------------------------
+
+#: what forked workers read (set before the fork, inherited: nothing is pickled on the way in)
+_shared: tuple[Snapshot, list[store.StoredCase], Context, date, set[int]] | None = None
+
+
+def _one(snap: Snapshot, row: store.StoredCase, context: Context, today: date,
+         broken: set[int]) -> list[Problem]:
+    return event_order_of(snap, row, context, today) + deadlines_of(snap, row, context, today, broken)
+
+
+def _chunk(bounds: tuple[int, int]) -> list[tuple[int, list[Problem]]]:
+    assert _shared is not None
+    snap, rows, context, today, broken = _shared
+    return [(row.id, found) for row in rows[bounds[0]:bounds[1]]
+            if (found := _one(snap, row, context, today, broken))]
 
 
 def workers() -> int:
@@ -418,46 +673,72 @@ def workers() -> int:
     return min(MAX_WORKERS, os.cpu_count() or 1)
 
 
-def _per_case(snap: Snapshot, context: Context, today: date) -> list[Problem]:
-    """`event_order` and `deadlines` over every case: in forked worker processes, a slice of cases
-    each, when there are enough cases and more than one core; else here."""
+def _per_case(snap: Snapshot, context: Context, today: date) -> dict[int, list[Problem]]:
+    """`event_order` and `deadlines` over the cases to check, by case id (only the cases with
+    problems): in forked worker processes, a slice of cases each, when there are enough cases and more
+    than one core; else here."""
     global _shared
-    count = workers() if len(snap.cases) >= PARALLEL_FROM else 0
+    rows = to_check(snap)
+    broken = {b.case_id for b in snap.breaks}
+    count = workers() if len(rows) >= PARALLEL_FROM else 0
     if count < 1:
-        return event_order(snap, context, today) + deadlines(snap, context, today)
+        return {row.id: found for row in rows if (found := _one(snap, row, context, today, broken))}
     import multiprocessing
 
-    size = max(200, len(snap.cases) // (count * 8))  # a few slices per worker, so both finish together
-    slices = [(lo, lo + size) for lo in range(0, len(snap.cases), size)]
-    _shared = (snap, context, today, {b.case_id for b in snap.breaks})
+    size = max(200, len(rows) // (count * 8))  # a few slices per worker, so both finish together
+    slices = [(lo, lo + size) for lo in range(0, len(rows), size)]
+    _shared = (snap, rows, context, today, broken)
     try:
         with multiprocessing.get_context("fork").Pool(count) as processes:
-            return [p for found in processes.imap(_chunk, slices) for p in found]
+            return {case_id: found for part in processes.imap(_chunk, slices) for case_id, found in part}
     finally:
         _shared = None
 
 
-def check(db: Database, *, context: Context, today: date) -> list[Problem]:
-    """Every problem in the database, the database's own first, then by case reference."""
+@dataclass
+class Outcome:
+    """What a check found, and how much of the rules' work it did."""
+
+    problems: list[Problem]
+    cases: int = 0
+    skipped: int = 0  # cases whose rules checks were skipped (unchanged since found clean)
+    recorded: int = 0  # cases recorded clean by this check (0 when it could not write)
+
+
+def run(db: Database, *, context: Context, today: date, full: bool = False) -> Outcome:
+    """Every problem in the database, the database's own first, then by case reference; the cases
+    found clean are recorded (when the database can be written) so the next check can skip them.
+    `full`: skip nothing (and record every clean case again)."""
     from sendtrack.output.progress import progress
 
     with progress(len(CHECKS) - len(PER_CASE) + 2, "Reading the database") as bar:
         try:
-            snap = read(db)
+            snap = read(db, full=full, context=context, today=today)
         except Exception as exc:  # sqlite3/psycopg DatabaseError: a damaged file is the finding, not a crash
             if type(exc).__name__ not in {"DatabaseError", "OperationalError", "IntegrityError", "DataError"}:
                 raise
-            return [Problem("-", "integrity", f"the database cannot be read ({exc}); restore the last "
-                                              "backup (README: Backup and restore)")]
+            return Outcome([Problem("-", "integrity", f"the database cannot be read ({exc}); restore the "
+                                                      "last backup (README: Backup and restore)")])
         bar.advance()
         found: list[Problem] = []
-        for run in CHECKS:
-            if run in PER_CASE:
+        for check_ in CHECKS:
+            if check_ in PER_CASE:
                 continue
-            bar.describe(f"Checking {run.__name__.replace('_', ' ')}")
-            found += run(snap, context, today)
+            bar.describe(f"Checking {check_.__name__.replace('_', ' ')}")
+            found += check_(snap, context, today)
             bar.advance()
         bar.describe("Checking events and deadlines case by case")
-        found += _per_case(snap, context, today)
+        per_case = _per_case(snap, context, today)
+        found += [p for problems in per_case.values() for p in problems]
         bar.advance()
-    return snap.database + sorted(found, key=lambda p: (p.ref, p.code))
+    written = 0
+    if snap.digests:
+        rows = _to_record(snap, set(per_case), today)
+        written = len(rows) if _record(db, rows) else 0
+    return Outcome(snap.database + sorted(found, key=lambda p: (p.ref, p.code)), len(snap.cases),
+                   len(snap.skipped), written)
+
+
+def check(db: Database, *, context: Context, today: date, full: bool = False) -> list[Problem]:
+    """Every problem in the database, the database's own first, then by case reference (`run`)."""
+    return run(db, context=context, today=today, full=full).problems

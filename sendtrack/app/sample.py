@@ -33,7 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import lru_cache
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from sendtrack import kinds
 from sendtrack.config import Team
@@ -44,12 +44,26 @@ from sendtrack.rules.transfers import default_transfer_deadlines
 if TYPE_CHECKING:
     from sendtrack.app.context import Context
 
-SOURCES = (("parent", 45), ("school", 35), ("health", 8), ("social-care", 5), ("young-person", 2),
-           ("other", 5))
+
+class Weights(tuple):
+    """(value, weight) pairs with their total, summed once (as `_weighted` summed it on every draw)."""
+
+    total: float
+
+    def __new__(cls, pairs):
+        self = super().__new__(cls, pairs)
+        self.total = sum(weight for _, weight in self)
+        return self
+
+
+SOURCES = Weights((("parent", 45), ("school", 35), ("health", 8), ("social-care", 5), ("young-person", 2),
+                   ("other", 5)))
 #: Age at request in years, weighted (most requests are for primary-age children).
-AGES = ((1, 4), (2, 8), (3, 9), (4, 9), (5, 9), (6, 8), (7, 8), (8, 7), (9, 6), (10, 6), (11, 6), (12, 5),
-        (13, 5), (14, 4), (15, 3), (16, 2), (17, 1), (18, 1))
+AGES = Weights(((1, 4), (2, 8), (3, 9), (4, 9), (5, 9), (6, 8), (7, 8), (8, 7), (9, 6), (10, 6), (11, 6),
+                (12, 5), (13, 5), (14, 4), (15, 3), (16, 2), (17, 1), (18, 1)))
 SETTINGS = 400  # "Sample School 001" ... invented settings
+#: The exception limbs a sampled exception is recorded under, weighted (spec 8.4).
+LIMBS = Weights((("c", 70), ("d", 20), ("a", 10)))
 ADVICE = ("education", "health", "psychology", "social-care")
 DAY = timedelta(days=1)
 
@@ -108,13 +122,9 @@ def case_rng(seed: int, number: int) -> random.Random:
     return _Random((seed << 32) | number)
 
 
-T = TypeVar("T")
-
-
-def _weighted(rng: random.Random, table: Sequence[tuple[T, float]]) -> T:
+def _weighted(rng: random.Random, table: Weights) -> Any:
     """A value of `table`'s (value, weight) pairs, drawn in proportion to its weight."""
-    total = sum(weight for _, weight in table)
-    pick = rng.random() * total
+    pick = rng.random() * table.total
     for value, weight in table:
         pick -= weight
         if pick < 0:
@@ -190,15 +200,32 @@ class Staffing:
         return f"Sample Coordinator {self.codes[team]}-{rng.randrange(self.coordinators[team]) + 1:02d}"
 
 
-def staffing(seed: int, count: int, *, as_of: date, years: int, teams: Sequence[Team]) -> Staffing:
-    """First pass: the plans each team holds, to size the coordinator numbers before any row is made."""
+def staffing(seed: int, count: int, *, as_of: date, years: int, teams: Sequence[Team],
+             imap=map) -> Staffing:
+    """First pass: the plans each team holds, to size the coordinator numbers before any row is made.
+
+    `imap` (batch.pool's) spreads the pass over worker processes, `STAFFING_CHUNK` cases a task."""
     staff = Staffing.of(teams)
     held: Counter = Counter()
-    for number in range(count):
+    for part in imap(_held, [(seed, start, min(start + STAFFING_CHUNK, count), as_of, years, staff)
+                             for start in range(0, count, STAFFING_CHUNK)]):
+        held.update(part)
+    return staff.sized(held)
+
+
+#: Cases a task of the staffing pass draws (its answer is a few counts, so tasks can be big).
+STAFFING_CHUNK = 2500
+
+
+def _held(args) -> Counter:
+    """The plans each configured team holds among cases [start, stop) (the staffing pass's task)."""
+    seed, start, stop, as_of, years, staff = args
+    held: Counter = Counter()
+    for number in range(start, stop):
         p = profile(case_rng(seed, number), as_of, years)
         if p.path == "plan":
             held[staff.team(p, as_of)] += 1
-    return staff.sized(held)
+    return held
 
 
 @lru_cache(maxsize=65536)
@@ -221,10 +248,17 @@ class _Events:
         Positional-only parameters leave every keyword to the details, "from" and "with" included."""
         if when > self.limit:
             return None
-        pairs = tuple(sorted((k, v.isoformat() if isinstance(v, date) else v)
-                             for k, v in details.items() if v is not None)) if details else ()
-        self.items.append((when, len(self.items), kind, pairs, voids))
-        return len(self.items) - 1
+        if not details:
+            pairs: tuple = ()
+        elif len(details) == 1:  # most events with details have one: no sort, no generator
+            ((key, value),) = details.items()
+            pairs = () if value is None else ((key, value.isoformat() if isinstance(value, date) else value),)
+        else:
+            pairs = tuple(sorted((k, v.isoformat() if isinstance(v, date) else v)
+                                 for k, v in details.items() if v is not None))
+        handle = len(self.items)
+        self.items.append((when, handle, kind, pairs, voids))
+        return handle
 
 
 def generate(seed: int, number: int, *, as_of: date, years: int, staff: Staffing):
@@ -291,7 +325,7 @@ def generate(seed: int, number: int, *, as_of: date, years: int, staff: Staffing
     if p.excepted and room >= 1:
         # a circumstance while the 16- and 20-week deadlines are still open (spec 8.4)
         start = decision + timedelta(days=rng.randint(1, room))
-        limb = _weighted(rng, (("c", 70), ("d", 20), ("a", 10)))
+        limb = _weighted(rng, LIMBS)
         end = start + timedelta(days=rng.randint(28, 70)) if limb == "d" else None
         reason = {"c": "serious illness in the family", "d": "family abroad for an extended period",
                   "a": "school closed for the summer when advice was requested"}[limb]
@@ -395,7 +429,7 @@ def _finish(ev: _Events, p: Profile, team: str, intake: str, coordinator: str, s
         if late:
             late = min(late, (limit - when).days)
         day = (when + timedelta(days=late)) if late else when
-        events.append((kind, when, pairs, voids, by, f"{day.isoformat()} {_CLOCKS[int(random_() * 600)]}"))
+        events.append((kind, when, pairs, voids, by, f"{_ISO[day]} {_CLOCKS[int(random_() * 600)]}"))
     case = {"dob": p.dob, "received": p.received, "source": source, "team": team,
             "coordinator": front_door if team == intake else coordinator,
             "looked_after": p.looked_after, "alternative_provision": p.alternative_provision,
@@ -447,13 +481,13 @@ def child_name(case_id: int) -> str:
 # sample is the same with or without them -----------------------------------------------------------------
 
 #: England's EHC plans by primary need (DfE, EHC plans 2024, rounded)
-NEEDS = (("ASD", 33), ("SEMH", 19), ("SLCN", 18), ("MLD", 8), ("SLD", 5), ("SPLD", 4), ("PD", 3),
-         ("PMLD", 2), ("HI", 2), ("OTH", 2), ("DS", 1), ("VI", 1), ("MSI", 0.3))
+NEEDS = Weights((("ASD", 33), ("SEMH", 19), ("SLCN", 18), ("MLD", 8), ("SLD", 5), ("SPLD", 4), ("PD", 3),
+                 ("PMLD", 2), ("HI", 2), ("OTH", 2), ("DS", 1), ("VI", 1), ("MSI", 0.3)))
 #: a shire county's school population by ethnicity (CBDS main codes, rounded)
-ETHNICITIES = (("WBRI", 70), ("WOTH", 6), ("MWBC", 2), ("MWBA", 1), ("MWAS", 2), ("MOTH", 2), ("AIND", 3),
-               ("APKN", 2), ("ABAN", 1), ("AOTH", 2), ("BAFR", 3), ("BCRB", 1), ("BOTH", 0.5),
-               ("CHNE", 0.5), ("WIRI", 0.5), ("WIRT", 0.2), ("WROM", 0.3), ("OOTH", 1), ("REFU", 1),
-               ("NOBT", 1))
+ETHNICITIES = Weights((("WBRI", 70), ("WOTH", 6), ("MWBC", 2), ("MWBA", 1), ("MWAS", 2), ("MOTH", 2),
+                       ("AIND", 3), ("APKN", 2), ("ABAN", 1), ("AOTH", 2), ("BAFR", 3), ("BCRB", 1),
+                       ("BOTH", 0.5), ("CHNE", 0.5), ("WIRI", 0.5), ("WIRT", 0.2), ("WROM", 0.3), ("OOTH", 1),
+                       ("REFU", 1), ("NOBT", 1)))
 SAMPLE_LA = "919"  # Hertfordshire's DfE code, for UPNs of a plausible form
 POSTCODE_AREAS = ("AL", "SG", "WD", "HP", "EN", "CM")
 
@@ -525,40 +559,67 @@ def sample_returns(seed: int, number: int, dob: date, as_of: date) -> dict:
     return values
 
 
+class _IsoDays(dict):
+    """date -> its ISO text, made once per day: a sample writes ~100 dates a case (its deadline rows
+    and events) from a few thousand distinct days, and a lookup costs a third of `isoformat`."""
+
+    def __missing__(self, day: date) -> str:
+        if len(self) >= 1 << 16:  # bounded, whatever the span of years asked for
+            self.clear()
+        text = self[day] = day.isoformat()
+        return text
+
+
+_ISO = _IsoDays()
+
+
+def _deadline_rows(case_id: int, items) -> list[tuple]:
+    """batch.deadline_rows with the dates' text from _ISO (the same rows; tests compare them)."""
+    iso = _ISO
+    return [(case_id, d.rule, d.owner, d.kind, d.source, iso[d.trigger], iso[d.due], iso[d.act_by], d.subject,
+             d.completed_on and iso[d.completed_on], d.excepted_from and iso[d.excepted_from],
+             d.exception_limb, d.ended_on and iso[d.ended_on], d.known_from and iso[d.known_from],
+             d.known_until and iso[d.known_until])
+            for d in items]
+
+
 def _task(args) -> tuple[list, list, list[int], list, list]:
     """One chunk of cases, made and computed in a worker: case rows, event rows without ids (the parent
     numbers them), the positions of void events, deadline rows, and the cases' return values."""
     from sendtrack.app import batch as bulk
     from sendtrack.domain import Case, Event
+    from sendtrack.rules.engine import compute
 
     seed, start, stop, as_of, years, staff, first_case = args
+    rules = bulk.context()
+    calendar, settings = rules.calendar, rules.settings
+    iso = _ISO
     event_rows: list[tuple] = []
     case_rows, void_at, deadline_rows, return_rows = [], [], [], []
     for number in range(start, stop):
         case_id = first_case + number
         values, events = generate(seed, number, as_of=as_of, years=years, staff=staff)
-        return_rows.append((case_id, sample_returns(seed, number, values["dob"], as_of)))
+        dob, received = values["dob"], values["received"]
+        return_rows.append((case_id, sample_returns(seed, number, dob, as_of)))
         ref = ref_for(case_id)
-        case_rows.append((case_id, ref, child_name(case_id), values["dob"].isoformat(),
-                          values["received"].isoformat(), values["source"], values["team"],
-                          values["coordinator"], values["looked_after"], values["alternative_provision"],
-                          values["setting"], values["created_at"]))
+        case_rows.append((case_id, ref, child_name(case_id), iso[dob], iso[received], values["source"],
+                          values["team"], values["coordinator"], values["looked_after"],
+                          values["alternative_provision"], values["setting"], values["created_at"]))
         base = len(event_rows)
         voided = {v for kind, _, _, v, _, _ in events if kind == "void"}
         live = []
         for index, (kind, when, pairs, voids, by, at) in enumerate(events):
             if kind == "void":
                 void_at.append(len(event_rows))
-                event_rows.append((case_id, kind, when.isoformat(), pairs, base + voids, by, at))
+                event_rows.append((case_id, kind, iso[when], pairs, base + voids, by, at))
                 continue
-            event_rows.append((case_id, kind, when.isoformat(), details_json(pairs), None, by, at))
+            event_rows.append((case_id, kind, iso[when], _details(pairs) if pairs else "{}", None, by, at))
             if index not in voided:
                 live.append(Event(base + index, kind, when, pairs))
-        case = Case(ref=ref, dob=values["dob"], received=values["received"],
-                    looked_after=values["looked_after"],
+        case = Case(ref=ref, dob=dob, received=received, looked_after=values["looked_after"],
                     alternative_provision=values["alternative_provision"],
                     setting=values["setting"], events=tuple(live))
-        deadline_rows.extend(bulk.compute_rows(case_id, case))
+        deadline_rows += _deadline_rows(case_id, compute(case, calendar, settings))
     return case_rows, event_rows, void_at, deadline_rows, return_rows
 
 
@@ -571,30 +632,33 @@ def write_sample(db, *, cases: int, seed: int, years: int, as_of: date, context:
     from sendtrack.errors import RefusedError
     from sendtrack.storage.bulk import insert_rows, loading, next_ids, ref_in_range, reset_sequences
 
-    staff = staffing(seed, cases, as_of=as_of, years=years, teams=context.config.teams)
     written_events = written_deadlines = 0
-    with materialising(db, context):
-        first_case, next_event = next_ids(db)
-        first_ref, last_ref = ref_for(first_case), ref_for(first_case + cases - 1)
-        clash = ref_in_range(db, first_ref, last_ref)
-        if clash:
-            raise RefusedError(f"case {clash!r} already exists: sample into another database")
-        tasks = [(seed, start, min(start + bulk.CHUNK, cases), as_of, years, staff, first_case)
-                 for start in range(0, cases, bulk.CHUNK)]
-        expected = {"cases": cases, "events": cases * 10, "deadlines": cases * 10}
-        with loading(db, expected), bulk.pool(context) as imap, \
-                bulk.progress(cases, "Sampling") as bar:
-            for case_rows, event_rows, void_at, deadline_rows, return_rows in imap(_task, tasks):
-                rows = [(next_event + k, *row) for k, row in enumerate(event_rows)]
-                for k in void_at:  # the voided event's id is known only now
-                    id_, case_id, kind, when, pairs, local, by, at = rows[k]
-                    target = next_event + local
-                    rows[k] = (id_, case_id, kind, when, details_json(pairs, target), target, by, at)
-                insert_rows(db, cases=case_rows, events=rows, deadlines=deadline_rows)
-                put_return_values(db, return_rows)
-                next_event += len(rows)
-                written_events += len(rows)
-                written_deadlines += len(deadline_rows)
-                bar.advance(len(case_rows))
-        reset_sequences(db)
+    # the pool is made first: the staffing pass runs in its workers too, before the write begins
+    with bulk.pool(context) as imap:
+        staff = staffing(seed, cases, as_of=as_of, years=years, teams=context.config.teams, imap=imap)
+        with materialising(db, context):
+            first_case, next_event = next_ids(db)
+            first_ref, last_ref = ref_for(first_case), ref_for(first_case + cases - 1)
+            clash = ref_in_range(db, first_ref, last_ref)
+            if clash:
+                raise RefusedError(f"case {clash!r} already exists: sample into another database")
+            tasks = [(seed, start, min(start + bulk.CHUNK, cases), as_of, years, staff, first_case)
+                     for start in range(0, cases, bulk.CHUNK)]
+            expected = {"cases": cases, "events": cases * 10, "deadlines": cases * 10}
+            with loading(db, expected), bulk.progress(cases, "Sampling") as bar:
+                for case_rows, event_rows, void_at, deadline_rows, return_rows in imap(_task, tasks):
+                    # whole rows (imported_by and imported_at NULL), so insert_events need not widen them
+                    rows = [(next_event + k, *row, None, None) for k, row in enumerate(event_rows)]
+                    for k in void_at:  # the voided event's id is known only now
+                        id_, case_id, kind, when, pairs, local, by, at, _, _ = rows[k]
+                        target = next_event + local
+                        rows[k] = (id_, case_id, kind, when, details_json(pairs, target), target, by, at,
+                                   None, None)
+                    insert_rows(db, cases=case_rows, events=rows, deadlines=deadline_rows)
+                    put_return_values(db, return_rows)
+                    next_event += len(rows)
+                    written_events += len(rows)
+                    written_deadlines += len(deadline_rows)
+                    bar.advance(len(case_rows))
+            reset_sequences(db)
     return Written(cases, written_events, written_deadlines, first_ref, last_ref)

@@ -7,6 +7,7 @@ import importlib
 import re
 import textwrap
 from collections.abc import Iterator, MutableMapping
+from enum import Enum
 from typing import Annotated, Any
 
 import typer
@@ -123,10 +124,83 @@ def usage_pieces(command: Any, ctx: _click.Context) -> list[str]:
     return pieces
 
 
+# --- coercion without pydantic where typer's gives the same value ---------------------------------
+# typer 0.29 coerces every parameter's value through a pydantic TypeAdapter, built on first use even
+# for a value left at None; building the first imports pydantic (~60 ms of CPU, half a command's
+# start-up, paid by the bare typer floor too). The values sendtrack is mostly given are answered here
+# exactly as those adapters answer them: text for a `str` (typer's _parse_cli_str, then pydantic's lax
+# str, returns the very object), plain digits or a whole default in range for an `int` (pydantic's
+# int of them), and a choice as typer's own coerce_cli_choice picks it (all the choice adapter
+# calls). Anything else (a path, a parser, a list, a signed or spaced number, a value out of range or
+# not a choice, so that the refusal is typer's own words) goes to typer's adapter, built then.
+# tests/test_startup.py compares the two on every parameter of every command.
+
+
+#: A whole number written plainly (ASCII digits, no sign, no leading zero, at most 18 digits).
+_PLAIN_WHOLE = re.compile(r"0|[1-9][0-9]{0,17}")
+
+
+class QuickCoercion:
+    """A parameter's coercion: the values above here, the rest by typer's own runtime parameter."""
+
+    __slots__ = ("descriptor", "_typer")
+
+    def __init__(self, descriptor: Any) -> None:
+        self.descriptor = descriptor
+        self._typer: Any = None
+
+    def typers(self) -> Any:
+        """typer's runtime parameter for it (a pydantic adapter), built when first needed."""
+        if self._typer is None:
+            from typer._coercion import build_runtime_param
+
+            self._typer = build_runtime_param(self.descriptor)
+        return self._typer
+
+    def coerce(self, value: Any, param: Any, ctx: _click.Context) -> Any:
+        multi = param.multiple or param.nargs == -1
+        if value is None:  # as typer's RuntimeParam.coerce: no adapter consulted
+            return () if multi else None
+        descriptor = self.descriptor
+        if not multi and descriptor.parameter_info.parser is None and descriptor.file_annotation is None:
+            annotation = descriptor.annotation
+            if annotation is str and type(value) is str:
+                return value
+            whole = type(value) is int or (type(value) is str and _PLAIN_WHOLE.fullmatch(value))
+            if annotation is int and whole:
+                # what pydantic's int makes of plain digits (or of a default already whole); out of
+                # range or clamped: typer's words
+                info, number = descriptor.parameter_info, int(value)
+                if not info.clamp and (info.min is None or number >= info.min) and (
+                        info.max is None or number <= info.max):
+                    return number
+            if isinstance(annotation, type) and issubclass(annotation, Enum):
+                from typer._param_types import coerce_cli_choice
+
+                try:
+                    return coerce_cli_choice(value, choices=tuple(annotation),
+                                             case_sensitive=descriptor.parameter_info.case_sensitive, ctx=ctx)
+                except ValueError:
+                    pass  # typer's adapter refuses it, in its own words
+        return self.typers().coerce(value, param=param, ctx=ctx)
+
+
+def quick_coercion(params: Any) -> None:
+    """Give each of typer's parameters a QuickCoercion (typer builds its own when it has none)."""
+    for param in params:
+        if getattr(param, "_runtime_param", False) is None and hasattr(param, "type_descriptor"):
+            param._runtime_param = QuickCoercion(param.type_descriptor)
+
+
 class Command(TyperCommand):
     """A command whose help names its values (see `metavar`)."""
 
     context_class = Context
+
+    def get_params(self, ctx: _click.Context) -> list[Any]:
+        params = super().get_params(ctx)
+        quick_coercion(params)  # every one: typer adds some after construction (help, completion)
+        return params
 
     def format_options(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
         format_params(self, ctx, formatter)
@@ -139,6 +213,11 @@ class Group(TyperGroup):
     """A group whose help names its values and lists each command with its first sentence."""
 
     context_class = Context
+
+    def get_params(self, ctx: _click.Context) -> list[Any]:
+        params = super().get_params(ctx)
+        quick_coercion(params)  # every one: typer adds some after construction (help, completion)
+        return params
 
     def format_options(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
         format_params(self, ctx, formatter)

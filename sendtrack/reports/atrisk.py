@@ -30,8 +30,24 @@ def window(config: Config, within: int | None, rule: str) -> int:
 ORDER = ("q.due", "q.ref", "q.rule", "COALESCE(q.subject, '')", "q.row_id")
 
 
+def horizon(scope: Scope, config: Config, within: int | None = None) -> date:
+    """The last due date any rule's warning window reaches from the scope's day."""
+    return scope.day + timedelta(days=max(window(config, within, rule) for rule in ["", *RULES]))
+
+
+#: Open LA and partner deadlines due from the day to the horizon (bind day, horizon, day, day).
+WINDOW_CONDITIONS = ["d.kind <> 'local'", "d.owner <> 'family'", "d.due >= ?", "d.due <= ?", OUTSTANDING_SQL]
+
+
+def in_window(item: Item, scope: Scope, last: date) -> bool:
+    """`WINDOW_CONDITIONS` with status open, in Python, for an item read by a wider query."""
+    return (item.kind != "local" and item.owner != "family" and scope.day <= item.due <= last
+            and item.status == "open")
+
+
 def at_risk_items(db: Database, scope: Scope, config: Config, *, within: int | None = None,
-                  milestones: Iterable[Item] | None = None) -> Iterator[Item]:
+                  milestones: Iterable[Item] | None = None,
+                  upcoming: Iterable[Item] | None = None) -> Iterator[Item]:
     """Local milestones already reached, then open LA and partner deadlines due within their window,
     each part selected and ordered in SQL and streamed.
 
@@ -39,14 +55,14 @@ def at_risk_items(db: Database, scope: Scope, config: Config, *, within: int | N
     milestone (spec 5) is "reached" once its date has come and its completing event has not: no draft
     at week 14, advice unanswered at week 5, no review meeting scheduled 8 weeks before the review is
     due, no transfer review 12 weeks before the transfer deadline, no family contact for 6 weeks.
-    `milestones` are `reached(db, scope)` when the caller has read them already (the digest).
+    `milestones` are `reached(db, scope)` and `upcoming` the open deadlines due from the day to the
+    `horizon`, in ORDER, when the caller has read them already (the digest).
     """
     yield from reached(db, scope) if milestones is None else milestones
-    widest = max(window(config, within, rule) for rule in ["", *RULES])
-    last = scope.day + timedelta(days=widest)
-    found = items(db, scope, ["d.kind <> 'local'", "d.owner <> 'family'", "d.due >= ?", "d.due <= ?",
-                              OUTSTANDING_SQL],
-                  [scope.day, last, scope.day, scope.day], ("open",), order=ORDER)
+    found = upcoming
+    if found is None:
+        found = items(db, scope, WINDOW_CONDITIONS, [scope.day, horizon(scope, config, within), scope.day,
+                                                     scope.day], ("open",), order=ORDER)
     yield from (i for i in found if (i.due - scope.day).days <= window(config, within, i.rule))
 
 

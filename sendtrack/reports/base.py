@@ -16,9 +16,9 @@ from typing import Any
 
 from sendtrack.errors import RefusedError
 from sendtrack.output.render import initials
-from sendtrack.storage.cases import as_date
 from sendtrack.storage.db import Database
 from sendtrack.storage.queries import COORDINATOR_SQL, STATUS_SQL, VISIBLE_SQL, status_params, visible_params
+from sendtrack.storage.values import as_date
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,9 +10,9 @@ from typing import cast
 from sendtrack.config import Config
 from sendtrack.output.render import Column
 from sendtrack.reports.base import OUTSTANDING_SQL, Scope, one_place
-from sendtrack.storage.cases import as_date
 from sendtrack.storage.db import Database
 from sendtrack.storage.queries import STATUS_SQL, VISIBLE_SQL, status_params, visible_params
+from sendtrack.storage.values import as_date
 
 #: "Plans due a review in the next 8 weeks" (issue 3): the window of the caseload report.
 REVIEW_WEEKS = 8

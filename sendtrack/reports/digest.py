@@ -14,9 +14,9 @@ from datetime import date, timedelta
 from sendtrack.config import Config
 from sendtrack.domain import Settings
 from sendtrack.reports.atrisk import ORDER as AT_RISK_ORDER
-from sendtrack.reports.atrisk import at_risk_items, at_risk_row, reason
+from sendtrack.reports.atrisk import WINDOW_CONDITIONS, at_risk_items, at_risk_row, horizon, in_window, reason
 from sendtrack.reports.atrisk import columns as at_risk_columns
-from sendtrack.reports.base import OUTSTANDING_SQL, Item, Scope, describe_measure, items, past_due
+from sendtrack.reports.base import OUTSTANDING_SQL, Item, Scope, describe_measure, items
 from sendtrack.reports.kpi import Tally, combined, final_plans_by_team
 from sendtrack.reports.overdue import columns as overdue_columns
 from sendtrack.reports.overdue import overdue_row
@@ -80,25 +80,44 @@ def build(db: Database, scope: Scope, config: Config) -> Digest:
         return teams.setdefault(team_id, TeamDigest(team_id, team_names.get(team_id, team_id)))
 
     yesterday = scope.day - timedelta(days=1)
-    # one scan for the overdue deadlines and the local milestones reached (overdue_items and
-    # atrisk.reached each ask for one of the two): both are past due, outstanding, in the same order
-    past = list(past_due(db, scope, ["((d.kind <> 'local' AND d.owner = 'la' AND d.due < ?) "
-                                     "OR d.kind = 'local')"], [scope.day], ("overdue", "open"),
-                         order=AT_RISK_ORDER))
+    last = horizon(scope, config)
+    # One scan for the three lists (each was its own query: 47 + 27 + 15 ms at 13,000 cases): the
+    # overdue deadlines and the local milestones reached (past due), the deadlines to act on by the
+    # 5th working day (act-by, the working day on or before due, within the days), and the open ones
+    # due within the widest warning window. The three conditions are written again in Python to tell
+    # the rows apart; the scan's order is at-risk's (due, case, rule, subject, row), which the past-due
+    # and at-risk lists keep, and "to act on" is sorted by act-by first, Python's stable sort keeping
+    # the scan's order (and so the row's id, as the query did) among equal keys.
+    past_sql = ("((d.kind <> 'local' AND d.owner = 'la' AND d.due < ?) OR d.kind = 'local') "
+                "AND d.due <= ?")
+    soon_sql = "d.kind <> 'local' AND d.owner <> 'family' AND d.due >= ? AND d.act_by <= ?"
+    window_sql = " AND ".join(WINDOW_CONDITIONS[:-1])
+    found = list(items(db, scope, [f"(({past_sql}) OR ({soon_sql}) OR ({window_sql}))", OUTSTANDING_SQL],
+                       [scope.day, scope.day, scope.day, soon_until, scope.day, last, scope.day, scope.day],
+                       ("overdue", "open"), scan=True, order=AT_RISK_ORDER))
+
+    def is_past(item: Item) -> bool:
+        return item.due <= scope.day and (item.kind == "local" or (item.owner == "la"
+                                                                   and item.due < scope.day))
+
+    def is_soon(item: Item) -> bool:
+        return (item.kind != "local" and item.owner != "family" and item.due >= scope.day
+                and item.act_by <= soon_until and item.status == "open")
+
+    past = [i for i in found if is_past(i)]
     for item in (i for i in past if i.kind != "local"):
         team(item.team).overdue.append(item)
         # overdue today, not overdue on the previous working day: due on it or on a day since
         if previous <= item.due <= yesterday:
             team(item.team).newly_overdue.append(item)
-    # to act on by the 5th working day: act-by (the working day on or before due) within the days
-    soon = list(items(db, scope, ["d.kind <> 'local'", "d.owner <> 'family'", "d.due >= ?",
-                                  "d.act_by <= ?", OUTSTANDING_SQL],
-                      [scope.day, soon_until, scope.day, scope.day], ("open",),
-                      order=("q.act_by", "q.due", "q.ref", "q.rule", "COALESCE(q.subject, '')", "q.row_id")))
+    soon = sorted((i for i in found if is_soon(i)),
+                  key=lambda i: (i.act_by, i.due, i.ref, i.rule, i.subject or ""))
     for item in soon:
         team(item.team).due_soon.append(item)
     listed = {_key(i) for i in soon}
-    for item in at_risk_items(db, scope, config, milestones=(i for i in past if i.kind == "local")):
+    upcoming = (i for i in found if in_window(i, scope, last))
+    for item in at_risk_items(db, scope, config, milestones=(i for i in past if i.kind == "local"),
+                              upcoming=upcoming):
         if _key(item) not in listed:
             team(item.team).at_risk.append(item)
     for team_id, tally in final_plans_by_team(db, scope, date(scope.day.year, 1, 1), scope.day).items():

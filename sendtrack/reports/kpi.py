@@ -16,9 +16,9 @@ from decimal import Decimal
 from sendtrack.errors import RefusedError, UsageError
 from sendtrack.output.render import Column
 from sendtrack.reports.base import Scope, deadlines_table, measure, one_place
-from sendtrack.storage.cases import as_date
 from sendtrack.storage.db import Database
 from sendtrack.storage.queries import LIVE_CASE_SQL
+from sendtrack.storage.values import as_date
 
 #: A review decision is timely when made within 4 weeks of the meeting (reg 20(10); DfE's measure),
 #: whatever the `review-decision` deadline's due date (which may be earlier: the end of the 12 months).
@@ -52,7 +52,7 @@ REQUESTS_SQL = ("SELECT c.team, COUNT(*) FROM cases c WHERE c.received >= ? AND 
                 + LIVE_CASE_SQL)
 
 #: Appeals made and mediations held in the period, counted from their events (voided ones left out).
-DISPUTES_SQL = ("SELECT c.team, e.kind, COUNT(*) FROM events e JOIN cases c ON c.id = e.case_id "
+DISPUTES_SQL = ("SELECT c.team, e.kind, COUNT(*) FROM {events} JOIN cases c ON c.id = e.case_id "
                 "WHERE e.kind IN ('appeal', 'mediation-held') AND e.date >= ? AND e.date <= ? "
                 "AND NOT EXISTS (SELECT 1 FROM events v WHERE v.voids = e.id)")
 
@@ -139,16 +139,29 @@ def tallies(db: Database, scope: Scope, start: date, end: date) -> dict[str, Tal
     out: dict[str, Tally] = defaultdict(Tally)
     refusals = {(case_id, as_date(ended)) for case_id, ended in db.all(REFUSED_SQL, (start, last))}
     sql = COMPLETIONS_SQL.format(table=deadlines_table(db, scan=True)) + extra
+    days: dict = {}  # the same few hundred dates recur on 12,000 rows a council-year: each read once
+
+    def day(value):
+        found = days.get(value)
+        if found is None:
+            found = days[value] = as_date(value)
+        return found
+
     for team, case_id, rule, trigger, due, completed, excepted_from in db.all(sql, (start, last, *params)):
-        excepted_on = as_date(excepted_from)
+        excepted_on = day(excepted_from)
         excepted = excepted_on is not None and excepted_on <= scope.day
-        completed, trigger, due = as_date(completed), as_date(trigger), as_date(due)
+        completed, trigger, due = day(completed), day(trigger), day(due)
         assert completed is not None and trigger is not None and due is not None, "completions only"
         refused = rule == "assessment-decision" and (case_id, completed) in refusals
         out[team].add(rule, trigger, due, completed, excepted, refused)
     for team, count in db.all(REQUESTS_SQL + extra + " GROUP BY c.team", (start, last, *params)):
         out[team].requests += count
-    disputes = DISPUTES_SQL + extra + " GROUP BY c.team, e.kind"
+    # the whole authority: the events scanned for the two kinds (15 ms at 13,000 cases) rather than
+    # each case's events of the period read through the case-date index (24 ms); one team's cases: the
+    # index. NOT INDEXED is SQLite's.
+    scan = not where and db.dialect == "sqlite"
+    disputes = DISPUTES_SQL.format(events="events e NOT INDEXED" if scan else "events e") + extra \
+        + " GROUP BY c.team, e.kind"
     for team, kind, count in db.all(disputes, (start, last, *params)):
         if kind == "appeal":
             out[team].appeals += count

@@ -15,8 +15,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from sendtrack.storage.cases import as_date
 from sendtrack.storage.db import Database
+from sendtrack.storage.values import as_date
 
 if TYPE_CHECKING:
     from sendtrack.calendar import Calendar

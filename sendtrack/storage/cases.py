@@ -12,6 +12,7 @@ from sendtrack.domain import Case, Deadline, Event
 from sendtrack.errors import RefusedError
 from sendtrack.storage import audit, columns
 from sendtrack.storage.db import Database
+from sendtrack.storage.values import as_date
 
 #: The columns a StoredCase is read from (every case column but created_at, which only export reads).
 CASE_COLUMNS = columns.CASES[:-1]
@@ -24,12 +25,6 @@ INSERT_EVENT = columns.insert("events", columns.EVENTS)
 #: The case values an identity-bearing event's hash covers (storage/audit.py).
 SELECT_IDENTITY = f"SELECT {', '.join(audit.IDENTITY)} FROM cases WHERE id = ?"
 INSERT_DEADLINE = columns.insert("deadlines", columns.DEADLINES[1:])
-
-
-def as_date(value) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
 
 
 @dataclass(frozen=True, slots=True)

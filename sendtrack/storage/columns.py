@@ -25,6 +25,9 @@ EVENTS = ("id", "case_id", "kind", "date", "details", "voids", "recorded_by", "r
           "imported_at", "hash")
 #: audit_heads: each case's last event and its hash, the end its chain must reach
 AUDIT_HEADS = ("case_id", "event_id", "hash")
+#: checked: each case `check` last found clean, with the fingerprint of everything its rules checks read
+#: then (app/check.py) and what `open_requests` needs of it (bound into the fingerprint)
+CHECKED = ("case_id", "fingerprint", "closed", "allowed")
 #: `Deadline` fields computed with the deadline but not stored: `basis` is words from the same dates the
 #: row holds, rebuilt by the timeline (a stored copy would only go stale when the wording improves)
 COMPUTED_ONLY = frozenset({"basis"})

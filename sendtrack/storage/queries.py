@@ -29,8 +29,11 @@ STATUS_SQL = """CASE
 STATUS_PARAMS = 6
 
 #: Case `c` counts: its request was not voided (a case recorded by mistake is in no report or KPI).
-LIVE_CASE_SQL = ("NOT EXISTS (SELECT 1 FROM events rq JOIN events vd ON vd.voids = rq.id "
-                 "WHERE rq.case_id = c.id AND rq.kind = 'request')")
+#: The voided requests' cases are found once, from the few voiding events (the `voids` index), not by
+#: a correlated NOT EXISTS reading every case's events (32 ms a use at 13,000 cases, against ~1 ms);
+#: `case_id IS NOT NULL` keeps NOT IN exactly NOT EXISTS.
+LIVE_CASE_SQL = ("c.id NOT IN (SELECT rq.case_id FROM events rq WHERE rq.id IN (SELECT vd.voids FROM "
+                 "events vd WHERE vd.voids IS NOT NULL) AND rq.kind = 'request' AND rq.case_id IS NOT NULL)")
 #: Coordinator names match ignoring case everywhere (bind the name to the `?`).
 COORDINATOR_SQL = "LOWER({alias}.coordinator) = LOWER(?)"
 

@@ -116,6 +116,19 @@ class AuditHeadTable(SQLModel, table=True):
     event_id: int
     hash: str
 
+class CheckedTable(SQLModel, table=True):
+    """Each case `check` last found clean: the fingerprint of what its per-case checks read then (its
+    row, events, stored deadlines, the configuration, bank holidays and code) with `closed` and
+    `allowed` bound into it, so the next check can skip the rules for an unchanged case
+    (storage/checked.py, app/check.py). No foreign key: a row of no case is never matched."""
+
+    __tablename__ = "checked"
+
+    case_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    fingerprint: str
+    closed: bool
+    allowed: bool
+
 class MetaTable(SQLModel, table=True):
     """Facts about the database as a whole, by name: `config_fingerprint`, the configuration the stored
     deadlines were computed with (storage/meta.py)."""

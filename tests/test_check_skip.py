@@ -1,0 +1,263 @@
+"""`check` skips the rules checks of cases unchanged since a check found them clean (issue 14 item 5),
+without weakening what it checks: after every kind of change the changed case is looked at again and
+the check reports exactly what a `--full` check reports, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from sendtrack.app import batch
+from sendtrack.app import check as integrity
+from sendtrack.app.context import Context
+from sendtrack.calendar import england
+from sendtrack.config import DEFAULT_CONFIG, load
+from sendtrack.rules.engine import refusal
+from sendtrack.storage import cases as store
+from tests.test_audit import tamper
+
+AS_OF = "2025-06-30"
+TODAY = date(2025, 7, 1)  # a day after the sample's as-of: every sampled event is on or before it
+CASES = 40
+
+
+def context(config=None) -> Context:
+    return Context.of(load(config), england())
+
+
+def run(backend, *, today: date = TODAY, full: bool = False, config=None, read_only: bool = False):
+    if read_only and backend.is_sqlite:
+        from sendtrack.storage.db import Database, connect_sqlite
+
+        db = Database(backend.location, connect_sqlite(backend.location.path, read_only=True), "sqlite",
+                      read_only=True)
+    else:
+        db = backend.open()
+    try:
+        return integrity.run(db, context=context(config), today=today, full=full)
+    finally:
+        db.close()
+
+
+def lines(outcome) -> list[str]:
+    return [p.line() for p in outcome.problems]
+
+
+def same_as_full(backend, **kwargs):
+    """The incremental check, then a full one: the same problems, in the same order."""
+    quick = run(backend, **kwargs)
+    full = run(backend, full=True, **kwargs)
+    assert lines(quick) == lines(full)
+    assert full.skipped == 0 and full.cases == quick.cases
+    return quick
+
+
+def case_id(backend, ref: str) -> int:
+    db = backend.open()
+    try:
+        return db.one("SELECT id FROM cases WHERE ref = ?", (ref,))[0]
+    finally:
+        db.close()
+
+
+@pytest.fixture
+def sampled(backend_cli):
+    backend_cli.ok(["sample", "--cases", str(CASES), "--seed", "5", "--as-of", AS_OF])
+    return backend_cli
+
+
+def test_a_second_check_skips_every_clean_case_and_full_skips_none(sampled, backend):
+    first = run(backend)
+    assert (first.cases, first.skipped, first.recorded) == (CASES, 0, CASES) and first.problems == []
+    second = run(backend)
+    assert (second.skipped, second.recorded) == (CASES, 0) and second.problems == []
+    full = run(backend, full=True)
+    assert (full.skipped, full.recorded) == (0, CASES)  # --full records every clean case again
+    assert sampled.ok("check").strip() == "check: no problems found"
+    assert sampled.ok("check --full").strip() == "check: no problems found"
+
+
+def test_an_edited_deadline_row_is_checked_again(sampled, backend):
+    run(backend)
+    backend.execute("UPDATE deadlines SET due = '2031-01-01' WHERE id = (SELECT MIN(d.id) FROM deadlines d "
+                    "JOIN cases c ON c.id = d.case_id WHERE c.ref = 'SMP-0000004')")
+    quick = same_as_full(backend)
+    assert quick.skipped == CASES - 1
+    assert [p.ref for p in quick.problems] == ["SMP-0000004"] and "due 2031-01-01" in lines(quick)[0]
+    # a deadline row removed, and one added to another case
+    backend.execute("DELETE FROM deadlines WHERE id = (SELECT MAX(d.id) FROM deadlines d "
+                    "JOIN cases c ON c.id = d.case_id WHERE c.ref = 'SMP-0000007')")
+    backend.execute("INSERT INTO deadlines (case_id, rule, owner, kind, source, trigger, due, act_by, "
+                    "known_from) SELECT id, 'final-plan', 'la', 'statutory', 'reg 13(2)', '2025-01-06', "
+                    "'2025-05-26', '2025-05-23', '2025-01-06' FROM cases WHERE ref = 'SMP-0000009'")
+    quick = same_as_full(backend)
+    assert [p.ref for p in quick.problems] == ["SMP-0000004", "SMP-0000007", "SMP-0000009"]
+
+
+def test_an_event_changed_outside_sendtrack_is_checked_again(sampled, backend):
+    run(backend)
+    ref = "SMP-0000003"
+    tamper(backend, "UPDATE events SET date = '2025-01-02' WHERE id = (SELECT MAX(e.id) FROM events e "
+                    "JOIN cases c ON c.id = e.case_id WHERE c.ref = ? AND e.kind != 'request')", (ref,))
+    quick = same_as_full(backend)
+    assert quick.skipped == CASES - 1
+    assert {p.ref for p in quick.problems} == {ref} and "audit-chain" in {p.code for p in quick.problems}
+
+
+def test_events_recorded_and_case_values_changed_are_checked_again(sampled, backend):
+    run(backend)
+    sampled.ok("record contact SMP-0000001 --date 2025-06-01 --note 'rang'")
+    sampled.ok("add-request --ref NEW-1 --name 'Amelia Jones' --dob 2015-03-15 --received 2025-01-06")
+    quick = same_as_full(backend)
+    assert (quick.cases, quick.skipped, quick.problems) == (CASES + 1, CASES - 1, [])
+    # a case's own value changed by hand (not in any event's hash: only the fingerprint sees it)
+    backend.execute("UPDATE cases SET looked_after = NOT looked_after WHERE ref = 'SMP-0000002'")
+    assert same_as_full(backend).skipped == CASES  # every other case, NEW-1 included, recorded clean above
+
+
+def test_another_configuration_or_code_checks_everything(sampled, backend, tmp_path, monkeypatch):
+    run(backend)
+    other = tmp_path / "config.toml"
+    other.write_text(DEFAULT_CONFIG.read_text().replace("contact_weeks = 6", "contact_weeks = 4"))
+    quick = same_as_full(backend, config=other)
+    assert quick.skipped == 0 and quick.problems  # the stored deadlines follow the other configuration
+    differing = {p.ref for p in quick.problems if p.ref != "-"}
+    assert differing
+    # the cases found clean under the other configuration were recorded under it; the others not
+    assert same_as_full(backend, config=other).skipped == CASES - len(differing)
+    assert run(backend).skipped == CASES  # and back: the fingerprints of the default still hold
+    monkeypatch.setattr(batch, "code_fingerprint", lambda: "another-version")
+    assert same_as_full(backend).skipped == 0
+    assert run(backend).skipped == CASES
+
+
+def test_an_earlier_today_checks_the_cases_with_later_events(sampled, backend):
+    """Recorded clean on one day, checked with a clock set back: a case with an event after that day
+    is looked at again (its event is then in the future) and reported as a full check does."""
+    run(backend)
+    db = backend.open()
+    try:
+        latest = db.one("SELECT MAX(date) FROM events")[0]
+    finally:
+        db.close()
+    earlier = date.fromisoformat(str(latest)[:10]) - timedelta(days=1)
+    quick = same_as_full(backend, today=earlier)
+    assert quick.skipped < CASES and any("is in the future" in line for line in lines(quick))
+
+
+def test_a_tampered_record_does_not_skip_a_changed_case(sampled, backend):
+    """The recorded closed/allowed are bound into the fingerprint: set by hand, they match nothing."""
+    sampled.ok("add-request --ref D2 --name 'Isla Brown' --dob 2014-02-02 --received 2025-03-03")
+    sampled.ok("add-request --ref D1 --name 'Isla Brown' --dob 2014-02-02 --received 2025-03-04 "
+               "--allow-duplicate")
+    first = run(backend)
+    assert lines(first) == ["D2: second-open-request: the same child (name and date of birth) has an open "
+                            "case D1"]
+    assert first.recorded == CASES + 2  # D2's own rules checks are clean
+    assert lines(same_as_full(backend)) == lines(first)
+    d2 = case_id(backend, "D2")
+    backend.execute("UPDATE checked SET closed = ? WHERE case_id = ?", (True, d2))
+    quick = same_as_full(backend)
+    assert quick.skipped == CASES + 1 and lines(quick) == lines(first)
+    backend.execute("UPDATE checked SET fingerprint = 'x', closed = ? WHERE case_id = ?", (False, d2))
+    assert same_as_full(backend).skipped == CASES + 1
+
+
+def test_broken_database_checks_everything(sampled, backend):
+    run(backend)
+    if backend.is_sqlite:
+        backend.execute("DROP TRIGGER events_no_update")
+    else:
+        backend.execute("ALTER TABLE events DISABLE TRIGGER events_no_update")
+    quick = same_as_full(backend)
+    assert quick.skipped == 0 and quick.recorded == 0
+    assert [p.code for p in quick.problems] == ["audit-triggers"]
+
+
+def test_a_read_only_database_is_checked_and_nothing_recorded(sampled, backend):
+    if not backend.is_sqlite:
+        pytest.skip("a read-only SQLite connection; PostgreSQL's read-only role is not set up here")
+    quick = run(backend, read_only=True)
+    assert (quick.skipped, quick.recorded, quick.problems) == (0, 0, [])
+    run(backend)
+    assert run(backend, read_only=True).skipped == CASES
+
+
+def test_a_database_not_yet_upgraded_is_checked_in_full(sampled, backend):
+    backend.execute("DROP TABLE checked")
+    assert (run(backend).skipped, run(backend).recorded) == (0, 0)
+    assert "no problems" in sampled.ok("check")
+
+
+def test_the_rules_read_today_only_to_refuse_a_future_event(sampled, backend):
+    """What `_Sorter` relies on: replaying a case's events, the refusals are the same on every day
+    from its last event on (here: that day, a year later, twenty years later)."""
+    db = backend.open()
+    try:
+        snap = integrity.read(db)
+    finally:
+        db.close()
+    rules = context()
+    judged = 0
+    for row in snap.cases:
+        case = snap.case_of(row)
+        if not case.events:
+            continue
+        last = max(e.date for e in case.events)
+        so_far = store.to_case(row, [])
+        for event in case.events:
+            if event.kind != "request":
+                found = {refusal(so_far, event, today=day, calendar=rules.calendar, settings=rules.settings)
+                         for day in (last, last + timedelta(days=366), last + timedelta(days=7305))}
+                assert len(found) == 1, (row.ref, event, found)
+                judged += 1
+            so_far = so_far.then(event)
+    assert judged > CASES  # the sample has events to judge
+
+
+def test_a_separator_inside_a_stored_value_cannot_make_two_fingerprints_equal():
+    """The deadline keys are hashed joined with separators; a value holding one is hashed another way,
+    so moving text across a field boundary still changes the fingerprint."""
+    row = store.StoredCase(1, "R1", "A B", date(2015, 1, 1), date(2025, 1, 6), "parent", "t", None, False,
+                           False, None)
+    width = len(integrity.KEY_FIELDS)
+    plain = ("a", "b\x1fc", *[""] * (width - 2))
+    moved = ("a\x1fb", "c", *[""] * (width - 2))
+    split = ("a", "b", *[""] * (width - 2))
+    prints = {integrity.fingerprint(row, [], keys, "inputs")
+              for keys in ([plain], [moved], [split], [split, split], [], [split[:-1] + ("\x1e",)])}
+    assert len(prints) == 6
+
+
+def test_cases_built_from_event_rows_are_those_storage_builds(sampled, backend):
+    """check builds each case from its event rows (`_case`), not from StoredEvent values: the same
+    Case, voids, voided events and every kind of details included."""
+    sampled.ok("record contact SMP-0000002 --date 2025-06-02 --note 'rang, 3 times'")
+    out = sampled.ok("record contact SMP-0000002 --date 2025-06-03")
+    sampled.ok(f"record void SMP-0000002 {out.split('recorded event ')[1].split()[0]} --reason 'wrong case'")
+    db = backend.open()
+    try:
+        snap = integrity.read(db)
+    finally:
+        db.close()
+    for row in snap.cases:
+        assert snap.case_of(row) == store.to_case(row, snap.events(row.id)), row.ref
+    assert any(e[2] == "void" for rows in snap.rows.values() for e in rows)
+
+
+def test_the_spelt_out_deadline_key_is_the_generic_one(sampled, backend):
+    from sendtrack.rules.engine import compute
+
+    db = backend.open()
+    try:
+        snap = integrity.read(db)
+    finally:
+        db.close()
+    rules = context()
+    seen = 0
+    for row in snap.cases:
+        for item in compute(snap.case_of(row), rules.calendar, rules.settings):
+            assert integrity._key(item) == integrity._key_of_any(item)
+            seen += 1
+    assert seen > CASES
