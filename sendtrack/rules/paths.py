@@ -12,6 +12,8 @@ from sendtrack.rules.counting import months_after
 
 T = TypeVar("T")
 R = TypeVar("R", bound=Callable)
+#: not yet in a case's memo (None is an answer)
+_UNASKED: object = object()
 
 
 def per_case(question: Callable[[Case], T]) -> Callable[[Case], T]:
@@ -23,11 +25,10 @@ def per_case(question: Callable[[Case], T]) -> Callable[[Case], T]:
     @wraps(question)
     def asked(case: Case) -> T:
         memo = case._memo
-        try:
-            return memo[name]  # type: ignore[return-value]  # stored by this function, a T
-        except KeyError:
+        answer = memo.get(name, _UNASKED)
+        if answer is _UNASKED:  # not `try: memo[name]`: raising KeyError costs more than the lookup
             answer = memo[name] = question(case)
-            return answer
+        return answer  # type: ignore[return-value]  # stored by this function, a T
 
     return asked
 

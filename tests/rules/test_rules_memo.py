@@ -152,3 +152,22 @@ def test_compute_with_the_gates_is_every_rule_run():
         items = apply_exceptions(case, [item for rule in RULE_FUNCTIONS for item in rule(case, CALENDAR, settings)])
         items.sort(key=lambda d: (d.due, d.rule, d.subject or "", d.trigger))
         assert compute(_fresh(case), CALENDAR, settings) == items
+
+
+def test_a_kept_answer_of_none_is_worked_out_once():
+    # per_case keeps None as an answer (most cases have no cease, no transfer): the question runs once,
+    # and an answer of a falsy value (0, "") is kept as it is, not asked again
+    asked: list[int] = []
+
+    def question(case: Case) -> object:
+        asked.append(1)
+        return None if len(asked) == 1 else "asked again"
+
+    kept = paths.per_case(question)
+    case = Case(ref="R1", dob=date(2015, 1, 1), received=date(2025, 1, 6))
+    assert kept(case) is None
+    assert kept(case) is None
+    assert len(asked) == 1
+    other = Case(ref="R2", dob=date(2015, 1, 1), received=date(2025, 1, 6))
+    assert kept(other) == "asked again"  # each case value keeps its own answers
+    assert len(asked) == 2
