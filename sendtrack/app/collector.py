@@ -2,12 +2,13 @@
 
 Those paths make millions of small container objects (events, cases, deadlines, row tuples) that live
 until their chunk is written, and hardly any reference cycles. CPython's default (a young collection every
-700 net allocations, each older one walking every object that survived, start-up's ~100,000 included)
-spent ~12% of the rules' CPU walking them. For the bounded stretch of a bulk command:
+700 net allocations, each older one walking every object that survived, start-up's included)
+spent 3-4.5% of the commands' CPU (docs/performance.md, "Branch rules2"). For the bounded stretch of a
+bulk command:
 
-- `gc.freeze()` moves everything alive then (imports, configuration, calendar) out of every later
-  collection: no collection walks it again, and forked workers do not touch its pages.
-- the young generation's threshold is raised from 700 to `YOUNG`: collections run ~70 times less often.
+- `gc.freeze()` moves everything alive then (imports, configuration, calendar: ~21,000 containers)
+  out of every later collection: no collection walks it again, nor writes to its pages in a forked worker.
+- the young generation's threshold is raised from 700 to `YOUNG`: 10-30 times fewer collections.
   Cycles are still collected (the collector stays on), so memory stays bounded; a young generation
   of `YOUNG` objects is a few MB.
 
