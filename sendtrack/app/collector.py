@@ -10,7 +10,8 @@ bulk command:
   out of every later collection: no collection walks it again, nor writes to its pages in a forked worker.
 - the young generation's threshold is raised from 700 to `YOUNG`: 10-30 times fewer collections.
   Cycles are still collected (the collector stays on), so memory stays bounded; a young generation
-  of `YOUNG` objects is a few MB.
+  of `YOUNG` objects is a few tens of MB at most. 200,000 and not less: recompute holds a chunk's old and
+  new deadline rows (~40,000-80,000 tuples), which a lower threshold walks while they are alive.
 
 `bulk()` is for the parent (undone on leaving: the rest of the process, and tests run in it, see the
 defaults again); `settle()` is for worker processes, for their whole life.
@@ -23,7 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 #: Young-generation threshold on the bulk paths (CPython's default is 700). Measured: docs/performance.md.
-YOUNG = 50_000
+YOUNG = 200_000
 
 
 def settle() -> None:
