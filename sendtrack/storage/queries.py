@@ -106,13 +106,15 @@ def list_cases(db: Database, *, day: date, team: str | None, coordinator: str | 
         params.append(coordinator)
     clause = " AND ".join(where)
     narrowed = bool(team or coordinator)
+    # the stage in one figure: 3 an annual review not applicable (ceased), 2 any other annual review
+    # or a final plan met, late or excepted (a plan), 1 a final plan not applicable (closed): the
+    # largest wins, as the stages rank (one MAX, not three)
     folds = f"""SELECT d.case_id,
-        MAX(CASE WHEN d.rule = 'annual-review' AND {_NOT_APPLICABLE} THEN 1 ELSE 0 END) AS ceased,
-        MAX(CASE WHEN d.rule = 'annual-review' OR (d.rule = 'final-plan' AND d.completed_on IS NOT NULL
-                  AND {_DONE}) THEN 1 ELSE 0 END) AS planned,
-        MAX(CASE WHEN d.rule = 'final-plan' AND {_NOT_APPLICABLE} THEN 1 ELSE 0 END) AS closed,
+        MAX(CASE d.rule WHEN 'annual-review' THEN CASE WHEN {_NOT_APPLICABLE} THEN 3 ELSE 2 END
+            WHEN 'final-plan' THEN CASE WHEN d.completed_on IS NOT NULL AND {_DONE} THEN 2
+                                        WHEN {_NOT_APPLICABLE} THEN 1 ELSE 0 END END) AS stage,
         MIN(CASE WHEN {_OPEN_LA} AND d.due < ? THEN d.due END) AS next_due,
-        SUM(CASE WHEN {_OVERDUE_LA} THEN 1 ELSE 0 END) AS overdue"""
+        COUNT(CASE WHEN {_OVERDUE_LA} THEN 1 END) AS overdue"""
     # every `?` of the folds is the day but the one after _OPEN_LA: date.max is rules.paths.PENDING, a
     # due date still to be set (a cease awaiting the Tribunal), never a case's next due date
     before_pending = folds.index(_OPEN_LA) + len(_OPEN_LA)
@@ -128,8 +130,8 @@ def list_cases(db: Database, *, day: date, team: str | None, coordinator: str | 
     )
     SELECT c.ref, c.name, c.team, c.coordinator, c.received, c.looked_after, c.alternative_provision,
       c.setting,
-      CASE WHEN f.ceased = 1 THEN 'ceased' WHEN f.planned = 1 THEN 'plan' WHEN f.closed = 1 THEN 'closed'
-           ELSE 'assessment' END AS stage,
+      CASE f.stage WHEN 3 THEN 'ceased' WHEN 2 THEN 'plan' WHEN 1 THEN 'closed' ELSE 'assessment' END
+        AS stage,
       f.next_due, COALESCE(f.overdue, 0) AS overdue
     FROM cases c LEFT JOIN f ON f.case_id = c.id WHERE {clause} ORDER BY c.ref"""
     return db.stream(sql, (*fold_params, day, day, *visible_params(day), *(params if narrowed else ()),
