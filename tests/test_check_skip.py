@@ -261,3 +261,90 @@ def test_the_spelt_out_deadline_key_is_the_generic_one(sampled, backend):
             assert integrity._key(item) == integrity._key_of_any(item)
             seen += 1
     assert seen > CASES
+
+
+# --- what a breaker found: the record is a cache, and never holds the check back ---------------------------
+
+def test_an_unreadable_record_is_a_full_check_not_a_damaged_database(sampled, backend):
+    """A value in `checked` that cannot be read, or the table replaced by another of the same name:
+    the check is a full one (same lines as --full), not "the database cannot be read"."""
+    if not backend.is_sqlite:
+        pytest.skip("an undecodable text value is SQLite's (PostgreSQL refuses it on the way in)")
+    run(backend)
+    backend.execute("UPDATE checked SET fingerprint = CAST(x'ff61' AS TEXT) WHERE case_id = 5")
+    quick = same_as_full(backend)
+    assert quick.problems == [] and quick.skipped == 0
+    backend.execute("DROP TABLE checked")
+    backend.execute("CREATE TABLE checked (x)")
+    quick = same_as_full(backend)
+    assert (quick.problems, quick.skipped, quick.recorded) == ([], 0, 0)
+
+
+def test_a_record_that_cannot_be_written_leaves_the_report_whole(sampled, backend):
+    """A trigger refusing writes to `checked` (an IntegrityError when recorded): the check still
+    reports what it found, and records nothing."""
+    if not backend.is_sqlite:
+        pytest.skip("SQLite's RAISE(ABORT) trigger")
+    run(backend)
+    backend.execute("CREATE TRIGGER no_record BEFORE UPDATE ON checked BEGIN SELECT RAISE(ABORT, 'no'); END")
+    full = run(backend, full=True)
+    assert (full.problems, full.recorded) == ([], 0)
+    assert "no problems" in sampled.ok("check --full")
+
+
+def test_the_lock_held_elsewhere_records_nothing_and_does_not_wait(sampled, backend):
+    """Another process holding the write lock: the check reports at once and leaves the record for
+    the next check (before, it waited for the 30 s busy timeout before printing anything)."""
+    if not backend.is_sqlite:
+        pytest.skip("SQLite's write lock")
+    import sqlite3
+
+    holder = sqlite3.connect(backend.location.path, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        quick = run(backend)
+        assert (quick.problems, quick.skipped, quick.recorded) == ([], 0, 0)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert run(backend).recorded == CASES
+
+
+def test_a_backup_made_read_only_is_left_unchanged_even_by_root(sampled, backend, tmp_path):
+    """README "Backup and restore": a copy made read-only (0400) is checked without a byte changed,
+    whoever runs the check (root may write any file, so the file's mode is what is asked)."""
+    if not backend.is_sqlite:
+        pytest.skip("a SQLite backup file")
+    copy = tmp_path / "copy.db"
+    sampled.ok(["backup", str(copy)])
+    copy.chmod(0o400)
+    before = copy.read_bytes()
+    assert "no problems" in sampled.ok(["--db", str(copy), "check"])
+    assert copy.read_bytes() == before
+
+
+def test_an_undecodable_value_is_not_quoted_in_the_finding(sampled, backend):
+    """SQLite's own message quotes the text it could not decode (here a name): the finding names
+    the error only."""
+    if not backend.is_sqlite:
+        pytest.skip("an undecodable text value is SQLite's")
+    backend.execute("UPDATE cases SET name = CAST(x'4a616e652044756d6d79ff' AS TEXT) WHERE id = 5")
+    text = " ".join(lines(run(backend, full=True)))
+    assert "cannot be read" in text and "Jane" not in text and "Dummy" not in text
+
+
+def test_erase_drops_the_cases_record(sampled, backend):
+    """No fingerprint made from an erased child's name and date of birth is kept: erase drops the
+    case's record (a later check that finds the erased case clean records it anew)."""
+    sampled.ok("add-request --ref NEW-1 --name 'Amelia Jones' --dob 2015-03-15 --received 2025-01-06")
+    sampled.ok(["record", "withdrawn", "NEW-1", "--date", "2025-01-20"])
+    run(backend)
+    target = case_id(backend, "NEW-1")
+    sampled.ok(["erase", "NEW-1", "--reason", "retention period over"])
+    db = backend.open()
+    try:
+        kept = db.one("SELECT fingerprint FROM checked WHERE case_id = ?", (target,))
+        others = db.one("SELECT count(*) FROM checked")[0]
+    finally:
+        db.close()
+    assert kept is None and others == CASES  # the sampled cases' records stay

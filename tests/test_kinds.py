@@ -123,3 +123,25 @@ def test_import_refuses_what_the_registry_refuses(cli, tmp_path, kind, details, 
     assert result.exit_code == 1, result.stdout + result.stderr
     assert message in result.stdout + result.stderr
     assert "\x1b" not in result.stdout + result.stderr
+
+
+def test_clean_text_refuses_exactly_the_ascii_control_characters():
+    """Every ASCII character between two letters: refused when it is a control character (U+0000 to
+    U+001F and U+007F, by the Unicode standard's Cc category), kept otherwise; whitespace alone is
+    empty. clean_text takes a shortcut for printable ASCII: this is what it must agree with."""
+    for code in range(128):
+        text = f"a{chr(code)}b"
+        if code < 0x20 or code == 0x7F:
+            with pytest.raises(kinds.RefusedError, match="control character"):
+                kinds.clean_text(text, "note")
+        else:
+            assert kinds.clean_text(text, "note") == text
+    for blank in (" ", "  \t ", "\n"):
+        with pytest.raises(kinds.RefusedError, match="is empty"):
+            kinds.clean_text(blank, "note")
+    assert kinds.clean_text("  Amelia O'Neil-Jones  ", "name") == "Amelia O'Neil-Jones"
+    # beyond ASCII the long way still runs: an invisible joiner alone, a bidi override
+    with pytest.raises(kinds.RefusedError, match="no visible character"):
+        kinds.clean_text("\u200d", "note")
+    with pytest.raises(kinds.RefusedError, match="U\\+202E"):
+        kinds.clean_text("a\u202eb", "note")

@@ -176,3 +176,84 @@ def test_the_sweep_keeps_the_marked_file_whether_paths_are_relative_or_absolute(
     assert sweep_staging(Path("."), "x.db", keep=str(marked.resolve())) == []
     assert sweep_staging(tmp_path, "x.db", keep=marked.name) == []
     assert marked.exists()
+
+
+def deadline_indexes(path: Path) -> set[str]:
+    import sqlite3
+
+    with sqlite3.connect(path) as conn:
+        return {row[0] for row in conn.execute("SELECT sql FROM sqlite_master WHERE type = 'index' "
+                                               "AND tbl_name = 'deadlines' AND sql IS NOT NULL")}
+
+
+@pytest.mark.parametrize("ending", ["finished", "case-taken", "staging-gone"])
+def test_an_import_into_an_empty_database_builds_two_deadline_indexes_once(cli, private_db, exported,
+                                                                           tmp_path, monkeypatch, ending):
+    """Into a deadlines table holding no row, the import drops the due-date indexes in its first step
+    and builds them in its last; stopped part-way, the marker names them, and however the marker goes
+    (the import finished, stopped for good by a case another writer added, its staged rows gone) the
+    indexes are back exactly as `init` makes them."""
+    import json
+    import sqlite3
+
+    fresh = tmp_path / "fresh.db"
+    cli.ok(["--db", str(fresh), "init"])
+    made = deadline_indexes(fresh)
+    assert len(made) == 3, made  # case_id; due; rule, due
+    with monkeypatch.context() as patch:
+        stop_at_step(patch, 3)
+        cli.fails(["import", str(exported)])
+    between = deadline_indexes(private_db)
+    assert between == {sql for sql in made if "(case_id)" in sql}
+    with sqlite3.connect(private_db) as conn:
+        marker = json.loads(conn.execute("SELECT value FROM meta WHERE name = 'import_batch'").fetchone()[0])
+        staged = marker["staging"]
+        first_ref = conn.execute("SELECT MIN(ref) FROM cases").fetchone()[0]
+    assert set(marker["indexes"]) == made - between
+    # between the steps the reports answer from the rows that are in
+    cli.ok(["overdue", "--as-of", AS_OF, "--format", "csv"])
+    if ending == "finished":
+        assert cli.ok(["import", str(exported)]).startswith("imported 300 cases")
+    elif ending == "case-taken":
+        # the file's first case is written last (steps go from the highest ids down): add it meanwhile
+        refs = [r[0] for r in csv.reader(io.StringIO(exported.read_text()))][1:]
+        assert refs[0] < first_ref
+        cli.ok(f"add-request --ref {refs[0]} --name 'Amelia Jones' --dob 2015-03-15 --received 2025-01-06")
+        assert "was added by another writer" in cli.fails(["import", str(exported)]).stderr
+    else:
+        Path(staged).unlink()
+        assert "staged rows are gone" in cli.fails(["import", str(exported)]).stderr
+    assert deadline_indexes(private_db) == made
+    with sqlite3.connect(private_db) as conn:
+        assert conn.execute("SELECT value FROM meta WHERE name = 'import_batch'").fetchone() is None
+    assert "no problems" in cli.ok("check")
+
+
+def test_a_staging_file_from_before_the_deadlines_column_is_still_read(tmp_path):
+    """An import stopped part-way by an earlier sendtrack (its staging file kept each chunk's deadline
+    rows inside `rows`) is finished by this one: the chunk reads back whole."""
+    import sqlite3
+    from datetime import date
+
+    from sendtrack.storage.bulk import Staging, pack
+
+    path = tmp_path / ".sendtrack.db.import-1-old.staging"
+    cases = [(1, "A-1", "Amelia Jones", "2015-03-15")]
+    events = [(1, 1, "request", "2025-01-06", "{}", None, "me", "2025-01-06 09:00:00")]
+    deadlines = [(1, "rule", "la", "kind", "source", date(2025, 1, 6), "2025-02-03")]
+    with sqlite3.connect(path) as raw:
+        raw.execute("CREATE TABLE chunks (n INTEGER PRIMARY KEY, lo INTEGER NOT NULL, hi INTEGER NOT NULL, "
+                    "cases INTEGER NOT NULL, rows BLOB NOT NULL)")
+        raw.execute("INSERT INTO chunks (lo, hi, cases, rows) VALUES (1, 1, 1, ?)",
+                    (pack((cases, events, deadlines)),))
+    old = Staging.open(path)
+    assert old is not None and not old.separate
+    assert old.rows(1) == (cases, events, deadlines)
+    old.close()
+    # and this version's: the deadline rows in their own column, packed apart (as a worker packs them)
+    new = Staging.create(tmp_path, "sendtrack.db")
+    new.add(cases, events, packed=pack(deadlines))
+    new.add([(2, *cases[0][1:])], [], [(2, *deadlines[0][1:])])
+    assert new.separate and new.rows(1) == (cases, events, deadlines)
+    assert new.rows(2) == ([(2, *cases[0][1:])], [], [(2, *deadlines[0][1:])])
+    new.remove()

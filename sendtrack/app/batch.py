@@ -24,6 +24,7 @@ from sendtrack.domain import Case, Deadline, Event, Settings
 from sendtrack.errors import RefusedError, a
 from sendtrack.output.progress import progress  # import and sample draw theirs as bulk.progress
 from sendtrack.rules.engine import compute, refusal
+from sendtrack.storage.bulk import runs as _runs  # inclusive ranges of consecutive ids
 from sendtrack.storage.columns import DEADLINE_FIELDS
 
 MAX_WORKERS = 2
@@ -213,6 +214,11 @@ def changed_rows(old: list[tuple], new: list[tuple]) -> int:
     """Deadline rows that differ: one per (rule, subject, trigger) added, removed or altered."""
     if old == new:
         return 0
+    # rows equal at the same position are taken out of both first: removing a row from both multisets
+    # leaves both differences as they were, and most of a changed case's rows are where they were
+    if len(old) == len(new):
+        pairs = [(was, now) for was, now in zip(old, new, strict=True) if was != now]
+        old, new = [was for was, _ in pairs], [now for _, now in pairs]
     gone, added = Counter(old), Counter(new)
     gone, added = gone - added, added - gone
 
@@ -361,17 +367,6 @@ class ChainBroken(RefusedError):
                          "every problem; nothing was written")
 
 
-def _runs(ids: list[int]) -> list[tuple[int, int]]:
-    """Inclusive ranges of consecutive ids, from sorted ids."""
-    runs: list[tuple[int, int]] = []
-    for case_id in ids:
-        if runs and case_id == runs[-1][1] + 1:
-            runs[-1] = (runs[-1][0], case_id)
-        else:
-            runs.append((case_id, case_id))
-    return runs
-
-
 def recompute(db, context: Context, *, full: bool = False) -> Recomputed:
     """Rebuild every materialised deadline, only rewriting cases whose rows differ; the stored
     deadlines then follow `context`'s configuration (its fingerprint is recorded: the way to switch
@@ -395,7 +390,7 @@ def recompute(db, context: Context, *, full: bool = False) -> Recomputed:
         cases_written_since,
         fetch_range,
         last_event_id,
-        replace_case_deadlines,
+        rewrite_case_deadlines,
     )
 
     total = Recomputed()
@@ -437,7 +432,7 @@ def recompute(db, context: Context, *, full: bool = False) -> Recomputed:
                             if case_id in later:  # read before its write: recomputed again below
                                 stats.changed -= difference
                                 stats.changed_cases -= 1
-                        replace_case_deadlines(db, [(c, rows) for c, rows, _ in piece if c not in later])
+                        rewrite_case_deadlines(db, [(c, rows) for c, rows, _ in piece if c not in later])
                 _add(total, stats)
                 bar.advance(stats.cases)
         # the cases written since the mark, recomputed under the lock (so exactly), until the last
@@ -456,7 +451,7 @@ def recompute(db, context: Context, *, full: bool = False) -> Recomputed:
                     if broken:
                         raise ChainBroken(broken[0])
                     stats, changed, sizes = _recompute_rows(case_rows, event_rows, old_rows)
-                    replace_case_deadlines(db, [(c, rows) for c, rows, _ in changed])
+                    rewrite_case_deadlines(db, [(c, rows) for c, rows, _ in changed])
                     for case_id, size in sizes.items():
                         if case_id not in known:  # a case added meanwhile: counted once
                             known.add(case_id)

@@ -129,6 +129,8 @@ def read(db: Database, *, full: bool = False, context: Context | None = None,
     """Read everything as of one moment (a read transaction: writers carry on meanwhile), then check it
     outside the database. With `context` and `today`, each case's fingerprint is worked out as its
     stored deadlines are read, and those of a case to skip are not kept (`_Sorter`)."""
+    # read on its own, before the snapshot: a match only ever says "these inputs were found clean"
+    cache = _recorded(db) if not full and context and today and checked.present(db) else None
     with db.read():
         problems = [Problem("-", code, message) for code, message in store.engine_problems(db)]
         cases = store.every_case(db)
@@ -145,7 +147,7 @@ def read(db: Database, *, full: bool = False, context: Context | None = None,
         erased = stored_privacy.erased_cases(db, ERASED_RETURNS)
         placements = placements_out_of_order(db)
         present = checked.present(db)
-        recorded = checked.recorded(db) if present and not full else None
+        recorded = cache if present and not full else None
         snap = Snapshot(cases, dict(rows), {}, problems, fingerprint, breaks, missing, marker, erased,
                         placements_out_of_order=placements, recorded=recorded)
         del rows
@@ -629,16 +631,32 @@ def _record(db: Database, rows: list[tuple[int, str, bool, bool]]) -> bool:
     from sendtrack.errors import SendtrackError
 
     try:
-        with db.write():
+        with db.write(wait=False):  # never hold the report back for the lock: it is recorded next time
             checked.record(db, rows)
-    except SendtrackError:  # read-only, busy past the timeout, disk full: refused in words by db.write
+    except SendtrackError:  # read-only, busy, disk full: refused in words by db.write
         return False
-    except Exception as exc:  # psycopg: a read-only role or transaction
-        if type(exc).__name__ not in {"InsufficientPrivilege", "ReadOnlySqlTransaction", "OperationalError",
-                                      "DatabaseError"}:
+    except Exception as exc:  # sqlite3/psycopg: a read-only role or transaction, a damaged cache table
+        if type(exc).__name__ not in _DB_ERRORS | {"InsufficientPrivilege", "ReadOnlySqlTransaction"}:
             raise
         return False
     return True
+
+
+#: the DB-API's errors (sqlite3's and psycopg's classes share these names)
+_DB_ERRORS = {"DatabaseError", "OperationalError", "IntegrityError", "DataError", "ProgrammingError",
+              "InternalError", "NotSupportedError"}
+
+
+def _recorded(db: Database) -> dict[int, tuple[str, bool, bool]] | None:
+    """What the last checks recorded, or None (a full check) when the record cannot be read: it is
+    a cache, so a damaged `checked` table is not the database's damage."""
+    try:
+        with db.read():
+            return checked.recorded(db)
+    except Exception as exc:
+        if type(exc).__name__ not in _DB_ERRORS | {"ValueError", "TypeError", "UnicodeDecodeError"}:
+            raise
+        return None
 
 
 # --- worker processes -------------------------------------------------------------------------------------
@@ -717,7 +735,10 @@ def run(db: Database, *, context: Context, today: date, full: bool = False) -> O
         except Exception as exc:  # sqlite3/psycopg DatabaseError: a damaged file is the finding, not a crash
             if type(exc).__name__ not in {"DatabaseError", "OperationalError", "IntegrityError", "DataError"}:
                 raise
-            return Outcome([Problem("-", "integrity", f"the database cannot be read ({exc}); restore the "
+            # the error's name, not SQLite's message: a message can quote a value (a name that
+            # cannot be decoded, a constraint's row)
+            detail = getattr(exc, "sqlite_errorname", None) or type(exc).__name__
+            return Outcome([Problem("-", "integrity", f"the database cannot be read ({detail}); restore the "
                                                       "last backup (README: Backup and restore)")])
         bar.advance()
         found: list[Problem] = []

@@ -19,7 +19,7 @@ from sendtrack.kinds import clean_text
 from sendtrack.rules.counting import add_months
 from sendtrack.rules.engine import compute, judge
 from sendtrack.rules.paths import closure
-from sendtrack.storage import audit
+from sendtrack.storage import audit, checked
 from sendtrack.storage import cases as store
 from sendtrack.storage import privacy as stored
 from sendtrack.storage.db import Database
@@ -136,6 +136,7 @@ def erase(db: Database, *, ref: str, reason: str, by: str, today: date, context:
                                "erase it")
         stored.tombstone(db, case_row.id, name=ERASED_NAME, dob=erased_dob(case_row.dob))
         clear_case_values(db, case_row.id, ERASED_RETURNS)
+        checked.forget(db, case_row.id)
         stored.rewrite_details(db, {row[0]: text for row in stored.chain_rows(db, case_row.id)
                                     if row[1] == "edit" and (text := erased_edit(row[3])) is not None})
         request, edits = _commitments(db, case_row.id)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 
 from sendtrack.calendar import Calendar
-from sendtrack.domain import Case, Deadline, Settings
+from sendtrack.domain import Case, Deadline, Event, Settings
 from sendtrack.rules.catalogue import deadline
 from sendtrack.rules.counting import days_after, days_beginning_with, weeks_after
 from sendtrack.rules.paths import (
@@ -13,6 +14,8 @@ from sendtrack.rules.paths import (
     assessment_ends_on,
     earliest,
     first_date,
+    needs,
+    per_case,
     plan_issued_on,
     refused_on,
     settle,
@@ -56,6 +59,7 @@ def final_plan(case: Case, calendar: Calendar, settings: Settings) -> list[Deadl
     ]
 
 
+@needs("draft")
 def draft_representations(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
     """The family's window of at least 15 days beginning with service of the draft: reg 13(1) (C2)."""
     drafted = first_date(case, "draft")
@@ -69,36 +73,47 @@ def draft_representations(case: Case, calendar: Calendar, settings: Settings) ->
     ]
 
 
-def _advice_requests(case: Case):
+@per_case
+def advice_requests(case: Case) -> tuple[tuple[Event, str | None, date | None, date | None], ...]:
+    """Each advice request with whom it names, the date its answer came (answers matched to requests in
+    order) and the day outstanding advice stopped being needed (`_advice_ends_on`): asked by `advice`
+    and `advice_chase` alike, so worked out once per case."""
+    return tuple((request, subject, answered, _advice_ends_on(case, request.date))
+                 for request, subject, answered in _advice_requests(case))
+
+
+def _advice_requests(case: Case) -> Iterator[tuple[Event, str | None, date | None]]:
     """Each advice request with the date its answer came (answers matched to requests in order)."""
     answered: set[int] = set()
+    replies = [(event, event.get("from") or "", event.get("institution"))
+               for event in case.of_kind("advice-received")]
     for request in case.of_kind("advice-requested"):
         party, institution = request.get("from"), request.get("institution")
+        wanted = (institution or "").casefold()
         reply = None
-        for event in case.of_kind("advice-received"):
-            replied_for = event.get("institution")
+        for event, replied_from, replied_for in replies:
             if (event.id not in answered and event.date >= request.date
-                    and (event.get("from") or "") == (party or "")
-                    and (replied_for is None
-                         or replied_for.casefold() == (institution or "").casefold())):
+                    and replied_from == (party or "")
+                    and (replied_for is None or replied_for.casefold() == wanted)):
                 reply = event
                 answered.add(event.id)
                 break
         yield request, institution or party, reply.date if reply else None
 
 
-def _advice_ends_on(case: Case, asked: date):
+def _advice_ends_on(case: Case, asked: date) -> date | None:
     """Outstanding advice is no longer needed once the plan is final or the assessment it was asked for
     stopped (advice asked under a Tribunal order belongs to the path the order reopened)."""
     return earliest(plan_issued_on(case), assessment_ended_for(case, asked))
 
 
+@needs("advice-requested")
 def advice(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
     """Advice within 6 weeks of the body receiving the LA's request: reg 8(1); exceptions reg 8(2)."""
     out = []
-    for request, subject, answered in _advice_requests(case):
+    for request, subject, answered, ends in advice_requests(case):
         trigger = request.get_date("received") or request.date
-        completed, ended = settle(answered, _advice_ends_on(case, request.date))
+        completed, ended = settle(answered, ends)
         due = weeks_after(trigger, 6)
         what = "request received by the body" if trigger != request.date else "advice requested"
         out.append(deadline("advice", trigger=trigger, due=due, calendar=calendar,
@@ -108,12 +123,13 @@ def advice(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]
     return out
 
 
+@needs("advice-requested")
 def advice_chase(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
     """Local milestone: advice still unanswered some weeks (default 5) after it was requested."""
     out = []
-    for request, subject, answered in _advice_requests(case):
-        completed, ended = settle(answered, _advice_ends_on(case, request.date))
-        weeks = settings.advice_chase_weeks
+    weeks = settings.advice_chase_weeks
+    for request, subject, answered, ends in advice_requests(case):
+        completed, ended = settle(answered, ends)
         due = weeks_after(request.date, weeks)
         out.append(deadline("advice-chase", trigger=request.date, due=due,
                             calendar=calendar, subject=subject, completed_on=completed,
@@ -123,6 +139,7 @@ def advice_chase(case: Case, calendar: Calendar, settings: Settings) -> list[Dea
     return out
 
 
+@needs("consultation-sent")
 def school_consultation(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
     """An institution's reply within 15 days of being consulted: CFA s.39-40, CoP 9.80-9.83."""
     out = []
@@ -158,6 +175,7 @@ def contact(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline
     closed = earliest(plan_issued_on(case), assessment_ends_on(case))
     contacts = sorted({e.date for e in case.of_kind("contact") if e.date > case.received})
     out, trigger = [], case.received
+    weeks = f"{settings.contact_weeks} weeks"
     for next_contact in [*contacts, None]:
         if closed is not None and trigger >= closed:
             break
@@ -166,8 +184,7 @@ def contact(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline
         what = "request received" if trigger == case.received else "last contact"
         out.append(deadline("contact", trigger=trigger, due=due, calendar=calendar,
                             completed_on=completed, ended_on=ended,
-                            basis=plus(what, trigger, f"{settings.contact_weeks} weeks", due)
-                            + " (local milestone)"))
+                            basis=plus(what, trigger, weeks, due) + " (local milestone)"))
         if next_contact is None:
             break
         trigger = next_contact

@@ -16,19 +16,28 @@ def add_months(day: date, months: int) -> date:
     return date(year, month + 1, min(day.day, last))
 
 
+#: timedelta(days=N) for the spans the rules add (built once: making one costs more than adding it)
+_DAYS = {n: timedelta(days=n) for n in range(-400, 401)}
+
+
+def _span(days: int) -> timedelta:
+    found = _DAYS.get(days)
+    return found if found is not None else timedelta(days=days)
+
+
 def weeks_after(event: date, weeks: int) -> date:
     """C1 "within N weeks of": event + 7N days; acting on the day itself is in time."""
-    return event + timedelta(weeks=weeks)
+    return event + _span(7 * weeks)
 
 
 def days_after(event: date, days: int) -> date:
     """Plain calendar days after an event (school consultation, reg 25, mediation)."""
-    return event + timedelta(days=days)
+    return event + _span(days)
 
 
 def days_beginning_with(first: date, days: int) -> date:
     """C2 "at least N days beginning with": the last day is first + N - 1."""
-    return first + timedelta(days=days - 1)
+    return first + _span(days - 1)
 
 
 def months_starting(start: date, months: int) -> date:

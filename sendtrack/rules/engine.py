@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
 
 from sendtrack import kinds
 from sendtrack.calendar import Calendar
@@ -51,12 +50,22 @@ RULE_FUNCTIONS: tuple[Rule, ...] = (
 )
 
 
+#: Each rule with the kinds of event it starts from (`paths.needs`), or None when it runs for every case.
+_RULES: tuple[tuple[Rule, frozenset[str] | None], ...] = tuple(
+    (rule, getattr(rule, "needs", None)) for rule in RULE_FUNCTIONS)
+
+
 def compute(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
     """Every deadline of a case from all its events, exceptions applied, in order of due date (none
     once its request is voided: a case recorded by mistake counts nowhere)."""
     if case.void:
         return []
-    items = [item for rule in RULE_FUNCTIONS for item in rule(case, calendar, settings)]
+    present = case.kinds()
+    items: list[Deadline] = []
+    for rule, needed in _RULES:
+        # a rule that starts from events the case does not have would make nothing: not run
+        if needed is None or not present.isdisjoint(needed):
+            items += rule(case, calendar, settings)
     items = apply_exceptions(case, items)
     items.sort(key=lambda d: (d.due, d.rule, d.subject or "", d.trigger))
     return items
@@ -105,18 +114,23 @@ def refusal(case: Case, event: Event, *, today: date, calendar: Calendar,
 
     The guards every event has run first, then the kind's phase guard, then its own guards, in the
     order the event-kind registry gives."""
-    entry = kinds.BY_NAME.get(event.kind)
-    if entry is None:
-        return f"unknown event kind {event.kind!r}"
+    run = _GUARDS.get(event.kind)
+    if run is None:
+        if event.kind not in kinds.BY_NAME:
+            return f"unknown event kind {event.kind!r}"
+        run = _GUARDS[event.kind] = _guards(event.kind)
     facts = guards.Facts(case, event, today, lambda: compute(case, calendar, settings))
-    for guard in _guards(entry.name):
+    for guard in run:
         problem = guard(facts)
         if problem:
             return problem
     return None
 
 
-@cache
+#: kind -> its guards, as `_guards` gives them, filled as asked (a dict lookup per event replayed)
+_GUARDS: dict[str, tuple[guards.Guard, ...]] = {}
+
+
 def _guards(kind: str) -> tuple[guards.Guard, ...]:
     """The guards an event of `kind` runs, in order (worked out once per kind, not once per event)."""
     entry = kinds.BY_NAME[kind]

@@ -10,10 +10,12 @@ from sendtrack.domain import Case, Deadline, Event, Settings
 from sendtrack.rules.catalogue import RULES, deadline
 from sendtrack.rules.counting import days_after, months_after, weeks_after
 from sendtrack.rules.paths import (
+    APPEALABLE,
     appeal_window,
     appealable,
     cease_effective,
     earliest,
+    needs,
     plan_ends_on,
     settle,
 )
@@ -26,6 +28,7 @@ def _first_on_or_after(case: Case, kind: str, start: date) -> date | None:
 
 # --- re-assessment (regs 24-27) -------------------------------------------------------------------------
 
+@needs("reassessment-request")
 def reassessment_decision(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
     """Decide whether to re-assess within 15 days of the request: reg 25(1)."""
     ended = plan_ends_on(case)
@@ -40,6 +43,7 @@ def reassessment_decision(case: Case, calendar: Calendar, settings: Settings) ->
     return out
 
 
+@needs("reassessment-decision")
 def reassessment_final(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
     """The plan finalised (or amended) within 14 weeks of a decision to re-assess: reg 27(2)-(3)."""
     ended = plan_ends_on(case)
@@ -60,6 +64,7 @@ def reassessment_final(case: Case, calendar: Calendar, settings: Settings) -> li
 
 # --- moves between authorities (reg 15) ------------------------------------------------------------------
 
+@needs("move-out")
 def transfer_out(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
     """The old LA sends the plan to the new one on the day of the move, or within 15 working days of
     becoming aware when it learnt too late: reg 15(2)."""
@@ -81,6 +86,7 @@ def transfer_out(case: Case, calendar: Calendar, settings: Settings) -> list[Dea
     return out
 
 
+@needs("transfer-in")
 def transfer_in_notice(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
     """The new LA tells the family within 6 weeks whether it will re-assess or review: reg 15(4)."""
     ended = plan_ends_on(case)
@@ -109,6 +115,7 @@ APPEALED_WORDS = {
 }
 
 
+@needs(*(kind for kind, _, _ in APPEALABLE))
 def appeal_deadline(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
     """The family's window to appeal a decision: the later of decision + 2 months and mediation
     certificate + 1 month (Tribunal rules r.20(1)(c); reg 33). A window, never a breach."""
@@ -127,6 +134,7 @@ def appeal_deadline(case: Case, calendar: Calendar, settings: Settings) -> list[
     return out
 
 
+@needs("mediation-contact")
 def mediation_held(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
     """Mediation arranged and held within 30 days of the family saying they want it: regs 36-37. A
     certificate that it could not be arranged completes it too."""
@@ -144,6 +152,7 @@ def mediation_held(case: Case, calendar: Calendar, settings: Settings) -> list[D
     return out
 
 
+@needs("mediation-contact", "mediation-held")
 def mediation_certificate(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
     """The certificate within 3 working days beginning with the day after the family said no, or after
     the mediation: regs 34, 39 (C5)."""
@@ -199,6 +208,7 @@ def _step_done(case: Case, order: Event, steps: frozenset[str]) -> date | None:
     return min(days, default=None)
 
 
+@needs("tribunal-order")
 def tribunal_orders(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
     """Each step of a Tribunal order within its weeks of the order (reg 44(2)), or of the day the LA
     told the Tribunal it would not oppose the appeal (`--unopposed`, reg 45)."""
@@ -217,6 +227,7 @@ def tribunal_orders(case: Case, calendar: Calendar, settings: Settings) -> list[
 
 # --- ceasing a plan (CFA s.45; reg 31) -------------------------------------------------------------------
 
+@needs("cease")
 def cease_effective_rule(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
     """The day a plan the LA decided to cease may end: not before the family's appeal window passes, or
     after an appeal against the cease, not before the Tribunal dismisses it (CFA s.45; reg 31). Shown

@@ -11,6 +11,7 @@ from sendtrack.domain import Case, Event
 from sendtrack.rules.counting import months_after
 
 T = TypeVar("T")
+R = TypeVar("R", bound=Callable)
 
 
 def per_case(question: Callable[[Case], T]) -> Callable[[Case], T]:
@@ -22,12 +23,24 @@ def per_case(question: Callable[[Case], T]) -> Callable[[Case], T]:
     @wraps(question)
     def asked(case: Case) -> T:
         memo = case._memo
-        if name in memo:
+        try:
             return memo[name]  # type: ignore[return-value]  # stored by this function, a T
-        answer = memo[name] = question(case)
-        return answer
+        except KeyError:
+            answer = memo[name] = question(case)
+            return answer
 
     return asked
+
+
+def needs(*kinds: str) -> Callable[[R], R]:
+    """Marks a rule that makes no deadline for a case without an event of one of `kinds` (each rule
+    so marked starts from such events): the engine does not run it for such a case, as most cases have
+    no move, mediation, appeal or Tribunal order (tests/rules/test_rules_memo.py checks every mark on
+    sampled cases with those events taken out)."""
+    def mark(rule: R) -> R:
+        rule.needs = frozenset(kinds)  # type: ignore[attr-defined]  # read by engine.compute
+        return rule
+    return mark
 
 
 def first_date(case: Case, *kinds: str, on_or_after: date | None = None,
@@ -35,6 +48,9 @@ def first_date(case: Case, *kinds: str, on_or_after: date | None = None,
     """The date of the first event of `kinds` on or after a day whose details match `match` (None
     matches an event without that detail)."""
     if not match:
+        if on_or_after is None and len(kinds) == 1:  # the question most asked: the first X
+            positioned = case.positioned(kinds[0])
+            return positioned[0][1].date if positioned else None
         found = case.first(*kinds, on_or_after=on_or_after)
         return found.date if found is not None else None
     best: tuple[int, Event] | None = None
@@ -110,11 +126,20 @@ APPEALABLE = (
 )
 
 
-def appealable(case: Case) -> list[tuple[Event, str]]:
-    """Every appealable decision with what an appeal against it is called, in date order."""
-    found = [(e, against) for kind, outcome, against in APPEALABLE for e in case.of_kind(kind)
-             if outcome is None or e.get("outcome") == outcome]
-    return sorted(found, key=lambda pair: (pair[0].date, pair[0].id))
+#: APPEALABLE by event kind (each kind appears once): (its outcome or None, what the appeal is called)
+_APPEALABLE_KINDS = {kind: (outcome, against) for kind, outcome, against in APPEALABLE}
+
+
+@per_case
+def appealable(case: Case) -> tuple[tuple[Event, str], ...]:
+    """Every appealable decision with what an appeal against it is called, in date order (then id: the
+    order is the sort's alone, so the events are read once, as they come)."""
+    found = []
+    for e in case.events:
+        appeal = _APPEALABLE_KINDS.get(e.kind)
+        if appeal is not None and (appeal[0] is None or e.get("outcome") == appeal[0]):
+            found.append((e, appeal[1]))
+    return tuple(sorted(found, key=lambda pair: (pair[0].date, pair[0].id)))
 
 
 def appeal_window(case: Case, decision: Event) -> list[tuple[date, date]]:
@@ -216,7 +241,8 @@ def basis_orders(case: Case) -> list[Event]:
     return [o for o in case.of_kind("tribunal-order") if o.get("order") in BASIS_ORDERS]
 
 
-def assessment_spans(case: Case) -> list[tuple[date, date | None]]:
+@per_case
+def assessment_spans(case: Case) -> tuple[tuple[date, date | None], ...]:
     """The periods the assessment path was open: [(from, ended or None), ...].
 
     The first runs from the request to its end (`assessment_ends_on`); an order to assess or to make a
@@ -226,7 +252,7 @@ def assessment_spans(case: Case) -> list[tuple[date, date | None]]:
     first_end = assessment_ends_on(case)
     spans: list[tuple[date, date | None]] = [(case.received, first_end)]
     if first_end is None:
-        return spans
+        return tuple(spans)
     position = {e.id: index for index, e in enumerate(case.events)}
     endings = [e for e in case.events
                if e.kind in {"withdrawn", "no-plan"}
@@ -239,9 +265,9 @@ def assessment_spans(case: Case) -> list[tuple[date, date | None]]:
         again = next((e for e in endings if position[e.id] > at and e.kind != "decision"), None)
         spans.append((order.date, again.date if again is not None else None))
         if again is None:
-            return spans
+            return tuple(spans)
         ended_at = position[again.id]
-    return spans
+    return tuple(spans)
 
 
 def assessment_ended_for(case: Case, trigger: date) -> date | None:

@@ -20,6 +20,8 @@ from sendtrack.rules.counting import (
 from sendtrack.rules.paths import (
     earliest,
     first_date,
+    needs,
+    per_case,
     plan_ceases_on,
     plan_ends_on,
     plan_issued_on,
@@ -43,14 +45,29 @@ class Cycle:
     annual_due: date | None = None
 
 
-def meetings(case: Case) -> list[date]:
+@per_case
+def meetings(case: Case) -> tuple[date, ...]:
+    """The days review meetings were held after the plan was issued, in order, each once."""
     issued = plan_issued_on(case)
     if issued is None:
-        return []
-    return sorted({e.date for e in case.of_kind("review-meeting") if e.date > issued})
+        return ()
+    return tuple(sorted({e.date for e in case.of_kind("review-meeting") if e.date > issued}))
 
 
-def cycles(case: Case, settings: Settings) -> Iterator[Cycle]:
+def cycles(case: Case, settings: Settings) -> tuple[Cycle, ...]:
+    """The annual cycles (`annual_cycles`), worked out once per case and way of counting: four rules
+    ask for them (as `paths.per_case` keeps an answer, in the case's memo, keyed by the setting too)."""
+    # not a function's name, as per_case's keys are
+    key = "cycles from " + settings.annual_review_from
+    memo = case._memo
+    try:
+        return memo[key]  # type: ignore[return-value]  # stored just below: a tuple of cycles
+    except KeyError:
+        found = memo[key] = tuple(annual_cycles(case, settings))
+        return found
+
+
+def annual_cycles(case: Case, settings: Settings) -> Iterator[Cycle]:
     """The annual cycle: from the plan's issue, then from each review (meeting or decision date)."""
     start = plan_issued_on(case)
     ceased = plan_ends_on(case)
@@ -72,6 +89,7 @@ def cycles(case: Case, settings: Settings) -> Iterator[Cycle]:
             start = meeting
 
 
+@needs("final")
 def annual_review(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
     """A review meeting within each 12 months starting with the plan or the last review: CFA s.44(1)."""
     ceased = plan_ends_on(case)
@@ -92,6 +110,7 @@ def annual_review(case: Case, calendar: Calendar, settings: Settings) -> list[De
     return out
 
 
+@needs("transfer-in")
 def transfer_in_review(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
     """The new LA reviews a transferred plan by the later of the review due under the old LA (the plan
     treated as made on its original date, reg 15(3)) and 3 months beginning with the transfer: reg 15(5)."""
@@ -120,23 +139,26 @@ def _scheduled_after(case: Case, start: date) -> date | None:
     return min((d for d in (scheduled, held) if d is not None), default=None)
 
 
+@needs("final")
 def review_scheduled(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
     """Local milestone: a review meeting scheduled by some weeks (default 8) before the review is due."""
     ceased = plan_ends_on(case)
     out = []
+    weeks = settings.review_scheduled_weeks
+    before, amount = timedelta(weeks=weeks), f"{weeks} weeks"
     for cycle in cycles(case, settings):
         scheduled = _scheduled_after(case, cycle.start)
         completed, ended = settle(scheduled, ceased)
-        weeks = settings.review_scheduled_weeks
         # a transfer in replaces the review's due date from its day: the signal moves with it
         stages = [(cycle.start, cycle.due, None)] if cycle.transfer_in is None or cycle.annual_due is None \
             else [(cycle.start, cycle.annual_due, cycle.transfer_in), (cycle.transfer_in, cycle.due, None)]
         for known, review_due, until in stages:
-            due = max(cycle.start, review_due - timedelta(weeks=weeks))
+            signal = review_due - before
+            due = max(cycle.start, signal)
             what = "annual review due" if until is not None or cycle.transfer_in is None \
                 else "transfer-in review due"
-            basis = minus(what, review_due, f"{weeks} weeks", review_due - timedelta(weeks=weeks))
-            if due != review_due - timedelta(weeks=weeks):
+            basis = minus(what, review_due, amount, signal)
+            if due != signal:
                 basis += f", but not before the cycle began on {day(cycle.start)}"
             out.append(deadline("review-scheduled", trigger=cycle.start, due=due, calendar=calendar,
                                 completed_on=completed, ended_on=ended, known_from=known, known_until=until,
@@ -144,6 +166,7 @@ def review_scheduled(case: Case, calendar: Calendar, settings: Settings) -> list
     return out
 
 
+@needs("final")
 def review_notice(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
     """Invitations out and advice circulated 2 weeks before the meeting: reg 20(3)-(4), 21(3)-(4).
 
@@ -193,6 +216,7 @@ def review_notice(case: Case, calendar: Calendar, settings: Settings) -> list[De
     return out
 
 
+@needs("final")
 def review_report(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
     """The review report within 2 weeks of the meeting: reg 20(7), 21(7)."""
     ceased = plan_ends_on(case)
@@ -206,6 +230,7 @@ def review_report(case: Case, calendar: Calendar, settings: Settings) -> list[De
     return out
 
 
+@needs("final")
 def review_decision(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
     """Decision within 4 weeks of the meeting and inside the 12 months: reg 20(10), CoP 9.169, Devon."""
     ceased = plan_ends_on(case)
@@ -227,6 +252,7 @@ def review_decision(case: Case, calendar: Calendar, settings: Settings) -> list[
     return out
 
 
+@needs("amendment-notice")
 def amendment_representations(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
     """The family's 15 days beginning with the amendment notice: reg 22(2)(c) (C2)."""
     return [
@@ -239,6 +265,7 @@ def amendment_representations(case: Case, calendar: Calendar, settings: Settings
     ]
 
 
+@needs("amendment-notice")
 def amended_plan(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
     """Amended plan (or notice of no amendment) by notice + 8 weeks and meeting + 12 weeks: reg 22."""
     ceased = plan_ends_on(case)
@@ -289,5 +316,6 @@ def under5_review(case: Case, dob: date, calendar: Calendar, settings: Settings)
     return out
 
 
+@needs("final")
 def under5(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
     return under5_review(case, case.dob, calendar, settings)

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 
 from sendtrack.calendar import Calendar
 from sendtrack.domain import Case, Deadline, Settings, Transfer
 from sendtrack.rules.catalogue import deadline
 from sendtrack.rules.counting import add_months, day_before, months_before, weeks_after
-from sendtrack.rules.paths import earliest, first_date, plan_ends_on, plan_issued_on, settle
+from sendtrack.rules.paths import (
+    earliest,
+    first_date,
+    needs,
+    per_case,
+    plan_ends_on,
+    plan_issued_on,
+    settle,
+)
 from sendtrack.rules.words import day, minus
 
 #: The plan events that can name the next placement (spec 8.7).
@@ -30,12 +39,16 @@ def curriculum_year(dob: date, on: date) -> int:
 
 def default_transfers(dob: date) -> list[Transfer]:
     """Reception entry, Year 6 -> 7 and Year 11 -> 12 (spec 4.2 notes)."""
-    reception = reception_year(dob)
-    return [
+    return list(_default_transfers(reception_year(dob)))
+
+
+@functools.lru_cache(maxsize=64)  # one entry per school year of entry: a few dozen at most
+def _default_transfers(reception: int) -> tuple[Transfer, ...]:
+    return (
         Transfer("phase-transfer", date(reception, 9, 1), "early years to Reception"),
         Transfer("phase-transfer", date(reception + 7, 9, 1), "primary to secondary (Year 6 to 7)"),
         Transfer("post16-transfer", date(reception + 12, 9, 1), "secondary to post-16 (Year 11 to 12)"),
-    ]
+    )
 
 
 def transfers(case: Case) -> list[tuple[Transfer, date, date | None]]:
@@ -92,33 +105,45 @@ def _subject(transfer: Transfer) -> str:
     return f"{what} on {transfer.on.isoformat()}"
 
 
-def _live_transfers(case: Case):
+@per_case
+def _live_transfers(case: Case) -> tuple[tuple[Transfer, date, date, date | None, date | None], ...]:
+    """The transfers a plan has a deadline for: (transfer, due, known from, known until, the day a plan
+    was amended for it or None), worked out once for the two rules that ask."""
     issued = plan_issued_on(case)
     if issued is None:
-        return
+        return ()
+    out = []
+    flagged = _flagged(case)
     for transfer, known, until in transfers(case):
         due = transfer_due(transfer)
         start = max(issued, known)
         if issued < due and (until is None or start < until):  # spec 8.7: a plan before the deadline
-            yield transfer, due, start, until
+            out.append((transfer, due, start, until, _amended_for(flagged, transfer)))
+    return tuple(out)
 
 
-def _amended_for(case: Case, transfer: Transfer) -> date | None:
+def _flagged(case: Case) -> list[date]:
+    """The days of the plan events recorded --for-transfer."""
+    return [e.date for e in case.of_kind(*PLAN_EVENTS) if e.flag("for_transfer")]
+
+
+def _amended_for(flagged: list[date], transfer: Transfer) -> date | None:
     """The first plan event recorded --for-transfer (it names the next placement, reg 18(1)) in the 12
-    months before the move (spec 8.7); none after it. A plan without the flag keeps the current
-    placement and does not complete the transfer."""
+    months before the move (spec 8.7); none after it, from the case's `_flagged` days. A plan without
+    the flag keeps the current placement and does not complete the transfer."""
+    if not flagged:
+        return None
     start = _window_start(transfer)
-    days = [e.date for e in case.of_kind(*PLAN_EVENTS)
-            if e.flag("for_transfer") and start <= e.date < transfer.on]
-    return min(days, default=None)
+    return min((day for day in flagged if start <= day < transfer.on), default=None)
 
 
+@needs("final")
 def phase_transfer(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
     """The plan amended to name the next placement: reg 18(1)(b) 15 Feb, 18(1)(a) 31 Mar, 18(2)."""
     ceased = plan_ends_on(case)
     out = []
-    for transfer, due, known, until in _live_transfers(case):
-        completed, ended = settle(_amended_for(case, transfer), ceased)
+    for transfer, due, known, until, amended in _live_transfers(case):
+        completed, ended = settle(amended, ceased)
         out.append(deadline(transfer.rule, trigger=known, due=due, calendar=calendar,
                             subject=_subject(transfer), completed_on=completed, ended_on=ended,
                             known_until=until,
@@ -127,14 +152,15 @@ def phase_transfer(case: Case, calendar: Calendar, settings: Settings) -> list[D
     return out
 
 
+@needs("final")
 def phase_transfer_meeting(case: Case, calendar: Calendar, settings: Settings) -> list[Deadline]:
     """Local milestone: no review held in the transfer year some weeks (default 12) before the deadline."""
     ceased = plan_ends_on(case)
     out = []
-    for transfer, due, known, until in _live_transfers(case):
+    for transfer, due, known, until, amended in _live_transfers(case):
         held = first_date(case, "review-meeting", on_or_after=_window_start(transfer))
         # the signal is moot once the plan is amended for the move, or the move has happened
-        completed, ended = settle(held, earliest(ceased, _amended_for(case, transfer), transfer.on))
+        completed, ended = settle(held, earliest(ceased, amended, transfer.on))
         weeks = settings.phase_transfer_meeting_weeks
         signal = max(known, weeks_after(due, -weeks))
         basis = minus("transfer deadline", due, f"{weeks} weeks", weeks_after(due, -weeks))

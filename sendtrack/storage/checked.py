@@ -30,6 +30,13 @@ def record(db: Database, rows: Iterable[tuple[int, str, bool, bool]]) -> None:
     db.executemany(_PUT, rows)
 
 
+def forget(db: Database, case_id: int) -> None:
+    """Drop what a check recorded of one case (inside the caller's write transaction): `erase` does,
+    so no fingerprint made from the child's name and date of birth outlives them."""
+    if present(db):
+        db.execute(f"DELETE FROM {TABLE} WHERE case_id = ?", (case_id,))
+
+
 def event_rows(db: Database) -> list[tuple]:
     """Every event as the audit chain reads it (storage.audit.CHAIN_EVENTS: case id first), by case,
     date and id: what check reads once for the chains, its own checks and the fingerprints."""

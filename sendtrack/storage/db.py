@@ -251,8 +251,14 @@ def check_file(path: Path) -> None:
 
 def _writable(path: Path) -> bool:
     """Whether this user may write the database: the file, and its directory (SQLite makes the -wal,
-    -shm and -journal files beside it)."""
-    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+    -shm and -journal files beside it). A file its owner may not write (a backup made read-only:
+    README "Backup and restore") is opened read-only by anyone, root too, whom os.access lets write
+    anything: opening it writable would turn it to WAL and leave files beside it."""
+    try:
+        owner_writes = bool(path.stat().st_mode & 0o200)
+    except OSError:
+        owner_writes = False
+    return owner_writes and os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
 
 
 # --- SQLite's errors in words ---------------------------------------------------------------------------
@@ -366,11 +372,17 @@ class Database:
         return self.execute(sql + " RETURNING id", params).fetchone()[0]
 
     @contextmanager
-    def write(self) -> Iterator[Database]:
+    def write(self, *, wait: bool = True) -> Iterator[Database]:
         """A write transaction that takes the write lock first (SQLite `BEGIN IMMEDIATE`), so a
         read-then-write never fails half-way with "database is locked"; rolled back on any error.
-        SQLite's errors come out as refusals in words: damaged, disk full, read-only, busy."""
-        self._begin()
+        SQLite's errors come out as refusals in words: damaged, disk full, read-only, busy.
+        `wait=False` (SQLite): refused as busy at once when another process holds the lock, for a
+        write that may be left undone (check's record of the cases it found clean)."""
+        was, self._polite = self._polite, self._polite or not wait
+        try:
+            self._begin()
+        finally:
+            self._polite = was
         try:
             yield self
         except BaseException as exc:
