@@ -348,3 +348,16 @@ def test_erase_drops_the_cases_record(sampled, backend):
     finally:
         db.close()
     assert kept is None and others == CASES  # the sampled cases' records stay
+
+
+def test_under_another_configuration_each_case_gives_the_one_fix(sampled, backend, tmp_path):
+    """Checked under a configuration other than the deadlines were computed under, every case's
+    deadline line gives the fix the 'configuration' line gives (`recompute`), not `recompute --full`
+    (a new user was told both)."""
+    other = tmp_path / "config.toml"
+    other.write_text(DEFAULT_CONFIG.read_text().replace("contact_weeks = 6", "contact_weeks = 4"))
+    found = run(backend, config=other, full=True).problems
+    per_case = [p.message for p in found if p.code == "deadlines"]
+    assert [p.code for p in found if p.ref == "-"] == ["configuration"] and per_case
+    assert all(m.endswith("another configuration: `sendtrack recompute` rebuilds them") for m in per_case)
+    assert all("recompute --full" not in p.message for p in found)

@@ -334,8 +334,12 @@ def deadlines_of(snap: Snapshot, case_row: store.StoredCase, context: Context, t
         detail.append("not computed " + ", ".join(f"{k[0]} due {k[3]}" for k in extra[:3]))
     if not detail:
         detail.append("duplicated rows")
-    fix = ("its events were changed outside sendtrack (audit-chain): restore the last backup"
-           if case_row.id in broken else "`sendtrack recompute --full` rebuilds them")
+    if case_row.id in broken:
+        fix = "its events were changed outside sendtrack (audit-chain): restore the last backup"
+    elif mismatch(snap.fingerprint, context.fingerprint):  # the 'configuration' line says so once
+        fix = "they were computed under another configuration: `sendtrack recompute` rebuilds them"
+    else:
+        fix = "`sendtrack recompute --full` rebuilds them"
     return [Problem(case_row.ref, "deadlines",
                     f"stored deadlines differ from the rules ({len(stored)} stored, {len(expected)} "
                     f"computed): {'; '.join(detail)}; {fix}")]

@@ -59,15 +59,43 @@ def deadline_statuses(db: Database, case_id: int, day: date) -> list[tuple[str, 
     return [(r[0], r[1], r[2] if isinstance(r[2], date) else date.fromisoformat(r[2]), r[3]) for r in rows]
 
 
+#: Deadline row `d` on the day bound to every `?` (one copy each), without the whole of STATUS_SQL: the
+#: few statuses `list_cases` folds, each written out from STATUS_SQL's branches (tests/test_case_list.py
+#: holds `list_cases` equal to the query over STATUS_SQL it replaced, on rows of every owner and state).
+#: SQLite evaluated STATUS_SQL once for each of the five references to it.
+_NOT_DONE = "(d.completed_on IS NULL OR d.completed_on > ?)"
+_NOT_ENDED = "(d.ended_on IS NULL OR d.ended_on > ?)"
+#: status 'not-applicable' (never asked of a cease-effective row: the stage reads only annual reviews
+#: and final plans): the family's branch, else ended by the day and not completed by it
+_NOT_APPLICABLE = ("(CASE WHEN d.owner = 'family' THEN d.ended_on IS NOT NULL AND d.ended_on <= ? "
+                   "AND d.ended_on <= d.due "
+                   f"ELSE d.ended_on IS NOT NULL AND d.ended_on <= ? AND {_NOT_DONE} END)")
+#: status 'met', 'late' or 'excepted' (asked of final plans only): the family's branch is met once
+#: due unless not-applicable; else completed by the day, or outstanding, past due and excepted
+_DONE = ("(CASE WHEN d.owner = 'family' THEN d.due < ? AND NOT (d.ended_on IS NOT NULL AND d.ended_on <= ? "
+         "AND d.ended_on <= d.due) "
+         f"ELSE (d.completed_on <= ? OR ({_NOT_ENDED} AND d.due < ? AND d.excepted_from <= ?)) END)")
+#: status 'open' of the LA's row: due on or after the day and not ended by it, and (but for
+#: cease-effective, whose branch ignores completion) not completed by it
+_OPEN_LA = (f"d.owner = 'la' AND d.kind <> 'local' AND ? <= d.due AND {_NOT_ENDED} "
+            f"AND (d.rule = 'cease-effective' OR {_NOT_DONE})")
+#: status 'overdue' of the LA's row (never cease-effective's): outstanding, past due, not excepted
+_OVERDUE_LA = (f"d.owner = 'la' AND d.kind <> 'local' AND d.rule <> 'cease-effective' AND d.due < ? "
+               f"AND {_NOT_DONE} AND {_NOT_ENDED} AND (d.excepted_from IS NULL OR d.excepted_from > ?)")
+
+
 def list_cases(db: Database, *, day: date, team: str | None, coordinator: str | None) -> Iterator[tuple]:
     """One row per case: who holds it, its stage, its next open deadline and its overdue count,
     streamed in reference order.
 
     One pass over the deadlines (in case order, by the case_id index) folds each case's rows into
-    what the row needs, skipping before the status is computed the rows that cannot count: done or
+    what the row needs, skipping before any status is worked out the rows that cannot count: done or
     ended by the day and neither a final plan nor an annual review (which set the stage: a plan issued
     under a Tribunal order has no 20-week `final-plan` of its own, its annual review says it is one).
-    The cases are then joined to it. (A subquery per case per figure read the deadlines four times over.)"""
+    Each figure tests its own status directly (`_OPEN_LA`, ...), not STATUS_SQL. The cases are then
+    joined to it. For every case the pass reads every case's deadlines (the join keeps the listed
+    ones): looking each listed case's up through the index cost more; one team's or coordinator's are
+    still looked up. (A subquery per case per figure read the deadlines four times over.)"""
     where: list[str] = ["c.received <= ?", LIVE_CASE_SQL]
     params: list[object] = [day]
     if team:
@@ -77,33 +105,34 @@ def list_cases(db: Database, *, day: date, team: str | None, coordinator: str | 
         where.append(COORDINATOR_SQL.format(alias="c"))
         params.append(coordinator)
     clause = " AND ".join(where)
+    narrowed = bool(team or coordinator)
+    # the stage in one figure: 3 an annual review not applicable (ceased), 2 any other annual review
+    # or a final plan met, late or excepted (a plan), 1 a final plan not applicable (closed): the
+    # largest wins, as the stages rank (one MAX, not three)
+    folds = f"""SELECT d.case_id,
+        MAX(CASE d.rule WHEN 'annual-review' THEN CASE WHEN {_NOT_APPLICABLE} THEN 3 ELSE 2 END
+            WHEN 'final-plan' THEN CASE WHEN d.completed_on IS NOT NULL AND {_DONE} THEN 2
+                                        WHEN {_NOT_APPLICABLE} THEN 1 ELSE 0 END END) AS stage,
+        MIN(CASE WHEN {_OPEN_LA} AND d.due < ? THEN d.due END) AS next_due,
+        COUNT(CASE WHEN {_OVERDUE_LA} THEN 1 END) AS overdue"""
+    # every `?` of the folds is the day but the one after _OPEN_LA: date.max is rules.paths.PENDING, a
+    # due date still to be set (a cease awaiting the Tribunal), never a case's next due date
+    before_pending = folds.index(_OPEN_LA) + len(_OPEN_LA)
+    fold_params = [day if at != folds[:before_pending].count("?") else date.max
+                   for at in range(folds.count("?"))]
     sql = f"""
-    WITH s AS (
-      SELECT d.case_id, d.rule, d.kind, d.owner, d.due, d.completed_on, {STATUS_SQL} AS status
+    WITH f AS ({folds}
       FROM deadlines d WHERE (d.rule IN ('annual-review', 'final-plan') OR (d.kind <> 'local'
-             AND d.owner = 'la' AND (d.completed_on IS NULL OR d.completed_on > ?)
-             AND (d.ended_on IS NULL OR d.ended_on > ?)))
+             AND d.owner = 'la' AND {_NOT_DONE} AND {_NOT_ENDED}))
         AND {VISIBLE_SQL}
-        AND d.case_id IN (SELECT c.id FROM cases c WHERE {clause})
-    ), f AS (
-      SELECT s.case_id,
-        MAX(CASE WHEN s.rule = 'annual-review' AND s.status = 'not-applicable' THEN 1 ELSE 0 END) AS ceased,
-        MAX(CASE WHEN (s.rule = 'final-plan' AND s.status IN ('met', 'late', 'excepted')
-                  AND s.completed_on IS NOT NULL) OR s.rule = 'annual-review' THEN 1 ELSE 0 END) AS planned,
-        MAX(CASE WHEN s.rule = 'final-plan' AND s.status = 'not-applicable' THEN 1 ELSE 0 END) AS closed,
-        MIN(CASE WHEN s.status = 'open' AND s.kind <> 'local' AND s.owner = 'la' AND s.due < ?
-                 THEN s.due END) AS next_due,
-        SUM(CASE WHEN s.status = 'overdue' AND s.kind <> 'local' AND s.owner = 'la' THEN 1 ELSE 0 END)
-          AS overdue
-      FROM s GROUP BY s.case_id
+        {f"AND d.case_id IN (SELECT c.id FROM cases c WHERE {clause})" if narrowed else ""}
+      GROUP BY d.case_id
     )
     SELECT c.ref, c.name, c.team, c.coordinator, c.received, c.looked_after, c.alternative_provision,
       c.setting,
-      CASE WHEN f.ceased = 1 THEN 'ceased' WHEN f.planned = 1 THEN 'plan' WHEN f.closed = 1 THEN 'closed'
-           ELSE 'assessment' END AS stage,
+      CASE f.stage WHEN 3 THEN 'ceased' WHEN 2 THEN 'plan' WHEN 1 THEN 'closed' ELSE 'assessment' END
+        AS stage,
       f.next_due, COALESCE(f.overdue, 0) AS overdue
     FROM cases c LEFT JOIN f ON f.case_id = c.id WHERE {clause} ORDER BY c.ref"""
-    # date.max is rules.paths.PENDING, a due date still to be set (a cease awaiting the Tribunal): never
-    # a case's next due date
-    return db.stream(sql, (*status_params(day), day, day, *visible_params(day), *params, date.max, *params))
-
+    return db.stream(sql, (*fold_params, day, day, *visible_params(day), *(params if narrowed else ()),
+                           *params))
