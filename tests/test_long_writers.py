@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -186,7 +187,7 @@ def deadline_indexes(path: Path) -> set[str]:
                                                "AND tbl_name = 'deadlines' AND sql IS NOT NULL")}
 
 
-@pytest.mark.parametrize("ending", ["finished", "case-taken", "staging-gone"])
+@pytest.mark.parametrize("ending", ["finished", "case-taken", "staging-gone", "file-changed"])
 def test_an_import_into_an_empty_database_builds_two_deadline_indexes_once(cli, private_db, exported,
                                                                            tmp_path, monkeypatch, ending):
     """Into a deadlines table holding no row, the import drops the due-date indexes in its first step
@@ -220,6 +221,15 @@ def test_an_import_into_an_empty_database_builds_two_deadline_indexes_once(cli, 
         assert refs[0] < first_ref
         cli.ok(f"add-request --ref {refs[0]} --name 'Amelia Jones' --dob 2015-03-15 --received 2025-01-06")
         assert "was added by another writer" in cli.fails(["import", str(exported)]).stderr
+    elif ending == "file-changed":
+        # the file changed since the stop (a breaker touched it): refused, saying so and how to give up
+        # (the old message said to run the same import again, which never could finish it)
+        os.utime(exported, ns=(exported.stat().st_atime_ns, exported.stat().st_mtime_ns + 10**9))
+        refused = cli.fails(["import", str(exported)]).stderr
+        assert "the file has changed since" in refused and f"delete {staged}" in refused, refused
+        assert deadline_indexes(private_db) == between
+        Path(staged).unlink()
+        assert "staged rows are gone" in cli.fails(["import", str(exported)]).stderr
     else:
         Path(staged).unlink()
         assert "staged rows are gone" in cli.fails(["import", str(exported)]).stderr

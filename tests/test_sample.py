@@ -160,3 +160,13 @@ def test_the_staffing_pass_is_the_same_however_it_is_split(monkeypatch):
     parts = sample.staffing(9, 500, as_of=today, years=6, teams=teams)
     assert parts == whole
     assert sum(whole.coordinators.values()) > len(teams)  # some team needs more than one
+
+
+def test_an_absurd_case_count_is_refused_before_anything_is_made(cli, private_db):
+    """`--cases` beyond 10 million (England holds ~640,000) is refused by the option's range, exit 2,
+    nothing written: 10^20 used to fill memory with the task list (a breaker's finding)."""
+    before = dump(private_db)
+    refused = cli.fails(["sample", "--cases", "99999999999999999999"], code=2)
+    assert "--cases" in refused.stderr
+    assert dump(private_db) == before
+    assert cli.ok(["sample", "--cases", "3", "--seed", "2"]).startswith("sampled 3 cases")

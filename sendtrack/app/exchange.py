@@ -964,6 +964,15 @@ def _other_import(marker: dict) -> str:
             f"`sendtrack import {marker['file']}` to finish it")
 
 
+def _changed_since(marker: dict) -> str:
+    """The file of an import stopped part-way was changed since: running it again cannot finish it."""
+    return (f"an earlier import of {marker['file']} stopped part-way ({marker['written']} of "
+            f"{marker['cases']} cases written, each whole), and the file has changed since, so it cannot "
+            f"be finished from it: put the file back as it was and run the import again; or, to give it "
+            f"up, delete {marker['staging']} (its staged rows) and import the rest from a file without "
+            "the cases already in (that import clears the marker and rebuilds the indexes it set aside)")
+
+
 def _resume(db: Database, path: Path, marker: dict, context: Context) -> Loaded | None:
     """Finish the import the marker names, if `path` is its file; refuse any other meanwhile. A marker
     whose staging file is gone cannot be finished: it is cleared, and the import goes ahead (None)."""
@@ -988,6 +997,8 @@ def _resume(db: Database, path: Path, marker: dict, context: Context) -> Loaded 
         found = path.stat()
         same = (str(path.resolve()), found.st_size, found.st_mtime_ns) == \
             (marker["file"], marker["size"], marker["mtime_ns"])
+        if not same and str(path.resolve()) == marker["file"]:
+            raise RefusedError(_changed_since(marker))
         if not same:
             raise RefusedError(_other_import(marker))
         if marker.get("fingerprint", context.fingerprint) != context.fingerprint:
