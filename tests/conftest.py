@@ -113,6 +113,12 @@ def dump(path: Path) -> str:
         return "\n".join(conn.iterdump())
 
 
+def data_dump(path: Path) -> str:
+    """`dump` less the rows of the `checked` table: the cache of the cases `check` found clean, which a
+    check records (app/check.py), not data a write made or lost."""
+    return "\n".join(line for line in dump(path).splitlines() if not line.startswith('INSERT INTO "checked"'))
+
+
 def golden_cases() -> list[dict]:
     """Every worked case in tests/data/golden-cases.json, G1-G15."""
     return json.loads(GOLDEN.read_text())["cases"]

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from tests.conftest import dump
+from tests.conftest import data_dump, dump
 
 
 @pytest.fixture
@@ -72,24 +72,18 @@ def test_backup_refused_on_postgresql_points_to_pg_dump(backend_cli, backend, tm
     assert not (tmp_path / "b.db").exists()
 
 
-def data(path) -> str:
-    """`dump` less the rows of the `checked` table: the cache of the cases `check` found clean, which
-    checking the copy records in it (README "Backup and restore"), not state that was lost."""
-    return "\n".join(line for line in dump(path).splitlines() if not line.startswith('INSERT INTO "checked"'))
-
-
 def test_restore_as_the_readme_says(held, private_db, tmp_path):
     """Back up, lose a write, restore the copy over the database: the lost state is back and usable."""
     dest = tmp_path / "b.db"
     held.ok(f"backup {dest}")
-    saved = data(private_db)
+    saved = data_dump(private_db)
     held.ok("record draft B1 --date 2025-04-01")
     # README "Backup and restore": check the copy, then put it in place (no -wal/-shm left behind)
     held.ok(["--db", str(dest), "check"])
     for suffix in ("-wal", "-shm"):
         private_db.with_name(private_db.name + suffix).unlink(missing_ok=True)
     shutil.copyfile(dest, private_db)
-    assert data(private_db) == saved
+    assert data_dump(private_db) == saved
     assert "no problems" in held.ok("check")
     held.ok("record draft B1 --date 2025-04-02")
 

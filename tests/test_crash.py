@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from sendtrack.app import record
-from tests.conftest import dump, has_command
+from tests.conftest import data_dump, has_command
 
 CRASH_WRITER = Path(__file__).with_name("crash_writer.py")
 HOLD_WAIT_S = 300  # how long a loaded machine may take to reach the hold: slow is fine, never too quick
@@ -179,7 +179,7 @@ def uninterrupted(cli, db_path: Path, tmp_path: Path, cli_args: list[str]) -> st
     reference = tmp_path / "reference.db"
     copy_database(db_path, reference)
     cli.ok(["--db", str(reference), *cli_args])
-    return dump(reference)
+    return data_dump(reference)
 
 
 def integrity_ok(db_path: Path) -> None:
@@ -228,7 +228,7 @@ def test_recompute_killed_part_way_is_finished_by_running_it_again(cli, private_
     bulk(writer, 5_000)
     with sqlite3.connect(private_db) as conn:
         conn.execute("DELETE FROM deadlines WHERE case_id IN (SELECT id FROM cases WHERE ref LIKE 'BULK-%')")
-    before, problems_before = dump(private_db), check_lines(cli, private_db)
+    before, problems_before = data_dump(private_db), check_lines(cli, private_db)
     assert len(problems_before) >= 5_000  # every bulk case's deadlines are missing
     expected = uninterrupted(cli, private_db, tmp_path, ["recompute"])
     assert expected != before
@@ -238,9 +238,9 @@ def test_recompute_killed_part_way_is_finished_by_running_it_again(cli, private_
     # some cases recomputed (each whole: its deadlines all replaced in one step), the rest as before
     assert check_lines(cli, private_db) <= problems_before
     if where == "first":
-        assert dump(private_db) == before  # its first step was never committed
+        assert data_dump(private_db) == before  # its first step was never committed
     cli.ok("recompute")
-    assert dump(private_db) == expected
+    assert data_dump(private_db) == expected
     assert check_lines(cli, private_db) == set()
 
 
@@ -269,7 +269,7 @@ def test_import_killed_part_way_is_finished_by_running_it_again(cli, private_db,
     fixed = datetime(2026, 1, 5, 9, 30)
     monkeypatch.setattr(record, "now", lambda: fixed)
     monkeypatch.setenv("CRASH_WRITER_NOW", fixed.isoformat())
-    before = dump(private_db)
+    before = data_dump(private_db)
     expected = uninterrupted(cli, private_db, tmp_path, ["import", str(exported)])
     whole = case_rows(tmp_path / "reference.db")
     assert len(whole) == 3_001
@@ -280,7 +280,7 @@ def test_import_killed_part_way_is_finished_by_running_it_again(cli, private_db,
     if where == "first":
         # killed inside its first step: nothing is in, the marker neither; the staged rows stay behind
         # until the next import sweeps them
-        assert dump(private_db) == before
+        assert data_dump(private_db) == before
         assert check_lines(cli, private_db) == set()
         assert len(staging_files(private_db)) == 1
     else:
@@ -298,10 +298,10 @@ def test_import_killed_part_way_is_finished_by_running_it_again(cli, private_db,
     cli.ok("cases --format csv")
     # the same command again finishes it: exactly the uninterrupted import, no case twice
     cli.ok(["import", str(exported)])
-    assert dump(private_db) == expected
+    assert data_dump(private_db) == expected
     assert check_lines(cli, private_db) == set()
     assert staging_files(private_db) == []
     # and once more: every case is already there, so nothing is written
     refused = cli(["import", str(exported)])
     assert refused.exit_code == 1 and "already exists" in refused.stderr, refused.output
-    assert dump(private_db) == expected
+    assert data_dump(private_db) == expected
