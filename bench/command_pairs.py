@@ -13,22 +13,12 @@ load; then each pair's CPU ratio (this / other).
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-
-def timed(argv: list[str]) -> tuple[float, float, float]:
-    import time
-
-    wall = time.perf_counter()
-    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(process.pid, 0)
-    if status != 0:
-        raise SystemExit(f"{' '.join(argv)} failed ({status})")
-    return time.perf_counter() - wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+from pairs import alternate, timed
 
 
 def clear(db: Path) -> None:
@@ -67,17 +57,8 @@ def main() -> int:
     (args.out / "contact-4.toml").write_text(default.read_text().replace("contact_weeks = 6",
                                                                          "contact_weeks = 4"))
     for what in args.only or ("import", "recompute"):
-        ratios = []
-        for pair in range(args.pairs):
-            got = {}
-            order = [("this", args.this), ("other", args.other)]
-            for name, exe in order if pair % 2 == 0 else order[::-1]:
-                load = os.getloadavg()[0]
-                wall, cpu, peak = run(what, exe, args.db, args.out)
-                got[name] = cpu
-                print(f"{what} pair {pair + 1} {name:5s} wall {wall:7.2f} s  cpu {cpu:7.2f} s  "
-                      f"peak {peak:.0f} MB  load {load:.1f}", flush=True)
-            ratios.append(got["this"] / got["other"])
+        ratios = alternate(args.pairs, args.this, args.other,
+                           lambda exe, what=what: run(what, exe, args.db, args.out), label=f"{what} ")
         print(f"{what} CPU ratios this/other: {', '.join(f'{r:.3f}' for r in ratios)}", flush=True)
     return 0
 

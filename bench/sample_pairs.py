@@ -12,13 +12,13 @@ seconds (user + system, the command's worker processes included), CPU ms a case 
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from pairs import alternate, timed
 
 
 def run(exe: str, folder: Path, cases: int) -> tuple[float, float, float]:
@@ -26,19 +26,11 @@ def run(exe: str, folder: Path, cases: int) -> tuple[float, float, float]:
     for leftover in folder.glob("sample.db*"):
         leftover.unlink()
     subprocess.run([exe, "--db", str(db), "init"], check=True, stdout=subprocess.DEVNULL)
-    wall = time.perf_counter()
-    process = subprocess.Popen([exe, "--db", str(db), "sample", "--cases", str(cases), "--seed", "1",
-                                "--as-of", "2025-06-30"], stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - wall
-    if status != 0:
-        raise SystemExit(f"{exe} sample failed ({status})")
-    # wait4 counts the process and the children it waited for (the pool's workers)
-    cpu = usage.ru_utime + usage.ru_stime
-    peak = usage.ru_maxrss / 1024  # the largest of the process and its workers
+    got = timed([exe, "--db", str(db), "sample", "--cases", str(cases), "--seed", "1",
+                 "--as-of", "2025-06-30"])
     for leftover in folder.glob("sample.db*"):
         leftover.unlink()
-    return wall, cpu, peak
+    return got
 
 
 def main() -> int:
@@ -51,19 +43,8 @@ def main() -> int:
     args = parser.parse_args()
     folder = args.out or Path(tempfile.mkdtemp(prefix="sample-pairs-"))
     folder.mkdir(parents=True, exist_ok=True)
-    ratios = []
-    for pair in range(args.pairs):
-        got = {}
-        order = [("this", args.this), ("other", args.other)]
-        for name, exe in order if pair % 2 == 0 else order[::-1]:
-            load = os.getloadavg()[0]
-            wall, cpu, peak = run(exe, folder, args.cases)
-            got[name] = cpu
-            print(f"pair {pair + 1} {name:5s} wall {wall:7.2f} s  cpu {cpu:7.2f} s  "
-                  f"{cpu / args.cases * 1000:.3f} ms CPU a case  peak {peak:.0f} MB  load {load:.1f}",
-                  flush=True)
-        ratios.append(got["this"] / got["other"])
-        print(f"pair {pair + 1} CPU ratio this/other {ratios[-1]:.3f}", flush=True)
+    ratios = alternate(args.pairs, args.this, args.other, lambda exe: run(exe, folder, args.cases),
+                       per_run=lambda cpu: f"{cpu / args.cases * 1000:.3f} ms CPU a case  ", each_pair=True)
     if args.out is None:
         shutil.rmtree(folder)
     print(f"CPU ratios this/other: {', '.join(f'{r:.3f}' for r in ratios)}")

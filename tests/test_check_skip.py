@@ -61,6 +61,15 @@ def case_id(backend, ref: str) -> int:
         db.close()
 
 
+def snapshot(backend) -> integrity.Snapshot:
+    """What check reads, without fingerprints (nothing skipped)."""
+    db = backend.open()
+    try:
+        return integrity.read(db)
+    finally:
+        db.close()
+
+
 @pytest.fixture
 def sampled(backend_cli):
     backend_cli.ok(["sample", "--cases", str(CASES), "--seed", "5", "--as-of", AS_OF])
@@ -193,12 +202,7 @@ def test_a_database_not_yet_upgraded_is_checked_in_full(sampled, backend):
 def test_the_rules_read_today_only_to_refuse_a_future_event(sampled, backend):
     """What `_Sorter` relies on: replaying a case's events, the refusals are the same on every day
     from its last event on (here: that day, a year later, twenty years later)."""
-    db = backend.open()
-    try:
-        snap = integrity.read(db)
-    finally:
-        db.close()
-    rules = context()
+    snap, rules = snapshot(backend), context()
     judged = 0
     for row in snap.cases:
         case = snap.case_of(row)
@@ -249,12 +253,7 @@ def test_cases_built_from_event_rows_are_those_storage_builds(sampled, backend):
 def test_the_spelt_out_deadline_key_is_the_generic_one(sampled, backend):
     from sendtrack.rules.engine import compute
 
-    db = backend.open()
-    try:
-        snap = integrity.read(db)
-    finally:
-        db.close()
-    rules = context()
+    snap, rules = snapshot(backend), context()
     seen = 0
     for row in snap.cases:
         for item in compute(snap.case_of(row), rules.calendar, rules.settings):
