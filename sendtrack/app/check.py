@@ -130,7 +130,8 @@ def read(db: Database, *, full: bool = False, context: Context | None = None,
     outside the database. With `context` and `today`, each case's fingerprint is worked out as its
     stored deadlines are read, and those of a case to skip are not kept (`_Sorter`)."""
     # read on its own, before the snapshot: a match only ever says "these inputs were found clean"
-    cache = _recorded(db) if not full and context and today and checked.present(db) else None
+    present = checked.present(db)
+    cache = _recorded(db) if not full and context and today and present else None
     with db.read():
         problems = [Problem("-", code, message) for code, message in store.engine_problems(db)]
         cases = store.every_case(db)
@@ -146,8 +147,7 @@ def read(db: Database, *, full: bool = False, context: Context | None = None,
         marker = import_marker(db)
         erased = stored_privacy.erased_cases(db, ERASED_RETURNS)
         placements = placements_out_of_order(db)
-        present = checked.present(db)
-        recorded = cache if present and not full else None
+        recorded = cache
         snap = Snapshot(cases, dict(rows), {}, problems, fingerprint, breaks, missing, marker, erased,
                         placements_out_of_order=placements, recorded=recorded)
         del rows
