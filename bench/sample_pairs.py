@@ -6,7 +6,8 @@
 Each run samples `--cases` cases (`--seed 1 --as-of 2025-06-30`) into a fresh database (made by
 `init` beforehand, not timed) under --out, then deletes it. Prints, a run a line: wall seconds, CPU
 seconds (user + system, the command's worker processes included), CPU ms a case and peak memory
-(the largest process); then each pair's CPU ratio (this / other) and the load average when it ran.
+(the largest process); then each pair's CPU ratio (this / other) and the load average when it ran,
+and at the end the wall-time ratios too.
 """
 
 from __future__ import annotations
@@ -43,11 +44,21 @@ def main() -> int:
     args = parser.parse_args()
     folder = args.out or Path(tempfile.mkdtemp(prefix="sample-pairs-"))
     folder.mkdir(parents=True, exist_ok=True)
-    ratios = alternate(args.pairs, args.this, args.other, lambda exe: run(exe, folder, args.cases),
+    walls: dict[str, list[float]] = {args.this: [], args.other: []}
+
+    def measure(exe: str) -> tuple[float, float, float]:
+        got = run(exe, folder, args.cases)
+        walls[exe].append(got[0])
+        return got
+
+    ratios = alternate(args.pairs, args.this, args.other, measure,
                        per_run=lambda cpu: f"{cpu / args.cases * 1000:.3f} ms CPU a case  ", each_pair=True)
     if args.out is None:
         shutil.rmtree(folder)
     print(f"CPU ratios this/other: {', '.join(f'{r:.3f}' for r in ratios)}")
+    wall_ratios = [a / b for a, b in zip(walls[args.this], walls[args.other], strict=True)]
+    print(f"wall ratios this/other: {', '.join(f'{r:.3f}' for r in wall_ratios)} (wall time follows the "
+          "load: compare pairs run at the same load)")
     return 0
 
 

@@ -5,9 +5,9 @@
 
 Samples `--cases` cases (`--seed 1 --as-of 2025-06-30`) into a fresh database with each executable
 (this checkout's `sendtrack` on PATH, or --this, against --other), then compares every table's rows in
-rowid order (cases with their return fields, events with their hashes, audit heads, deadlines,
-placements, ...). Prints one line a table and exits 1 on the first table that differs. Databases go to
-a temporary folder, removed afterwards.
+rowid order, each value with its storage class (cases with their return fields, events with their
+hashes, audit heads, deadlines, placements, ...). Prints one line a table and exits 1 on the first
+table that differs. Databases go to a temporary folder, removed afterwards.
 """
 
 from __future__ import annotations
@@ -43,7 +43,10 @@ def tables(db: Path) -> dict[str, list[tuple]]:
             continue
         rowid = "" if raw.execute(f"SELECT sql FROM sqlite_master WHERE name = '{name}'").fetchone()[0] \
             .upper().rstrip().endswith("WITHOUT ROWID") else "rowid, "
-        out[name] = raw.execute(f'SELECT {rowid}* FROM "{name}" ORDER BY 1').fetchall()
+        # each value with its Python type, which is SQLite's storage class: 1, 1.0 and True compare
+        # equal in Python, but an INTEGER stored as REAL (or a date stored as anything but text) differs
+        out[name] = [tuple((type(value).__name__, value) for value in row)
+                     for row in raw.execute(f'SELECT {rowid}* FROM "{name}" ORDER BY 1')]
     out["(indexes)"] = raw.execute("SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' "
                                    "ORDER BY name").fetchall()
     raw.close()

@@ -40,6 +40,7 @@ from sendtrack.config import Team
 from sendtrack.rules.counting import twelve_months_starting
 from sendtrack.rules.teams import FRONT_DOOR, CaseFacts, age_on, team_for
 from sendtrack.rules.transfers import default_transfer_deadlines
+from sendtrack.storage.columns import CASE_RETURNS
 
 if TYPE_CHECKING:
     from sendtrack.app.context import Context
@@ -584,8 +585,9 @@ def _deadline_rows(case_id: int, items) -> list[tuple]:
 
 
 def _task(args) -> tuple[list, list, list[int], list, list]:
-    """One chunk of cases, made and computed in a worker: case rows, event rows without ids (the parent
-    numbers them), the positions of void events, deadline rows, and the cases' return values."""
+    """One chunk of cases, made and computed in a worker: case rows with their return values
+    (storage.sample_rows.CASE_COLUMNS), event rows without ids (the parent numbers them), the
+    positions of void events, deadline rows, and placement rows (`INSERT_PLACEMENT`'s)."""
     from sendtrack.app import batch as bulk
     from sendtrack.domain import Case, Event
     from sendtrack.rules.engine import compute
@@ -595,16 +597,18 @@ def _task(args) -> tuple[list, list, list[int], list, list]:
     calendar, settings = rules.calendar, rules.settings
     iso = _ISO
     event_rows: list[tuple] = []
-    case_rows, void_at, deadline_rows, return_rows = [], [], [], []
+    case_rows, void_at, deadline_rows, placement_rows = [], [], [], []
     for number in range(start, stop):
         case_id = first_case + number
         values, events = generate(seed, number, as_of=as_of, years=years, staff=staff)
         dob, received = values["dob"], values["received"]
-        return_rows.append((case_id, sample_returns(seed, number, dob, as_of)))
+        returns = sample_returns(seed, number, dob, as_of)
         ref = ref_for(case_id)
         case_rows.append((case_id, ref, child_name(case_id), iso[dob], iso[received], values["source"],
                           values["team"], values["coordinator"], values["looked_after"],
-                          values["alternative_provision"], values["setting"], values["created_at"]))
+                          values["alternative_provision"], values["setting"], values["created_at"],
+                          *[returns.get(key) for key in CASE_RETURNS]))
+        placement_rows += _placement_rows(case_id, returns)
         base = len(event_rows)
         voided = {v for kind, _, _, v, _, _ in events if kind == "void"}
         live = []
@@ -620,7 +624,27 @@ def _task(args) -> tuple[list, list, list[int], list, list]:
                     alternative_provision=values["alternative_provision"],
                     setting=values["setting"], events=tuple(live))
         deadline_rows += _deadline_rows(case_id, compute(case, calendar, settings))
-    return case_rows, event_rows, void_at, deadline_rows, return_rows
+    return case_rows, event_rows, void_at, deadline_rows, placement_rows
+
+
+def _placement_rows(case_id: int, values: dict) -> list[tuple]:
+    """`INSERT_PLACEMENT` rows of a case's sampled return values, as `put_return_values` writes them
+    (dates as the ISO text SQLite's date adapter makes of them)."""
+    from sendtrack.app.record import current_placement
+
+    rows = [(case_id, p.get("urn"), p.get("ukprn"), p.get("setting_type"), p["rank"],
+             _day_text(p.get("entry")), _day_text(p.get("leaving")), p.get("phase"))
+            for p in values.get("placements", ())]
+    current = current_placement(values)
+    if current is not None:
+        rows.append((case_id, current.urn, current.ukprn, current.setting_type, current.rank,
+                     current.entry and current.entry.isoformat(), None, current.phase))
+    return rows
+
+
+def _day_text(text: str | None) -> str | None:
+    """A placement date as put_return_values stores it: parsed, then written back as ISO text."""
+    return date.fromisoformat(text).isoformat() if text else None
 
 
 def write_sample(db, *, cases: int, seed: int, years: int, as_of: date, context: Context) -> Written:
@@ -628,9 +652,9 @@ def write_sample(db, *, cases: int, seed: int, years: int, as_of: date, context:
     by the configuration's teams as the allocation rule gives."""
     from sendtrack.app import batch as bulk
     from sendtrack.app.context import materialising
-    from sendtrack.app.record import put_return_values
     from sendtrack.errors import RefusedError
-    from sendtrack.storage.bulk import insert_rows, loading, next_ids, ref_in_range, reset_sequences
+    from sendtrack.storage.bulk import next_ids, ref_in_range, reset_sequences
+    from sendtrack.storage.sample_rows import insert_sample_rows, loading_sample
 
     written_events = written_deadlines = 0
     # the pool is made first: the staffing pass runs in its workers too, before the write begins
@@ -645,8 +669,8 @@ def write_sample(db, *, cases: int, seed: int, years: int, as_of: date, context:
             tasks = [(seed, start, min(start + bulk.CHUNK, cases), as_of, years, staff, first_case)
                      for start in range(0, cases, bulk.CHUNK)]
             expected = {"cases": cases, "events": cases * 10, "deadlines": cases * 10}
-            with loading(db, expected), bulk.progress(cases, "Sampling") as bar:
-                for case_rows, event_rows, void_at, deadline_rows, return_rows in imap(_task, tasks):
+            with loading_sample(db, expected), bulk.progress(cases, "Sampling") as bar:
+                for case_rows, event_rows, void_at, deadline_rows, placement_rows in imap(_task, tasks):
                     # whole rows (imported_by and imported_at NULL), so insert_events need not widen them
                     rows = [(next_event + k, *row, None, None) for k, row in enumerate(event_rows)]
                     for k in void_at:  # the voided event's id is known only now
@@ -654,8 +678,7 @@ def write_sample(db, *, cases: int, seed: int, years: int, as_of: date, context:
                         target = next_event + local
                         rows[k] = (id_, case_id, kind, when, details_json(pairs, target), target, by, at,
                                    None, None)
-                    insert_rows(db, cases=case_rows, events=rows, deadlines=deadline_rows)
-                    put_return_values(db, return_rows)
+                    insert_sample_rows(db, case_rows, rows, deadline_rows, placement_rows)
                     next_event += len(rows)
                     written_events += len(rows)
                     written_deadlines += len(deadline_rows)
