@@ -170,3 +170,62 @@ def test_an_absurd_case_count_is_refused_before_anything_is_made(cli, private_db
     assert "--cases" in refused.stderr
     assert dump(private_db) == before
     assert cli.ok(["sample", "--cases", "3", "--seed", "2"]).startswith("sampled 3 cases")
+
+
+def test_case_rows_with_their_return_values_are_what_put_return_values_writes(cli, private_db, tmp_path):
+    """The sample writes each case's return values in its INSERT and its placement rows made in the
+    worker (storage/sample_rows.py); the same cases written the way add-request and import write them
+    (the case row, then `put_return_values`) hold the same values, each of the same storage class."""
+    from sendtrack.app.record import put_return_values
+    from sendtrack.storage import columns
+    from sendtrack.storage.bulk import insert_rows
+    from sendtrack.storage.db import Location, open_database
+
+    cli.ok(["sample", "--cases", "300", "--seed", "5", "--as-of", AS_OF])
+    other = tmp_path / "other.db"
+    cli.ok(["--db", str(other), "init"])
+    typed = "SELECT {} FROM {} ORDER BY id"
+    case_columns = ", ".join(f"{c}, typeof({c})" for c in (*columns.CASES, *columns.CASE_RETURNS))
+    place_columns = ", ".join(f"{c}, typeof({c})" for c in columns.PLACEMENTS)
+    sampled = rows(private_db, f"SELECT {', '.join(columns.CASES)} FROM cases ORDER BY id")
+    db = open_database(Location(path=other))
+    try:
+        with db.write():
+            insert_rows(db, cases=sampled)
+            put_return_values(db, [(row[0], sample.sample_returns(5, number, date.fromisoformat(row[3]),
+                                                                  date.fromisoformat(AS_OF)))
+                                   for number, row in enumerate(sampled)])
+    finally:
+        db.close()
+    for table, names in (("cases", case_columns), ("placements", place_columns)):
+        mine, theirs = rows(private_db, typed.format(names, table)), rows(other, typed.format(names, table))
+        assert mine == theirs, table
+    returned = rows(private_db, "SELECT COUNT(upn), COUNT(upn_unknown), COUNT(secondary_need), COUNT(uln) "
+                                "FROM cases")[0]
+    assert all(returned), returned  # each return column is set in some case (and NULL in others)
+    assert len(rows(private_db, "SELECT id FROM placements")) > 300  # some cases have two placements
+
+
+def test_every_reference_holds_and_the_connection_checks_them_again_after(cli, private_db, monkeypatch):
+    """The sample writes with foreign keys unchecked row by row (storage/sample_rows.py): every row it
+    wrote refers to a stored case or event, and the connection checks foreign keys again afterwards,
+    after a refused sample too."""
+    from sendtrack.app.sample import write_sample
+    from sendtrack.cli.common import context
+    from sendtrack.errors import RefusedError
+    from sendtrack.storage import bulk
+    from sendtrack.storage.db import Location, open_database
+
+    db = open_database(Location(path=private_db))
+    try:
+        written = write_sample(db, cases=300, seed=8, years=5, as_of=date.fromisoformat(AS_OF),
+                               context=context())
+        assert db.one("PRAGMA foreign_keys") == (1,)
+        monkeypatch.setattr(bulk, "ref_in_range", lambda db, first, last: first)  # a clash, found in the write
+        with pytest.raises(RefusedError):
+            write_sample(db, cases=300, seed=8, years=5, as_of=date.fromisoformat(AS_OF), context=context())
+        assert db.one("PRAGMA foreign_keys") == (1,)
+    finally:
+        db.close()
+    assert written.events > 3000 and rows(private_db, "SELECT COUNT(*) FROM events WHERE voids IS NOT NULL")[0][0]
+    assert rows(private_db, "PRAGMA foreign_key_check") == []
