@@ -229,3 +229,35 @@ def test_every_reference_holds_and_the_connection_checks_them_again_after(cli, p
         db.close()
     assert written.events > 3000 and rows(private_db, "SELECT COUNT(*) FROM events WHERE voids IS NOT NULL")[0][0]
     assert rows(private_db, "PRAGMA foreign_key_check") == []
+
+
+def test_deadline_rows_say_no_value_with_absent_in_the_nullable_columns_only():
+    """The worker's deadline rows on SQLite (storage.sample_rows.ABSENT for no value) are batch's rows
+    with ABSENT where those have None, in the columns that may be NULL (the INSERT's NULLIF turns it
+    back); a NOT NULL column is never given ABSENT."""
+    from sendtrack.calendar import england
+    from sendtrack.config import DEFAULT_CONFIG, load
+    from sendtrack.domain import Case, Event, Settings
+    from sendtrack.rules.engine import compute
+    from sendtrack.storage import columns
+    from sendtrack.storage.sample_rows import _NULLABLE, ABSENT
+
+    nullable = {1 + columns.DEADLINE_FIELDS.index(name) for name in _NULLABLE}  # after case_id
+    assert len(nullable) == 6
+    today, calendar, settings = date.fromisoformat(AS_OF), england(), Settings()
+    staff = sample.staffing(6, 200, as_of=today, years=8, teams=load(str(DEFAULT_CONFIG)).teams)
+    absent_seen: set[int] = set()
+    for number in range(200):
+        values, events = sample.generate(6, number, as_of=today, years=8, staff=staff)
+        live = tuple(Event(i, kind, when, pairs) for i, (kind, when, pairs, _, _, _) in enumerate(events)
+                     if kind != "void")
+        case = Case(ref="T", dob=values["dob"], received=values["received"], looked_after=values["looked_after"],
+                    alternative_provision=values["alternative_provision"], setting=values["setting"], events=live)
+        items = compute(case, calendar, settings)
+        case_id = 1000 + number
+        for mine, theirs in zip(sample._deadline_rows(case_id, items, ABSENT),
+                                batch.deadline_rows(case_id, items), strict=True):
+            expected = tuple(ABSENT if value is None and i in nullable else value for i, value in enumerate(theirs))
+            assert mine == expected and all(type(a) is type(b) for a, b in zip(mine, expected, strict=True))
+            absent_seen |= {i for i, value in enumerate(mine) if value is ABSENT}
+    assert absent_seen == nullable  # each nullable column is empty in some row

@@ -575,13 +575,17 @@ class _IsoDays(dict):
 _ISO = _IsoDays()
 
 
-def _deadline_rows(case_id: int, items) -> list[tuple]:
-    """batch.deadline_rows with the dates' text from _ISO (the same rows; tests compare them)."""
+def _deadline_rows(case_id: int, items, absent: Any = None) -> list[tuple]:
+    """batch.deadline_rows with the dates' text from _ISO (the same rows; tests compare them), and
+    `absent` where a column that may be NULL has no value (storage.sample_rows.absent says what)."""
     iso = _ISO
-    return [(case_id, d.rule, d.owner, d.kind, d.source, iso[d.trigger], iso[d.due], iso[d.act_by], d.subject,
-             d.completed_on and iso[d.completed_on], d.excepted_from and iso[d.excepted_from],
-             d.exception_limb, d.ended_on and iso[d.ended_on], d.known_from and iso[d.known_from],
-             d.known_until and iso[d.known_until])
+    return [(case_id, d.rule, d.owner, d.kind, d.source, iso[d.trigger], iso[d.due], iso[d.act_by],
+             absent if d.subject is None else d.subject,
+             absent if d.completed_on is None else iso[d.completed_on],
+             absent if d.excepted_from is None else iso[d.excepted_from],
+             absent if d.exception_limb is None else d.exception_limb,
+             absent if d.ended_on is None else iso[d.ended_on], d.known_from and iso[d.known_from],
+             absent if d.known_until is None else iso[d.known_until])
             for d in items]
 
 
@@ -593,7 +597,7 @@ def _task(args) -> bytes:
     from sendtrack.domain import Case, Event
     from sendtrack.rules.engine import compute
 
-    seed, start, stop, as_of, years, staff, first_case = args
+    seed, start, stop, as_of, years, staff, first_case, absent = args
     rules = bulk.context()
     calendar, settings = rules.calendar, rules.settings
     iso = _ISO
@@ -624,7 +628,7 @@ def _task(args) -> bytes:
         case = Case(ref=ref, dob=dob, received=received, looked_after=values["looked_after"],
                     alternative_provision=values["alternative_provision"],
                     setting=values["setting"], events=tuple(live))
-        deadline_rows += _deadline_rows(case_id, compute(case, calendar, settings))
+        deadline_rows += _deadline_rows(case_id, compute(case, calendar, settings), absent)
     # marshal, not the pool's pickle: the rows are tuples of text and numbers, which marshal writes in
     # half pickle's time and reads ~15% quicker (a 1,000-case result, ~2 MB; the same objects back)
     return marshal.dumps((case_rows, event_rows, void_at, deadline_rows, placement_rows))
@@ -657,7 +661,7 @@ def write_sample(db, *, cases: int, seed: int, years: int, as_of: date, context:
     from sendtrack.app.context import materialising
     from sendtrack.errors import RefusedError
     from sendtrack.storage.bulk import next_ids, ref_in_range, reset_sequences
-    from sendtrack.storage.sample_rows import insert_sample_rows, loading_sample, references_unchecked
+    from sendtrack.storage.sample_rows import absent, insert_sample_rows, loading_sample, references_unchecked
 
     written_events = written_deadlines = 0
     # the pool is made first: the staffing pass runs in its workers too, before the write begins
@@ -669,19 +673,19 @@ def write_sample(db, *, cases: int, seed: int, years: int, as_of: date, context:
             clash = ref_in_range(db, first_ref, last_ref)
             if clash:
                 raise RefusedError(f"case {clash!r} already exists: sample into another database")
-            tasks = [(seed, start, min(start + bulk.CHUNK, cases), as_of, years, staff, first_case)
+            none = absent(db)
+            tasks = [(seed, start, min(start + bulk.CHUNK, cases), as_of, years, staff, first_case, none)
                      for start in range(0, cases, bulk.CHUNK)]
             expected = {"cases": cases, "events": cases * 10, "deadlines": cases * 10}
             with loading_sample(db, expected), bulk.progress(cases, "Sampling") as bar:
                 for result in imap(_task, tasks):
                     case_rows, event_rows, void_at, deadline_rows, placement_rows = marshal.loads(result)
-                    # whole rows (imported_by and imported_at NULL), so insert_events need not widen them
-                    rows = [(next_event + k, *row, None, None) for k, row in enumerate(event_rows)]
+                    # rows stop before imported_by and imported_at (NULL: written by sendtrack itself)
+                    rows = [(next_event + k, *row) for k, row in enumerate(event_rows)]
                     for k in void_at:  # the voided event's id is known only now
-                        id_, case_id, kind, when, pairs, local, by, at, _, _ = rows[k]
+                        id_, case_id, kind, when, pairs, local, by, at = rows[k]
                         target = next_event + local
-                        rows[k] = (id_, case_id, kind, when, details_json(pairs, target), target, by, at,
-                                   None, None)
+                        rows[k] = (id_, case_id, kind, when, details_json(pairs, target), target, by, at)
                     insert_sample_rows(db, case_rows, rows, deadline_rows, placement_rows)
                     next_event += len(rows)
                     written_events += len(rows)

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
-from sendtrack.storage import columns
-from sendtrack.storage.bulk import insert_events, loading
+from sendtrack.storage import audit, columns
+from sendtrack.storage.bulk import loading
 from sendtrack.storage.cases import INSERT_DEADLINE
 from sendtrack.storage.db import Database
 from sendtrack.storage.returns import INSERT_PLACEMENT
@@ -18,15 +19,52 @@ CASE_COLUMNS = (*columns.CASES, *columns.CASE_RETURNS)
 INSERT_CASE = columns.insert("cases", CASE_COLUMNS)
 
 
+#: Python's sqlite3 binds None ~8x slower than a number (~0.28 us against ~0.04 us a value: None is not
+#: one of the types it binds directly, so each goes through its adapter look-ups), and a sample's
+#: deadline rows hold ~4.8 of them each (known_until, excepted_from, exception_limb nearly always).
+#: On SQLite the sample's rows say "no value" with ABSENT, which no column that may be NULL ever holds
+#: (dates and words are text), and its INSERT turns it into NULL: the same stored rows.
+ABSENT = 0
+#: the deadlines' columns that may be NULL (the rest are NOT NULL: a None there is refused as before)
+_NULLABLE = ("subject", "completed_on", "excepted_from", "exception_limb", "ended_on", "known_until")
+_INSERT_DEADLINE_ABSENT = (
+    f"INSERT INTO deadlines ({', '.join(columns.DEADLINES[1:])}) VALUES "
+    f"({', '.join(f'NULLIF(?, {ABSENT})' if name in _NULLABLE else '?' for name in columns.DEADLINES[1:])})")
+#: events as a sample writes them: without imported_by and imported_at (NULL), so not bound as None
+_INSERT_EVENT = columns.insert("events", (*columns.EVENTS[:8], "hash"))
+#: Where a cases row (columns.CASES order) holds the values an identity-bearing event's hash covers.
+_IDENTITY_AT = tuple(columns.CASES.index(name) for name in audit.IDENTITY)
+
+
+def absent(db: Database) -> Any:
+    """What the sample's rows hold where a deadline has no value: ABSENT on SQLite, None elsewhere."""
+    return ABSENT if db.dialect == "sqlite" else None
+
+
 def insert_sample_rows(db: Database, cases: list[tuple], events: list[tuple], deadlines: list[tuple],
                        placements: list[tuple]) -> None:
-    """Case rows (CASE_COLUMNS), event rows as `bulk.insert_events` takes them (their hashes chained
-    here, the request's over its case row), deadline rows (INSERT_DEADLINE's columns) and placement
+    """Case rows (CASE_COLUMNS); event rows in columns.EVENTS order up to recorded_at, each case's
+    in id order (their hashes chained here, as `bulk.insert_events` chains them: the request's over
+    its case row); deadline rows (INSERT_DEADLINE's columns, `absent(db)` for no value); placement
     rows (INSERT_PLACEMENT's)."""
     db.executemany(INSERT_CASE, cases)
-    insert_events(db, events, cases)  # a case row begins as columns.CASES: where its identity is read
-    db.executemany(INSERT_DEADLINE, deadlines)
+    _insert_events(db, events, cases)
+    db.executemany(_INSERT_DEADLINE_ABSENT if db.dialect == "sqlite" else INSERT_DEADLINE, deadlines)
     db.executemany(INSERT_PLACEMENT, placements)
+
+
+def _insert_events(db: Database, events: list[tuple], cases: list[tuple]) -> None:
+    """`bulk.insert_events` for a sample's rows: every event's case is among `cases`, written just
+    before (so each identity is in its row), and the rows stop before imported_by/imported_at."""
+    if not events:
+        return
+    identities: dict[int, str | tuple] = {row[0]: tuple(row[i] for i in _IDENTITY_AT) for row in cases}
+    touched = {row[1] for row in events}
+    heads = {row[0]: (row[1], row[2]) for row in db.all(
+        "SELECT case_id, event_id, hash FROM audit_heads WHERE case_id BETWEEN ? AND ?",
+        (min(touched), max(touched))) if row[0] in touched}
+    db.executemany(_INSERT_EVENT, audit.chain(events, identities, heads))
+    db.executemany(audit.PUT_HEAD, [(case_id, *heads[case_id]) for case_id in sorted(touched)])
 
 
 #: SQLite's page cache while the rows go in: they are appended in id order, so a small cache holds the
