@@ -299,7 +299,7 @@ def growth(out: Path, db: Path, cases: int, runs: int, heavy_runs: int, figures:
     # three writes of the same file into databases fresh from `sendtrack init`, alternated: sendtrack's
     # import, the "same rows" floor (the target's) and the events-only floor (informational). The
     # floor's side file is made from the first import's database, untimed.
-    side = out / f"{db.stem}-side.jsonl"
+    side = out / f"{db.stem}-side.csv"
     raw: list[Run] = []
     fair: list[Run] = []
     mine: list[Run] = []

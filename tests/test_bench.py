@@ -81,7 +81,7 @@ def tables(db: Path) -> dict[str, list]:
 
 
 def test_the_same_rows_import_floor_writes_what_import_writes(sampled, tmp_path):
-    exported, side = tmp_path / "export.csv", tmp_path / "side.jsonl"
+    exported, side = tmp_path / "export.csv", tmp_path / "side.csv"
     sendtrack("--db", str(sampled), "export", "--out", str(exported))
     floor, imported = tmp_path / "floor.db", tmp_path / "imported.db"
     for db in (floor, imported):
