@@ -1004,10 +1004,17 @@ def _write_chunk(db: Database, staging, n: int, marker: dict, *, only: int | Non
                           *e[6:]))
         events = moved
     from sendtrack.app.record import put_return_values
+    from sendtrack.storage.columns import CASE_RETURNS
 
+    # each case row written whole, its return columns in the INSERT (not an UPDATE of every case
+    # after it); put_return_values then writes only the placements
     width = len(CASE_COLUMNS)
-    insert_rows(db, cases=[c[:width] for c in cases], events=events, deadlines=deadlines)
-    put_return_values(db, [(c[0], c[width]) for c in cases if len(c) > width])
+    returns = [c[width] if len(c) > width else {} for c in cases]
+    insert_rows(db, cases=[(*c[:width], *map(values.get, CASE_RETURNS))
+                           for c, values in zip(cases, returns, strict=True)],
+                events=events, deadlines=deadlines)
+    put_return_values(db, [(c[0], {k: v for k, v in values.items() if k not in CASE_RETURNS})
+                           for c, values in zip(cases, returns, strict=True) if len(c) > width])
     return len(cases)
 
 
