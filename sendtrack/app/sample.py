@@ -591,7 +591,7 @@ def _deadline_rows(case_id: int, items, absent: Any = None) -> list[tuple]:
 
 def _task(args) -> bytes:
     """One chunk of cases, made and computed in a worker (marshalled): case rows with their return values
-    (storage.sample_rows.CASE_COLUMNS), event rows without ids (the parent numbers them), the
+    (storage.bulk.INSERT_CASE_RETURNS's columns), event rows without ids (the parent numbers them), the
     positions of void events, deadline rows, and placement rows (`INSERT_PLACEMENT`'s)."""
     from sendtrack.app import batch as bulk
     from sendtrack.domain import Case, Event

@@ -8,16 +8,10 @@ from contextlib import contextmanager
 from typing import Any
 
 from sendtrack.storage import audit, columns
-from sendtrack.storage.bulk import loading
+from sendtrack.storage.bulk import INSERT_CASE_RETURNS, loading
 from sendtrack.storage.cases import INSERT_DEADLINE
 from sendtrack.storage.db import Database
 from sendtrack.storage.returns import INSERT_PLACEMENT
-
-#: The values of a sample's case row: storage.columns.CASES, then the return values (None where the case
-#: has none), as `put_return_values` would UPDATE them into the row (the same stored values).
-CASE_COLUMNS = (*columns.CASES, *columns.CASE_RETURNS)
-INSERT_CASE = columns.insert("cases", CASE_COLUMNS)
-
 
 #: Python's sqlite3 binds None ~8x slower than a number (~0.28 us against ~0.04 us a value: None is not
 #: one of the types it binds directly, so each goes through its adapter look-ups), and a sample's
@@ -43,11 +37,12 @@ def absent(db: Database) -> Any:
 
 def insert_sample_rows(db: Database, cases: list[tuple], events: list[tuple], deadlines: list[tuple],
                        placements: list[tuple]) -> None:
-    """Case rows (CASE_COLUMNS); event rows in columns.EVENTS order up to recorded_at, each case's
-    in id order (their hashes chained here, as `bulk.insert_events` chains them: the request's over
-    its case row); deadline rows (INSERT_DEADLINE's columns, `absent(db)` for no value); placement
-    rows (INSERT_PLACEMENT's)."""
-    db.executemany(INSERT_CASE, cases)
+    """Case rows with their return values (columns.CASES, then columns.CASE_RETURNS, None where the
+    case has none: what `put_return_values` would UPDATE into them a statement later); event rows in
+    columns.EVENTS order up to recorded_at, each case's in id order (their hashes chained here, as
+    `bulk.insert_events` chains them: the request's over its case row); deadline rows
+    (INSERT_DEADLINE's columns, `absent(db)` for no value); placement rows (INSERT_PLACEMENT's)."""
+    db.executemany(INSERT_CASE_RETURNS, cases)
     _insert_events(db, events, cases)
     db.executemany(_INSERT_DEADLINE_ABSENT if db.dialect == "sqlite" else INSERT_DEADLINE, deadlines)
     db.executemany(INSERT_PLACEMENT, placements)
