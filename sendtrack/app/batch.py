@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import os
-from bisect import insort
+from array import array
+from bisect import bisect_left, insort
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -276,10 +277,10 @@ def inputs_fingerprint(context: Context) -> str:
     return hashlib.sha256(f"{context.fingerprint}|{code_fingerprint()}|{days}".encode()).hexdigest()[:16]
 
 
-def _to_do(db, context: Context, full: bool) -> tuple[list[int], list[int]]:
-    """(the ids of the cases to recompute, every case id). A case is skipped when the last
-    recompute covered it (its id was at most the highest then, with the same number of such cases
-    now) and no event of it came after the last event then (events are append-only, numbered
+def _to_do(db, context: Context, full: bool) -> tuple[array[int], array[int]]:
+    """(the ids of the cases to recompute, every case id), sorted, 8 bytes a case. A case is skipped
+    when the last recompute covered it (its id was at most the highest then, with the same number of
+    such cases now) and no event of it came after the last event then (events are append-only, numbered
     upwards), under the same configuration, bank holidays and code: its deadlines were computed then,
     or by the write that added its events since, from the same inputs."""
     import json
@@ -296,7 +297,13 @@ def _to_do(db, context: Context, full: bool) -> tuple[list[int], list[int]]:
     if cases_up_to(db, last["cases"]) != last["count"]:  # cases filled in beneath: be safe
         return ids, ids
     since = cases_written_since(db, last["events"])
-    return [case_id for case_id in ids if case_id > last["cases"] or case_id in since], ids
+    return array("q", (case_id for case_id in ids if case_id > last["cases"] or case_id in since)), ids
+
+
+def _holds(ids: array[int], case_id: int) -> bool:
+    """Whether the sorted `ids` hold `case_id`."""
+    at = bisect_left(ids, case_id)
+    return at < len(ids) and ids[at] == case_id
 
 
 def _remember(db, context: Context) -> None:
@@ -311,12 +318,18 @@ def _remember(db, context: Context) -> None:
                                          "cases": cases, "count": count}, sort_keys=True))
 
 
-def _tasks(ids: list[int], size: int) -> list[list[tuple[int, int]]]:
-    """The ids (sorted) as tasks of at most `size` cases, each a list of inclusive runs of ids."""
-    tasks: list[list[tuple[int, int]]] = []
+def _tasks(ids: array[int], size: int) -> Iterator[list[tuple[int, int]]]:
+    """The ids (sorted) as tasks of at most `size` cases, each a list of inclusive runs of ids; made
+    as they are drawn (batch._bounded draws a few ahead), not all at once."""
     for start in range(0, len(ids), size):
-        tasks.append(_runs(ids[start:start + size]))
-    return tasks
+        yield _runs(list(ids[start:start + size]))
+
+
+def verify_cases(runs: list[tuple[int, int]]) -> list:
+    """The first broken link of each chain of event hashes of the cases with ids in the inclusive
+    ranges `runs` (a worker's task: recompute verifies every chain before writing anything)."""
+    assert _fetch is not None
+    return [found for lo, hi in runs for found in _fetch.breaks(lo, hi)]  # type: ignore[attr-defined]
 
 
 def recompute_cases(runs: list[tuple[int, int]],
@@ -364,6 +377,30 @@ def _recompute_rows(case_rows, event_rows, old_rows) -> tuple[Recomputed, list[t
     return stats, changed, sizes
 
 
+class _Here:
+    """`fetch` for recompute in this process (PostgreSQL, or SENDTRACK_WORKERS=0): RangeReader's
+    reads, on the recompute's own connection."""
+
+    def __init__(self, db, turns) -> None:
+        self.db, self.turns = db, turns
+
+    def __call__(self, lo: int, hi: int):
+        from sendtrack.storage.bulk import fetch_range
+
+        if self.turns.open:  # inside this process's own write transaction: nothing changes under it
+            return fetch_range(self.db, lo, hi)
+        with self.db.read():
+            return fetch_range(self.db, lo, hi)
+
+    def breaks(self, lo: int, hi: int) -> list:
+        from sendtrack.storage.audit import find_breaks
+
+        if self.turns.open:
+            return find_breaks(self.db, lo, hi)
+        with self.db.read():
+            return find_breaks(self.db, lo, hi)
+
+
 class ChainBroken(RefusedError):
     """The event log was changed outside sendtrack: rebuilding the deadlines from what is left would
     hide it (a removed event's deadlines would quietly go), so recompute refuses."""
@@ -392,7 +429,6 @@ def recompute(db, context: Context, *, full: bool = False) -> Recomputed:
     the transaction that records the fingerprint (more in turns, while there are many). Recompute is
     idempotent: stopped part-way, some cases are recomputed and the rest are not; run it again."""
     from sendtrack.storage import meta
-    from sendtrack.storage.audit import find_breaks
     from sendtrack.storage.bulk import (
         RangeReader,
         cases_written_since,
@@ -408,44 +444,38 @@ def recompute(db, context: Context, *, full: bool = False) -> Recomputed:
     mark = last_event_id(db)
     with db.read():
         ids, every = _to_do(db, context, full)
-        total.skipped = len(every) - len(ids)
-        # the chains of the cases to recompute first, so a break found later cannot leave half a
-        # recompute behind (a skipped case's deadlines are not rebuilt, so they hide nothing)
-        if total.skipped:
-            broken = [b for lo, hi in _runs(ids) for b in find_breaks(db, lo, hi)]
-        else:
-            broken = find_breaks(db)
-    if broken:
-        raise ChainBroken(broken[0])
+    total.skipped = len(every) - len(ids)
     separate = db.dialect == "sqlite" and workers() > 0
 
     with db.turns() as turns:
-        def here(lo: int, hi: int):
-            if turns.open:  # inside this process's own write transaction: nothing changes under it
-                return fetch_range(db, lo, hi)
-            with db.read():
-                return fetch_range(db, lo, hi)
-
-        fetch = RangeReader(db.location) if separate else here
-        with pool(context, count=None if separate else 0, fetch=fetch) as imap, \
-                progress(len(ids), "Recomputing") as bar:
-            for stats, changed, broken in imap(recompute_cases, _tasks(ids, CHUNK)):
-                if broken:  # broken since the first verification (a race): stop here
+        fetch = RangeReader(db.location) if separate else _Here(db, turns)
+        with pool(context, count=None if separate else 0, fetch=fetch) as imap:
+            # the chains of the cases to recompute first, so a break found later cannot leave half a
+            # recompute behind (a skipped case's deadlines are not rebuilt, so they hide nothing);
+            # a chunk at a time, in the workers: the whole database's at once held every case's
+            # identity and chain head (~500 MB at England) and ran on one core
+            for broken in imap(verify_cases, _tasks(ids, CHUNK)):
+                if broken:  # the lowest case id first, as tasks go up
                     raise ChainBroken(broken[0])
-                for start in range(0, len(changed), WRITE_CASES):
-                    piece = changed[start:start + WRITE_CASES]
-                    with turns.step():
-                        later = cases_written_since(db, mark)
-                        for case_id, _, difference in piece:
-                            if case_id in later:  # read before its write: recomputed again below
-                                stats.changed -= difference
-                                stats.changed_cases -= 1
-                        rewrite_case_deadlines(db, [(c, rows) for c, rows, _ in piece if c not in later])
-                _add(total, stats)
-                bar.advance(stats.cases)
+            with progress(len(ids), "Recomputing") as bar:
+                for stats, changed, broken in imap(recompute_cases, _tasks(ids, CHUNK)):
+                    if broken:  # broken since the first verification (a race): stop here
+                        raise ChainBroken(broken[0])
+                    for start in range(0, len(changed), WRITE_CASES):
+                        piece = changed[start:start + WRITE_CASES]
+                        with turns.step():
+                            later = cases_written_since(db, mark)
+                            for case_id, _, difference in piece:
+                                if case_id in later:  # read before its write: recomputed again below
+                                    stats.changed -= difference
+                                    stats.changed_cases -= 1
+                            rewrite_case_deadlines(db, [(c, rows) for c, rows, _ in piece if c not in later])
+                    _add(total, stats)
+                    bar.advance(stats.cases)
         # the cases written since the mark, recomputed under the lock (so exactly), until the last
         # few go in with the fingerprint in one transaction
-        known, pending = set(every), set()
+        added: set[int] = set()  # cases added since recompute began, counted once
+        pending: set[int] = set()
         while True:
             with turns.step() as step:
                 newest = last_event_id(db)
@@ -461,8 +491,8 @@ def recompute(db, context: Context, *, full: bool = False) -> Recomputed:
                     stats, changed, sizes = _recompute_rows(case_rows, event_rows, old_rows)
                     rewrite_case_deadlines(db, [(c, rows) for c, rows, _ in changed])
                     for case_id, size in sizes.items():
-                        if case_id not in known:  # a case added meanwhile: counted once
-                            known.add(case_id)
+                        if case_id not in added and not _holds(every, case_id):  # added meanwhile
+                            added.add(case_id)
                             total.cases += 1
                             total.deadlines += size
                     total.changed += stats.changed
