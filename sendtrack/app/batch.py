@@ -325,25 +325,34 @@ def _tasks(ids: array[int], size: int) -> Iterator[list[tuple[int, int]]]:
         yield _runs(list(ids[start:start + size]))
 
 
-def verify_cases(runs: list[tuple[int, int]]) -> list:
-    """The first broken link of each chain of event hashes of the cases with ids in the inclusive
-    ranges `runs` (a worker's task: recompute verifies every chain before writing anything)."""
+def verify_cases(runs: list[tuple[int, int]]) -> tuple[list, list[int | None]]:
+    """(The first broken link of each chain of event hashes of the cases with ids in the inclusive
+    ranges `runs`, the digest of what each range's chains were verified from): a worker's task, as
+    recompute verifies every chain before writing anything. recompute_cases, given the digests, does
+    not verify those chains a second time when what it reads of them is unchanged."""
     assert _fetch is not None
-    return [found for lo, hi in runs for found in _fetch.breaks(lo, hi)]  # type: ignore[attr-defined]
+    broken: list = []
+    digests: list[int | None] = []
+    for lo, hi in runs:
+        found, digest = _fetch.breaks(lo, hi)  # type: ignore[attr-defined]
+        broken += found
+        digests.append(digest)
+    return broken, digests
 
 
-def recompute_cases(runs: list[tuple[int, int]],
+def recompute_cases(runs: list[tuple[int, int, int | None]],
                     ) -> tuple[Recomputed, list[tuple[int, list[tuple], int]], list]:
-    """Recompute cases with ids in the inclusive ranges `runs`: returns (stats, [(case_id, new rows,
-    rows changed) of the changed cases], the first broken link of each case's chain of event hashes:
-    none, or nothing is recomputed)."""
+    """Recompute cases with ids in the inclusive ranges `runs` (lo, hi, the digest verify_cases gave
+    for that range, or None): returns (stats, [(case_id, new rows, rows changed) of the changed
+    cases], the first broken link of each case's chain of event hashes: none, or nothing is
+    recomputed)."""
     assert _context is not None and _fetch is not None
     case_rows: list = []
     event_rows: list = []
     old_rows: list = []
     broken: list = []
-    for lo, hi in runs:
-        cases, events, old, breaks = _fetch(lo, hi)
+    for lo, hi, verified in runs:
+        cases, events, old, breaks = _fetch(lo, hi, verified)
         case_rows += cases
         event_rows += events
         old_rows += old
@@ -384,21 +393,21 @@ class _Here:
     def __init__(self, db, turns) -> None:
         self.db, self.turns = db, turns
 
-    def __call__(self, lo: int, hi: int):
+    def __call__(self, lo: int, hi: int, verified: int | None = None):
         from sendtrack.storage.bulk import fetch_range
 
         if self.turns.open:  # inside this process's own write transaction: nothing changes under it
-            return fetch_range(self.db, lo, hi)
+            return fetch_range(self.db, lo, hi, verified)
         with self.db.read():
-            return fetch_range(self.db, lo, hi)
+            return fetch_range(self.db, lo, hi, verified)
 
-    def breaks(self, lo: int, hi: int) -> list:
-        from sendtrack.storage.audit import find_breaks
+    def breaks(self, lo: int, hi: int):
+        from sendtrack.storage.bulk import verify_range
 
         if self.turns.open:
-            return find_breaks(self.db, lo, hi)
+            return verify_range(self.db, lo, hi)
         with self.db.read():
-            return find_breaks(self.db, lo, hi)
+            return verify_range(self.db, lo, hi)
 
 
 class ChainBroken(RefusedError):
@@ -454,11 +463,15 @@ def recompute(db, context: Context, *, full: bool = False) -> Recomputed:
             # recompute behind (a skipped case's deadlines are not rebuilt, so they hide nothing);
             # a chunk at a time, in the workers: the whole database's at once held every case's
             # identity and chain head (~500 MB at England) and ran on one core
-            for broken in imap(verify_cases, _tasks(ids, CHUNK)):
+            verified: list[list[int | None]] = []  # a few bytes a task
+            for broken, digests in imap(verify_cases, _tasks(ids, CHUNK)):
                 if broken:  # the lowest case id first, as tasks go up
                     raise ChainBroken(broken[0])
+                verified.append(digests)
+            tasks = ([(lo, hi, digest) for (lo, hi), digest in zip(runs, digests, strict=True)]
+                     for runs, digests in zip(_tasks(ids, CHUNK), verified, strict=True))
             with progress(len(ids), "Recomputing") as bar:
-                for stats, changed, broken in imap(recompute_cases, _tasks(ids, CHUNK)):
+                for stats, changed, broken in imap(recompute_cases, tasks):
                     if broken:  # broken since the first verification (a race): stop here
                         raise ChainBroken(broken[0])
                     for start in range(0, len(changed), WRITE_CASES):
