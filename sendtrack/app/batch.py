@@ -223,16 +223,25 @@ def changed_rows(old: list[tuple], new: list[tuple]) -> int:
     """Deadline rows that differ: one per (rule, subject, trigger) added, removed or altered."""
     if old == new:
         return 0
+
+    def key(row: tuple) -> tuple:
+        return row[_RULE], row[_SUBJECT], row[_TRIGGER]
+
     # rows equal at the same position are taken out of both first: removing a row from both multisets
     # leaves both differences as they were, and most of a changed case's rows are where they were
     if len(old) == len(new):
         pairs = [(was, now) for was, now in zip(old, new, strict=True) if was != now]
         old, new = [was for was, _ in pairs], [now for _, now in pairs]
+    # the usual case: no row twice on a side, no deadline twice among the rows gone nor among those
+    # added; the multisets below are then sets, and sets are counted in C (Counter's `-` is Python)
+    olds, news = set(old), set(new)
+    if len(olds) == len(old) and len(news) == len(new):
+        gone_rows, added_rows = olds - news, news - olds
+        gone_keys, added_keys = {key(r) for r in gone_rows}, {key(r) for r in added_rows}
+        if len(gone_keys) == len(gone_rows) and len(added_keys) == len(added_rows):
+            return len(gone_keys | added_keys)
     gone, added = Counter(old), Counter(new)
     gone, added = gone - added, added - gone
-
-    def key(row: tuple) -> tuple:
-        return row[_RULE], row[_SUBJECT], row[_TRIGGER]
 
     before = Counter(key(r) for r in gone.elements())
     after = Counter(key(r) for r in added.elements())
