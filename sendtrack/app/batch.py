@@ -51,9 +51,13 @@ def workers() -> int:
 
 # --- rows to domain values and back -------------------------------------------------------------------
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 12)
 def _pairs(details: str) -> tuple[tuple[str, str], ...]:
-    """Event details as Event.make keeps them; cached, as most details repeat ({"outcome": "assess"})."""
+    """Event details as Event.make keeps them; cached, as most details repeat ({"outcome": "assess"}).
+
+    4,096 entries, not 65,536: a council's repeated details are ~2,000, and the rest (an assignment's
+    coordinators, a meeting's date) are mostly each of one event; 65,536 of them held ~50 MB in each
+    worker, filled from ~115,000 cases on (docs/performance.md, "Branch recompute")."""
     if details == "{}" or not details:
         return ()
     return tuple(sorted((k, v if type(v) is str else str(v))
