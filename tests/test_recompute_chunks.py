@@ -106,3 +106,35 @@ def test_the_digest_follows_everything_a_chain_is_verified_from(sampled, backend
     tamper(backend, "UPDATE events SET recorded_by = 'someone else' WHERE id = (SELECT MAX(id) FROM events)")
     assert digest() not in seen
     assert len(verified()[0]) == 3  # and each is a break the verification finds
+
+
+def test_rows_rewritten_between_the_read_and_the_write_are_computed_again_under_the_lock(
+        sampled, backend, monkeypatch, tmp_path):
+    """Workers send only the rows that differ, with a digest of the rows they compared against; a case
+    whose stored rows no longer give that digest when the parent writes (another recompute rewrote
+    them) is not written from the stale comparison but computed again at the end, under the lock."""
+    monkeypatch.setenv("SENDTRACK_WORKERS", "0")  # the read, the alteration and the write in order
+    real_compute, real_update = batch.recompute_cases, bulk.update_case_deadlines
+    stale: list[set[int]] = []
+
+    def then_rewritten(runs):
+        result = real_compute(runs)
+        if runs[0][0] == 1:  # cases 1-10 read and computed, nothing written yet: case 3's rows change
+            backend.execute("UPDATE deadlines SET subject = 'rewritten' WHERE id = "
+                            "(SELECT MIN(id) FROM deadlines WHERE case_id = 3)")
+        return result
+
+    def spied(db, changed):
+        found = real_update(db, changed)
+        stale.append(found)
+        return found
+
+    monkeypatch.setattr(batch, "recompute_cases", then_rewritten)
+    monkeypatch.setattr(bulk, "update_case_deadlines", spied)
+    other = tmp_path / "config.toml"
+    other.write_text(DEFAULT_CONFIG.read_text().replace("contact_weeks = 6", "contact_weeks = 4"))
+    sampled.ok(["--config", str(other), "recompute", "--full"])
+    assert stale[0] == {3}, stale  # the only case whose rows were rewritten, found stale
+    assert all(not found for found in stale[1:]), stale
+    assert rows(backend, "SELECT COUNT(*) FROM deadlines WHERE subject = 'rewritten'") == [(0,)]
+    assert "no problems" in sampled.ok(["--config", str(other), "check"])

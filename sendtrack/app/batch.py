@@ -354,11 +354,13 @@ def verify_cases(runs: list[tuple[int, int]]) -> tuple[list, list[int | None]]:
 
 
 def recompute_cases(runs: list[tuple[int, int, int | None]],
-                    ) -> tuple[Recomputed, list[tuple[int, list[tuple], int]], list]:
+                    ) -> tuple[Recomputed, list[tuple[int, list[tuple] | tuple[int, list], int]], list]:
     """Recompute cases with ids in the inclusive ranges `runs` (lo, hi, the digest verify_cases gave
-    for that range, or None): returns (stats, [(case_id, new rows, rows changed) of the changed
+    for that range, or None): returns (stats, [(case_id, what to write, rows changed) of the changed
     cases], the first broken link of each case's chain of event hashes: none, or nothing is
-    recomputed)."""
+    recomputed). What to write is only the rows that differ when the case keeps its number of rows
+    (storage/bulk.py update_case_deadlines), else all its new rows: a changed setting alters ~3 of a
+    case's ~19 rows, and sending every row back cost pickling and comparing them again."""
     assert _context is not None and _fetch is not None
     case_rows: list = []
     event_rows: list = []
@@ -373,29 +375,42 @@ def recompute_cases(runs: list[tuple[int, int, int | None]],
     if broken:
         return Recomputed(), [], broken
     stats, changed, _ = _recompute_rows(case_rows, event_rows, old_rows)
-    return stats, changed, []
+    return stats, [(case_id, _to_write(stored, rows), difference)
+                   for case_id, rows, difference, stored in changed], []
 
 
-def _recompute_rows(case_rows, event_rows, old_rows) -> tuple[Recomputed, list[tuple[int, list[tuple], int]],
-                                                              dict[int, int]]:
-    """(stats, the changed cases as recompute_cases gives them, each case's number of deadlines)."""
+def _to_write(stored: list[tuple], rows: list[tuple]) -> list[tuple] | tuple[int, list]:
+    """A changed case's new rows (case_id, *DEADLINE_FIELDS) as update_case_deadlines takes them: all
+    of them when their number differs from the stored rows' (id, case_id, *DEADLINE_FIELDS), else
+    (a digest of the stored rows read, [(deadline id, new row)] of the rows that differ)."""
+    if len(stored) != len(rows):
+        return rows
+    return hash(tuple(stored)), [(was[0], now) for was, now in zip(stored, rows, strict=True)
+                                 if was[1:] != now]
+
+
+def _recompute_rows(case_rows, event_rows, old_rows,
+                    ) -> tuple[Recomputed, list[tuple[int, list[tuple], int, list[tuple]]], dict[int, int]]:
+    """(stats, [(case_id, new rows, rows changed, the stored rows with their ids) of the changed
+    cases], each case's number of deadlines), from fetch_range's rows."""
     events: dict[int, list] = {}
     for row in event_rows:
         events.setdefault(row[0], []).append(row[1:])
     old: dict[int, list] = {}
-    for row in old_rows:
-        old.setdefault(row[0], []).append(tuple(row))
+    for row in old_rows:  # (id, case_id, *DEADLINE_FIELDS)
+        old.setdefault(row[1], []).append(tuple(row))
     stats, changed, sizes = Recomputed(), [], {}
     for case in case_rows:
         rows = compute_rows(case[0], to_case(case, events.get(case[0], ())))
         sizes[case[0]] = len(rows)
         stats.cases += 1
         stats.deadlines += len(rows)
-        difference = changed_rows(old.get(case[0], []), rows)
+        stored = old.get(case[0], [])
+        difference = changed_rows([r[1:] for r in stored], rows)
         if difference:
             stats.changed += difference
             stats.changed_cases += 1
-            changed.append((case[0], rows, difference))
+            changed.append((case[0], rows, difference, stored))
     return stats, changed, sizes
 
 
@@ -457,6 +472,7 @@ def recompute(db, context: Context, *, full: bool = False) -> Recomputed:
         fetch_range,
         last_event_id,
         rewrite_case_deadlines,
+        update_case_deadlines,
     )
 
     total = Recomputed()
@@ -481,6 +497,7 @@ def recompute(db, context: Context, *, full: bool = False) -> Recomputed:
                 if broken:  # the lowest case id first, as tasks go up
                     raise ChainBroken(broken[0])
                 verified.append(digests)
+            pending: set[int] = set()  # cases to recompute again at the end, under the lock
             tasks = ([(lo, hi, digest) for (lo, hi), digest in zip(runs, digests, strict=True)]
                      for runs, digests in zip(_tasks(ids, CHUNK), verified, strict=True))
             with progress(len(ids), "Recomputing") as bar:
@@ -491,17 +508,20 @@ def recompute(db, context: Context, *, full: bool = False) -> Recomputed:
                         piece = changed[start:start + WRITE_CASES]
                         with turns.step():
                             later = cases_written_since(db, mark)
+                            later.update(update_case_deadlines(
+                                db, [(c, write) for c, write, _ in piece if c not in later]))
                             for case_id, _, difference in piece:
-                                if case_id in later:  # read before its write: recomputed again below
+                                # read before its write, or its rows rewritten since they were read
+                                # (another recompute): recomputed again below, under the lock
+                                if case_id in later:
                                     stats.changed -= difference
                                     stats.changed_cases -= 1
-                            rewrite_case_deadlines(db, [(c, rows) for c, rows, _ in piece if c not in later])
+                                    pending.add(case_id)
                     _add(total, stats)
                     bar.advance(stats.cases)
         # the cases written since the mark, recomputed under the lock (so exactly), until the last
         # few go in with the fingerprint in one transaction
         added: set[int] = set()  # cases added since recompute began, counted once
-        pending: set[int] = set()
         while True:
             with turns.step() as step:
                 newest = last_event_id(db)
@@ -515,7 +535,7 @@ def recompute(db, context: Context, *, full: bool = False) -> Recomputed:
                     if broken:
                         raise ChainBroken(broken[0])
                     stats, changed, sizes = _recompute_rows(case_rows, event_rows, old_rows)
-                    rewrite_case_deadlines(db, [(c, rows) for c, rows, _ in changed])
+                    rewrite_case_deadlines(db, [(c, rows) for c, rows, _, _ in changed])
                     for case_id, size in sizes.items():
                         if case_id not in added and not _holds(every, case_id):  # added meanwhile
                             added.add(case_id)

@@ -84,7 +84,8 @@ def verify_range(db: Database, lo: int, hi: int) -> tuple[list[audit.Break], int
 
 def fetch_range(db: Database, lo: int, hi: int, verified: int | None = None,
                 ) -> tuple[list, list, list, list[audit.Break]]:
-    """Cases with ids in [lo, hi], their events in (date, id) order, their stored deadlines in order,
+    """Cases with ids in [lo, hi], their events in (date, id) order, their stored deadlines in order
+    (id, case_id, *DEADLINE_FIELDS),
     and the first broken link of each of their chains of event hashes (storage/audit.py): none when
     what the chains are verified from is as it was when verify_range gave the digest `verified`."""
     cases = db.all(f"{RULE_CASE} WHERE id BETWEEN ? AND ? ORDER BY id", (lo, hi))
@@ -96,7 +97,7 @@ def fetch_range(db: Database, lo: int, hi: int, verified: int | None = None,
     else:
         broken = audit.find_breaks(db, lo, hi, chained)
     events = [row[:6] for row in chained]
-    deadlines = db.all(f"SELECT case_id, {', '.join(DEADLINE_FIELDS)} FROM deadlines "
+    deadlines = db.all(f"SELECT id, case_id, {', '.join(DEADLINE_FIELDS)} FROM deadlines "
                        "WHERE case_id BETWEEN ? AND ? ORDER BY case_id, id", (lo, hi))
     if db.dialect != "sqlite":  # psycopg gives dates: compare them as the ISO text SQLite keeps
         cases = [tuple(_text(v) for v in r) for r in cases]
@@ -182,6 +183,49 @@ def rewrite_case_deadlines(db: Database, changed: list[tuple[int, list[tuple]]])
     if updates:
         db.executemany(UPDATE_DEADLINE, updates)
     return len(updates) + sum(len(rows) for _, rows in whole)
+
+
+def _stored_deadlines(db: Database, case_ids: list[int]) -> dict[int, list[tuple]]:
+    """These cases' deadline rows (id, case_id, *DEADLINE_FIELDS) in id order, by case, as fetch_range
+    reads them (dates as ISO text)."""
+    stored: dict[int, list[tuple]] = {}
+    fields = ", ".join(DEADLINE_FIELDS)
+    for lo, hi in runs(sorted(case_ids)):
+        for row in db.all(f"SELECT id, case_id, {fields} FROM deadlines WHERE case_id BETWEEN ? AND ? "
+                          "ORDER BY case_id, id", (lo, hi)):
+            stored.setdefault(row[1], []).append(row)
+    if db.dialect != "sqlite":  # psycopg gives dates: compare them as the ISO text SQLite keeps
+        stored = {k: [tuple(_text(v) for v in r) for r in rows] for k, rows in stored.items()}
+    return stored
+
+
+def update_case_deadlines(db: Database, changed: list[tuple[int, list[tuple] | tuple[int, list]]],
+                          ) -> set[int]:
+    """Write recompute's changes, each a case's new rows (case_id, *DEADLINE_FIELDS), all of them
+    (written as replace_case_deadlines does), or (a digest of the case's stored rows as they were
+    read, [(deadline id, new row)] of its rows that differ). The second are read again here, inside
+    the caller's write transaction: a case whose rows no longer give the digest (rewritten since
+    they were read: another recompute) is not written, and returned, to be computed again.
+
+    The digest is Python's hash of the rows as fetch_range gives them: the same in every process
+    forked from one parent (text is hashed with a key drawn at start-up). Where processes are spawned
+    instead, no digest matches and every such case is computed again: slower, never wrong."""
+    whole = [(case_id, write) for case_id, write in changed if isinstance(write, list)]
+    parts = [(case_id, write) for case_id, write in changed if not isinstance(write, list)]
+    stale: set[int] = set()
+    updates: list[tuple] = []
+    if parts:
+        stored = _stored_deadlines(db, [case_id for case_id, _ in parts])
+        for case_id, (digest, rows) in parts:
+            if hash(tuple(stored.get(case_id, ()))) != digest:
+                stale.add(case_id)
+                continue
+            updates.extend((*row[1:], deadline) for deadline, row in rows)
+    if whole:
+        replace_case_deadlines(db, whole)
+    if updates:
+        db.executemany(UPDATE_DEADLINE, updates)
+    return stale
 
 
 def runs(ids: list[int]) -> list[tuple[int, int]]:
