@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
-from sendtrack.kinds import fold
 from sendtrack.output.render import Column, initials
 from sendtrack.storage.db import Database
 from sendtrack.storage.queries import list_cases
@@ -34,7 +33,12 @@ def case_rows(db: Database, *, day: date, team: str | None, coordinator: str | N
               names: bool, name: str | None = None) -> Iterator[dict]:
     """One row per case, streamed; `name` keeps the cases whose name holds it, case and accents folded
     ("lea" finds "Léa Jones")."""
-    wanted = fold(name) if name is not None else None
+    if name is not None:
+        from sendtrack.kinds import fold  # only for --name: the registry costs ~3 ms to import
+
+        wanted: str | None = fold(name)
+    else:
+        wanted = None
     for ref, full, team_id, coord, received, looked_after, ap, setting, stage, next_due, overdue in \
             list_cases(db, day=day, team=team, coordinator=coordinator):
         if wanted is not None and wanted not in fold(full):
