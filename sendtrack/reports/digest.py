@@ -22,6 +22,7 @@ from sendtrack.reports.overdue import columns as overdue_columns
 from sendtrack.reports.overdue import overdue_row
 from sendtrack.reports.workdays import WorkingDays
 from sendtrack.storage.db import Database
+from sendtrack.storage.queries import read_mapped
 
 #: "Deadlines falling in the next 5 working days" (issue 3).
 SOON_WORKING_DAYS = 5
@@ -66,6 +67,7 @@ def _key(item: Item) -> tuple:
 
 
 def build(db: Database, scope: Scope, config: Config) -> Digest:
+    read_mapped(db)  # it scans the whole deadlines table
     days = WorkingDays(db, scope.day)
     previous = days.previous(scope.day)
     soon_until = days.after(scope.day, SOON_WORKING_DAYS)
