@@ -376,9 +376,15 @@ def initials(name: str) -> str:
     if name == ERASED_NAME:
         return name  # an erased case says so, rather than "(." from the tombstone's first character
     # each part's first letter or digit: "(Sam) O'Neil" -> "S.O.", never a bracket or a quote; its
-    # capital unless that is two letters ("ß" stays "ß"). Plain loops: a report makes 13,000 of these.
+    # capital unless that is two letters ("ß" stays "ß"). A report makes 13,000 of these: when every
+    # part starts with a letter or digit and each has a capital of one letter (nearly every name), they
+    # are taken at once (half the time); else the loops below.
+    parts = name.replace("-", " ").split()
+    firsts = "".join([part[0] for part in parts])
+    if firsts.isalnum() and len(upper := firsts.upper()) == len(firsts):
+        return ".".join(upper) + "."
     out = []
-    for part in name.replace("-", " ").split():
+    for part in parts:
         for c in part:
             if c.isalnum():
                 upper = c.upper()
