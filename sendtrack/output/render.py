@@ -3,7 +3,6 @@ terminal tables through one fast path (`table_lines`) that fits the terminal wit
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import unicodedata
@@ -66,6 +65,8 @@ def text(value: Any) -> str:
 
 
 def write_json(data: Any) -> None:
+    import json  # here, not at start-up: most commands write no JSON
+
     sys.stdout.write(json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False, default=plain))
     sys.stdout.write("\n")
 
@@ -75,6 +76,8 @@ def write_json_list(items: Iterable[Any], handle: IO[str] | None = None) -> None
     a list with indent=2 is "[", each item dumped at indent 2 and indented two more, joined by ",",
     then "]" (and "[]" when empty). Strings never hold a raw newline (JSON escapes it), so indenting
     every line of an item is exact."""
+    import json
+
     out = handle or sys.stdout
     first = True
     for item in items:

@@ -6,7 +6,6 @@ Written as plain text (a mail body), Markdown or one self-contained HTML file; J
 
 from __future__ import annotations
 
-import html
 import textwrap
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -367,7 +366,10 @@ STYLE = {
 
 
 def _e(value: str) -> str:
-    return html.escape(value, quote=True)
+    # html imported here: only the HTML digest escapes (the module costs ~1.5 ms of every digest's start)
+    from html import escape
+
+    return escape(value, quote=True)
 
 
 def html_page(digest: Digest, *, names: bool, limit: int, child: bool = True) -> str:
