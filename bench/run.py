@@ -282,7 +282,11 @@ def growth(out: Path, db: Path, cases: int, runs: int, heavy_runs: int, figures:
                                                              "--format", "csv"],
                           "fair overdue floor",
                           [sys.executable, str(HERE / "fair_overdue.py"), str(db), AS_OF],
-                          runs, target=1.5, memory_target=100))
+                          runs, **({} if label == "council" else {"target": 1.5, "memory_target": 100})))
+    if label == "council":
+        # the issue sets this target for growth (100k and England); at council size the fair floor's
+        # whole run (~0.07 s) is less than sendtrack's start-up, so the row is printed without a verdict
+        figures[-1].target = "(judged at 100k and England)"
     if not heavy:
         return
     exported = out / f"{db.stem}-export.csv"

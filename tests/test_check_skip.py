@@ -360,3 +360,36 @@ def test_under_another_configuration_each_case_gives_the_one_fix(sampled, backen
     assert [p.code for p in found if p.ref == "-"] == ["configuration"] and per_case
     assert all(m.endswith("another configuration: `sendtrack recompute` rebuilds them") for m in per_case)
     assert all("recompute --full" not in p.message for p in found)
+
+
+def test_a_row_sendtrack_never_writes_is_a_finding_not_a_crash(sampled, backend):
+    """An event whose details are not a JSON object or whose date is not a date, and a case row whose
+    date of birth is not a date (raw SQL, triggers out of the way), are each reported by reference and
+    event id, without quoting the value, and the rest of the database is still checked; before this
+    check stopped with "unexpected error"."""
+    run(backend)  # every case recorded clean: a damaged case must still be looked at
+    tamper(backend, "UPDATE events SET details = '{Jane Dummy' WHERE id = (SELECT MAX(e.id) FROM events e "
+                    "JOIN cases c ON c.id = e.case_id WHERE c.ref = 'SMP-0000003')")
+    tamper(backend, "UPDATE events SET details = '[\"Jane\"]' WHERE id = (SELECT MAX(e.id) FROM events e "
+                    "JOIN cases c ON c.id = e.case_id WHERE c.ref = 'SMP-0000008')")
+    tamper(backend, "UPDATE events SET kind = 'Jane' WHERE id = (SELECT MAX(e.id) FROM events e "
+                    "JOIN cases c ON c.id = e.case_id WHERE c.ref = 'SMP-0000009')")
+    damaged = ["SMP-0000003", "SMP-0000008", "SMP-0000009"]
+    if backend.is_sqlite:  # PostgreSQL's date columns cannot hold anything else
+        tamper(backend, "UPDATE events SET date = 'Jane Dummy' WHERE id = (SELECT MAX(e.id) FROM events e "
+                        "JOIN cases c ON c.id = e.case_id WHERE c.ref = 'SMP-0000005' AND e.kind != 'request')")
+        backend.execute("UPDATE cases SET dob = '2015-02-30' WHERE ref = 'SMP-0000006'")
+        damaged += ["SMP-0000005", "SMP-0000006"]
+    quick = same_as_full(backend)
+    found = {p.ref for p in quick.problems if p.code == "unreadable"}
+    assert found == set(damaged)
+    # nothing but these cases (and the triggers' restoration is complete: no database-wide finding)
+    assert {p.ref for p in quick.problems} == set(damaged)
+    text = "\n".join(lines(quick))
+    assert "Jane" not in text and "Dummy" not in text and "2015-02-30" not in text
+    result = sampled.fails("check")
+    out = result.stdout + result.stderr
+    assert "unexpected error" not in out and "Jane" not in out
+    assert out.count(": unreadable: ") == len(damaged)
+    # a damaged case is never recorded clean, so the next check looks at it again
+    assert {p.ref for p in run(backend).problems if p.code == "unreadable"} == set(damaged)

@@ -80,7 +80,52 @@ def _case(row: store.StoredCase, events: Sequence[EventRow]) -> Case:
 
 
 def _day(value) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+    return value if isinstance(value, date) else _iso_day(str(value)[:10])
+
+
+@lru_cache(maxsize=1 << 15)
+def _iso_day(text: str) -> date:
+    return date.fromisoformat(text)
+
+
+#: what a stored value that sendtrack never writes raises when it is read (a date that is not one,
+#: details that are not a JSON object): `_unreadable` turns it into a finding
+_UNREADABLE = (ValueError, TypeError, AttributeError)
+
+
+def _cases(db: Database) -> tuple[list[store.StoredCase], dict[int, str]]:
+    """Every case row, by reference, and the (id -> reference) of those that cannot be read as a case
+    (a date of birth or received date that is not a date: written outside sendtrack)."""
+    cases: list[store.StoredCase] = []
+    damaged: dict[int, str] = {}
+    for row in db.all(f"{store.SELECT_CASE} ORDER BY ref, id"):
+        try:
+            cases.append(store.StoredCase.from_row(row))
+        except _UNREADABLE:
+            damaged[row[_CASE_ID]] = row[_CASE_REF]
+    return cases, damaged
+
+
+_CASE_ID, _CASE_REF = store.CASE_COLUMNS.index("id"), store.CASE_COLUMNS.index("ref")
+
+
+def _unreadable(rows: dict[int, list[EventRow]]) -> dict[int, int]:
+    """(case id -> the first event id) of the cases with an event row whose kind, date or details
+    cannot be read as sendtrack writes them (written outside sendtrack). The values read are cached,
+    so the cases built later read them again for nothing."""
+    found: dict[int, int] = {}
+    known = kinds.BY_NAME
+    for case_id, events in rows.items():
+        for e in events:
+            try:
+                if e[_KIND] not in known:
+                    raise ValueError
+                _day(e[_DATE])
+                _details(e[_DETAILS])
+            except _UNREADABLE:
+                found[case_id] = e[_ID]
+                break
+    return found
 
 
 @dataclass
@@ -108,6 +153,11 @@ class Snapshot:
     recorded: dict[int, tuple[str, bool, bool]] | None = None
     #: each case as the rules see it, built once from its row and events (see `case_of`)
     built: dict[int, Case] = field(default_factory=dict, repr=False)
+    #: the cases that cannot be read (`_cases`: id -> reference) and those with an event that cannot
+    #: (`_unreadable`: id -> event id): reported by `unreadable`, and left out of every check that
+    #: reads a case's values (`readable`)
+    damaged_cases: dict[int, str] = field(default_factory=dict)
+    damaged_events: dict[int, int] = field(default_factory=dict)
     #: the cases whose rules checks are skipped (unchanged since found clean): id -> (closed, allowed)
     skipped: dict[int, tuple[bool, bool]] = field(default_factory=dict, repr=False)
     #: the fingerprint of each case checked now (`_Sorter`), recorded when it is found clean
@@ -134,11 +184,12 @@ def read(db: Database, *, full: bool = False, context: Context | None = None,
     cache = _recorded(db) if not full and context and today and present else None
     with db.read():
         problems = [Problem("-", code, message) for code, message in store.engine_problems(db)]
-        cases = store.every_case(db)
+        cases, damaged_cases = _cases(db)
         every = checked.event_rows(db)
         rows: dict[int, list[EventRow]] = defaultdict(list)
         for row in every:
             rows[row[0]].append(row)
+        damaged_events = _unreadable(rows)
         fingerprint = meta.stored_fingerprint(db)
         # the chains are recomputed from the rows as stored (the details' JSON text, not its parse)
         breaks = audit.find_breaks(db, events=every)
@@ -149,7 +200,8 @@ def read(db: Database, *, full: bool = False, context: Context | None = None,
         placements = placements_out_of_order(db)
         recorded = cache
         snap = Snapshot(cases, dict(rows), {}, problems, fingerprint, breaks, missing, marker, erased,
-                        placements_out_of_order=placements, recorded=recorded)
+                        placements_out_of_order=placements, recorded=recorded,
+                        damaged_cases=damaged_cases, damaged_events=damaged_events)
         del rows
         # a database without the table (not yet upgraded) can neither skip nor record: no fingerprints
         sort = _Sorter(snap, context, today) if present and context and today else None
@@ -174,9 +226,32 @@ def _keep(snap: Snapshot, sort: _Sorter | None, case_id: int, keys: list[tuple[s
         snap.deadlines[case_id] = keys
 
 
+def readable(snap: Snapshot) -> list[store.StoredCase]:
+    """The cases whose event rows can all be read (the others are `unreadable`'s finding)."""
+    if not snap.damaged_events:
+        return snap.cases
+    return [row for row in snap.cases if row.id not in snap.damaged_events]
+
+
+def unreadable(snap: Snapshot, context: Context, today: date) -> list[Problem]:
+    """A case row or event row holding what sendtrack never writes (a kind it does not know, a date
+    that is not a date, details that are not a JSON object): changed outside sendtrack. Named by
+    reference and event id, never by the value (it may be anything). The case's other checks are left
+    out: they would read it."""
+    fix = "it was changed outside sendtrack: restore the last backup (README: Backup and restore)"
+    out = [Problem(ref, "unreadable", f"the case's row cannot be read (a date that is not a date); {fix}")
+           for ref in snap.damaged_cases.values()]
+    refs = {row.id: row.ref for row in snap.cases}
+    out += [Problem(refs[case_id], "unreadable", f"event {event_id} cannot be read (a kind sendtrack does "
+                                                 "not know, a date that is not a date, or details that are "
+                                                 f"not a JSON object); {fix}")
+            for case_id, event_id in snap.damaged_events.items() if case_id in refs]
+    return out
+
+
 def orphans(snap: Snapshot, context: Context, today: date) -> list[Problem]:
     """Events or deadlines of no case (foreign keys off, or rows written by hand)."""
-    known = {c.id for c in snap.cases}
+    known = {c.id for c in snap.cases} | snap.damaged_cases.keys()
     out = []
     for case_id in sorted(set(snap.rows) - known):
         out.append(Problem("-", "orphan-events", f"{len(snap.rows[case_id])} events of missing case "
@@ -199,7 +274,7 @@ def unique_refs(snap: Snapshot, context: Context, today: date) -> list[Problem]:
 def requests(snap: Snapshot, context: Context, today: date) -> list[Problem]:
     """Every case starts with exactly one request event, dated the day the request was received."""
     out = []
-    for case in snap.cases:
+    for case in readable(snap):
         found = [e for e in snap.rows.get(case.id, ()) if e[_KIND] == "request"]
         if not found:
             out.append(Problem(case.ref, "no-request", "the case has no request event"))
@@ -368,7 +443,7 @@ def open_requests(snap: Snapshot, context: Context, today: date) -> list[Problem
     kinds.fold, so case, spacing, accents and zero-width joiners aside) and date of birth, neither
     closed. Printed by reference only: the child's name stays out of the output."""
     groups: dict[tuple[str, date], list[tuple[str, bool]]] = defaultdict(list)
-    for case_row in snap.cases:
+    for case_row in readable(snap):
         if case_row.name == ERASED_NAME:  # erased: no longer says who the child is
             continue
         closed, allowed = _open_facts(snap, case_row)
@@ -413,7 +488,7 @@ def closure_calendar(snap: Snapshot, context: Context, today: date) -> list[Prob
     last = max(default, key=lambda c: c.reopens)
     reach = last.reopens - timedelta(days=7)
     found = 0
-    for case_row in snap.cases:
+    for case_row in readable(snap):
         rows = snap.rows.get(case_row.id, ())
         if not any(e[_KIND] == "advice-requested" and str(e[_DATE])[:10] > reach.isoformat() for e in rows):
             continue
@@ -434,7 +509,7 @@ def journey_notes(snap: Snapshot, context: Context, today: date) -> list[Problem
     the LA may refuse it), a Tribunal order's final step with no final plan recorded, and a case still
     open after `transferred-out` (an LA deadline outstanding)."""
     out = []
-    for case_row in snap.cases:
+    for case_row in readable(snap):
         rows = snap.rows.get(case_row.id, ())
         if not any(e[_KIND] in {"reassessment-request", "transferred-out", "order-complied"} for e in rows):
             continue
@@ -498,9 +573,9 @@ Check = Callable[[Snapshot, Context, date], list[Problem]]
 #: The checks, in the order they are described; `event_order` and `deadlines` (the rules' work, nearly
 #: all of check's time) run a case at a time, only for the cases `to_check` names, in worker processes
 #: when there are many (see PER_CASE and `_per_case`).
-CHECKS: tuple[Check, ...] = (configuration, orphans, unique_refs, requests, voids, event_order, deadlines,
-                             open_requests, audit_chain, erasures, unfinished_import, closure_calendar,
-                             journey_notes, placement_dates)
+CHECKS: tuple[Check, ...] = (configuration, unreadable, orphans, unique_refs, requests, voids, event_order,
+                             deadlines, open_requests, audit_chain, erasures, unfinished_import,
+                             closure_calendar, journey_notes, placement_dates)
 #: The checks of CHECKS that look at one case at a time, and how: split over worker processes.
 PER_CASE: dict[Check, Callable[..., list[Problem]]] = {event_order: event_order_of, deadlines: deadlines_of}
 #: Below this many cases the workers cost more than they save.
@@ -575,7 +650,7 @@ class _Sorter:
 
     def skips(self, case_id: int, keys: Sequence[tuple[str, ...]]) -> bool:
         row = self.by_id.get(case_id)
-        if not self.on or row is None or case_id in self.broken:
+        if not self.on or row is None or case_id in self.broken or case_id in self.snap.damaged_events:
             return False
         self.seen.add(case_id)
         events = self.snap.rows.get(case_id, ())
@@ -602,10 +677,10 @@ def _up_to(events: Iterable[EventRow], latest: str) -> bool:
 
 
 def to_check(snap: Snapshot) -> list[store.StoredCase]:
-    """The cases whose rules checks run: all but the skipped."""
+    """The cases whose rules checks run: all but the skipped (and those that cannot be read)."""
     if not snap.skipped:
-        return snap.cases
-    return [row for row in snap.cases if row.id not in snap.skipped]
+        return readable(snap)
+    return [row for row in readable(snap) if row.id not in snap.skipped]
 
 
 def _to_record(snap: Snapshot, failed: set[int], today: date) -> list[tuple[int, str, bool, bool]]:
@@ -617,7 +692,8 @@ def _to_record(snap: Snapshot, failed: set[int], today: date) -> list[tuple[int,
     out = []
     for row in snap.cases:
         digest = snap.digests.get(row.id)
-        if digest is None or row.id in failed or not _up_to(snap.rows.get(row.id, ()), latest):
+        if (digest is None or row.id in failed or row.id in snap.damaged_events
+                or not _up_to(snap.rows.get(row.id, ()), latest)):
             continue
         closed, allowed = _open_facts(snap, row)
         value = _bound(digest, closed, allowed)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -191,8 +192,18 @@ class Break:
     reason: str
 
     def message(self) -> str:
-        where = f"event {self.event_id} ({self.kind}, {self.date}): " if self.event_id is not None else ""
-        return where + self.reason
+        """Names the event by id, kind and date; a kind or date that sendtrack never writes (a row
+        changed by hand, which may hold anything, a name too) is not quoted."""
+        if self.event_id is None:
+            return self.reason
+        from sendtrack.kinds import BY_NAME
+
+        kind = self.kind if self.kind in BY_NAME else "an unknown kind"
+        day = self.date if self.date is not None and _ISO_DAY.fullmatch(self.date) else "not a date"
+        return f"event {self.event_id} ({kind}, {day}): {self.reason}"
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 ALTERED = "hash does not match — the event was altered, or an event before it was removed"
