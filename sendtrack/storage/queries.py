@@ -119,7 +119,8 @@ def list_cases(db: Database, *, day: date, team: str | None, coordinator: str | 
         params.append(coordinator)
     clause = " AND ".join(where)
     narrowed = bool(team or coordinator)
-    read_mapped(db)
+    if not narrowed:  # one team's or coordinator's cases are looked up, not read from every page
+        read_mapped(db)
     # the stage in one figure: 3 an annual review not applicable (ceased), 2 any other annual review
     # or a final plan met, late or excepted (a plan), 1 a final plan not applicable (closed): the
     # largest wins, as the stages rank (one MAX, not three)
