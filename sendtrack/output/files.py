@@ -132,8 +132,9 @@ class _SafeCsv:
     always), copied out as it is; only a batch that has one is written again cell by cell. An export
     of millions of rows so costs a regular-expression scan, not a Python call per cell."""
 
-    def __init__(self, handle: IO[str]) -> None:
+    def __init__(self, handle: IO[str], *, joined: bool = False) -> None:
         self._handle = handle
+        self._joined = joined
         self._writer = csv.writer(handle, lineterminator="\n")
         self._buffer = io.StringIO()
         self._plain = csv.writer(self._buffer, lineterminator="\n")
@@ -144,7 +145,7 @@ class _SafeCsv:
     def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
         rows = iter(rows)
         while batch := list(islice(rows, _BATCH)):
-            text = _joined(batch)
+            text = _joined(batch) if self._joined else None
             if text is None:
                 self._buffer.seek(0)
                 self._buffer.truncate()
@@ -156,9 +157,12 @@ class _SafeCsv:
                 self._writer.writerows([formula_safe(v) for v in row] for row in batch)
 
 
-def csv_writer(handle: IO[str]) -> _SafeCsv:
-    """The CSV writer every CSV sendtrack writes goes through (`\\n` line ends, formula-safe cells)."""
-    return _SafeCsv(handle)
+def csv_writer(handle: IO[str], *, joined: bool = False) -> _SafeCsv:
+    """The CSV writer every CSV sendtrack writes goes through (`\\n` line ends, formula-safe cells).
+    `joined`: rows whose cells are nearly always text needing no quoting (a report's, as
+    render.write_csv spells them) are joined first (`_joined`), csv.writer only for a batch that needs
+    it; an export's rows (details as JSON, quoted on every row) would be made twice, so not there."""
+    return _SafeCsv(handle, joined=joined)
 
 
 # --- the destination ----------------------------------------------------------------------------------

@@ -94,7 +94,7 @@ def write_csv(rows: Iterable[Any], columns: Sequence[Column], handle: IO[str] | 
     makes many rows for CSV only, `reports.case_list.case_cells`)."""
     from sendtrack.output.files import csv_writer
 
-    writer = csv_writer(handle or sys.stdout)
+    writer = csv_writer(handle or sys.stdout, joined=True)
     keys = [c.key for c in columns]
     writer.writerow(keys)
     # an int or float goes to csv as it is (formula_safe leaves non-text alone); bool is text: "true".
