@@ -17,8 +17,15 @@ smaller). The floors (docs/performance.md):
   one query; its `--help` is the floor of `sendtrack --help`. What the stack costs, whatever the output.
 - fair overdue floor: bench/fair_overdue.py, python + sqlite3 writing sendtrack's exact
   `overdue --format csv` bytes (tests/test_bench.py compares them).
-- raw executemany: bench/raw_import.py, the export file's cases and events inserted with executemany
-  (no checks, no deadlines; tests/test_bench.py compares the rows with what import writes).
+- same rows (the import target's floor since stop 19): bench/fair_import.py, python + sqlite3 writing
+  exactly the rows `sendtrack import` writes (every table; tests/test_bench.py compares them row for
+  row) with executemany in one transaction: the export file read with the csv module, and a side file
+  of what import derives with the rules and the chain (case ids, event hashes and import stamps,
+  deadline rows, audit heads, placement ids, meta), written by bench/import_rows.py from the first
+  timed import's database, untimed.
+- raw executemany: bench/raw_import.py, the export file's cases, placements and events only (no
+  hashes, no deadlines, no audit heads): the import floor before stop 19, not the same write. Printed
+  as an informational row without a verdict, so the change of floor shows.
 - `check` is compared with `export` of the same database (both read every case and event): the first
   check of the database, and the next day's, after a few cases changed (check skips the rules for the
   cases unchanged since it found them clean).
@@ -275,8 +282,9 @@ def checks(out: Path, db: Path, heavy_runs: int, figures: list[Figure]) -> None:
 
 def growth(out: Path, db: Path, cases: int, runs: int, heavy_runs: int, figures: list[Figure],
            label: str, *, heavy: bool = True) -> None:
-    """Issue 14's second table at `cases` cases: overdue against its fair floor, import against raw
-    executemany, recompute with nothing and with everything changed."""
+    """Issue 14's second table at `cases` cases: overdue against its fair floor, import against the
+    same-rows floor (and, informational, the events-only one), recompute with nothing and with
+    everything changed."""
     st = sendtrack()
     figures.append(paired(f"{label} overdue --format csv", [*st, "--db", str(db), "overdue", "--as-of", AS_OF,
                                                              "--format", "csv"],
@@ -292,26 +300,46 @@ def growth(out: Path, db: Path, cases: int, runs: int, heavy_runs: int, figures:
     exported = out / f"{db.stem}-export.csv"
     export = run_once([*st, "--db", str(db), "export", "--out", str(exported), "--force"])
     figures.append(Figure(f"{label} export (CSV)", export.wall, export.cpu, export.peak_mb))
+    # three writes of the same file into databases fresh from `sendtrack init`, alternated: sendtrack's
+    # import, the "same rows" floor (the target's) and the events-only floor (informational). The
+    # floor's side file is made from the first import's database, untimed.
+    side = out / f"{db.stem}-side.csv"
     raw: list[Run] = []
+    fair: list[Run] = []
     mine: list[Run] = []
-    for _ in range(heavy_runs):
-        for name, runner in (("raw", raw), ("import", mine)):
+    for run in range(heavy_runs):
+        for name, runner in (("import", mine), ("fair", fair), ("raw", raw)):
             target = out / f"{db.stem}-{name}.db"
             for leftover in out.glob(target.name + "*"):
                 leftover.unlink()
             subprocess.run([*st, "--db", str(target), "init"], check=True, capture_output=True)
-            runner.append(run_once([sys.executable, str(HERE / "raw_import.py"), str(exported), str(target)]
-                                   if name == "raw" else [*st, "--db", str(target), "import", str(exported)]))
-    figure = Figure(f"{label} import", statistics.median(m.wall for m in mine),
-                    statistics.median(m.cpu for m in mine), max(m.peak_mb for m in mine), "raw executemany",
-                    statistics.median(r.cpu for r in raw),
-                    statistics.median(m.cpu / r.cpu for m, r in zip(mine, raw, strict=True)),
-                    statistics.median(m.wall / r.wall for m, r in zip(mine, raw, strict=True)),
-                    target="<= 3x, memory flat")
+            if name == "import":
+                runner.append(run_once([*st, "--db", str(target), "import", str(exported)]))
+                if run == 0:
+                    subprocess.run([sys.executable, str(HERE / "import_rows.py"), str(exported), str(target),
+                                    str(side)], check=True, capture_output=True)
+            elif name == "fair":
+                runner.append(run_once([sys.executable, str(HERE / "fair_import.py"), str(exported),
+                                        str(side), str(target)]))
+            else:
+                runner.append(run_once([sys.executable, str(HERE / "raw_import.py"), str(exported),
+                                        str(target)]))
+
+    def against(name: str, floor_name: str, floor: list[Run], target: str) -> Figure:
+        return Figure(name, statistics.median(m.wall for m in mine), statistics.median(m.cpu for m in mine),
+                      max(m.peak_mb for m in mine), floor_name, statistics.median(r.cpu for r in floor),
+                      statistics.median(m.cpu / r.cpu for m, r in zip(mine, floor, strict=True)),
+                      statistics.median(m.wall / r.wall for m, r in zip(mine, floor, strict=True)), target)
+
+    figure = against(f"{label} import", "same rows (fair_import.py)", fair, "<= 3x, memory flat")
     figure.ok = figure.ratio is not None and figure.ratio <= 3
     figures.append(figure)
-    for leftover in out.glob(f"{db.stem}-raw.db*"):
-        leftover.unlink()
+    figures.append(against(f"{label} import (events-only floor, informational)", "raw executemany", raw,
+                           "(no verdict: the old floor)"))
+    for name in ("fair", "raw"):
+        for leftover in out.glob(f"{db.stem}-{name}.db*"):
+            leftover.unlink()
+    side.unlink(missing_ok=True)
 
     def per_case(name: str, args: list[str], limit_ms: float, target: str) -> None:
         r = run_once([*st, "--db", str(db), *args])

@@ -12,6 +12,7 @@ import csv
 import json
 import re
 import sqlite3
+from bisect import bisect_left, bisect_right
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -205,7 +206,7 @@ def _read_json(path: Path):
 def _text(value) -> str | None:
     if value is None:
         return None
-    value = str(value).strip()
+    value = value.strip() if type(value) is str else str(value).strip()
     return value or None
 
 
@@ -250,9 +251,15 @@ def _stamp(value, what: str, today: date) -> str | None:
         # quoted whole or not at all: cut to 19 characters, '2026-12-03 14:49:52.123' read as a good value
         raise ValueError(f"{what}{date_shown(text)} is not a date and time in the form YYYY-MM-DD "
                          "HH:MM:SS") from None
-    if stamp.date() > today + timedelta(days=1):
+    if stamp.date() > _grace(today):
         raise ValueError(f"{what} {text} is in the future")
     return text
+
+
+@lru_cache(maxsize=4)
+def _grace(today: date) -> date:
+    """The last day a recording time may fall on: the day after `today`."""
+    return today + timedelta(days=1)
 
 
 #: An event id as export writes it: ASCII digits, no sign, no leading zero, no space or `_` (int() takes
@@ -268,6 +275,8 @@ def _event_id(value, what: str, limit: int = MAX_EVENT_ID) -> int | None:
         return None
     if isinstance(value, int) and not isinstance(value, bool):
         number = value
+    elif type(value) is str and value.isascii() and value.isdigit() and value[0] != "0":
+        number = int(value)  # _ID's form: ASCII digits (isdigit alone takes other digits), no leading 0
     elif isinstance(value, str) and _ID.fullmatch(value) and value.isascii():
         number = int(value)
     else:
@@ -310,10 +319,13 @@ def _details(value) -> dict:
     return {str(k): v for k, v in details.items() if v is not None}
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 12)
 def _kind_details(kind: str | None, text: str | None, years: tuple[int, int]) -> dict:
     """The details of a `kind` event, checked by the registry as `record` checks them; cached, as most
-    rows repeat a few details exactly."""
+    rows repeat a few details exactly. Kept small: the rest are near-unique (an `assign` names its
+    coordinators), so a larger cache only grew with the file (43,567 entries, ~45 MB, at 100,000
+    cases; full at 65,536 past ~150,000); 4,096 misses 5,944 of the council's 174,952 rows, against
+    5,198 distinct."""
     return kinds.check_details(kinds.kind(kind).name, _details(text), first_year=years[0],
                                last_year=years[1])
 
@@ -390,7 +402,7 @@ def _cases(path: Path, known_teams: dict[str, str], problems: list[str], *, toda
     as `export` writes them; a ref that comes back after other cases is refused."""
     from sendtrack.app.record import REF_PATTERN
 
-    done: set[str] = set()
+    done = _Refs()
     refused: str | None = None  # the ref whose request row was refused, until its case is made
     case: _Case | None = None
     for where, row in (records if records is not None else _records(path)):
@@ -402,7 +414,8 @@ def _cases(path: Path, known_teams: dict[str, str], problems: list[str], *, toda
                 raise ValueError("ref is missing")
             if (case is None or ref != case.ref) and not REF_PATTERN.match(ref):
                 raise ValueError("the case reference must be 1-40 letters, digits, '.', '_', '/' or '-'")
-            if ref in done:
+            # (the case being read is not done yet: only another case's ref is looked for)
+            if (case is None or ref != case.ref) and ref in done:
                 raise ValueError("the case's rows are not together: sort the file by ref")
             kind = _text(row.get("kind"))
             details = row.get("details")
@@ -445,6 +458,46 @@ def _cases(path: Path, known_teams: dict[str, str], problems: list[str], *, toda
         case.events.append((where, event_id, kind, when, details, voids, by, at))
     if case is not None:
         yield case
+
+
+class _Refs:
+    """The references of the cases read so far (`_cases`: a reference that comes back is refused), for
+    `in` and `add`. Exact, and small when the references come in ascending order, as an export of
+    cases numbered in the order they came usually writes them: those are kept in blocks of BLOCK
+    joined by newlines (which a reference never holds), ~12 bytes a reference where a set of them
+    took ~95 (9 MB at 100,000 cases, ~60 MB at England's 640,000). Any other reference goes in a set.
+    Each is added once (a case's reference is looked for before its case is made)."""
+
+    BLOCK = 512
+
+    def __init__(self) -> None:
+        self.blocks: list[str] = []  # "\nA\nB\n": each block's references ascending, blocks ascending
+        self.firsts: list[str] = []  # each block's first reference
+        self.tail: list[str] = []  # the block being filled, ascending
+        self.high: str | None = None  # the largest reference in the blocks and the tail
+        self.others: set[str] = set()
+
+    def add(self, ref: str) -> None:
+        if (self.high is None or ref > self.high) and "\n" not in ref:
+            self.tail.append(ref)
+            self.high = ref
+            if len(self.tail) >= self.BLOCK:
+                self.firsts.append(self.tail[0])
+                self.blocks.append("\n" + "\n".join(self.tail) + "\n")
+                self.tail = []
+        else:
+            self.others.add(ref)
+
+    def __contains__(self, ref: str) -> bool:
+        if ref in self.others:
+            return True
+        if self.high is None or ref > self.high or "\n" in ref:
+            return False
+        if self.tail and ref >= self.tail[0]:
+            at = bisect_left(self.tail, ref)
+            return at < len(self.tail) and self.tail[at] == ref
+        at = bisect_right(self.firsts, ref) - 1
+        return at >= 0 and f"\n{ref}\n" in self.blocks[at]
 
 
 @lru_cache(maxsize=1 << 16)
@@ -951,10 +1004,17 @@ def _write_chunk(db: Database, staging, n: int, marker: dict, *, only: int | Non
                           *e[6:]))
         events = moved
     from sendtrack.app.record import put_return_values
+    from sendtrack.storage.columns import CASE_RETURNS
 
+    # each case row written whole, its return columns in the INSERT (not an UPDATE of every case
+    # after it); put_return_values then writes only the placements
     width = len(CASE_COLUMNS)
-    insert_rows(db, cases=[c[:width] for c in cases], events=events, deadlines=deadlines)
-    put_return_values(db, [(c[0], c[width]) for c in cases if len(c) > width])
+    returns = [c[width] if len(c) > width else {} for c in cases]
+    insert_rows(db, cases=[(*c[:width], *map(values.get, CASE_RETURNS))
+                           for c, values in zip(cases, returns, strict=True)],
+                events=events, deadlines=deadlines)
+    put_return_values(db, [(c[0], {k: v for k, v in values.items() if k not in CASE_RETURNS})
+                           for c, values in zip(cases, returns, strict=True) if len(c) > width])
     return len(cases)
 
 
@@ -1094,8 +1154,24 @@ def _received(case: _Case) -> date:
 
 
 def _stored(details: dict) -> str:
-    """The details as storage.cases.insert_event writes them."""
-    return json.dumps(details, sort_keys=True, default=str) if details else "{}"
+    """The details as storage.cases.insert_event writes them. Most rows' details are the very dict
+    `_kind_details` cached for their text, so each such dict is written out once: remembered by its
+    identity, with the dict itself held so that identity is never another object's while remembered."""
+    if not details:
+        return "{}"
+    found = _STORED.get(id(details))
+    if found is not None and found[0] is details:
+        return found[1]
+    text = json.dumps(details, sort_keys=True, default=str)
+    if len(_STORED) >= _STORED_MAX:
+        _STORED.clear()
+    _STORED[id(details)] = (details, text)
+    return text
+
+
+#: _stored's memory: id(details) -> (details, its text); emptied when it holds _STORED_MAX.
+_STORED: dict[int, tuple[dict, str]] = {}
+_STORED_MAX = 1 << 12
 
 
 def _request_stamp(case: _Case) -> str | None:

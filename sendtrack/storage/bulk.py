@@ -23,6 +23,8 @@ from sendtrack.storage.db import Database, Location, connect_sqlite
 
 #: whole rows with their ids (bulk loads number cases and events themselves)
 INSERT_CASE = columns.insert("cases", columns.CASES)
+#: a case row with its return columns too (columns.CASE_RETURNS): written whole, not updated after
+INSERT_CASE_RETURNS = columns.insert("cases", (*columns.CASES, *columns.CASE_RETURNS))
 INSERT_EVENT = columns.insert("events", columns.EVENTS)
 #: What the rules need of a case, for bulk.to_case.
 RULE_CASE = "SELECT id, ref, dob, received, looked_after, alternative_provision, setting FROM cases"
@@ -333,9 +335,10 @@ def existing_refs(db: Database, refs: list[str]) -> set[str]:
 def insert_rows(db: Database, *, cases: list[tuple] = (), events: list[tuple] = (),  # type: ignore[assignment]
                 deadlines: list[tuple] = ()) -> None:  # type: ignore[assignment]
     """Whole rows with their ids, in the column order of storage.columns; events without their hash,
-    which `insert_events` adds."""
+    which `insert_events` adds. Case rows may carry their return columns after columns.CASES (all of
+    columns.CASE_RETURNS, None where unknown)."""
     if cases:
-        db.executemany(INSERT_CASE, cases)
+        db.executemany(INSERT_CASE if len(cases[0]) == len(columns.CASES) else INSERT_CASE_RETURNS, cases)
     if events:
         insert_events(db, events, cases)
     if deadlines:
