@@ -3,11 +3,8 @@ against the schema declared here; every mistake is refused as `FILE: [section] k
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import re
-import tomllib
 from collections.abc import Callable
 from dataclasses import astuple, dataclass, field, fields, replace
 from pathlib import Path
@@ -160,6 +157,8 @@ def _shown(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
+        import json
+
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, dict):
         return "a table"
@@ -244,6 +243,9 @@ class Config:
 def fingerprint(settings: Settings) -> str:
     """The configuration's fingerprint: a hash of every setting that changes computed deadlines and
     of the school closures' content (team names and warning windows change no deadline)."""
+    import hashlib
+    import json
+
     values = {f.name: getattr(settings, f.name) for f in _SETTINGS if RULES_KEYS[f.name].deadlines}
     closures = sorted([_plain(v) for v in astuple(c)] for c in settings.closures)
     text = json.dumps({"settings": values, "closures": closures}, sort_keys=True)
@@ -268,6 +270,23 @@ def load(path: str | None = None) -> Config:
         raise ConfigError([f"{where}: is a directory, not a configuration file"]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([f"{where}: cannot read the configuration ({exc})"]) from None
+    if chosen == DEFAULT_CONFIG:
+        # the packaged default, as shipped: its checked result kept as values (`default_config`)
+        from sendtrack import default_config
+
+        if text == default_config.CONFIG_TEXT and default_config.closures_unchanged():
+            kept = default_config.values()
+            return Config(teams=tuple(Team(*team) for team in kept["teams"]), rules=kept["rules"],
+                          path=chosen, closures=tuple(Closure(*closure) for closure in kept["closures"]),
+                          mail=Mail(*kept["mail"]), fingerprint=kept["fingerprint"],
+                          retention=kept["retention"])
+    return checked(text, chosen, where)
+
+
+def checked(text: str, chosen: Path, where: str) -> Config:
+    """The configuration `text` (read from `chosen`, named `where` in messages), parsed and checked."""
+    import tomllib
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -124,3 +124,34 @@ def test_list_cases_is_the_status_fold(backend, backend_cli):
         assert counted > 0
     finally:
         db.close()
+
+
+def test_case_cells_write_the_csv_of_case_rows(backend, backend_cli):
+    """`cases --format csv` writes `case_cells`: the same bytes write_csv makes of `case_rows`' dicts
+    (None as nothing, true/false, the count's digits), with and without names, and with --name."""
+    import io
+
+    from sendtrack.output.render import write_csv
+    from sendtrack.reports.case_list import case_cells, case_columns, case_rows
+
+    backend_cli.ok("sample --cases 200 --seed 5 --as-of 2026-01-20")
+    backend_cli.ok("add-request --ref NOBODY-1 --name \"Léa O'Neil-Smith\" --dob 2016-05-04 "
+                   "--received 2025-12-01")  # no coordinator, no setting
+    db = open_database(backend.location)
+    try:
+        seen = set()
+        for names in (False, True):
+            for name in (None, "lea", "an"):
+                args = dict(day=date(2026, 1, 20), team=None, coordinator=None, names=names, name=name)
+                fast, slow = io.StringIO(), io.StringIO()
+                write_csv(case_cells(db, **args), case_columns(names=names), fast)
+                write_csv(case_rows(db, **args), case_columns(names=names), slow)
+                assert fast.getvalue() == slow.getvalue(), (names, name)
+                rows = list(case_rows(db, **args))
+                seen.update(("no-coordinator" if r["coordinator"] is None else "coordinator",
+                             "no-next" if r["next_due"] is None else "next",
+                             "overdue" if r["overdue"] else "none-overdue") for r in rows)
+        flat = {part for parts in seen for part in parts}
+        assert {"no-coordinator", "coordinator", "no-next", "next", "overdue", "none-overdue"} <= flat
+    finally:
+        db.close()

@@ -124,6 +124,13 @@ def test_changed_rows_counts_by_hand():
     assert changed_rows([a, b, c], [c, b_moved, a]) == 1  # reordered and one altered
     d = row("r4", "2025-05-01")
     assert changed_rows([a, b, c], [a, d, c]) == 2  # r2 gone, r4 added
+    # contact_weeks 6 -> 4: a contact due with the decision moves ahead of it, so both positions
+    # differ; the decision is in both (cancels), the contact is one deadline altered
+    decision, contact = row("decision", "2025-02-17"), row("contact", "2025-02-17")
+    assert changed_rows([decision, contact], [row("contact", "2025-02-03"), decision]) == 1
+    # a row twice on a side (counted as multisets): one copy of r1 gone
+    assert changed_rows([a, a, b], [a, b]) == 1
+    assert changed_rows([a, a, b], [b, a, c]) == 2  # one copy of r1 gone, r3 added
 
 
 def test_changed_rows_agrees_with_the_plain_count_on_shuffled_histories():

@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sendtrack.rules.paths import PENDING
 from tests.conftest import dump
@@ -85,6 +87,26 @@ def test_initials_take_letters_never_brackets_or_quotes():
     assert initials("Jean-Luc Picard") == "J.L.P."
     assert initials("ßara Ödegaard") == "ß.Ö."  # an upper case that is two letters is left as it is
     assert initials("--") == "?"
+
+
+def _initials_by_loops(name: str) -> str:
+    """initials() as it was before its one-pass path (branch quick): the loops alone."""
+    out = []
+    for part in name.replace("-", " ").split():
+        for c in part:
+            if c.isalnum():
+                upper = c.upper()
+                out.append((upper if len(upper) == 1 else c) + ".")
+                break
+    return "".join(out) or "?"
+
+
+@given(st.text(alphabet=st.sampled_from("aZ9 -'(ßéÖﬁŉǅ\u0345\u00b2\u0660\u2167\t\u3000_.İ"), max_size=12))
+def test_initials_are_the_loops_answer(name):
+    from sendtrack.output.render import initials
+
+    assert initials(name) == _initials_by_loops(name)
+    assert initials("Amelia Jones") == _initials_by_loops("Amelia Jones") == "A.J."
 
 
 def test_at_risk_says_a_milestone_was_reached_never_negative_days(cli):

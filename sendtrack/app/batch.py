@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import os
-from bisect import insort
+from array import array
+from bisect import bisect_left, insort
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -50,9 +51,13 @@ def workers() -> int:
 
 # --- rows to domain values and back -------------------------------------------------------------------
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 12)
 def _pairs(details: str) -> tuple[tuple[str, str], ...]:
-    """Event details as Event.make keeps them; cached, as most details repeat ({"outcome": "assess"})."""
+    """Event details as Event.make keeps them; cached, as most details repeat ({"outcome": "assess"}).
+
+    4,096 entries, not 65,536: a council's repeated details are ~2,000, and the rest (an assignment's
+    coordinators, a meeting's date) are mostly each of one event; 65,536 of them held ~50 MB in each
+    worker, filled from ~115,000 cases on (docs/performance.md, "Branch recompute")."""
     if details == "{}" or not details:
         return ()
     return tuple(sorted((k, v if type(v) is str else str(v))
@@ -222,16 +227,25 @@ def changed_rows(old: list[tuple], new: list[tuple]) -> int:
     """Deadline rows that differ: one per (rule, subject, trigger) added, removed or altered."""
     if old == new:
         return 0
+
+    def key(row: tuple) -> tuple:
+        return row[_RULE], row[_SUBJECT], row[_TRIGGER]
+
     # rows equal at the same position are taken out of both first: removing a row from both multisets
     # leaves both differences as they were, and most of a changed case's rows are where they were
     if len(old) == len(new):
         pairs = [(was, now) for was, now in zip(old, new, strict=True) if was != now]
         old, new = [was for was, _ in pairs], [now for _, now in pairs]
+    # the usual case: no row twice on a side, no deadline twice among the rows gone nor among those
+    # added; the multisets below are then sets, and sets are counted in C (Counter's `-` is Python)
+    olds, news = set(old), set(new)
+    if len(olds) == len(old) and len(news) == len(new):
+        gone_rows, added_rows = olds - news, news - olds
+        gone_keys, added_keys = {key(r) for r in gone_rows}, {key(r) for r in added_rows}
+        if len(gone_keys) == len(gone_rows) and len(added_keys) == len(added_rows):
+            return len(gone_keys | added_keys)
     gone, added = Counter(old), Counter(new)
     gone, added = gone - added, added - gone
-
-    def key(row: tuple) -> tuple:
-        return row[_RULE], row[_SUBJECT], row[_TRIGGER]
 
     before = Counter(key(r) for r in gone.elements())
     after = Counter(key(r) for r in added.elements())
@@ -276,10 +290,10 @@ def inputs_fingerprint(context: Context) -> str:
     return hashlib.sha256(f"{context.fingerprint}|{code_fingerprint()}|{days}".encode()).hexdigest()[:16]
 
 
-def _to_do(db, context: Context, full: bool) -> tuple[list[int], list[int]]:
-    """(the ids of the cases to recompute, every case id). A case is skipped when the last
-    recompute covered it (its id was at most the highest then, with the same number of such cases
-    now) and no event of it came after the last event then (events are append-only, numbered
+def _to_do(db, context: Context, full: bool) -> tuple[array[int], array[int]]:
+    """(the ids of the cases to recompute, every case id), sorted, 8 bytes a case. A case is skipped
+    when the last recompute covered it (its id was at most the highest then, with the same number of
+    such cases now) and no event of it came after the last event then (events are append-only, numbered
     upwards), under the same configuration, bank holidays and code: its deadlines were computed then,
     or by the write that added its events since, from the same inputs."""
     import json
@@ -296,7 +310,13 @@ def _to_do(db, context: Context, full: bool) -> tuple[list[int], list[int]]:
     if cases_up_to(db, last["cases"]) != last["count"]:  # cases filled in beneath: be safe
         return ids, ids
     since = cases_written_since(db, last["events"])
-    return [case_id for case_id in ids if case_id > last["cases"] or case_id in since], ids
+    return array("q", (case_id for case_id in ids if case_id > last["cases"] or case_id in since)), ids
+
+
+def _holds(ids: array[int], case_id: int) -> bool:
+    """Whether the sorted `ids` hold `case_id`."""
+    at = bisect_left(ids, case_id)
+    return at < len(ids) and ids[at] == case_id
 
 
 def _remember(db, context: Context) -> None:
@@ -311,26 +331,43 @@ def _remember(db, context: Context) -> None:
                                          "cases": cases, "count": count}, sort_keys=True))
 
 
-def _tasks(ids: list[int], size: int) -> list[list[tuple[int, int]]]:
-    """The ids (sorted) as tasks of at most `size` cases, each a list of inclusive runs of ids."""
-    tasks: list[list[tuple[int, int]]] = []
+def _tasks(ids: array[int], size: int) -> Iterator[list[tuple[int, int]]]:
+    """The ids (sorted) as tasks of at most `size` cases, each a list of inclusive runs of ids; made
+    as they are drawn (batch._bounded draws a few ahead), not all at once."""
     for start in range(0, len(ids), size):
-        tasks.append(_runs(ids[start:start + size]))
-    return tasks
+        yield _runs(list(ids[start:start + size]))
 
 
-def recompute_cases(runs: list[tuple[int, int]],
-                    ) -> tuple[Recomputed, list[tuple[int, list[tuple], int]], list]:
-    """Recompute cases with ids in the inclusive ranges `runs`: returns (stats, [(case_id, new rows,
-    rows changed) of the changed cases], the first broken link of each case's chain of event hashes:
-    none, or nothing is recomputed)."""
+def verify_cases(runs: list[tuple[int, int]]) -> tuple[list, list[int | None]]:
+    """(The first broken link of each chain of event hashes of the cases with ids in the inclusive
+    ranges `runs`, the digest of what each range's chains were verified from): a worker's task, as
+    recompute verifies every chain before writing anything. recompute_cases, given the digests, does
+    not verify those chains a second time when what it reads of them is unchanged."""
+    assert _fetch is not None
+    broken: list = []
+    digests: list[int | None] = []
+    for lo, hi in runs:
+        found, digest = _fetch.breaks(lo, hi)  # type: ignore[attr-defined]
+        broken += found
+        digests.append(digest)
+    return broken, digests
+
+
+def recompute_cases(runs: list[tuple[int, int, int | None]],
+                    ) -> tuple[Recomputed, list[tuple[int, list[tuple] | tuple[int, list], int]], list]:
+    """Recompute cases with ids in the inclusive ranges `runs` (lo, hi, the digest verify_cases gave
+    for that range, or None): returns (stats, [(case_id, what to write, rows changed) of the changed
+    cases], the first broken link of each case's chain of event hashes: none, or nothing is
+    recomputed). What to write is only the rows that differ when the case keeps its number of rows
+    (storage/bulk.py update_case_deadlines), else all its new rows: a changed setting alters ~3 of a
+    case's ~19 rows, and sending every row back cost pickling and comparing them again."""
     assert _context is not None and _fetch is not None
     case_rows: list = []
     event_rows: list = []
     old_rows: list = []
     broken: list = []
-    for lo, hi in runs:
-        cases, events, old, breaks = _fetch(lo, hi)
+    for lo, hi, verified in runs:
+        cases, events, old, breaks = _fetch(lo, hi, verified)
         case_rows += cases
         event_rows += events
         old_rows += old
@@ -338,30 +375,67 @@ def recompute_cases(runs: list[tuple[int, int]],
     if broken:
         return Recomputed(), [], broken
     stats, changed, _ = _recompute_rows(case_rows, event_rows, old_rows)
-    return stats, changed, []
+    return stats, [(case_id, _to_write(stored, rows), difference)
+                   for case_id, rows, difference, stored in changed], []
 
 
-def _recompute_rows(case_rows, event_rows, old_rows) -> tuple[Recomputed, list[tuple[int, list[tuple], int]],
-                                                              dict[int, int]]:
-    """(stats, the changed cases as recompute_cases gives them, each case's number of deadlines)."""
+def _to_write(stored: list[tuple], rows: list[tuple]) -> list[tuple] | tuple[int, list]:
+    """A changed case's new rows (case_id, *DEADLINE_FIELDS) as update_case_deadlines takes them: all
+    of them when their number differs from the stored rows' (id, case_id, *DEADLINE_FIELDS), else
+    (a digest of the stored rows read, [(deadline id, new row)] of the rows that differ)."""
+    if len(stored) != len(rows):
+        return rows
+    return hash(tuple(stored)), [(was[0], now) for was, now in zip(stored, rows, strict=True)
+                                 if was[1:] != now]
+
+
+def _recompute_rows(case_rows, event_rows, old_rows,
+                    ) -> tuple[Recomputed, list[tuple[int, list[tuple], int, list[tuple]]], dict[int, int]]:
+    """(stats, [(case_id, new rows, rows changed, the stored rows with their ids) of the changed
+    cases], each case's number of deadlines), from fetch_range's rows."""
     events: dict[int, list] = {}
     for row in event_rows:
         events.setdefault(row[0], []).append(row[1:])
     old: dict[int, list] = {}
-    for row in old_rows:
-        old.setdefault(row[0], []).append(tuple(row))
+    for row in old_rows:  # (id, case_id, *DEADLINE_FIELDS)
+        old.setdefault(row[1], []).append(tuple(row))
     stats, changed, sizes = Recomputed(), [], {}
     for case in case_rows:
         rows = compute_rows(case[0], to_case(case, events.get(case[0], ())))
         sizes[case[0]] = len(rows)
         stats.cases += 1
         stats.deadlines += len(rows)
-        difference = changed_rows(old.get(case[0], []), rows)
+        stored = old.get(case[0], [])
+        difference = changed_rows([r[1:] for r in stored], rows)
         if difference:
             stats.changed += difference
             stats.changed_cases += 1
-            changed.append((case[0], rows, difference))
+            changed.append((case[0], rows, difference, stored))
     return stats, changed, sizes
+
+
+class _Here:
+    """`fetch` for recompute in this process (PostgreSQL, or SENDTRACK_WORKERS=0): RangeReader's
+    reads, on the recompute's own connection."""
+
+    def __init__(self, db, turns) -> None:
+        self.db, self.turns = db, turns
+
+    def __call__(self, lo: int, hi: int, verified: int | None = None):
+        from sendtrack.storage.bulk import fetch_range
+
+        if self.turns.open:  # inside this process's own write transaction: nothing changes under it
+            return fetch_range(self.db, lo, hi, verified)
+        with self.db.read():
+            return fetch_range(self.db, lo, hi, verified)
+
+    def breaks(self, lo: int, hi: int):
+        from sendtrack.storage.bulk import verify_range
+
+        if self.turns.open:
+            return verify_range(self.db, lo, hi)
+        with self.db.read():
+            return verify_range(self.db, lo, hi)
 
 
 class ChainBroken(RefusedError):
@@ -392,13 +466,13 @@ def recompute(db, context: Context, *, full: bool = False) -> Recomputed:
     the transaction that records the fingerprint (more in turns, while there are many). Recompute is
     idempotent: stopped part-way, some cases are recomputed and the rest are not; run it again."""
     from sendtrack.storage import meta
-    from sendtrack.storage.audit import find_breaks
     from sendtrack.storage.bulk import (
         RangeReader,
         cases_written_since,
         fetch_range,
         last_event_id,
         rewrite_case_deadlines,
+        update_case_deadlines,
     )
 
     total = Recomputed()
@@ -408,44 +482,46 @@ def recompute(db, context: Context, *, full: bool = False) -> Recomputed:
     mark = last_event_id(db)
     with db.read():
         ids, every = _to_do(db, context, full)
-        total.skipped = len(every) - len(ids)
-        # the chains of the cases to recompute first, so a break found later cannot leave half a
-        # recompute behind (a skipped case's deadlines are not rebuilt, so they hide nothing)
-        if total.skipped:
-            broken = [b for lo, hi in _runs(ids) for b in find_breaks(db, lo, hi)]
-        else:
-            broken = find_breaks(db)
-    if broken:
-        raise ChainBroken(broken[0])
+    total.skipped = len(every) - len(ids)
     separate = db.dialect == "sqlite" and workers() > 0
 
     with db.turns() as turns:
-        def here(lo: int, hi: int):
-            if turns.open:  # inside this process's own write transaction: nothing changes under it
-                return fetch_range(db, lo, hi)
-            with db.read():
-                return fetch_range(db, lo, hi)
-
-        fetch = RangeReader(db.location) if separate else here
-        with pool(context, count=None if separate else 0, fetch=fetch) as imap, \
-                progress(len(ids), "Recomputing") as bar:
-            for stats, changed, broken in imap(recompute_cases, _tasks(ids, CHUNK)):
-                if broken:  # broken since the first verification (a race): stop here
+        fetch = RangeReader(db.location) if separate else _Here(db, turns)
+        with pool(context, count=None if separate else 0, fetch=fetch) as imap:
+            # the chains of the cases to recompute first, so a break found later cannot leave half a
+            # recompute behind (a skipped case's deadlines are not rebuilt, so they hide nothing);
+            # a chunk at a time, in the workers: the whole database's at once held every case's
+            # identity and chain head (~1.2 KB a case, most of England's 701 MB) and ran on one core
+            verified: list[list[int | None]] = []  # a few bytes a task
+            for broken, digests in imap(verify_cases, _tasks(ids, CHUNK)):
+                if broken:  # the lowest case id first, as tasks go up
                     raise ChainBroken(broken[0])
-                for start in range(0, len(changed), WRITE_CASES):
-                    piece = changed[start:start + WRITE_CASES]
-                    with turns.step():
-                        later = cases_written_since(db, mark)
-                        for case_id, _, difference in piece:
-                            if case_id in later:  # read before its write: recomputed again below
-                                stats.changed -= difference
-                                stats.changed_cases -= 1
-                        rewrite_case_deadlines(db, [(c, rows) for c, rows, _ in piece if c not in later])
-                _add(total, stats)
-                bar.advance(stats.cases)
+                verified.append(digests)
+            pending: set[int] = set()  # cases to recompute again at the end, under the lock
+            tasks = ([(lo, hi, digest) for (lo, hi), digest in zip(runs, digests, strict=True)]
+                     for runs, digests in zip(_tasks(ids, CHUNK), verified, strict=True))
+            with progress(len(ids), "Recomputing") as bar:
+                for stats, changed, broken in imap(recompute_cases, tasks):
+                    if broken:  # broken since the first verification (a race): stop here
+                        raise ChainBroken(broken[0])
+                    for start in range(0, len(changed), WRITE_CASES):
+                        piece = changed[start:start + WRITE_CASES]
+                        with turns.step():
+                            later = cases_written_since(db, mark)
+                            later.update(update_case_deadlines(
+                                db, [(c, write) for c, write, _ in piece if c not in later]))
+                            for case_id, _, difference in piece:
+                                # read before its write, or its rows rewritten since they were read
+                                # (another recompute): recomputed again below, under the lock
+                                if case_id in later:
+                                    stats.changed -= difference
+                                    stats.changed_cases -= 1
+                                    pending.add(case_id)
+                    _add(total, stats)
+                    bar.advance(stats.cases)
         # the cases written since the mark, recomputed under the lock (so exactly), until the last
         # few go in with the fingerprint in one transaction
-        known, pending = set(every), set()
+        added: set[int] = set()  # cases added since recompute began, counted once
         while True:
             with turns.step() as step:
                 newest = last_event_id(db)
@@ -459,10 +535,10 @@ def recompute(db, context: Context, *, full: bool = False) -> Recomputed:
                     if broken:
                         raise ChainBroken(broken[0])
                     stats, changed, sizes = _recompute_rows(case_rows, event_rows, old_rows)
-                    rewrite_case_deadlines(db, [(c, rows) for c, rows, _ in changed])
+                    rewrite_case_deadlines(db, [(c, rows) for c, rows, _, _ in changed])
                     for case_id, size in sizes.items():
-                        if case_id not in known:  # a case added meanwhile: counted once
-                            known.add(case_id)
+                        if case_id not in added and not _holds(every, case_id):  # added meanwhile
+                            added.add(case_id)
                             total.cases += 1
                             total.deadlines += size
                     total.changed += stats.changed

@@ -7,13 +7,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from sendtrack.calendar import Calendar
 from sendtrack.config import Config
 from sendtrack.domain import Settings
 from sendtrack.errors import RefusedError
 from sendtrack.storage import meta
 from sendtrack.storage.db import Database
+
+if TYPE_CHECKING:  # only named here: a report reading `mismatch` need not load the calendar
+    from sendtrack.calendar import Calendar
 
 
 @dataclass(frozen=True)

@@ -51,8 +51,8 @@ def register(app: typer.Typer) -> None:
                   "--name", metavar="TEXT", help="Only cases whose name holds TEXT (case and accents "
                                                  "ignored; shown with --names).")] = None) -> None:
         """One row per case: holder, stage, next statutory deadline and overdue count."""
-        from sendtrack.output.render import render
-        from sendtrack.reports.case_list import case_columns, case_rows
+        from sendtrack.output.render import render, resolve_format
+        from sendtrack.reports.case_list import case_cells, case_columns, case_rows
 
         team = check_team(team)
         goes = target(format, out, force, excel)
@@ -62,7 +62,8 @@ def register(app: typer.Typer) -> None:
             from sendtrack.kinds import clean_text
 
             name = clean_text(name, "--name")
-        rows = case_rows(db, day=as_of_date(as_of), team=team, coordinator=coordinator, names=names,
-                         name=name)
+        # CSV (to the terminal, a pipe or a file) is written from rows made as cells, without a dict each
+        rows = (case_cells if resolve_format(fmt_value(format)) == "csv" else case_rows)(
+            db, day=as_of_date(as_of), team=team, coordinator=coordinator, names=names, name=name)
         render(rows, case_columns(names=names), fmt_value(format), title="Cases", empty="no cases",
                target=goes)

@@ -3,7 +3,6 @@ terminal tables through one fast path (`table_lines`) that fits the terminal wit
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import unicodedata
@@ -66,6 +65,8 @@ def text(value: Any) -> str:
 
 
 def write_json(data: Any) -> None:
+    import json  # here, not at start-up: most commands write no JSON
+
     sys.stdout.write(json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False, default=plain))
     sys.stdout.write("\n")
 
@@ -75,6 +76,8 @@ def write_json_list(items: Iterable[Any], handle: IO[str] | None = None) -> None
     a list with indent=2 is "[", each item dumped at indent 2 and indented two more, joined by ",",
     then "]" (and "[]" when empty). Strings never hold a raw newline (JSON escapes it), so indenting
     every line of an item is exact."""
+    import json
+
     out = handle or sys.stdout
     first = True
     for item in items:
@@ -84,23 +87,24 @@ def write_json_list(items: Iterable[Any], handle: IO[str] | None = None) -> None
     out.write("[]\n" if first else "\n]\n")
 
 
-def write_csv(rows: Iterable[dict], columns: Sequence[Column], handle: IO[str] | None = None) -> None:
+def write_csv(rows: Iterable[Any], columns: Sequence[Column], handle: IO[str] | None = None) -> None:
     """CSV to `handle` (stdout by default) through output.files.csv_writer: text cells a spreadsheet
-    would run as a formula get a leading `'`; numbers (a negative `days_overdue`) stay numbers."""
+    would run as a formula get a leading `'`; numbers (a negative `days_overdue`) stay numbers. A row
+    that is a list is its cells already, in the columns' order, as this spells them (a report that
+    makes many rows for CSV only, `reports.case_list.case_cells`)."""
     from sendtrack.output.files import csv_writer
 
-    writer = csv_writer(handle or sys.stdout)
-    writer.writerow([c.key for c in columns])
-    writer.writerows([_cell(row.get(c.key)) for c in columns] for row in rows)
-
-
-def _cell(value: Any) -> Any:
+    writer = csv_writer(handle or sys.stdout, joined=True)
+    keys = [c.key for c in columns]
+    writer.writerow(keys)
     # an int or float goes to csv as it is (formula_safe leaves non-text alone); bool is text: "true".
-    # Text and None first: nearly every cell is one of them.
-    kind = type(value)
-    if kind is str or kind is int or kind is float:
-        return value
-    return "" if value is None else text(value)
+    # A whole number not below 0 is given as its digits, the same cell (no formula starts with a digit):
+    # a row of text only is joined, not passed through csv.writer (output.files._joined). Text first:
+    # nearly every cell is. Written out in the loop: a call per cell cost a third of a 13,000-row CSV.
+    writer.writerows(row if type(row) is list else
+                     [v if (kind := type(v)) is str else "" if v is None else str(v) if kind is int and v >= 0
+                      else v if kind is int or kind is float else text(v) for v in map(row.get, keys)]
+                     for row in rows)
 
 
 # --- what a terminal is shown ------------------------------------------------------------------
@@ -336,18 +340,19 @@ def write_table(rows: Iterable[dict], columns: Sequence[Column], *, title: str |
     sys.stdout.write("\n".join(lines) + "\n")
 
 
-def render(rows: Iterable[dict], columns: Sequence[Column], fmt: str | None, *, title: str | None = None,
+def render(rows: Iterable[Any], columns: Sequence[Column], fmt: str | None, *, title: str | None = None,
            empty: str = "nothing to show", target: Any = None) -> None:
     """Write `rows` as a table (terminal), CSV (header always), JSON (`[]` when empty) or an .xlsx
     sheet; to `target` (an output.files.Target) when it names a file, through the safe writer. The rows
-    are streamed: CSV and JSON to stdout hold one row at a time, a table the rows it shows."""
+    are streamed: CSV and JSON to stdout hold one row at a time, a table the rows it shows. Rows are
+    dicts; for CSV they may be lists of cells (`write_csv`)."""
     fmt = resolve_format(fmt)
     # the first row before any byte: a query that fails (a damaged page, a full disk for its sort)
     # fails here, with nothing written. Every ordered report query sorts all its rows before the
     # first comes back, so in practice it fails here or not at all.
-    rows = iter(rows)
-    first = next(rows, None)
-    rows = chain((first,), rows) if first is not None else iter(())
+    pending: Iterator[Any] = iter(rows)
+    first = next(pending, None)
+    rows = chain((first,), pending) if first is not None else pending  # (then empty)
     if target is not None and (target.path is not None or (target.excel and fmt == "csv")):
         from sendtrack.output.files import to_target
 
@@ -374,9 +379,15 @@ def initials(name: str) -> str:
     if name == ERASED_NAME:
         return name  # an erased case says so, rather than "(." from the tombstone's first character
     # each part's first letter or digit: "(Sam) O'Neil" -> "S.O.", never a bracket or a quote; its
-    # capital unless that is two letters ("ß" stays "ß"). Plain loops: a report makes 13,000 of these.
+    # capital unless that is two letters ("ß" stays "ß"). A report makes 13,000 of these: when every
+    # part starts with a letter or digit and each has a capital of one letter (nearly every name), they
+    # are taken at once (half the time); else the loops below.
+    parts = name.replace("-", " ").split()
+    firsts = "".join([part[0] for part in parts])
+    if firsts.isalnum() and len(upper := firsts.upper()) == len(firsts):
+        return ".".join(upper) + "."
     out = []
-    for part in name.replace("-", " ").split():
+    for part in parts:
         for c in part:
             if c.isalnum():
                 upper = c.upper()

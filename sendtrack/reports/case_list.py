@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
-from sendtrack.kinds import fold
 from sendtrack.output.render import Column, initials
 from sendtrack.storage.db import Database
 from sendtrack.storage.queries import list_cases
@@ -34,14 +33,34 @@ def case_rows(db: Database, *, day: date, team: str | None, coordinator: str | N
               names: bool, name: str | None = None) -> Iterator[dict]:
     """One row per case, streamed; `name` keeps the cases whose name holds it, case and accents folded
     ("lea" finds "Léa Jones")."""
-    wanted = fold(name) if name is not None else None
     for ref, full, team_id, coord, received, looked_after, ap, setting, stage, next_due, overdue in \
-            list_cases(db, day=day, team=team, coordinator=coordinator):
-        if wanted is not None and wanted not in fold(full):
-            continue
+            _listed(db, day=day, team=team, coordinator=coordinator, name=name):
         yield {"ref": ref, "initials": initials(full), **({"name": full} if names else {}),
                "team": team_id,
                "coordinator": coord, "received": str(received)[:10], "stage": stage,
                "looked_after": bool(looked_after), "alternative_provision": bool(ap),
                "setting": setting,
                "next_due": str(next_due)[:10] if next_due else None, "overdue": int(overdue)}
+
+
+def case_cells(db: Database, *, day: date, team: str | None, coordinator: str | None,
+               names: bool, name: str | None = None) -> Iterator[list[str]]:
+    """`case_rows` as CSV cells, in `case_columns` order: each value as output.render.write_csv
+    spells it (nothing for None, `true`/`false`, the overdue count's digits). For `render` in CSV, which
+    writes a list row as it is: a council's 13,000 rows without a dict each (~15 ms)."""
+    for ref, full, team_id, coord, received, looked_after, ap, setting, stage, next_due, overdue in \
+            _listed(db, day=day, team=team, coordinator=coordinator, name=name):
+        yield [ref, initials(full), *((full,) if names else ()), team_id, coord or "", str(received)[:10],
+               stage, "true" if looked_after else "false", "true" if ap else "false", setting or "",
+               str(next_due)[:10] if next_due else "", str(int(overdue))]
+
+
+def _listed(db: Database, *, day: date, team: str | None, coordinator: str | None,
+            name: str | None) -> Iterator[tuple]:
+    if name is None:
+        return list_cases(db, day=day, team=team, coordinator=coordinator)
+    from sendtrack.kinds import fold  # only for --name: the registry costs ~3 ms to import
+
+    wanted = fold(name)
+    return (row for row in list_cases(db, day=day, team=team, coordinator=coordinator)
+            if wanted in fold(row[1]))

@@ -6,7 +6,6 @@ Written as plain text (a mail body), Markdown or one self-contained HTML file; J
 
 from __future__ import annotations
 
-import html
 import textwrap
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -22,6 +21,7 @@ from sendtrack.reports.overdue import columns as overdue_columns
 from sendtrack.reports.overdue import overdue_row
 from sendtrack.reports.workdays import WorkingDays
 from sendtrack.storage.db import Database
+from sendtrack.storage.queries import read_mapped
 
 #: "Deadlines falling in the next 5 working days" (issue 3).
 SOON_WORKING_DAYS = 5
@@ -66,6 +66,7 @@ def _key(item: Item) -> tuple:
 
 
 def build(db: Database, scope: Scope, config: Config) -> Digest:
+    read_mapped(db)  # it scans the whole deadlines table
     days = WorkingDays(db, scope.day)
     previous = days.previous(scope.day)
     soon_until = days.after(scope.day, SOON_WORKING_DAYS)
@@ -365,7 +366,10 @@ STYLE = {
 
 
 def _e(value: str) -> str:
-    return html.escape(value, quote=True)
+    # html imported here: only the HTML digest escapes (the module costs ~1.5 ms of every digest's start)
+    from html import escape
+
+    return escape(value, quote=True)
 
 
 def html_page(digest: Digest, *, names: bool, limit: int, child: bool = True) -> str:

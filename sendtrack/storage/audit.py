@@ -276,8 +276,8 @@ def verify(case_id: int, ref: str, who: str | tuple, events: Sequence[Sequence],
 CHAIN_EVENTS = ("SELECT case_id, id, kind, date, details, voids, recorded_by, recorded_at, imported_by, "
                 "imported_at, hash FROM events")
 CHAIN_ORDER = " ORDER BY case_id, date, id"
-_CHAIN_CASES = f"SELECT id, {', '.join(IDENTITY)} FROM cases"
-_HEADS = "SELECT case_id, event_id, hash FROM audit_heads"
+CHAIN_CASES = f"SELECT id, {', '.join(IDENTITY)} FROM cases"
+HEADS = "SELECT case_id, event_id, hash FROM audit_heads"
 
 
 def find_breaks(db: Database, lo: int | None = None, hi: int | None = None,
@@ -286,8 +286,8 @@ def find_breaks(db: Database, lo: int | None = None, hi: int | None = None,
     are those cases' rows of CHAIN_EVENTS in CHAIN_ORDER when the caller has read them already, else
     they are read here a batch at a time. Events of no case are left to `check`'s orphans."""
     where, params = ("", ()) if lo is None else (" WHERE {} BETWEEN ? AND ?", (lo, hi))
-    cases = {row[0]: row for row in db.all(_CHAIN_CASES + where.format("id"), params)}
-    heads = {row[0]: row[1:] for row in db.all(_HEADS + where.format("case_id"), params)}
+    cases = {row[0]: row for row in db.all(CHAIN_CASES + where.format("id"), params)}
+    heads = {row[0]: row[1:] for row in db.all(HEADS + where.format("case_id"), params)}
     if events is None:
         events = _stream(db.execute(CHAIN_EVENTS + where.format("case_id") + CHAIN_ORDER, params))
     out: list[Break] = []
