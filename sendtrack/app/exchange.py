@@ -712,14 +712,17 @@ def import_file(db: Database, path: Path, *, dry_run: bool, today: date, context
                 bar.advance(len(good))
                 if problems or staging is None:
                     continue
-                cases = [(case_id, c.ref, c.values["name"], c.values["dob"], _received(c), c.values["source"],
+                # dates staged as ISO text (the text SQLite stores; dates again for PostgreSQL in
+                # _write_chunk), so a chunk is plain values, marshalled (storage.bulk.pack)
+                cases = [(case_id, c.ref, c.values["name"], c.values["dob"].isoformat(),
+                          _received(c).isoformat(), c.values["source"],
                           c.values["team"], c.values["coordinator"], c.values["looked_after"],
                           c.values["alternative_provision"], c.values["setting"],
                           c.values["created_at"] or _request_stamp(c) or stamp,
                           c.values["returns"])  # staged after the case's row; written by _write_chunk
                          for case_id, c in good]
-                events = [(event_id, case_id, kind, when, _stored(details), voids, by or by_default,
-                           at or stamp, by_default, stamp)
+                events = [(event_id, case_id, kind, when.isoformat(), _stored(details), voids,
+                           by or by_default, at or stamp, by_default, stamp)
                           for case_id, c in good
                           for _, event_id, kind, when, details, voids, by, at in c.events]
                 if events:
@@ -987,6 +990,9 @@ def _write_chunk(db: Database, staging, n: int, marker: dict, *, only: int | Non
         events = [e for e in events if keep(e[1])]
         deadlines = [d for d in deadlines if keep(d[0])]
     cs, es = marker["case_shift"], marker["event_shift"]
+    if db.dialect != "sqlite":  # staged as ISO text (SQLite's form): PostgreSQL is given dates
+        cases = [(*c[:3], _day_value(c[3]), _day_value(c[4]), *c[5:]) for c in cases]
+        events = [(*e[:3], _day_value(e[3]), *e[4:]) for e in events]
     taken = existing_refs(db, [c[1] for c in cases])
     if taken:
         raise _Taken(sorted(taken)[0])
@@ -1016,6 +1022,11 @@ def _write_chunk(db: Database, staging, n: int, marker: dict, *, only: int | Non
     put_return_values(db, [(c[0], {k: v for k, v in values.items() if k not in CASE_RETURNS})
                            for c, values in zip(cases, returns, strict=True) if len(c) > width])
     return len(cases)
+
+
+def _day_value(value):
+    """A staged date (ISO text; a date in a chunk staged by an older sendtrack) as a date."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _other_import(marker: dict) -> str:
@@ -1114,13 +1125,15 @@ def _erasure_problem(case: _Case) -> str | None:
     """An `erase` row stands only beside the tombstone `sendtrack erase` writes (app/privacy.py): a file
     cannot mark a case erased that still holds a name and date of birth."""
     from sendtrack.app.privacy import ERASED_NAME, ERASED_RETURNS, erased_dob, erased_edit
-    from sendtrack.app.record import tombstone_refusal
+    from sendtrack.app.record import _tombstone_form, tombstone_refusal
 
     erases = sum(1 for e in case.events if e[2] == "erase")
     values = case.values or {}
     if erases > 1:
         return "more than one erase row"
-    if not erases and (problem := tombstone_refusal(values.get("name") or "")) is not None:
+    # the tombstone's own form made once, not once a case (tombstone_refusal's words when they match)
+    if not erases and _tombstone_form(values.get("name") or "") == _erased_form() \
+            and (problem := tombstone_refusal(values.get("name") or "")) is not None:
         return problem + " (only an erased case, with its erase row, holds it)"
     if erases and (values.get("name") != ERASED_NAME or erased_dob(values["dob"]) != values["dob"]):
         return (f"an erase row needs the request row's tombstone (name {ERASED_NAME}, date of birth "
@@ -1133,6 +1146,15 @@ def _erasure_problem(case: _Case) -> str | None:
         return ("an erase row needs every edit row's names, dates of birth, upn, uln and postcodes "
                 "erased too")
     return None
+
+
+@lru_cache(maxsize=1)
+def _erased_form() -> str:
+    """The erasure's tombstone name as app.record.tombstone_refusal compares names."""
+    from sendtrack.app.record import _tombstone_form
+    from sendtrack.domain import ERASED_NAME  # as tombstone_refusal reads it
+
+    return _tombstone_form(ERASED_NAME)
 
 
 def _after_erase(events: list) -> bool:
