@@ -588,6 +588,10 @@ def _check_task(args):
     rows: list[tuple] = []
     packed: list[bytes] = []
     count = 0
+    # id(details) -> the details as Event.make sorts them into pairs, made once per dict: most rows'
+    # details are one of a few dicts (_kind_details' cache; unpickled as one object each, as pickle
+    # keeps shared objects shared), and `batch` holds every dict, so no id is reused meanwhile
+    made: dict[int, tuple] = {}
     for number, (case_id, ref, dob, received, looked_after, ap, setting, events) in enumerate(batch):
         if number and number % PUBLISH_CASES == 0 and not problems:
             if staged:  # a dry run stages nothing
@@ -596,8 +600,12 @@ def _check_task(args):
             rows = []
         case = Case(ref=ref, dob=dob, received=received, looked_after=looked_after,
                     alternative_provision=ap, setting=setting)
-        replay = [(index, Event.make(event_id, kind, when, **details), voids)
-                  for index, (event_id, kind, when, details, voids) in enumerate(events)]
+        replay = []
+        for index, (event_id, kind, when, details, voids) in enumerate(events):
+            pairs = made.get(id(details))
+            if pairs is None:
+                pairs = made[id(details)] = Event.make(event_id, kind, when, **details).details
+            replay.append((index, Event(event_id, kind, when, pairs), voids))
         found = bulk.replay_problems(case, replay, today=today, calendar=rules.calendar,
                                      settings=rules.settings)
         if found:
