@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -548,7 +548,8 @@ class _Numbering:
                     ok = False
                     continue
                 new_id = event_id
-                self.next = max(self.next, event_id + 1)
+                if event_id >= self.next:
+                    self.next = event_id + 1
             else:
                 while self.keep and self._taken(self.next):
                     self.next += 1
@@ -571,10 +572,11 @@ class _Numbering:
                     continue
                 event[5] = own[voids]
                 event[4] = {**event[4], "event": own[voids]}
-        case.events = sorted((tuple(e) for e in numbered), key=lambda e: e[1])  # recording order
+        case.events = sorted(map(tuple, numbered), key=_SECOND)  # recording order (the new ids)
         return ok
 
 
+_SECOND = itemgetter(1)
 #: (date, id): the order of a case's live events (attrgetter: no Python call per event)
 _BY_DATE_ID = attrgetter("date", "id")
 
