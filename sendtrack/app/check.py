@@ -98,7 +98,7 @@ def _cases(db: Database) -> tuple[list[store.StoredCase], dict[int, str]]:
     (a date of birth or received date that is not a date: written outside sendtrack)."""
     cases: list[store.StoredCase] = []
     damaged: dict[int, str] = {}
-    for row in db.all(f"{store.SELECT_CASE} ORDER BY ref, id"):
+    for row in store.every_case_row(db):
         try:
             cases.append(store.StoredCase.from_row(row))
         except _UNREADABLE:

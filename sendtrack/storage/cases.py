@@ -247,7 +247,12 @@ def row_to_deadline(row: tuple) -> Deadline:
 # --- whole tables, for `check` ----------------------------------------------------------------------
 
 def every_case(db: Database) -> list[StoredCase]:
-    return [StoredCase.from_row(r) for r in db.all(f"{SELECT_CASE} ORDER BY ref, id")]
+    return [StoredCase.from_row(r) for r in every_case_row(db)]
+
+
+def every_case_row(db: Database) -> list[tuple]:
+    """Every case as its row of CASE_COLUMNS, by reference (`StoredCase.from_row` reads one)."""
+    return db.all(f"{SELECT_CASE} ORDER BY ref, id")
 
 
 def every_event(db: Database) -> Iterable[StoredEvent]:
