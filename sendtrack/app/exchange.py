@@ -503,6 +503,13 @@ class _Refs:
 
 @lru_cache(maxsize=1 << 16)
 def _day(value: str | None) -> date:
+    """An event's date; text read once per distinct text (a council's 174,952 rows hold a few thousand
+    dates): a refused one is refused again each time, with the same words (lru_cache keeps no error)."""
+    return _text_day(value) if type(value) is str else _date(value, "date")
+
+
+@lru_cache(maxsize=1 << 12)
+def _text_day(value: str) -> date:
     return _date(value, "date")
 
 
