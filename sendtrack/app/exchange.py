@@ -614,21 +614,26 @@ def _check_task(args):
             rows = []
         case = Case(ref=ref, dob=dob, received=received, looked_after=looked_after,
                     alternative_provision=ap, setting=setting)
+        voided = {e[4] for e in events if e[4] is not None}
         replay = []
+        live = []  # neither a void nor voided, for the deadlines
+        void = False  # the request is voided
         for index, (event_id, kind, when, details, voids) in enumerate(events):
             pairs = made.get(id(details))
             if pairs is None:
                 pairs = made[id(details)] = Event.make(event_id, kind, when, **details).details
-            replay.append((index, Event(event_id, kind, when, pairs), voids))
+            event = Event(event_id, kind, when, pairs)
+            replay.append((index, event, voids))
+            if event_id in voided:
+                void = void or kind == "request"
+            elif kind != "void":
+                live.append(event)
         found = bulk.replay_problems(case, replay, today=today, calendar=rules.calendar,
                                      settings=rules.settings)
         if found:
             problems.extend((case_id, index, reason) for index, reason in found)
             continue
-        voided = {voids for *_, voids in events if voids is not None}
-        live = sorted((e for _, e, _ in replay if e.kind != "void" and e.id not in voided),
-                      key=_BY_DATE_ID)
-        void = any(e.kind == "request" and e.id in voided for _, e, _ in replay)
+        live.sort(key=_BY_DATE_ID)
         rows.extend(bulk.compute_rows(case_id, Case(ref, dob, received, looked_after, ap, setting,
                                                      tuple(live), void)))
     if problems:
@@ -747,9 +752,10 @@ def import_file(db: Database, path: Path, *, dry_run: bool, today: date, context
                            by or by_default, at or stamp, by_default, stamp)
                           for case_id, c in good
                           for _, event_id, kind, when, details, voids, by, at in c.events]
-                if events:
-                    top_event = max(top_event, max((e[0], e[1]) for e in events))
-                    lowest = min(e[0] for e in events)
+                if events:  # a case's events are in id order (_Numbering.number): its first and last
+                    top_event = max(top_event, max((c.events[-1][1], case_id) for case_id, c in good
+                                                   if c.events))
+                    lowest = min(c.events[0][1] for _, c in good if c.events)
                     low_event = lowest if low_event is None else min(low_event, lowest)
                 _stage(staging, cases, events, packed)
                 loaded.deadlines += count
