@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -502,6 +503,13 @@ class _Refs:
 
 @lru_cache(maxsize=1 << 16)
 def _day(value: str | None) -> date:
+    """An event's date; text read once per distinct text (a council's 174,952 rows hold a few thousand
+    dates): a refused one is refused again each time, with the same words (lru_cache keeps no error)."""
+    return _text_day(value) if type(value) is str else _date(value, "date")
+
+
+@lru_cache(maxsize=1 << 12)
+def _text_day(value: str) -> date:
     return _date(value, "date")
 
 
@@ -547,7 +555,8 @@ class _Numbering:
                     ok = False
                     continue
                 new_id = event_id
-                self.next = max(self.next, event_id + 1)
+                if event_id >= self.next:
+                    self.next = event_id + 1
             else:
                 while self.keep and self._taken(self.next):
                     self.next += 1
@@ -570,8 +579,13 @@ class _Numbering:
                     continue
                 event[5] = own[voids]
                 event[4] = {**event[4], "event": own[voids]}
-        case.events = sorted((tuple(e) for e in numbered), key=lambda e: e[1])  # recording order
+        case.events = sorted(map(tuple, numbered), key=_SECOND)  # recording order (the new ids)
         return ok
+
+
+_SECOND = itemgetter(1)
+#: (date, id): the order of a case's live events (attrgetter: no Python call per event)
+_BY_DATE_ID = attrgetter("date", "id")
 
 
 def _check_task(args):
@@ -588,6 +602,10 @@ def _check_task(args):
     rows: list[tuple] = []
     packed: list[bytes] = []
     count = 0
+    # id(details) -> the details as Event.make sorts them into pairs, made once per dict: most rows'
+    # details are one of a few dicts (_kind_details' cache; unpickled as one object each, as pickle
+    # keeps shared objects shared), and `batch` holds every dict, so no id is reused meanwhile
+    made: dict[int, tuple] = {}
     for number, (case_id, ref, dob, received, looked_after, ap, setting, events) in enumerate(batch):
         if number and number % PUBLISH_CASES == 0 and not problems:
             if staged:  # a dry run stages nothing
@@ -596,17 +614,26 @@ def _check_task(args):
             rows = []
         case = Case(ref=ref, dob=dob, received=received, looked_after=looked_after,
                     alternative_provision=ap, setting=setting)
-        replay = [(index, Event.make(event_id, kind, when, **details), voids)
-                  for index, (event_id, kind, when, details, voids) in enumerate(events)]
+        voided = {e[4] for e in events if e[4] is not None}
+        replay = []
+        live = []  # neither a void nor voided, for the deadlines
+        void = False  # the request is voided
+        for index, (event_id, kind, when, details, voids) in enumerate(events):
+            pairs = made.get(id(details))
+            if pairs is None:
+                pairs = made[id(details)] = Event.make(event_id, kind, when, **details).details
+            event = Event(event_id, kind, when, pairs)
+            replay.append((index, event, voids))
+            if event_id in voided:
+                void = void or kind == "request"
+            elif kind != "void":
+                live.append(event)
         found = bulk.replay_problems(case, replay, today=today, calendar=rules.calendar,
                                      settings=rules.settings)
         if found:
             problems.extend((case_id, index, reason) for index, reason in found)
             continue
-        voided = {voids for *_, voids in events if voids is not None}
-        live = sorted((e for _, e, _ in replay if e.kind != "void" and e.id not in voided),
-                      key=lambda e: (e.date, e.id))
-        void = any(e.kind == "request" and e.id in voided for _, e, _ in replay)
+        live.sort(key=_BY_DATE_ID)
         rows.extend(bulk.compute_rows(case_id, Case(ref, dob, received, looked_after, ap, setting,
                                                      tuple(live), void)))
     if problems:
@@ -712,19 +739,23 @@ def import_file(db: Database, path: Path, *, dry_run: bool, today: date, context
                 bar.advance(len(good))
                 if problems or staging is None:
                     continue
-                cases = [(case_id, c.ref, c.values["name"], c.values["dob"], _received(c), c.values["source"],
+                # dates staged as ISO text (the text SQLite stores; dates again for PostgreSQL in
+                # _write_chunk), so a chunk is plain values, marshalled (storage.bulk.pack)
+                cases = [(case_id, c.ref, c.values["name"], c.values["dob"].isoformat(),
+                          _received(c).isoformat(), c.values["source"],
                           c.values["team"], c.values["coordinator"], c.values["looked_after"],
                           c.values["alternative_provision"], c.values["setting"],
                           c.values["created_at"] or _request_stamp(c) or stamp,
                           c.values["returns"])  # staged after the case's row; written by _write_chunk
                          for case_id, c in good]
-                events = [(event_id, case_id, kind, when, _stored(details), voids, by or by_default,
-                           at or stamp, by_default, stamp)
+                events = [(event_id, case_id, kind, when.isoformat(), _stored(details), voids,
+                           by or by_default, at or stamp, by_default, stamp)
                           for case_id, c in good
                           for _, event_id, kind, when, details, voids, by, at in c.events]
-                if events:
-                    top_event = max(top_event, max((e[0], e[1]) for e in events))
-                    lowest = min(e[0] for e in events)
+                if events:  # a case's events are in id order (_Numbering.number): its first and last
+                    top_event = max(top_event, max((c.events[-1][1], case_id) for case_id, c in good
+                                                   if c.events))
+                    lowest = min(c.events[0][1] for _, c in good if c.events)
                     low_event = lowest if low_event is None else min(low_event, lowest)
                 _stage(staging, cases, events, packed)
                 loaded.deadlines += count
@@ -987,6 +1018,9 @@ def _write_chunk(db: Database, staging, n: int, marker: dict, *, only: int | Non
         events = [e for e in events if keep(e[1])]
         deadlines = [d for d in deadlines if keep(d[0])]
     cs, es = marker["case_shift"], marker["event_shift"]
+    if db.dialect != "sqlite":  # staged as ISO text (SQLite's form): PostgreSQL is given dates
+        cases = [(*c[:3], _day_value(c[3]), _day_value(c[4]), *c[5:]) for c in cases]
+        events = [(*e[:3], _day_value(e[3]), *e[4:]) for e in events]
     taken = existing_refs(db, [c[1] for c in cases])
     if taken:
         raise _Taken(sorted(taken)[0])
@@ -1016,6 +1050,11 @@ def _write_chunk(db: Database, staging, n: int, marker: dict, *, only: int | Non
     put_return_values(db, [(c[0], {k: v for k, v in values.items() if k not in CASE_RETURNS})
                            for c, values in zip(cases, returns, strict=True) if len(c) > width])
     return len(cases)
+
+
+def _day_value(value):
+    """A staged date (ISO text; a date in a chunk staged by an older sendtrack) as a date."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _other_import(marker: dict) -> str:
@@ -1114,13 +1153,15 @@ def _erasure_problem(case: _Case) -> str | None:
     """An `erase` row stands only beside the tombstone `sendtrack erase` writes (app/privacy.py): a file
     cannot mark a case erased that still holds a name and date of birth."""
     from sendtrack.app.privacy import ERASED_NAME, ERASED_RETURNS, erased_dob, erased_edit
-    from sendtrack.app.record import tombstone_refusal
+    from sendtrack.app.record import _tombstone_form, tombstone_refusal
 
     erases = sum(1 for e in case.events if e[2] == "erase")
     values = case.values or {}
     if erases > 1:
         return "more than one erase row"
-    if not erases and (problem := tombstone_refusal(values.get("name") or "")) is not None:
+    # the tombstone's own form made once, not once a case (tombstone_refusal's words when they match)
+    if not erases and _tombstone_form(values.get("name") or "") == _erased_form() \
+            and (problem := tombstone_refusal(values.get("name") or "")) is not None:
         return problem + " (only an erased case, with its erase row, holds it)"
     if erases and (values.get("name") != ERASED_NAME or erased_dob(values["dob"]) != values["dob"]):
         return (f"an erase row needs the request row's tombstone (name {ERASED_NAME}, date of birth "
@@ -1133,6 +1174,15 @@ def _erasure_problem(case: _Case) -> str | None:
         return ("an erase row needs every edit row's names, dates of birth, upn, uln and postcodes "
                 "erased too")
     return None
+
+
+@lru_cache(maxsize=1)
+def _erased_form() -> str:
+    """The erasure's tombstone name as app.record.tombstone_refusal compares names."""
+    from sendtrack.app.record import _tombstone_form
+    from sendtrack.domain import ERASED_NAME  # as tombstone_refusal reads it
+
+    return _tombstone_form(ERASED_NAME)
 
 
 def _after_erase(events: list) -> bool:

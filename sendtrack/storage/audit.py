@@ -160,10 +160,14 @@ def chain(events: Iterable[Sequence], identities: dict[int, str | tuple],
         if isinstance(values, tuple):
             per_event.update(identities_of(
                 values, [(r[0], r[2], r[4]) for r in events if r[1] == case_id]))
-    out = []
+    out: list[tuple] = []
+    append = out.append
     for row in events:
-        event_id, case_id, kind, when, details, voids, by, at, *imported = row
-        imported_by, imported_at = imported or (None, None)
+        if len(row) == 10:
+            event_id, case_id, kind, when, details, voids, by, at, imported_by, imported_at = row
+        else:
+            event_id, case_id, kind, when, details, voids, by, at, *imported = row
+            imported_by, imported_at = imported or (None, None)
         last = heads.get(case_id)
         if last is not None and event_id <= last[0]:
             raise ValueError(f"event {event_id} of case {case_id} is not after its last event {last[0]}")
@@ -171,10 +175,21 @@ def chain(events: Iterable[Sequence], identities: dict[int, str | tuple],
         if kind in IDENTITY_KINDS:
             found = per_event.get(event_id) or identities.get(case_id, "")
             who = identity(*found) if isinstance(found, tuple) else found
-        digest = _sha256(canonical(last[1] if last else GENESIS, case_id, event_id, kind, when, details,
-                                   voids, by, at, who, imported_by, imported_at)).hexdigest()
+        if (type(when) is str and type(at) is str and len(at) == 19 and at[10] == " "
+                and type(imported_by) is str and type(imported_at) is str and len(imported_at) == 19
+                and imported_at[10] == " "):
+            # an import's row, every value in its one form: `canonical`'s text written out here (the
+            # same bytes; ~1 us less a row than the call)
+            text = (f"{FORM}\x1f{last[1] if last else GENESIS}\x1f{case_id}\x1f{event_id}\x1f"
+                    f"{len(kind)}:{kind}\x1f{when}\x1f{len(details)}:{details}\x1f"
+                    f"{'' if voids is None else voids}\x1f{len(by)}:{by}\x1f{at}\x1f{who}"
+                    f"\x1e{len(imported_by)}:{imported_by}\x1f19:{imported_at}")
+            digest = _sha256(text.encode()).hexdigest()
+        else:
+            digest = _sha256(canonical(last[1] if last else GENESIS, case_id, event_id, kind, when, details,
+                                       voids, by, at, who, imported_by, imported_at)).hexdigest()
         heads[case_id] = (event_id, digest)
-        out.append((*row, digest))
+        append((*row, digest))
     return out
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import marshal
 import os
 import pickle
 import sqlite3
@@ -431,20 +432,34 @@ class _Rows(pickle.Unpickler):
         raise pickle.UnpicklingError(f"{module}.{name} is not a row value")
 
 
+#: The first byte of a chunk packed with marshal (a zlib stream, as `pack` wrote before, starts 0x78).
+_MARSHALLED = b"M"
+
+
 def pack(rows) -> bytes:
-    """Rows (plain values and dates) as a staging file keeps them: pickled, compressed."""
-    return zlib.compress(pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL), 1)
+    """Rows as a staging file keeps them, compressed: rows of plain values (None, bool, int, float,
+    str, bytes, and tuples, lists and dicts of them) marshalled, ~2x quicker to write than a pickle and
+    as quick to read (an import stages its dates as ISO text, so every chunk is plain); rows holding
+    anything else (a date) pickled, as every chunk was before."""
+    try:
+        return _MARSHALLED + zlib.compress(marshal.dumps(rows), 1)
+    except ValueError:  # marshal writes plain values only
+        return zlib.compress(pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL), 1)
 
 
 def unpack(blob: bytes):
-    """What `pack` packed; nothing but rows of plain values and dates is unpickled (_Rows)."""
+    """What `pack` packed. Nothing but plain values is read back: marshal builds values without
+    looking up any class or running any code; a pickled chunk (an older sendtrack's, or rows holding
+    dates) may hold dates and no other class (_Rows)."""
+    if blob[:1] == _MARSHALLED:
+        return marshal.loads(zlib.decompress(memoryview(blob)[1:]))
     return _Rows(io.BytesIO(zlib.decompress(blob))).load()
 
 
 class Staging:
     """An import's checked rows, kept outside the database until they are written into it: a private
     SQLite file (0600, beside the database) holding a chunk of whole cases a row (their case, event
-    and deadline rows, as insert_rows takes them, pickled and compressed), in case-id order.
+    and deadline rows, as insert_rows takes them, `pack`ed), in case-id order.
 
     Written with no journal and no syncing while the import checks its file (a crash then leaves
     only a stray file, removed by the next import), then `seal`ed (synced) before any of it is
