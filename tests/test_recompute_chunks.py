@@ -108,6 +108,43 @@ def test_the_digest_follows_everything_a_chain_is_verified_from(sampled, backend
     assert len(verified()[0]) == 3  # and each is a break the verification finds
 
 
+def test_the_digest_cannot_be_matched_by_a_number_of_the_same_hash(sampled, backend):
+    """Python's hash(n) == hash(n + 2**61 - 1): a digest built on it read a void's target or a case's
+    flag raised by 2**61 - 1 as unchanged, and recompute
+    then wrote from the tampered events without verifying them again (a breaker's finding)."""
+    if not backend.is_sqlite:
+        pytest.skip("no digest on PostgreSQL: its chains are verified again every time")
+
+    def digest() -> int | None:
+        db = backend.open()
+        try:
+            with db.read():
+                return bulk.verify_range(db, 1, 10 ** 6)[1]
+        finally:
+            db.close()
+
+    db = backend.open()
+    try:
+        ref, target = db.one("SELECT c.ref, MAX(e.id) FROM events e JOIN cases c ON c.id = e.case_id "
+                             "WHERE e.kind = 'contact' GROUP BY c.ref ORDER BY c.ref LIMIT 1")
+    finally:
+        db.close()
+    sampled.ok(f"record void {ref} {target} --reason 'entered by mistake'")
+    db = backend.open()
+    try:
+        void = db.one("SELECT id, voids FROM events WHERE kind = 'void' ORDER BY id LIMIT 1")
+    finally:
+        db.close()
+    seen = {digest()}
+    for change in (f"UPDATE events SET voids = {void[1] + 2 ** 61 - 1} WHERE id = {void[0]}",
+                   f"UPDATE events SET voids = {void[1]} WHERE id = {void[0]}",  # as it was
+                   f"UPDATE cases SET looked_after = {2 ** 61 - 1} WHERE looked_after = 0 AND id = "
+                   "(SELECT MIN(id) FROM cases WHERE looked_after = 0)"):
+        tamper(backend, change)
+        seen.add(digest())
+    assert len(seen) == 3  # the original again after the second change: three distinct digests
+
+
 def test_rows_rewritten_between_the_read_and_the_write_are_computed_again_under_the_lock(
         sampled, backend, monkeypatch, tmp_path):
     """Workers send only the rows that differ, with a digest of the rows they compared against; a case

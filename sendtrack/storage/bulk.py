@@ -3,6 +3,7 @@ what long writers need to write in chunks: the import's staging file and marker,
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import marshal
@@ -68,14 +69,17 @@ def chain_digest(db: Database, lo: int, hi: int, chained: list[tuple]) -> int | 
     heads and `chained`, their events), as one number: the same number, read again later, means the
     same verdict, without hashing every event again (~0.03 ms a case; this is ~0.004 ms).
 
-    Python's hash: keyed (per process, and a forked worker keeps its parent's key) for text, so an
-    event altered outside sendtrack cannot be made to match it on purpose; None on PostgreSQL, whose
-    values (dates) are not worth the care: there the chains are verified again every time."""
+    BLAKE2b over the values' repr, which spells each value with its type (1, 1.0, '1', b'1' and
+    2**61 + 1 all differ): Python's own hash of the rows was keyed only for text, and an integer
+    column raised by 2**61 - 1 (a void's target, a case's flag) read the same, so a chain altered
+    between the passes could be made to pass (a breaker's finding). None on PostgreSQL, whose values
+    (dates) are not worth the care: there the chains are verified again every time."""
     if db.dialect != "sqlite":
         return None
     cases = db.all(f"{audit.CHAIN_CASES} WHERE id BETWEEN ? AND ? ORDER BY id", (lo, hi))
     heads = db.all(f"{audit.HEADS} WHERE case_id BETWEEN ? AND ? ORDER BY case_id", (lo, hi))
-    return hash((tuple(cases), tuple(heads), tuple(chained)))
+    text = repr((cases, heads, chained)).encode("utf-8", "surrogatepass")
+    return int.from_bytes(hashlib.blake2b(text, digest_size=16).digest(), "big")
 
 
 def verify_range(db: Database, lo: int, hi: int) -> tuple[list[audit.Break], int | None]:
