@@ -297,7 +297,8 @@ def test_an_open_case_with_outstanding_deadlines_is_not_erased_even_with_force(b
     assert backend.snapshot() == before
     # the wrong child: void the request, then erase (still open by closure, so --force)
     cli.ok(f"record void W1 {request_id(cli, 'W1')} --reason 'wrong child'")
-    cli.fails("erase W1 --reason 'request made for the wrong child'")
+    voided = cli.fails("erase W1 --reason 'request made for the wrong child'")
+    assert "request is voided" in voided.stderr and "--force" in voided.stderr  # the way on, named
     cli.ok("erase W1 --force --reason 'request made for the wrong child'")
     # an erasure agreed before closure: withdraw, then erase (closed: no --force)
     cli.ok("record withdrawn W2 --date 2025-02-01")

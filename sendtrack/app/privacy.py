@@ -122,6 +122,10 @@ def erase(db: Database, *, ref: str, reason: str, by: str, today: date, context:
         case = store.to_case(case_row, rows)
         still_open = closure(_as_on(case, today)) is None
         if still_open and not force:
+            if case.void:  # README "Retention and erasure": a voided request is erased with --force
+                raise RefusedError(f"{ref}'s request is voided, which leaves nothing owed but is not one of "
+                                   "the closings (refused, withdrawn, no-plan or ceased): give --force to "
+                                   "erase it")
             raise RefusedError(f"{ref} is open (not refused, withdrawn, no-plan or ceased): erase it "
                                "only once it is closed, or give --force")
         broken = audit.find_breaks(db, case_row.id, case_row.id)
