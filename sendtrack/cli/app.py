@@ -268,7 +268,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "add-request": ("recording", "Record a request for an EHC needs assessment; prints the case reference."),
     "assign": ("recording", "Move a case to a team (and coordinator); kept as an event."),
     "timeline": ("reading", "One case: its events, every deadline with status and source, and the checks."),
-    "cases": ("reading", "One row per case: holder, stage, next statutory deadline and overdue count."),
+    "cases": ("reading", "One row per case: holder, stage, the LA's next statutory deadline to come, "
+                         "overdue count."),
     "overdue": ("reports", "Deadlines past due and not done, most overdue first (local milestones are "
                            "never overdue)."),
     "at-risk": ("reports", "Open deadlines due within the warning window, and local milestones reached, "

@@ -50,7 +50,7 @@ def register(app: typer.Typer) -> None:
               name: Annotated[str | None, typer.Option(
                   "--name", metavar="TEXT", help="Only cases whose name holds TEXT (case and accents "
                                                  "ignored; shown with --names).")] = None) -> None:
-        """One row per case: holder, stage, next statutory deadline and overdue count."""
+        """One row per case: holder, stage, the LA's next statutory deadline to come, overdue count."""
         from sendtrack.output.render import render, resolve_format
         from sendtrack.reports.case_list import case_cells, case_columns, case_rows
 
