@@ -402,3 +402,18 @@ def test_an_empty_db_is_refused_not_taken_for_the_default(cli, private_db, given
         result = cli.fails(line, code=2)
         assert result.stderr.startswith("sendtrack: --db is empty") and result.stderr.count("\n") == 1
     assert "withdrawn" not in cli.ok("history D1 --format csv")
+
+
+def test_check_reports_a_placement_date_that_is_not_a_date(placed, backend):
+    """A placement date written by hand that is not a date made `check` stop with "unexpected error"
+    when it also compared as leaving before entry, and pass it silently otherwise, while `export` then
+    failed on it (a breaker's finding): now a finding that names the placement, not the value."""
+    if not backend.is_sqlite:
+        pytest.skip("PostgreSQL's date columns cannot hold anything else")
+    for value in ("Jane Dummy", "2019-13-45", 20190901):
+        backend.execute("UPDATE placements SET leaving = ? WHERE urn = ?", (value, "117001"))
+        result = placed("check")
+        out = result.stdout + result.stderr
+        assert result.exit_code == 1, out
+        assert "P1: placement-dates: a rank-1 placement's entry or leaving date is not a date" in out
+        assert "unexpected error" not in out and "Jane" not in out

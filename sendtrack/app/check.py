@@ -565,7 +565,9 @@ def placement_dates(snap: Snapshot, context: Context, today: date) -> list[Probl
     refs = {c.id: c.ref for c in snap.cases}
     return [Problem(refs.get(case_id, f"case id {case_id}"), "placement-dates",
                     f"a rank-{rank} placement leaves ({leaving}) before its entry ({entry}): an "
-                    "import of the export would refuse it")
+                    "import of the export would refuse it" if entry is not None else
+                    f"a rank-{rank} placement's entry or leaving date is not a date (changed outside "
+                    "sendtrack): export cannot write it; restore the last backup")
             for case_id, rank, entry, leaving in snap.placements_out_of_order]
 
 

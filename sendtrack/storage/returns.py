@@ -91,10 +91,22 @@ def correct_current_placement(db: Database, case_id: int, old: Placement, new: P
 
 def placements_out_of_order(db: Database) -> list[tuple[int, int, date | None, date | None]]:
     """(case id, rank, entry, leaving) of every placement that leaves before it starts (an import of the
-    export would refuse it), by case id."""
-    rows = db.all("SELECT case_id, rank, entry, leaving FROM placements WHERE entry IS NOT NULL AND "
-                  "leaving IS NOT NULL AND leaving < entry ORDER BY case_id, id")
-    return [(r[0], r[1], as_date(r[2]), as_date(r[3])) for r in rows]
+    export would refuse it), by case id; an entry or leaving that is not a date (written outside
+    sendtrack: export could not write it) as (case id, rank, None, None)."""
+    out: list[tuple[int, int, date | None, date | None]] = []
+    for case_id, rank, entry, leaving in db.all("SELECT case_id, rank, entry, leaving FROM placements "
+                                                "WHERE entry IS NOT NULL OR leaving IS NOT NULL "
+                                                "ORDER BY case_id, id"):
+        try:
+            start, end = as_date(entry), as_date(leaving)
+            if type(entry) not in (str, date, type(None)) or type(leaving) not in (str, date, type(None)):
+                raise TypeError
+        except (ValueError, TypeError):
+            out.append((case_id, rank, None, None))
+            continue
+        if start is not None and end is not None and end < start:
+            out.append((case_id, rank, start, end))
+    return out
 
 
 def placements_of(db: Database, case_id: int) -> list[Placement]:
