@@ -100,13 +100,16 @@ def _cases(db: Database) -> tuple[list[store.StoredCase], dict[int, str]]:
     damaged: dict[int, str] = {}
     for row in store.every_case_row(db):
         try:
+            if type(row[_CASE_REF]) is not str or type(row[_CASE_NAME]) is not str:
+                raise TypeError  # a BLOB or a number: neither sorts nor folds with the others
             cases.append(store.StoredCase.from_row(row))
         except _UNREADABLE:
-            damaged[row[_CASE_ID]] = row[_CASE_REF]
+            ref = row[_CASE_REF]
+            damaged[row[_CASE_ID]] = ref if type(ref) is str else f"case id {row[_CASE_ID]}"
     return cases, damaged
 
 
-_CASE_ID, _CASE_REF = store.CASE_COLUMNS.index("id"), store.CASE_COLUMNS.index("ref")
+_CASE_ID, _CASE_REF, _CASE_NAME = (store.CASE_COLUMNS.index(c) for c in ("id", "ref", "name"))
 
 
 def _unreadable(rows: dict[int, list[EventRow]]) -> dict[int, int]:
@@ -239,7 +242,8 @@ def unreadable(snap: Snapshot, context: Context, today: date) -> list[Problem]:
     reference and event id, never by the value (it may be anything). The case's other checks are left
     out: they would read it."""
     fix = "it was changed outside sendtrack: restore the last backup (README: Backup and restore)"
-    out = [Problem(ref, "unreadable", f"the case's row cannot be read (a date that is not a date); {fix}")
+    out = [Problem(ref, "unreadable", "the case's row cannot be read (a date that is not a date, or a "
+                                      f"reference or name that is not text); {fix}")
            for ref in snap.damaged_cases.values()]
     refs = {row.id: row.ref for row in snap.cases}
     out += [Problem(refs[case_id], "unreadable", f"event {event_id} cannot be read (a kind sendtrack does "
