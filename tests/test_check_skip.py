@@ -395,3 +395,13 @@ def test_a_row_sendtrack_never_writes_is_a_finding_not_a_crash(sampled, backend)
     assert out.count(": unreadable: ") == len(damaged)
     # a damaged case is never recorded clean, so the next check looks at it again
     assert {p.ref for p in run(backend).problems if p.code == "unreadable"} == set(damaged)
+
+
+@pytest.mark.parametrize("value", ["{not json", "[1, 2]", '{"file": "x.csv"}', "5"])
+def test_an_import_marker_written_by_hand_is_a_finding_not_a_crash(sampled, backend, value):
+    """meta 'import_batch' that is not the marker import writes (not JSON, a list, keys missing)
+    stopped check with JSONDecodeError, TypeError or KeyError (a breaker's finding)."""
+    backend.execute("INSERT INTO meta (name, value) VALUES ('import_batch', ?)", (value,))
+    found = [p.line() for p in run(backend, full=True).problems]
+    assert found == ["-: unfinished-import: the import marker (meta 'import_batch') cannot be read: it was "
+                     "changed outside sendtrack; restore the last backup (README: Backup and restore)"]

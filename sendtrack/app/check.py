@@ -198,7 +198,10 @@ def read(db: Database, *, full: bool = False, context: Context | None = None,
         breaks = audit.find_breaks(db, events=every)
         del every
         missing = audit.missing_triggers(db)
-        marker = import_marker(db)
+        try:
+            marker = import_marker(db)
+        except ValueError:  # not JSON: written outside sendtrack (`unfinished_import` says so)
+            marker = {}
         erased = stored_privacy.erased_cases(db, ERASED_RETURNS)
         placements = placements_out_of_order(db)
         recorded = cache
@@ -557,6 +560,11 @@ def unfinished_import(snap: Snapshot, context: Context, today: date) -> list[Pro
     marker = snap.import_marker
     if marker is None:
         return []
+    if (type(marker) is not dict or not isinstance(marker.get("file"), str)
+            or not all(type(marker.get(key)) is int for key in ("written", "cases"))):
+        return [Problem("-", "unfinished-import", "the import marker (meta 'import_batch') cannot be read: "
+                                                  "it was changed outside sendtrack; restore the last backup "
+                                                  "(README: Backup and restore)")]
     return [Problem("-", "unfinished-import", f"an import of {marker['file']} is being written or stopped "
                                               f"part-way: {marker['written']} of {marker['cases']} cases "
                                               f"are in, each whole; run `sendtrack import {marker['file']}` "
