@@ -481,3 +481,26 @@ def test_every_csv_report_writes_formula_safe_cells(cli):
     named = list(csv.DictReader(io.StringIO(outputs[0])))[0]
     # initials take each part's first letter or digit ("=cmd|'" -> C), so they never start a formula
     assert (named["name"], named["initials"], named["coordinator"]) == ("'=cmd|' /C calc'!A0", "C.C.C.", "'@Sam")
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "html", "json"])
+def test_the_digest_is_written_by_out_0600_with_the_bytes_it_prints(held, cli, tmp_path, fmt):
+    """`digest` had no --out: its cron example redirected the HTML with `>`, a file of the umask's mode
+    (a new user's finding). Now --out writes it as every report's: 0600, whole, not over a file
+    unless --force; the same bytes as the standard output."""
+    dest = tmp_path / "out" / "digest"
+    dest.parent.mkdir()
+    line = ["digest", "--as-of", "2025-06-30", "--format", fmt, "--names"]
+    printed = cli.ok(line)
+    old = os.umask(0)
+    try:
+        cli.ok([*line, "--out", str(dest)])
+    finally:
+        os.umask(old)
+    assert oct(dest.stat().st_mode & 0o777) == "0o600"
+    assert dest.read_text(encoding="utf-8") == printed and "Amelia Jones" in printed
+    result = cli.fails([*line, "--out", str(dest)])
+    assert_one_clean_line(result, contains="already exists: choose another name or give --force")
+    cli.ok([*line, "--out", str(dest), "--force"])
+    assert os.listdir(dest.parent) == ["digest"]
+    cli.fails(["digest", "--send", "--out", str(dest)], code=2)

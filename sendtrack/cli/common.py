@@ -174,6 +174,10 @@ FormatOpt = Annotated[Format | None, typer.Option("--format", "-f",
 OutOpt = Annotated[Path | None, typer.Option("--out", metavar="PATH",
                                              help="Write the csv, json or xlsx here (mode 0600), not to "
                                                   "the terminal.")]
+#: the digest's own --out: any of its formats (text, markdown, html, json)
+DigestOutOpt = Annotated[Path | None, typer.Option("--out", metavar="PATH",
+                                                   help="Write the digest here (mode 0600), not to the "
+                                                        "terminal.")]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Replace --out's file if it exists.")]
 ExcelOpt = Annotated[bool, typer.Option("--excel", help="CSV for Excel: starts with a byte order mark so "
                                                         "accents read right.")]

@@ -15,6 +15,7 @@ from sendtrack.cli.common import (
     AsOf,
     ByOpt,
     CoordinatorOpt,
+    DigestOutOpt,
     ExcelOpt,
     ForceOpt,
     FormatOpt,
@@ -277,15 +278,18 @@ def register(app: typer.Typer) -> None:
                                                   help="With --send: mail a team only when it has "
                                                        "something overdue, to act on or at risk.")]
         = False,
+        out: DigestOutOpt = None, force: ForceOpt = False,
     ) -> None:
         """The daily digest for cron: per team, overdue (and new), due in 5 working days, at risk."""
-        import sys
-
         from sendtrack.output.render import write_json
         from sendtrack.reports import digest as report
 
         if (to or only_if_any) and not send:
             raise UsageError("--to and --only-if-any go with --send")
+        if send and out is not None:
+            raise UsageError("--out writes the digest to a file; --send mails it: give one")
+        if force and out is None:
+            raise UsageError("--force goes with --out")
         scope = _scope(as_of, team, coordinator)
         db = _open(scope)
         built = report.build(db, scope, config())
@@ -302,9 +306,14 @@ def register(app: typer.Typer) -> None:
             send_digest(built, to=tuple(to or ()), only_if_any=only_if_any, limit=limit,
                         overdue_found=_fail_if_overdue if fail_on_overdue else None)
             return
-        if format is DigestFormat.json:
-            write_json(report.as_data(built, names=names))
-        else:
-            sys.stdout.write(report.FORMATS[format.value](built, names=names, limit=limit))
+        from sendtrack.cli.common import location
+        from sendtrack.output.files import safe_output
+
+        # a file is written whole (0600) or not at all; stdout warns when it is a file others can read
+        with safe_output(out, force=force, database=location()) as handle:
+            if format is DigestFormat.json:
+                write_json(report.as_data(built, names=names), handle)
+            else:
+                handle.write(report.FORMATS[format.value](built, names=names, limit=limit))
         if fail_on_overdue:
             _fail_if_overdue(built.overdue_count)

@@ -64,11 +64,12 @@ def text(value: Any) -> str:
     return "" if value is None else str(plain(value))
 
 
-def write_json(data: Any) -> None:
+def write_json(data: Any, handle: IO[str] | None = None) -> None:
     import json  # here, not at start-up: most commands write no JSON
 
-    sys.stdout.write(json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False, default=plain))
-    sys.stdout.write("\n")
+    handle = handle if handle is not None else sys.stdout
+    handle.write(json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False, default=plain))
+    handle.write("\n")
 
 
 def write_json_list(items: Iterable[Any], handle: IO[str] | None = None) -> None:
