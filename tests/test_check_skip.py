@@ -381,7 +381,13 @@ def test_a_row_sendtrack_never_writes_is_a_finding_not_a_crash(sampled, backend)
         backend.execute("UPDATE cases SET dob = '2015-02-30' WHERE ref = 'SMP-0000006'")
         # a name stored as a BLOB (x'4a616e65' is "Jane"): kinds.fold raised TypeError
         backend.execute("UPDATE cases SET name = x'4a616e652044756d6d79' WHERE ref = 'SMP-0000010'")
-        damaged += ["SMP-0000005", "SMP-0000006", "SMP-0000010"]
+        # forms Python's fromisoformat reads as a date but sendtrack never writes (a breaker's finding)
+        tamper(backend, "UPDATE events SET date = 20230802 WHERE id = (SELECT MAX(e.id) FROM events e "
+                        "JOIN cases c ON c.id = e.case_id WHERE c.ref = 'SMP-0000011' AND e.kind != 'request')")
+        tamper(backend, "UPDATE events SET date = '2023-W31-3' WHERE id = (SELECT MAX(e.id) FROM events e "
+                        "JOIN cases c ON c.id = e.case_id WHERE c.ref = 'SMP-0000012' AND e.kind != 'request')")
+        backend.execute("UPDATE cases SET dob = '2015-02-01T10:00' WHERE ref = 'SMP-0000013'")
+        damaged += ["SMP-0000005", "SMP-0000006", "SMP-0000010", "SMP-0000011", "SMP-0000012", "SMP-0000013"]
     quick = same_as_full(backend)
     found = {p.ref for p in quick.problems if p.code == "unreadable"}
     assert found == set(damaged)

@@ -80,7 +80,14 @@ def _case(row: store.StoredCase, events: Sequence[EventRow]) -> Case:
 
 
 def _day(value) -> date:
-    return value if isinstance(value, date) else _iso_day(str(value)[:10])
+    """A stored date: a date (PostgreSQL) or its ISO text, whole (SQLite), and nothing else that
+    Python would read as one (`20230802`, `2023-W31-3`, `2023-08-02T00:00`: never written by
+    sendtrack; `_unreadable` reports them)."""
+    if isinstance(value, date):
+        return value
+    if type(value) is not str or len(value) != 10 or value[4] != "-" or value[7] != "-":
+        raise ValueError("not an ISO date")
+    return _iso_day(value)
 
 
 @lru_cache(maxsize=1 << 15)
@@ -102,6 +109,8 @@ def _cases(db: Database) -> tuple[list[store.StoredCase], dict[int, str]]:
         try:
             if type(row[_CASE_REF]) is not str or type(row[_CASE_NAME]) is not str:
                 raise TypeError  # a BLOB or a number: neither sorts nor folds with the others
+            _day(row[_CASE_DOB])
+            _day(row[_CASE_RECEIVED])
             cases.append(store.StoredCase.from_row(row))
         except _UNREADABLE:
             ref = row[_CASE_REF]
@@ -109,7 +118,8 @@ def _cases(db: Database) -> tuple[list[store.StoredCase], dict[int, str]]:
     return cases, damaged
 
 
-_CASE_ID, _CASE_REF, _CASE_NAME = (store.CASE_COLUMNS.index(c) for c in ("id", "ref", "name"))
+_CASE_ID, _CASE_REF, _CASE_NAME, _CASE_DOB, _CASE_RECEIVED = (
+    store.CASE_COLUMNS.index(c) for c in ("id", "ref", "name", "dob", "received"))
 
 
 def _unreadable(rows: dict[int, list[EventRow]]) -> dict[int, int]:
