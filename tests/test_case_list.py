@@ -15,10 +15,9 @@ from datetime import date, timedelta
 
 from sendtrack.storage.db import open_database
 from sendtrack.storage.queries import (
-    COORDINATOR_SQL,
-    LIVE_CASE_SQL,
     STATUS_SQL,
     VISIBLE_SQL,
+    case_scope,
     list_cases,
     status_params,
     visible_params,
@@ -27,15 +26,7 @@ from sendtrack.storage.queries import (
 
 def reference(db, *, day: date, team: str | None, coordinator: str | None) -> list[tuple]:
     """The query of branch quick, unchanged."""
-    where: list[str] = ["c.received <= ?", LIVE_CASE_SQL]
-    params: list[object] = [day]
-    if team:
-        where.append("c.team = ?")
-        params.append(team)
-    if coordinator:
-        where.append(COORDINATOR_SQL.format(alias="c"))
-        params.append(coordinator)
-    clause = " AND ".join(where)
+    clause, params = case_scope(day=day, team=team, coordinator=coordinator)  # the scope is unchanged
     sql = f"""
     WITH s AS (
       SELECT d.case_id, d.rule, d.kind, d.owner, d.due, d.completed_on, {STATUS_SQL} AS status

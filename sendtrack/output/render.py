@@ -382,11 +382,16 @@ def initials(name: str) -> str:
     # each part's first letter or digit: "(Sam) O'Neil" -> "S.O.", never a bracket or a quote; its
     # capital unless that is two letters ("ß" stays "ß"). A report makes 13,000 of these: when every
     # part starts with a letter or digit and each has a capital of one letter (nearly every name), they
-    # are taken at once (half the time); else the loops below.
+    # are taken at once (half the time); else a part and a character at a time (initials_of_parts).
     parts = name.replace("-", " ").split()
     firsts = "".join([part[0] for part in parts])
     if firsts.isalnum() and len(upper := firsts.upper()) == len(firsts):
         return ".".join(upper) + "."
+    return initials_of_parts(parts)
+
+
+def initials_of_parts(parts: list[str]) -> str:
+    """`initials` the long way, a part and a character at a time (every name, not only the usual)."""
     out = []
     for part in parts:
         for c in part:

@@ -97,6 +97,20 @@ _OVERDUE_LA = (f"d.owner = 'la' AND d.kind <> 'local' AND d.rule <> 'cease-effec
                f"AND {_NOT_DONE} AND {_NOT_ENDED} AND (d.excepted_from IS NULL OR d.excepted_from > ?)")
 
 
+def case_scope(*, day: date, team: str | None, coordinator: str | None) -> tuple[str, list[object]]:
+    """The WHERE clause (cases as `c`) and its parameters of the cases `cases` lists: live, received by
+    `day`, of the team and coordinator when given."""
+    where: list[str] = ["c.received <= ?", LIVE_CASE_SQL]
+    params: list[object] = [day]
+    if team:
+        where.append("c.team = ?")
+        params.append(team)
+    if coordinator:
+        where.append(COORDINATOR_SQL.format(alias="c"))
+        params.append(coordinator)
+    return " AND ".join(where), params
+
+
 def list_cases(db: Database, *, day: date, team: str | None, coordinator: str | None) -> Iterator[tuple]:
     """One row per case: who holds it, its stage, its next open deadline and its overdue count,
     streamed in reference order.
@@ -109,15 +123,7 @@ def list_cases(db: Database, *, day: date, team: str | None, coordinator: str | 
     joined to it. For every case the pass reads every case's deadlines (the join keeps the listed
     ones): looking each listed case's up through the index cost more; one team's or coordinator's are
     still looked up. (A subquery per case per figure read the deadlines four times over.)"""
-    where: list[str] = ["c.received <= ?", LIVE_CASE_SQL]
-    params: list[object] = [day]
-    if team:
-        where.append("c.team = ?")
-        params.append(team)
-    if coordinator:
-        where.append(COORDINATOR_SQL.format(alias="c"))
-        params.append(coordinator)
-    clause = " AND ".join(where)
+    clause, params = case_scope(day=day, team=team, coordinator=coordinator)
     narrowed = bool(team or coordinator)
     if not narrowed:  # one team's or coordinator's cases are looked up, not read from every page
         read_mapped(db)
