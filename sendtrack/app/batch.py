@@ -26,6 +26,7 @@ from sendtrack.domain import Case, Deadline, Event, Settings
 from sendtrack.errors import RefusedError, a
 from sendtrack.output.progress import progress  # import and sample draw theirs as bulk.progress
 from sendtrack.rules.engine import compute, refusal
+from sendtrack.storage.bulk import rows_digest
 from sendtrack.storage.bulk import runs as _runs  # inclusive ranges of consecutive ids
 from sendtrack.storage.columns import DEADLINE_FIELDS
 
@@ -385,7 +386,7 @@ def _to_write(stored: list[tuple], rows: list[tuple]) -> list[tuple] | tuple[int
     (a digest of the stored rows read, [(deadline id, new row)] of the rows that differ)."""
     if len(stored) != len(rows):
         return rows
-    return hash(tuple(stored)), [(was[0], now) for was, now in zip(stored, rows, strict=True)
+    return rows_digest(stored), [(was[0], now) for was, now in zip(stored, rows, strict=True)
                                  if was[1:] != now]
 
 

@@ -74,17 +74,24 @@ def chain_digest(db: Database, lo: int, hi: int, chained: list[tuple]) -> int | 
     bytes and different rows different bytes. Python's own hash of the rows, used before, was keyed
     only for text: an integer column raised by 2**61 - 1 (a void's target, a case's flag) read the
     same, so a chain altered between the passes could be made to pass (a breaker's finding); repr
-    instead of marshal cost 8% of recompute's CPU with every case changed, this 4-6%. None on
+    instead of marshal cost 8% of recompute's CPU with every case changed, this 4-6% (6-8% with
+    update_case_deadlines' per-case digest, the same function since). None on
     PostgreSQL, whose values (dates) are not worth the care: there the chains are verified again
     every time."""
     if db.dialect != "sqlite":
         return None
     cases = db.all(f"{audit.CHAIN_CASES} WHERE id BETWEEN ? AND ? ORDER BY id", (lo, hi))
     heads = db.all(f"{audit.HEADS} WHERE case_id BETWEEN ? AND ? ORDER BY case_id", (lo, hi))
+    return rows_digest((cases, heads, chained))
+
+
+def rows_digest(rows) -> int:
+    """Rows read from the database as one number that only the same rows give (chain_digest says how),
+    whichever process works it out."""
     try:
-        data = marshal.dumps((cases, heads, chained), 2)
+        data = marshal.dumps(rows, 2)
     except ValueError:  # a value marshal does not write: spelt out by repr (slower, as exact)
-        data = repr((cases, heads, chained)).encode("utf-8", "surrogatepass")
+        data = repr(rows).encode("utf-8", "surrogatepass")
     return int.from_bytes(hashlib.blake2b(data, digest_size=16).digest(), "big")
 
 
@@ -220,9 +227,8 @@ def update_case_deadlines(db: Database, changed: list[tuple[int, list[tuple] | t
     the caller's write transaction: a case whose rows no longer give the digest (rewritten since
     they were read: another recompute) is not written, and returned, to be computed again.
 
-    The digest is Python's hash of the rows as fetch_range gives them: the same in every process
-    forked from one parent (text is hashed with a key drawn at start-up). Where processes are spawned
-    instead, no digest matches and every such case is computed again: slower, never wrong."""
+    The digest is rows_digest of the rows as fetch_range gives them (a list of tuples), the same in
+    every process."""
     whole = [(case_id, write) for case_id, write in changed if isinstance(write, list)]
     parts = [(case_id, write) for case_id, write in changed if not isinstance(write, list)]
     stale: set[int] = set()
@@ -230,7 +236,7 @@ def update_case_deadlines(db: Database, changed: list[tuple[int, list[tuple] | t
     if parts:
         stored = _stored_deadlines(db, [case_id for case_id, _ in parts])
         for case_id, (digest, rows) in parts:
-            if hash(tuple(stored.get(case_id, ()))) != digest:
+            if rows_digest(stored.get(case_id, [])) != digest:
                 stale.add(case_id)
                 continue
             updates.extend((*row[1:], deadline) for deadline, row in rows)
